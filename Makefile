@@ -1,0 +1,40 @@
+# The front door. `make run` and `make test` install what is missing first (scripts/setup.sh).
+PY := .venv/bin/python
+POSTGIS_URL ?= postgis://frontline:frontline@127.0.0.1:5432/frontline
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup setup-postgis run demo test test-postgis lint format bench clean
+
+setup:
+	@scripts/setup.sh
+
+setup-postgis:
+	@scripts/setup.sh --postgis
+
+demo: setup
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgis: setup-postgis
+	DATABASE_URL=$(POSTGIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var/frontline.sqlite3 test-artifacts .pytest_cache

@@ -1,0 +1,114 @@
+"""Writes to the gazetteer. Keyword-only, validate, save inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
+from gazetteer.normalize import search_key
+from mapapp import geo
+
+
+def _clean_footprint(footprint: GEOSGeometry | None) -> tuple[GEOSGeometry | None, str]:
+    if footprint is None:
+        return None, ""
+    if footprint.srid not in (None, geo.WGS84):
+        footprint = footprint.transform(geo.WGS84, clone=True)
+    try:
+        repaired, reason = geo.repair_polygonal(geo.to_shapely(footprint))
+    except ValueError as exc:
+        raise ValidationError({"footprint": f"the footprint cannot be used: {exc}"}) from None
+    return geo.geos_multipolygon(repaired), reason
+
+
+@transaction.atomic
+def place_create(
+    *,
+    slug: str,
+    name_en: str,
+    name_ar: str = "",
+    kind: str = PlaceKind.OTHER,
+    label_point: Point | None = None,
+    footprint: GEOSGeometry | None = None,
+    footprint_approximate: bool = True,
+    footprint_method: str = "",
+    parent: Place | None = None,
+    coord_basis: str = "sourced",
+    uncertainty_m: int | None = None,
+    variants: Iterable[tuple[str, str]] = (),
+    source: str = "",
+    notes: str = "",
+) -> Place:
+    """Create a place with its official names (en, ar) and spelling variants [(name, language), ...].
+
+    An invalid footprint is repaired (the reason is kept in `footprint_method`) or refused with a
+    ValidationError; a place without a label point gets its footprint's point on surface.
+    """
+    footprint, repair_reason = _clean_footprint(footprint)
+    if label_point is None:
+        if footprint is None:
+            raise ValidationError({"label_point": "a place needs a point or a footprint"})
+        label_point = footprint.point_on_surface
+    label_point.srid = label_point.srid or geo.WGS84
+    if repair_reason:
+        footprint_method = f"{footprint_method} (repaired: {repair_reason})".strip()
+    place = Place(
+        slug=slug,
+        name_en=name_en,
+        name_ar=name_ar,
+        kind=kind,
+        label_point=label_point,
+        footprint=footprint,
+        footprint_approximate=footprint_approximate,
+        footprint_method=footprint_method,
+        parent=parent,
+        coord_basis=coord_basis,
+        uncertainty_m=uncertainty_m,
+        area_km2=geo.area_km2(footprint) if footprint is not None else None,
+        source=source,
+        notes=notes,
+    )
+    place.full_clean()
+    place.save()
+    names = [(name_en, "en", NameKind.OFFICIAL)]
+    if name_ar:
+        names.append((name_ar, "ar", NameKind.OFFICIAL))
+    names.extend((name, language, NameKind.VARIANT) for name, language in variants)
+    place_names_add(place=place, names=names)
+    return place
+
+
+def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> list[PlaceName]:
+    """Add names [(name, language, kind)] to a place, skipping blanks and ones it already has."""
+    existing = set(place.names.values_list("name", "language"))
+    created = []
+    for name, language, kind in names:
+        name = name.strip()
+        if not name or (name, language) in existing:
+            continue
+        existing.add((name, language))
+        created.append(
+            PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name))
+        )
+    return PlaceName.objects.bulk_create(created)
+
+
+@transaction.atomic
+def place_set_footprint(
+    *, place: Place, footprint: GEOSGeometry, approximate: bool, method: str = ""
+) -> tuple[Place, str]:
+    """Replace a place's footprint; returns the place and the repair reason ("" if it was valid)."""
+    cleaned, reason = _clean_footprint(footprint)
+    place.footprint = cleaned
+    place.footprint_approximate = approximate
+    place.footprint_method = f"{method} (repaired: {reason})".strip() if reason else method
+    place.area_km2 = geo.area_km2(cleaned)
+    place.save()
+    from mapapp.services import maps_touch  # the maps that show this place change with it
+
+    maps_touch(places=[place])
+    return place, reason

@@ -1,0 +1,173 @@
+"""The read API, v1 (see PRODUCT.md). Plain Django views returning JSON.
+
+Errors: 400 {"error", "field"} for a bad parameter, 404 {"error"} for an unknown map; never a 500 for input.
+Responses carry an ETag built from the map's data version, and answer 304 to a matching If-None-Match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+
+import orjson
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from mapapp import selectors
+from mapapp.models import Map
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ApiError(Exception):
+    def __init__(self, message: str, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+def json_response(payload, status: int = 200, *, content: bytes | None = None) -> HttpResponse:
+    body = content if content is not None else orjson.dumps(payload)
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def error_response(message: str, field: str | None = None, status: int = 400) -> HttpResponse:
+    payload = {"error": message}
+    if field is not None:
+        payload["field"] = field
+    return json_response(payload, status=status)
+
+
+def api_view(allowed_params: set[str]):
+    """Wrap a view: reject unknown query parameters, turn ApiError into its JSON answer."""
+
+    def decorate(view: Callable):
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            unknown = sorted(set(request.GET) - allowed_params)
+            if unknown:
+                allowed = ", ".join(sorted(allowed_params)) or "none"
+                return error_response(f"unknown parameter {unknown[0]!r} (allowed: {allowed})", unknown[0])
+            try:
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return error_response(exc.message, exc.field, exc.status)
+
+        wrapper.__name__ = view.__name__
+        wrapper.__doc__ = view.__doc__
+        return wrapper
+
+    return decorate
+
+
+def parse_date(value: str, field: str) -> dt.date:
+    if not _DATE.match(value or ""):
+        raise ApiError(f"{field} must be a date as YYYY-MM-DD, got {value!r}", field)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(f"{field} {value!r} is not a real date", field) from None
+
+
+def date_param(request: HttpRequest, field: str, default: dt.date | None = None) -> dt.date:
+    if field not in request.GET:
+        if default is None:
+            raise ApiError(f"{field} is required (YYYY-MM-DD)", field)
+        return default
+    return parse_date(request.GET[field], field)
+
+
+def get_map(slug: str) -> Map:
+    map_ = Map.objects.public().filter(slug=slug).first()
+    if map_ is None:
+        raise ApiError(f"no map {slug!r}", status=404)
+    return map_
+
+
+def in_map_range(map_: Map, day: dt.date, field: str) -> dt.date:
+    if not map_.start <= day <= map_.end:
+        raise ApiError(
+            f"{field} {day.isoformat()} is outside this map's dates {map_.start.isoformat()}"
+            f"..{map_.end.isoformat()}",
+            field,
+        )
+    return day
+
+
+def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
+    """Answer with an ETag of (map, data version, query); 304 when the client already has it."""
+    key = f"{map_.slug}:{map_.data_version}:{request.get_full_path()}"
+    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = json_response(None, content=build())
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@require_GET
+@api_view(set())
+def maps_list(request: HttpRequest) -> HttpResponse:
+    maps = [
+        {
+            "slug": m.slug,
+            "title": m.title_en,
+            "title_ar": m.title_ar,
+            "start": m.start.isoformat(),
+            "end": m.end.isoformat(),
+            "default_date": m.default_date.isoformat(),
+            "bbox": selectors.map_bbox(m),
+            "version": m.data_version,
+        }
+        for m in Map.objects.public().order_by("slug")
+    ]
+    return json_response({"maps": maps})
+
+
+@require_GET
+@api_view({"date"})
+def zones(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    on = in_map_range(map_, date_param(request, "date", map_.default_date), "date")
+    return cached(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
+
+
+@require_GET
+@api_view({"from", "to"})
+def changes(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    after = date_param(request, "from", map_.start - dt.timedelta(days=1))
+    until = date_param(request, "to", map_.end)
+    if after > until:
+        raise ApiError(f"from ({after.isoformat()}) is after to ({until.isoformat()})", "from")
+    return cached(
+        request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until))
+    )
+
+
+@require_GET
+@api_view(set())
+def timeline(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    return cached(request, map_, lambda: orjson.dumps(selectors.timeline(map=map_)))
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404 handler: JSON under /api/, the ordinary page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(f"no such resource: {request.path}", status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return error_response("internal error; it has been logged", status=500)
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MapappConfig(AppConfig):
+    name = "mapapp"
+    verbose_name = "Maps and control"

@@ -1,0 +1,309 @@
+"""The map's record: actors, sources, control changes (the record), control periods (derived from it),
+sieges and maps. Writes go through mapapp.services; nothing else saves these."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from gazetteer.models import Place
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    APPROX = "approx", "approximate"
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+    REJECTED = "rejected", "rejected"
+    WITHDRAWN = "withdrawn", "withdrawn"
+
+
+class ControlStatus(models.TextChoices):
+    HELD = "held", "held"
+    CONTESTED = "contested", "contested"
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", "high"
+    MEDIUM = "medium", "medium"
+    LOW = "low", "low"
+
+
+class Actor(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name_en = models.CharField(max_length=200)
+    name_ar = models.CharField(max_length=200, blank=True)
+    color = models.CharField(max_length=7, help_text="#rrggbb")
+    # Sides that fight together; a pocket enclosed by allies is not enclosed by hostile ground.
+    allies = models.ManyToManyField("self", blank=True, symmetrical=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class Source(models.Model):
+    url = models.URLField(max_length=1000, blank=True)
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=300, blank=True)
+    published = models.DateField(null=True, blank=True)
+    quote = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MapQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_public=True)
+
+
+class Map(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    title_en = models.CharField(max_length=300)
+    title_ar = models.CharField(max_length=300, blank=True)
+    description_en = models.TextField(blank=True)
+    description_ar = models.TextField(blank=True)
+    # The union of the map's zones, kept by mapapp.services.map_set_zones; gives the bbox without a query.
+    area = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    start = models.DateField()
+    end = models.DateField()
+    default_date = models.DateField()
+    actors = models.ManyToManyField(Actor, related_name="maps", blank=True)
+    places = models.ManyToManyField(Place, related_name="maps", blank=True, help_text="the map's zones")
+    # Space-separated origins allowed to frame the embed (CSP frame-ancestors); empty means any site.
+    frame_ancestors = models.TextField(blank=True)
+    is_public = models.BooleanField(default=True)
+    # Bumped by every service that changes what the map shows; part of cache keys and ETags.
+    data_version = models.PositiveIntegerField(default=1)
+    credit = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MapQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lte=F("end")), name="map_start_not_after_end"),
+            models.CheckConstraint(
+                condition=Q(default_date__gte=F("start")) & Q(default_date__lte=F("end")),
+                name="map_default_date_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class ControlChangeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(review_state=ReviewState.PUBLISHED)
+
+
+class ControlChange(models.Model):
+    """On `date`, `places` came under `actor` (status held) or became contested with `actor` in them.
+
+    In effect from `date` on, inclusive. This is the record; ControlPeriod is derived from the published ones.
+    """
+
+    date = models.DateField()
+    date_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    places = models.ManyToManyField(Place, related_name="control_changes")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="control_changes")
+    status = models.CharField(max_length=12, choices=ControlStatus.choices, default=ControlStatus.HELD)
+    confidence = models.CharField(max_length=8, choices=Confidence.choices, default=Confidence.MEDIUM)
+    title = models.CharField(max_length=300, blank=True, help_text="a one-line headline for the timeline")
+    note = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, related_name="control_changes")
+    review_state = models.CharField(max_length=12, choices=ReviewState.choices, default=ReviewState.DRAFT)
+    review_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[places, sources])
+    objects = ControlChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [
+            # changes_between() and timeline(): published changes of a map by date.
+            models.Index(fields=["review_state", "date"], name="change_state_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.actor_id} {self.status}"
+
+
+class ControlPeriodQuerySet(models.QuerySet):
+    def in_effect(self, on):
+        """Periods in effect on date `on`: valid_from <= on < valid_to (valid_to null means still open)."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on)
+
+
+class ControlPeriod(models.Model):
+    """Derived: `place` was under `actor` with `status` during [valid_from, valid_to). Never edited by hand:
+    mapapp.services.control_periods_rebuild() writes these from the published changes."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="control_periods")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=ControlStatus.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    # Start of the unbroken run of periods with the same actor and status (what "since" means to a reader).
+    held_since = models.DateField()
+    change = models.ForeignKey(ControlChange, on_delete=models.CASCADE, related_name="periods")
+
+    objects = ControlPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["place_id", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="period_from_before_to",
+            ),
+            models.CheckConstraint(
+                condition=Q(held_since__lte=F("valid_from")), name="period_since_not_after"
+            ),
+            models.UniqueConstraint(fields=["place", "valid_from"], name="period_one_start_per_place"),
+        ]
+        indexes = [
+            # zones_at() and the history export: the period of each place in effect on a date.
+            models.Index(fields=["valid_from", "valid_to"], name="period_interval_idx"),
+        ]
+
+
+class SiegeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(review_state=ReviewState.PUBLISHED)
+
+    def in_effect(self, on):
+        """Sieges in effect on `on`: start <= on < end (end null means not yet lifted)."""
+        return self.filter(Q(end__isnull=True) | Q(end__gt=on), start__lte=on)
+
+
+class Siege(models.Model):
+    """`besieging_actors` cut off `besieged_actor`'s ground in `places` during [start, end).
+
+    A place is besieged on D when the siege is in effect, the place's own `until` (if any) is after D, and the
+    besieged actor holds or contests the place on D.
+    """
+
+    slug = models.SlugField(max_length=120, unique=True)
+    name_en = models.CharField(max_length=300)
+    name_ar = models.CharField(max_length=300, blank=True)
+    besieged_actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="sieges_suffered")
+    besieging_actors = models.ManyToManyField(Actor, related_name="sieges_laid")
+    start = models.DateField()
+    start_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    end = models.DateField(null=True, blank=True, help_text="first day the siege no longer holds")
+    places = models.ManyToManyField(Place, through="SiegePlace", related_name="sieges")
+    sources = models.ManyToManyField(Source, related_name="sieges")
+    note = models.TextField(blank=True)
+    review_state = models.CharField(max_length=12, choices=ReviewState.choices, default=ReviewState.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[besieging_actors, sources])
+    objects = SiegeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=F("start")), name="siege_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class SiegePlace(models.Model):
+    siege = models.ForeignKey(Siege, on_delete=models.CASCADE, related_name="siege_places")
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="siege_places")
+    # First day this place is no longer besieged, where it was relieved before the siege as a whole ended.
+    until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["siege", "place"], name="siegeplace_unique")]
+
+
+class SupplyMethod(models.TextChoices):
+    AIR_BRIDGE = "air_bridge", "air bridge"
+    AIRDROP = "airdrop", "airdrops"
+    LAND = "land", "land"
+
+
+class SiegeSupply(models.Model):
+    """How the besieged ground was supplied during [start, end)."""
+
+    siege = models.ForeignKey(Siege, on_delete=models.CASCADE, related_name="supplies")
+    method = models.CharField(max_length=12, choices=SupplyMethod.choices)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["start", "method"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=F("start")), name="supply_start_before_end"
+            ),
+        ]
+
+
+class ZoneEdge(models.Model):
+    """The boundary two zones of a map share (place_b null: the zone's part of the map's outer edge).
+
+    Derived from footprints by mapapp.services; front lines are a filter over these instead of a union.
+    """
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="edges")
+    place_a = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="+")
+    place_b = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    geom = models.MultiLineStringField(srid=4326)
+    length_km = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["map", "place_a", "place_b"], name="edge_unique_pair"),
+            models.CheckConstraint(
+                condition=Q(place_b__isnull=True) | Q(place_a__lt=F("place_b")), name="edge_pair_ordered"
+            ),
+        ]
+
+
+class ApiToken(models.Model):
+    """A token for scripts using the write API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.name}"

@@ -1,0 +1,285 @@
+"""Reads that take thought. Dates are datetime.date; intervals are half-open [from, to) unless said otherwise.
+
+The GeoJSON builders let the database write each geometry's GeoJSON (AsGeoJSON) and pass that text through
+untouched (orjson.Fragment): no per-vertex Python objects on the hot path, and a fixed number of queries
+whatever the number of zones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import orjson
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db.models import Count, Q
+
+from mapapp.models import (
+    Actor,
+    ControlChange,
+    ControlPeriod,
+    Map,
+    ReviewState,
+    Siege,
+    SiegePlace,
+)
+
+GEOJSON_PRECISION = 6  # about 0.1 m: finer than any footprint we hold
+
+
+@dataclass(frozen=True)
+class ZoneState:
+    actor_id: int | None
+    status: str  # held / contested / unknown
+    since: dt.date | None
+    confidence: str | None
+    change_id: int | None
+
+
+def map_bbox(map: Map) -> list[float] | None:
+    """[west, south, east, north] of the map's zones, from the stored union (no query)."""
+    if map.area is None:
+        return None
+    west, south, east, north = map.area.extent
+    return [round(west, 6), round(south, 6), round(east, 6), round(north, 6)]
+
+
+def zone_states_at(*, map: Map, on: dt.date) -> dict[int, ZoneState]:
+    """{place_id: state} for every zone of the map on `on` (inclusive). One query. Zones with no published
+    change in effect get no entry (status unknown)."""
+    rows = (
+        ControlPeriod.objects.in_effect(on)
+        .filter(place__maps=map)
+        .values_list("place_id", "actor_id", "status", "held_since", "change__confidence", "change_id")
+    )
+    return {
+        place_id: ZoneState(actor_id, status, since, confidence, change_id)
+        for place_id, actor_id, status, since, confidence, change_id in rows
+    }
+
+
+def besieged_place_ids(*, map: Map, on: dt.date, states: dict[int, ZoneState]) -> dict[int, int]:
+    """{place_id: siege_id} for the map's zones besieged on `on`: a published siege in effect, the place not
+    yet relieved, and held or contested by the besieged actor that day. One query."""
+    rows = (
+        SiegePlace.objects.filter(
+            Q(until__isnull=True) | Q(until__gt=on),
+            place__maps=map,
+            siege__in=Siege.objects.published().in_effect(on),
+        )
+        .values_list("place_id", "siege_id", "siege__besieged_actor_id")
+        .order_by("siege_id")
+    )
+    besieged: dict[int, int] = {}
+    for place_id, siege_id, besieged_actor_id in rows:
+        state = states.get(place_id)
+        if state is not None and state.actor_id == besieged_actor_id:
+            besieged.setdefault(place_id, siege_id)
+    return besieged
+
+
+def sources_of_changes(change_ids) -> dict[int, list[dict]]:
+    """{change_id: [source dicts]} in one query."""
+    through = ControlChange.sources.through
+    rows = (
+        through.objects.filter(controlchange_id__in=list(change_ids))
+        .order_by("controlchange_id", "source_id")
+        .values_list(
+            "controlchange_id",
+            "source__id",
+            "source__title",
+            "source__publisher",
+            "source__url",
+            "source__published",
+            "source__quote",
+        )
+    )
+    by_change: dict[int, list[dict]] = defaultdict(list)
+    for change_id, source_id, title, publisher, url, published, quote in rows:
+        by_change[change_id].append(
+            {
+                "id": source_id,
+                "title": title,
+                "publisher": publisher,
+                "url": url,
+                "published": published.isoformat() if published else None,
+                "quote": quote,
+            }
+        )
+    return by_change
+
+
+def actors_by_id(map: Map) -> dict[int, Actor]:
+    """All actors (a zone may be held by an actor the map does not list). One query."""
+    return {actor.pk: actor for actor in Actor.objects.all()}
+
+
+def zones_geojson(*, map: Map, on: dt.date) -> bytes:
+    """The map's zones on `on` as a GeoJSON FeatureCollection (the v1 `zones` contract). Five queries."""
+    states = zone_states_at(map=map, on=on)
+    besieged = besieged_place_ids(map=map, on=on, states=states)
+    actors = actors_by_id(map)
+    sources = sources_of_changes(state.change_id for state in states.values())
+    siege_slugs = dict(Siege.objects.filter(pk__in=set(besieged.values())).values_list("pk", "slug"))
+    places = (
+        map.places.annotate(geojson=AsGeoJSON("footprint", precision=GEOJSON_PRECISION))
+        .order_by("slug")
+        .values_list(
+            "pk", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "geojson"
+        )
+    )
+    features = []
+    for place_id, slug, name_en, name_ar, kind, approximate, area_km2, geometry in places:
+        state = states.get(place_id)
+        actor = actors.get(state.actor_id) if state else None
+        features.append(
+            {
+                "type": "Feature",
+                "id": slug,
+                "geometry": orjson.Fragment(geometry) if geometry else None,
+                "properties": {
+                    "place": slug,
+                    "name_en": name_en,
+                    "name_ar": name_ar,
+                    "kind": kind,
+                    "actor": actor.slug if actor else None,
+                    "actor_name": actor.name_en if actor else None,
+                    "actor_name_ar": actor.name_ar if actor else None,
+                    "color": actor.color if actor else None,
+                    "status": state.status if state else "unknown",
+                    "since": state.since.isoformat() if state and state.since else None,
+                    "besieged": place_id in besieged,
+                    "siege": siege_slugs.get(besieged.get(place_id)),
+                    "confidence": state.confidence if state else None,
+                    "sources": sources.get(state.change_id, []) if state else [],
+                    "approximate": approximate,
+                    "area_km2": round(area_km2, 4) if area_km2 is not None else None,
+                },
+            }
+        )
+    return orjson.dumps(
+        {"type": "FeatureCollection", "date": on.isoformat(), "map": map.slug, "features": features}
+    )
+
+
+def _holder_on(periods: list[tuple], day: dt.date) -> tuple[int | None, str]:
+    """(actor_id, status) in effect on `day` among one place's periods sorted by start."""
+    for valid_from, valid_to, actor_id, status in periods:
+        if valid_from <= day and (valid_to is None or day < valid_to):
+            return actor_id, status
+    return None, "unknown"
+
+
+def changes_between(*, map: Map, after: dt.date, until: dt.date) -> dict:
+    """Published changes of the map's zones dated in (after, until], one row per (change, place), with who
+    held the place the day before; and the km² each actor gained and lost between the state on `after` and the
+    state on `until` (a zone that changed hands and came back counts for nothing). Fixed number of queries."""
+    zone_ids = set(map.places.values_list("pk", flat=True))
+    actors = actors_by_id(map)
+    through = ControlChange.places.through
+    rows = list(
+        through.objects.filter(
+            place_id__in=zone_ids,
+            controlchange__review_state=ReviewState.PUBLISHED,
+            controlchange__date__gt=after,
+            controlchange__date__lte=until,
+        )
+        .order_by("controlchange__date", "controlchange_id", "place__slug")
+        .values_list(
+            "controlchange_id",
+            "controlchange__date",
+            "controlchange__actor_id",
+            "controlchange__status",
+            "controlchange__confidence",
+            "controlchange__title",
+            "place_id",
+            "place__slug",
+            "place__name_en",
+            "place__name_ar",
+        )
+    )
+    periods_by_place: dict[int, list[tuple]] = defaultdict(list)
+    for place_id, valid_from, valid_to, actor_id, status in (
+        ControlPeriod.objects.filter(place_id__in=zone_ids)
+        .order_by("place_id", "valid_from")
+        .values_list("place_id", "valid_from", "valid_to", "actor_id", "status")
+    ):
+        periods_by_place[place_id].append((valid_from, valid_to, actor_id, status))
+    sources = sources_of_changes({row[0] for row in rows})
+
+    def slug(actor_id):
+        return actors[actor_id].slug if actor_id in actors else None
+
+    changes = []
+    for change_id, date, actor_id, status, confidence, title, place_id, place_slug, name_en, name_ar in rows:
+        from_actor, from_status = _holder_on(periods_by_place[place_id], date - dt.timedelta(days=1))
+        changes.append(
+            {
+                "id": change_id,
+                "date": date.isoformat(),
+                "place": place_slug,
+                "name_en": name_en,
+                "name_ar": name_ar,
+                "from_actor": slug(from_actor),
+                "from_status": from_status,
+                "to_actor": slug(actor_id),
+                "status": status,
+                "confidence": confidence,
+                "title": title,
+                "sources": sources.get(change_id, []),
+            }
+        )
+
+    areas = dict(map.places.values_list("pk", "area_km2"))
+    area_km2: dict[str, dict[str, float]] = {}
+    for place_id in zone_ids:
+        before, _ = _holder_on(periods_by_place[place_id], after)
+        after_actor, _ = _holder_on(periods_by_place[place_id], until)
+        if before == after_actor:
+            continue
+        size = areas.get(place_id) or 0.0
+        for actor_id, key in ((after_actor, "gained"), (before, "lost")):
+            if actor_id is None:
+                continue
+            entry = area_km2.setdefault(slug(actor_id), {"gained": 0.0, "lost": 0.0, "net": 0.0})
+            entry[key] += size
+    for entry in area_km2.values():
+        entry["net"] = round(entry["gained"] - entry["lost"], 6)
+        entry["gained"] = round(entry["gained"], 6)
+        entry["lost"] = round(entry["lost"], 6)
+    return {"from": after.isoformat(), "to": until.isoformat(), "changes": changes, "area_km2": area_km2}
+
+
+def timeline(*, map: Map) -> dict:
+    """Dates on which published changes touch the map's zones: {"start","end","events":[{date,count,title}]}.
+    `count` is the number of zones changed that day. Two queries."""
+    through = ControlChange.places.through
+    counts = (
+        through.objects.filter(place__maps=map, controlchange__review_state=ReviewState.PUBLISHED)
+        .values("controlchange__date")
+        .annotate(count=Count("place_id", distinct=True))
+        .order_by("controlchange__date")
+    )
+    titles: dict[dt.date, str] = {}
+    for date, title in (
+        ControlChange.objects.published()
+        .filter(places__maps=map)
+        .exclude(title="")
+        .order_by("date", "id")
+        .values_list("date", "title")
+        .distinct()
+    ):
+        titles.setdefault(date, title)
+    return {
+        "start": map.start.isoformat(),
+        "end": map.end.isoformat(),
+        "events": [
+            {
+                "date": row["controlchange__date"].isoformat(),
+                "count": row["count"],
+                "title": titles.get(row["controlchange__date"], ""),
+            }
+            for row in counts
+        ],
+    }

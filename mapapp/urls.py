@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import path
+
+from mapapp import api, openapi, views
+
+handler404 = "mapapp.api.not_found"
+handler500 = "mapapp.api.server_error"
+
+
+def schema_view(request):
+    return api.json_response(openapi.schema())
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("maps/<slug:slug>/", views.map_page, name="map"),
+    path("api/v1/schema", schema_view, name="api-schema"),
+    path("api/v1/maps/", api.maps_list, name="api-maps"),
+    path("api/v1/maps/<slug:slug>/zones", api.zones, name="api-zones"),
+    path("api/v1/maps/<slug:slug>/changes", api.changes, name="api-changes"),
+    path("api/v1/maps/<slug:slug>/timeline", api.timeline, name="api-timeline"),
+    path("admin/", admin.site.urls),
+]
