@@ -44,9 +44,7 @@ class Place(models.Model):
     name_en = models.CharField(max_length=200)
     name_ar = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=32, choices=PlaceKind.choices, default=PlaceKind.OTHER)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     footprint = models.MultiPolygonField(srid=4326, null=True, blank=True)
     label_point = models.PointField(srid=4326)
     # False only for footprints that were surveyed or imported from a real GIS file.

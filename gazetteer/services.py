@@ -91,9 +91,7 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
         if not name or (name, language) in existing:
             continue
         existing.add((name, language))
-        created.append(
-            PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name))
-        )
+        created.append(PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name)))
     return PlaceName.objects.bulk_create(created)
 
 

@@ -89,8 +89,7 @@ def get_map(slug: str) -> Map:
 def in_map_range(map_: Map, day: dt.date, field: str) -> dt.date:
     if not map_.start <= day <= map_.end:
         raise ApiError(
-            f"{field} {day.isoformat()} is outside this map's dates {map_.start.isoformat()}"
-            f"..{map_.end.isoformat()}",
+            f"{field} {day.isoformat()} is outside this map's dates {map_.start.isoformat()}..{map_.end.isoformat()}",
             field,
         )
     return day
@@ -144,9 +143,7 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
     until = date_param(request, "to", map_.end)
     if after > until:
         raise ApiError(f"from ({after.isoformat()}) is after to ({until.isoformat()})", "from")
-    return cached(
-        request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until))
-    )
+    return cached(request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until)))
 
 
 @require_GET

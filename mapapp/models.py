@@ -182,9 +182,7 @@ class ControlPeriod(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
                 name="period_from_before_to",
             ),
-            models.CheckConstraint(
-                condition=Q(held_since__lte=F("valid_from")), name="period_since_not_after"
-            ),
+            models.CheckConstraint(condition=Q(held_since__lte=F("valid_from")), name="period_since_not_after"),
             models.UniqueConstraint(fields=["place", "valid_from"], name="period_one_start_per_place"),
         ]
         indexes = [

@@ -125,9 +125,7 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
     places = (
         map.places.annotate(geojson=AsGeoJSON("footprint", precision=GEOJSON_PRECISION))
         .order_by("slug")
-        .values_list(
-            "pk", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "geojson"
-        )
+        .values_list("pk", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "geojson")
     )
     features = []
     for place_id, slug, name_en, name_ar, kind, approximate, area_km2, geometry in places:
@@ -158,9 +156,7 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
                 },
             }
         )
-    return orjson.dumps(
-        {"type": "FeatureCollection", "date": on.isoformat(), "map": map.slug, "features": features}
-    )
+    return orjson.dumps({"type": "FeatureCollection", "date": on.isoformat(), "map": map.slug, "features": features})
 
 
 def _holder_on(periods: list[tuple], day: dt.date) -> tuple[int | None, str]:

@@ -65,9 +65,7 @@ def actor_create(*, slug: str, name_en: str, name_ar: str = "", color: str, sort
 def source_create(
     *, title: str, url: str = "", publisher: str = "", published: dt.date | None = None, quote: str = ""
 ) -> Source:
-    source = Source(
-        url=url, title=title.strip(), publisher=publisher.strip(), published=published, quote=quote
-    )
+    source = Source(url=url, title=title.strip(), publisher=publisher.strip(), published=published, quote=quote)
     source.full_clean()
     source.save()
     return source
@@ -210,9 +208,7 @@ def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
     if change.review_state == ReviewState.PUBLISHED:
         raise ValidationError({"review_state": "this change is already published"})
     if change.review_state == ReviewState.WITHDRAWN:
-        raise ValidationError(
-            {"review_state": "a withdrawn change cannot be published again; record a new one"}
-        )
+        raise ValidationError({"review_state": "a withdrawn change cannot be published again; record a new one"})
     change.review_state = ReviewState.PUBLISHED
     change.reviewed_by = by
     change.reviewed_at = timezone.now()
@@ -254,9 +250,7 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
     the same place run one after the other and the second sees the first's change.
     """
     with transaction.atomic():
-        place_qs = (
-            Place.objects.all() if places is None else Place.objects.filter(pk__in=[p.pk for p in places])
-        )
+        place_qs = Place.objects.all() if places is None else Place.objects.filter(pk__in=[p.pk for p in places])
         place_ids = list(place_qs.select_for_update().order_by("pk").values_list("pk", flat=True))
         if not place_ids:
             return 0
@@ -283,9 +277,7 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
             for index, day in enumerate(days):
                 change_id, actor_id, status = by_day[day]
                 valid_to = days[index + 1] if index + 1 < len(days) else None
-                same_run = (
-                    previous is not None and previous.actor_id == actor_id and previous.status == status
-                )
+                same_run = previous is not None and previous.actor_id == actor_id and previous.status == status
                 period = ControlPeriod(
                     place_id=place_id,
                     actor_id=actor_id,
@@ -337,14 +329,10 @@ def siege_record(
         errors["sources"] = "a siege needs at least one source"
     for place, until in places:
         if until is not None and (until <= start or (end is not None and until > end)):
-            errors["places"] = (
-                f"{place.slug}: relieved on {until}, outside the siege {start}..{end or 'open'}"
-            )
+            errors["places"] = f"{place.slug}: relieved on {until}, outside the siege {start}..{end or 'open'}"
     for method, supply_start, supply_end, _note in supplies:
         if method not in SupplyMethod.values:
-            errors["supplies"] = (
-                f"supply method must be one of {', '.join(SupplyMethod.values)}, got {method!r}"
-            )
+            errors["supplies"] = f"supply method must be one of {', '.join(SupplyMethod.values)}, got {method!r}"
         elif supply_end is not None and supply_end <= supply_start:
             errors["supplies"] = f"{method}: ends ({supply_end}) on or before it starts ({supply_start})"
     if errors:
@@ -365,9 +353,7 @@ def siege_record(
     siege.save()
     siege.besieging_actors.set(besieging_actors)
     siege.sources.set(sources)
-    SiegePlace.objects.bulk_create(
-        [SiegePlace(siege=siege, place=place, until=until) for place, until in places]
-    )
+    SiegePlace.objects.bulk_create([SiegePlace(siege=siege, place=place, until=until) for place, until in places])
     SiegeSupply.objects.bulk_create(
         [
             SiegeSupply(siege=siege, method=method, start=s_start, end=s_end, note=s_note)

@@ -138,9 +138,7 @@ LOGIN_URL = "/admin/login/"
 # river only, which is how tests and offline deployments run. For a real deployment set
 # MAP_TILES_URL=https://tile.openstreetmap.org/{z}/{x}/{y}.png and its attribution.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "")
-MAP_TILES_ATTRIBUTION = env_str(
-    "MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors" if MAP_TILES_URL else ""
-)
+MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors" if MAP_TILES_URL else "")
 
 LEAFLET_CONFIG = {
     "TILES": [("basemap", MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION})] if MAP_TILES_URL else [],

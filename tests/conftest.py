@@ -36,9 +36,7 @@ def demo(db):
 
 def square(x: float, y: float, size: float = 0.01) -> MultiPolygon:
     """A lon/lat square with its south-west corner at (x, y)."""
-    return MultiPolygon(
-        Polygon(((x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y))), srid=4326
-    )
+    return MultiPolygon(Polygon(((x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y))), srid=4326)
 
 
 class World:
@@ -48,9 +46,7 @@ class World:
         from mapapp import services
 
         self.services = services
-        self.source = services.source_create(
-            title="Test report", publisher="Test wire", url="https://example.org/r"
-        )
+        self.source = services.source_create(title="Test report", publisher="Test wire", url="https://example.org/r")
         self.actors = {}
         self.places = {}
 

@@ -61,8 +61,7 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 
 def _load_places() -> dict[str, Place]:
     footprints = {
-        feature["id"]: feature
-        for feature in json.loads((DATA / "footprints.geojson").read_text())["features"]
+        feature["id"]: feature for feature in json.loads((DATA / "footprints.geojson").read_text())["features"]
     }
     rows = _read_csv("places.csv")
     rows.sort(key=lambda row: (row["parent"] != "", row["slug"]))  # parents first
@@ -105,9 +104,7 @@ def load_demo() -> Map:
         for row in _read_csv("sources.csv")
     }
     footprint_zones = {
-        f["id"]
-        for f in json.loads((DATA / "footprints.geojson").read_text())["features"]
-        if f["properties"]["zone"]
+        f["id"] for f in json.loads((DATA / "footprints.geojson").read_text())["features"] if f["properties"]["zone"]
     }
     zones = [places[slug] for slug in sorted(footprint_zones)]
     map_ = services.map_create(
@@ -149,8 +146,7 @@ def load_demo() -> Map:
         start=dt.date(2015, 1, 15),
         start_precision="month",
         end=dt.date(2017, 9, 9),
-        places=[(places[slug], relieved_west) for slug in SIEGE_WEST]
-        + [(places[slug], None) for slug in SIEGE_EAST],
+        places=[(places[slug], relieved_west) for slug in SIEGE_WEST] + [(places[slug], None) for slug in SIEGE_EAST],
         sources=[
             sources[key]
             for key in (
