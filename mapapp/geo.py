@@ -22,7 +22,7 @@ def to_shapely(geometry: GEOSGeometry) -> BaseGeometry:
 
 
 def to_geos(geometry: BaseGeometry, srid: int = WGS84) -> GEOSGeometry:
-    return GEOSGeometry(memoryview(shapely.to_wkb(geometry)), srid=srid)
+    return GEOSGeometry(memoryview(shapely.to_wkb(geometry, output_dimension=2)), srid=srid)
 
 
 def area_km2(geometry: BaseGeometry | GEOSGeometry | None) -> float:

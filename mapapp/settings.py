@@ -105,7 +105,10 @@ TEMPLATES = [
 ]
 
 # SpatiaLite by default (a file under var/); DATABASE_URL=postgis://user:pass@host:port/name for PostGIS.
-DATABASE_URL = env_str("DATABASE_URL", f"spatialite:///{BASE_DIR / 'var' / 'frontline.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL", "")
+if not DATABASE_URL:
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASE_URL = f"spatialite:///{BASE_DIR / 'var' / 'frontline.sqlite3'}"
 if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
     raise ImproperlyConfigured(
         f"DATABASE_URL={DATABASE_URL!r}: use spatialite:///path/to/file.sqlite3 or postgis://user:pass@host/name"
@@ -113,6 +116,9 @@ if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references (needs 3.9);
+# imports read only files an editor uploads, and we say so in the README.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 SPATIALITE_LIBRARY_PATH = env_str("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -131,6 +137,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
+# Serve straight from static/ too, so a fresh checkout (and the test server) needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
 
