@@ -66,6 +66,7 @@
   }
 
   window.frontlineMapInit = function (map) {
+    window.frontlineMap = map;
     const slider = document.getElementById("date-slider");
     const output = document.getElementById("date-output");
     slider.max = String(dayIndex(config.end));
