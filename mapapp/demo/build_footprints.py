@@ -339,7 +339,7 @@ def build_zones(points: dict[str, tuple[float, float]]):
     face_owner = _merge_stray_parts(faces, face_owner, points)
     zones = {}
     for slug in ZONES:
-        mine = [f for f, o in zip(faces, face_owner) if o == slug]
+        mine = [f for f, o in zip(faces, face_owner, strict=True) if o == slug]
         check(mine, f"{slug}: no face assigned")
         zones[slug] = shapely.union_all(mine, grid_size=GRID)
 
@@ -442,7 +442,7 @@ def adjacency(zones: dict[str, Polygon]):
     geoms = [zones[s] for s in slugs]
     tree = shapely.STRtree(geoms)
     edges, point_contacts = {}, []
-    for i, j in zip(*tree.query(geoms, predicate="intersects")):
+    for i, j in zip(*tree.query(geoms, predicate="intersects"), strict=True):
         if i >= j:
             continue
         a, b = geoms[i], geoms[j]
