@@ -74,7 +74,10 @@ def repair_polygonal(geometry: BaseGeometry) -> tuple[shapely.MultiPolygon, str]
     if not geometry.is_valid:
         reason = explain_validity(geometry)
         geometry = shapely.make_valid(geometry)
-    multipolygon = as_multipolygon(geometry)
+    try:
+        multipolygon = as_multipolygon(geometry)
+    except ValueError:  # what is left is a line or a point
+        multipolygon = shapely.MultiPolygon()
     if multipolygon.is_empty or area_km2(multipolygon) == 0:
         raise ValueError(f"no area left after repair ({reason or 'empty geometry'})")
     return multipolygon, reason

@@ -65,28 +65,70 @@ UTM = "EPSG:32637"  # UTM zone 37N, metric CRS for Deir ez-Zor (40.1 E)
 # --------------------------------------------------------------------------
 
 ZONES = [
-    "deir-ez-zor-airport", "brigade-137", "panorama-roundabout",
-    "panorama-base", "jabal-al-tharda", "jabal-harabesh", "al-baghiliyah",
-    "ayyash", "assad-hospital", "military-housing", "al-jaryah", "al-jafra",
-    "al-muriiyah", "al-husseiniyah", "jnena", "khasarat", "al-joura",
-    "al-qusour", "harabesh", "cemeteries", "jamiyat-al-rawad", "al-jbeila",
-    "al-hamidiyah", "al-rashdiyah", "sheikh-yassin", "al-ardi", "al-orfi",
-    "al-kanamat", "al-hweiqa", "al-sinaa", "al-ommal", "huwijat-saqr",
-    "hawijat-kati", "al-furat-university",
+    "deir-ez-zor-airport",
+    "brigade-137",
+    "panorama-roundabout",
+    "panorama-base",
+    "jabal-al-tharda",
+    "jabal-harabesh",
+    "al-baghiliyah",
+    "ayyash",
+    "assad-hospital",
+    "military-housing",
+    "al-jaryah",
+    "al-jafra",
+    "al-muriiyah",
+    "al-husseiniyah",
+    "jnena",
+    "khasarat",
+    "al-joura",
+    "al-qusour",
+    "harabesh",
+    "cemeteries",
+    "jamiyat-al-rawad",
+    "al-jbeila",
+    "al-hamidiyah",
+    "al-rashdiyah",
+    "sheikh-yassin",
+    "al-ardi",
+    "al-orfi",
+    "al-kanamat",
+    "al-hweiqa",
+    "al-sinaa",
+    "al-ommal",
+    "huwijat-saqr",
+    "hawijat-kati",
+    "al-furat-university",
 ]
 AIRPORT = "deir-ez-zor-airport"
 THARDA = "jabal-al-tharda"
 
 # Government-held besieged ground (see mapapp/demo/data/timeline.csv).
 G_2016 = {
-    "al-joura", "al-qusour", "brigade-137", "panorama-roundabout",
-    "panorama-base", "assad-hospital", "al-furat-university",
-    "jabal-al-tharda", "jabal-harabesh", "al-jaryah", "cemeteries",
-    "al-ommal", "deir-ez-zor-airport", "harabesh", "military-housing",
+    "al-joura",
+    "al-qusour",
+    "brigade-137",
+    "panorama-roundabout",
+    "panorama-base",
+    "assad-hospital",
+    "al-furat-university",
+    "jabal-al-tharda",
+    "jabal-harabesh",
+    "al-jaryah",
+    "cemeteries",
+    "al-ommal",
+    "deir-ez-zor-airport",
+    "harabesh",
+    "military-housing",
 }
 WEST_2017 = {
-    "al-joura", "al-qusour", "brigade-137", "panorama-roundabout",
-    "panorama-base", "assad-hospital", "al-furat-university",
+    "al-joura",
+    "al-qusour",
+    "brigade-137",
+    "panorama-roundabout",
+    "panorama-base",
+    "assad-hospital",
+    "al-furat-university",
 }
 EAST_2017 = {"deir-ez-zor-airport", "harabesh", "military-housing"}
 
@@ -149,27 +191,57 @@ _SAQR_SPLIT = (40.188, 35.346)
 _SAQR_JOIN = (40.2042, 35.321)
 RIVER = {
     "Euphrates (main channel)": [
-        (40.020, 35.460), (40.045, 35.438), (40.065, 35.430),
-        (40.085, 35.405), (40.098, 35.386), _HWEIQA_SPLIT,
-        (40.116, 35.3625), (40.122, 35.3585), (40.130, 35.356),
-        (40.140, 35.353), (40.146, 35.349), _HWEIQA_JOIN, (40.151, 35.346),
-        _KATI_SPLIT, (40.162, 35.349), (40.170, 35.3495), _KATI_JOIN,
-        _SAQR_SPLIT, (40.196, 35.338), (40.200, 35.328), _SAQR_JOIN,
-        (40.206, 35.318), (40.215, 35.308), (40.225, 35.295),
+        (40.020, 35.460),
+        (40.045, 35.438),
+        (40.065, 35.430),
+        (40.085, 35.405),
+        (40.098, 35.386),
+        _HWEIQA_SPLIT,
+        (40.116, 35.3625),
+        (40.122, 35.3585),
+        (40.130, 35.356),
+        (40.140, 35.353),
+        (40.146, 35.349),
+        _HWEIQA_JOIN,
+        (40.151, 35.346),
+        _KATI_SPLIT,
+        (40.162, 35.349),
+        (40.170, 35.3495),
+        _KATI_JOIN,
+        _SAQR_SPLIT,
+        (40.196, 35.338),
+        (40.200, 35.328),
+        _SAQR_JOIN,
+        (40.206, 35.318),
+        (40.215, 35.308),
+        (40.225, 35.295),
         (40.240, 35.280),
     ],
     "Euphrates (al-Hweiqa branch)": [
-        _HWEIQA_SPLIT, (40.113, 35.362), (40.119, 35.355), (40.126, 35.350),
-        (40.132, 35.3474), (40.138, 35.3465), (40.144, 35.3467),
+        _HWEIQA_SPLIT,
+        (40.113, 35.362),
+        (40.119, 35.355),
+        (40.126, 35.350),
+        (40.132, 35.3474),
+        (40.138, 35.3465),
+        (40.144, 35.3467),
         _HWEIQA_JOIN,
     ],
     "Euphrates (channel north of Hawijat Kati)": [
-        _KATI_SPLIT, (40.1555, 35.356), (40.160, 35.3605), (40.169, 35.3615),
-        (40.176, 35.357), _KATI_JOIN,
+        _KATI_SPLIT,
+        (40.1555, 35.356),
+        (40.160, 35.3605),
+        (40.169, 35.3615),
+        (40.176, 35.357),
+        _KATI_JOIN,
     ],
     "Euphrates (channel south-west of Huwijat Saqr)": [
-        _SAQR_SPLIT, (40.181, 35.342), (40.178, 35.334), (40.183, 35.326),
-        (40.192, 35.321), _SAQR_JOIN,
+        _SAQR_SPLIT,
+        (40.181, 35.342),
+        (40.178, 35.334),
+        (40.183, 35.326),
+        (40.192, 35.321),
+        _SAQR_JOIN,
     ],
 }
 NORTH_BANK = {"al-husseiniyah", "jnena"}
@@ -222,9 +294,7 @@ def from_utm(geom):
 
 def local_buffer(lon: float, lat: float, radius_m: float) -> Polygon:
     """A circle of ``radius_m`` around (lon, lat), in lon/lat."""
-    aeqd = CRS.from_proj4(
-        f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs"
-    )
+    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs")
     back = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
     return _apply(back, Point(0.0, 0.0).buffer(radius_m, quad_segs=16))
 
@@ -271,12 +341,13 @@ def label_points(places: list[dict]) -> dict[str, tuple[float, float]]:
     for p in places:
         lon, lat = p["lon"], p["lat"]
         if p["slug"] in NUDGES:
-            check(p["coord_basis"] == "estimated",
-                  f"{p['slug']}: only estimated points may be nudged")
+            check(p["coord_basis"] == "estimated", f"{p['slug']}: only estimated points may be nudged")
             nlon, nlat = NUDGES[p["slug"]]
             moved = to_utm(Point(lon, lat)).distance(to_utm(Point(nlon, nlat)))
-            check(p["uncertainty_m"] is not None and moved <= p["uncertainty_m"],
-                  f"{p['slug']}: nudge of {moved:.0f} m exceeds its uncertainty")
+            check(
+                p["uncertainty_m"] is not None and moved <= p["uncertainty_m"],
+                f"{p['slug']}: nudge of {moved:.0f} m exceeds its uncertainty",
+            )
             lon, lat = nlon, nlat
         out[p["slug"]] = (lon, lat)
     return out
@@ -322,8 +393,7 @@ def build_zones(points: dict[str, tuple[float, float]]):
         cell_lines.intersection(outline.buffer(0.01)),
     ]
     noded = shapely.union_all(linework, grid_size=GRID)
-    faces = [f for f in shapely.polygonize(list(noded.geoms)).geoms
-             if outline.contains(f.point_on_surface())]
+    faces = [f for f in shapely.polygonize(list(noded.geoms)).geoms if outline.contains(f.point_on_surface())]
 
     def owner(face: Polygon) -> str:
         rp = face.point_on_surface()
@@ -394,8 +464,7 @@ def _merge_stray_parts(faces, face_owner, points):
                 for i in idx:
                     if part.covers(faces[i].point_on_surface()):
                         face_owner[i] = new
-                print(f"  merged a detached {to_utm(part).area / 1e6:.3f} km2 piece"
-                      f" of {slug} into {new}")
+                print(f"  merged a detached {to_utm(part).area / 1e6:.3f} km2 piece of {slug} into {new}")
                 changed = True
         if not changed:
             break
@@ -449,8 +518,7 @@ def adjacency(zones: dict[str, Polygon]):
         inter = a.intersection(b)
         dims = {g.geom_type for g in shapely.get_parts(inter)}
         overlap = to_utm(a).intersection(to_utm(b)).area
-        check(overlap < MAX_OVERLAP_M2,
-              f"{slugs[i]} and {slugs[j]} overlap by {overlap:.2f} m2")
+        check(overlap < MAX_OVERLAP_M2, f"{slugs[i]} and {slugs[j]} overlap by {overlap:.2f} m2")
         length = shared_length_m(a, b)
         if length > 0:
             edges[(slugs[i], slugs[j])] = length
@@ -503,12 +571,12 @@ def shortest_path(nbrs, start, goal):
 
 def check_group(name: str, members: set[str], zones, edges) -> list:
     union = shapely.union_all([zones[m] for m in sorted(members)])
-    check(isinstance(union, Polygon),
-          f"{name}: union is not one polygon ({union.geom_type}, "
-          f"{len(polygons(union))} parts)")
+    check(
+        isinstance(union, Polygon),
+        f"{name}: union is not one polygon ({union.geom_type}, {len(polygons(union))} parts)",
+    )
     comps, nbrs = connected_components(members, edges, MIN_SHARED_EDGE_M)
-    check(len(comps) == 1,
-          f"{name}: not connected through shared edges >= {MIN_SHARED_EDGE_M} m: {comps}")
+    check(len(comps) == 1, f"{name}: not connected through shared edges >= {MIN_SHARED_EDGE_M} m: {comps}")
     return nbrs
 
 
@@ -516,8 +584,7 @@ def river_regions(outline: Polygon):
     """Land regions of the study area cut by the river lines."""
     lines = [LineString(c).intersection(outline) for c in RIVER.values()]
     noded = shapely.union_all([outline.boundary, *lines])
-    return [f for f in shapely.polygonize(list(noded.geoms)).geoms
-            if outline.contains(f.point_on_surface())]
+    return [f for f in shapely.polygonize(list(noded.geoms)).geoms if outline.contains(f.point_on_surface())]
 
 
 def check_river(outline, points):
@@ -556,44 +623,56 @@ def run_checks(outline, zones, points, bridge):
         check(g.contains(Point(points[slug])), f"{slug}: label point outside footprint")
         gm = to_utm(g)
         area_km2 = gm.area / 1e6
-        pp = 4 * math.pi * gm.area / gm.length ** 2
+        pp = 4 * math.pi * gm.area / gm.length**2
         check(area_km2 >= MIN_ZONE_KM2, f"{slug}: too small ({area_km2:.3f} km2)")
         check(pp >= MIN_COMPACTNESS, f"{slug}: sliver (compactness {pp:.2f})")
-        check(isinstance(gm.buffer(CORE_BUFFER_M), Polygon) and not gm.buffer(CORE_BUFFER_M).is_empty,
-              f"{slug}: has a thin part (100 m inward buffer is not one polygon)")
-    report.append(f"all {len(zones)} zones valid, single-part, label inside, "
-                  f">= {MIN_ZONE_KM2} km2, compactness >= {MIN_COMPACTNESS}, "
-                  f"100 m inward buffer is one polygon")
+        check(
+            isinstance(gm.buffer(CORE_BUFFER_M), Polygon) and not gm.buffer(CORE_BUFFER_M).is_empty,
+            f"{slug}: has a thin part (100 m inward buffer is not one polygon)",
+        )
+    report.append(
+        f"all {len(zones)} zones valid, single-part, label inside, "
+        f">= {MIN_ZONE_KM2} km2, compactness >= {MIN_COMPACTNESS}, "
+        f"100 m inward buffer is one polygon"
+    )
 
     geoms = [zones[s] for s in ZONES]
-    check(bool(shapely.coverage_is_valid(geoms)),
-          "coverage is not valid (edges of neighbours do not match exactly)")
+    check(bool(shapely.coverage_is_valid(geoms)), "coverage is not valid (edges of neighbours do not match exactly)")
     report.append("shapely.coverage_is_valid: neighbouring zones share edges vertex for vertex")
 
     union = shapely.union_all(geoms)
-    check(isinstance(union, Polygon) and len(union.interiors) == 0,
-          f"the zones' union is not one hole-free polygon ({union.geom_type})")
+    check(
+        isinstance(union, Polygon) and len(union.interiors) == 0,
+        f"the zones' union is not one hole-free polygon ({union.geom_type})",
+    )
     outline_m, union_m = to_utm(outline), to_utm(union)
     diff = union_m.symmetric_difference(outline_m).area
     sum_areas = sum(to_utm(g).area for g in geoms)
     check(diff < MAX_GAP_M2, f"union differs from the study area by {diff:.2f} m2")
-    check(abs(sum_areas - outline_m.area) < MAX_GAP_M2,
-          f"sum of zone areas differs from the study area by "
-          f"{sum_areas - outline_m.area:.2f} m2 (overlaps?)")
-    report.append(f"zones tile the study area ({outline_m.area / 1e6:.2f} km2): "
-                  f"|union xor outline| = {diff:.3g} m2, "
-                  f"|sum of areas - outline| = {abs(sum_areas - outline_m.area):.3g} m2")
+    check(
+        abs(sum_areas - outline_m.area) < MAX_GAP_M2,
+        f"sum of zone areas differs from the study area by {sum_areas - outline_m.area:.2f} m2 (overlaps?)",
+    )
+    report.append(
+        f"zones tile the study area ({outline_m.area / 1e6:.2f} km2): "
+        f"|union xor outline| = {diff:.3g} m2, "
+        f"|sum of areas - outline| = {abs(sum_areas - outline_m.area):.3g} m2"
+    )
 
     edges, point_contacts = adjacency(zones)
     check(not point_contacts, f"zones touching at a point only: {point_contacts}")
     short = sorted((round(v, 1), k) for k, v in edges.items() if v < MIN_SHARED_EDGE_M)
-    report.append(f"no pairwise overlap >= {MAX_OVERLAP_M2} m2; {len(edges)} neighbour "
-                  f"pairs, every touching pair shares a line (no point-only contacts)"
-                  + (f"; shortest edges: {short[:3]}" if short else ""))
+    report.append(
+        f"no pairwise overlap >= {MAX_OVERLAP_M2} m2; {len(edges)} neighbour "
+        f"pairs, every touching pair shares a line (no point-only contacts)"
+        + (f"; shortest edges: {short[:3]}" if short else "")
+    )
 
     check_group("G 2016-06-01", G_2016, zones, edges)
-    report.append(f"2016-06-01: the {len(G_2016)} government zones form one polygon, "
-                  f"connected through edges >= {MIN_SHARED_EDGE_M:.0f} m")
+    report.append(
+        f"2016-06-01: the {len(G_2016)} government zones form one polygon, "
+        f"connected through edges >= {MIN_SHARED_EDGE_M:.0f} m"
+    )
     nbrs = check_group("WEST 2017", WEST_2017, zones, edges)
     check_group("EAST 2017", EAST_2017, zones, edges)
     west = shapely.union_all([zones[m] for m in sorted(WEST_2017)])
@@ -601,13 +680,13 @@ def run_checks(outline, zones, points, bridge):
     gap = to_utm(west).distance(to_utm(east))
     check(not west.intersects(east), "WEST and EAST touch")
     check(gap > MIN_POCKET_GAP_M, f"WEST and EAST only {gap:.0f} m apart")
-    report.append(f"2017-03-01 / 2017-06-15: WEST one polygon, EAST one polygon, "
-                  f"{gap:.0f} m apart")
+    report.append(f"2017-03-01 / 2017-06-15: WEST one polygon, EAST one polygon, {gap:.0f} m apart")
     path = shortest_path(nbrs, "brigade-137", "al-joura")
     check(path is not None, "brigade-137 is not connected to al-joura within WEST")
-    check(any(s in path for s in ("panorama-roundabout", "panorama-base",
-                                  "al-furat-university")),
-          "brigade-137 does not connect through the Panorama / University cells")
+    check(
+        any(s in path for s in ("panorama-roundabout", "panorama-base", "al-furat-university")),
+        "brigade-137 does not connect through the Panorama / University cells",
+    )
     report.append("brigade-137 -> al-joura within WEST: " + " -> ".join(path))
 
     check(outline.contains(bridge), "the bridge strip leaves the study area")
@@ -651,11 +730,12 @@ def main() -> int:
 
     n_regions = check_river(outline, points)
     report, _ = run_checks(outline, zones, points, bridge)
-    report.append(f"river: {n_regions} land regions; north-bank places, the three "
-                  f"islands and the south-west bank places are each on their side")
+    report.append(
+        f"river: {n_regions} land regions; north-bank places, the three "
+        f"islands and the south-west bank places are each on their side"
+    )
 
-    methods = {AIRPORT: "airport extent 3.5x1.5 km along runway 10/28",
-               THARDA: "bbox from source"}
+    methods = {AIRPORT: "airport extent 3.5x1.5 km along runway 10/28", THARDA: "bbox from source"}
     features = []
     for p in places:
         slug, kind = p["slug"], p["kind"]
@@ -702,17 +782,32 @@ def main() -> int:
     run_checks(outline, {s: reread[s] for s in ZONES}, points, reread["suspension-bridge"])
     check(all(g.is_valid for g in reread.values()), "invalid geometry in the output")
 
-    note = ("Approximate, hand-drawn for the demo; not surveyed. The river line "
-            "is drawn to agree with the demo places, not traced from imagery.")
-    base = [feature_json("study-area", _clean(outline), {
-        "kind": "outline", "name": "Deir ez-Zor study area",
-        "approximate": True, "note": "Outline of the demo's zones (they tile it). " + note})]
+    note = (
+        "Approximate, hand-drawn for the demo; not surveyed. The river line "
+        "is drawn to agree with the demo places, not traced from imagery."
+    )
+    base = [
+        feature_json(
+            "study-area",
+            _clean(outline),
+            {
+                "kind": "outline",
+                "name": "Deir ez-Zor study area",
+                "approximate": True,
+                "note": "Outline of the demo's zones (they tile it). " + note,
+            },
+        )
+    ]
     for name, coords in RIVER.items():
         line = round6(LineString(coords).intersection(outline))
         check(line.geom_type == "LineString", f"{name}: clipped river is {line.geom_type}")
-        base.append(feature_json(
-            "river-" + name.split("(")[1].rstrip(")").replace(" ", "-").lower(),
-            line, {"kind": "river", "name": name, "approximate": True, "note": note}))
+        base.append(
+            feature_json(
+                "river-" + name.split("(")[1].rstrip(")").replace(" ", "-").lower(),
+                line,
+                {"kind": "river", "name": name, "approximate": True, "note": note},
+            )
+        )
     base_text = collection_text(base)
 
     for path, text in ((FOOTPRINTS_OUT, fp_text), (BASEMAP_OUT, base_text)):
@@ -725,8 +820,7 @@ def main() -> int:
 
     print("\nZone areas (km2, UTM 37N):")
     for slug in sorted(ZONES, key=lambda s: -to_utm(zones[s]).area):
-        tag = ("W" if slug in WEST_2017 else "E" if slug in EAST_2017
-               else "g" if slug in G_2016 else " ")
+        tag = "W" if slug in WEST_2017 else "E" if slug in EAST_2017 else "g" if slug in G_2016 else " "
         print(f"  {tag} {slug:22s} {to_utm(zones[slug]).area / 1e6:7.2f}")
     print("  (W = 2017 west pocket, E = 2017 east pocket, g = lost between 2016 and 2017)")
     if NUDGES:
@@ -734,8 +828,7 @@ def main() -> int:
         for slug, (nlon, nlat) in NUDGES.items():
             p = by_slug[slug]
             d = to_utm(Point(p["lon"], p["lat"])).distance(to_utm(Point(nlon, nlat)))
-            print(f"  {slug}: ({p['lon']}, {p['lat']}) -> ({nlon}, {nlat}), "
-                  f"{d:.0f} m of {p['uncertainty_m']:.0f} m")
+            print(f"  {slug}: ({p['lon']}, {p['lat']}) -> ({nlon}, {nlat}), {d:.0f} m of {p['uncertainty_m']:.0f} m")
     print("\nChecks passed:")
     for line in report:
         print("  - " + line)

@@ -1,0 +1,40 @@
+"""Areas and lengths are geodesic, not in degrees; invalid geometry is repaired with its reason or refused."""
+
+import pytest
+import shapely
+
+from mapapp import geo
+
+
+def test_area_of_a_one_degree_cell_at_the_equator_matches_the_ellipsoid():
+    # The WGS84 cell from (0,0) to (1,1) has an area of about 12,308.8 km².
+    assert geo.area_km2(shapely.box(0, 0, 1, 1)) == pytest.approx(12308.8, rel=1e-4)
+
+
+def test_area_shrinks_with_latitude_as_it_should():
+    at_equator = geo.area_km2(shapely.box(40, 0, 40.1, 0.1))
+    at_deir_ez_zor = geo.area_km2(shapely.box(40, 35.3, 40.1, 35.4))
+    # cos(35.35°) = 0.8157 on a sphere; the flattened ellipsoid gives 0.8193
+    assert at_deir_ez_zor / at_equator == pytest.approx(0.8193, rel=1e-3)
+
+
+def test_length_of_a_degree_of_latitude():
+    assert geo.length_km(shapely.LineString([(40, 35), (40, 36)])) == pytest.approx(110.95, rel=1e-3)
+
+
+def test_a_bow_tie_is_repaired_and_the_reason_kept():
+    bow_tie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+    repaired, reason = geo.repair_polygonal(bow_tie)
+    assert repaired.is_valid and repaired.geom_type == "MultiPolygon"
+    assert "Self-intersection" in reason
+
+
+def test_a_polygon_with_no_area_is_refused():
+    with pytest.raises(ValueError, match="no area"):
+        geo.repair_polygonal(shapely.Polygon([(0, 0), (1, 1), (2, 2), (0, 0)]))
+
+
+def test_wkb_round_trip_keeps_srid_and_drops_z():
+    geos = geo.to_geos(shapely.Polygon([(0, 0, 5), (1, 0, 5), (1, 1, 5), (0, 0, 5)]))
+    assert geos.srid == 4326 and not geos.hasz
+    assert geo.to_shapely(geos).equals(shapely.Polygon([(0, 0), (1, 0), (1, 1), (0, 0)]))
