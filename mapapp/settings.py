@@ -115,7 +115,9 @@ if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
     )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent writers queue (up to the
+    # timeout) instead of one failing with "database is locked" when it upgrades a read lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references (needs 3.9);
 # imports read only files an editor uploads, and we say so in the README.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
