@@ -153,6 +153,50 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
     return cached(request, map_, lambda: orjson.dumps(selectors.timeline(map=map_)))
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def version_param(request: HttpRequest, map_: Map) -> int | None:
+    """?v= (optional): the data version the client expects, a whole number."""
+    raw = request.GET.get("v")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ApiError(f"v must be the map's data version, a whole number, got {raw!r}", "v")
+    return int(raw)
+
+
+def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
+    """Serve data that only changes with the map's data version. With ?v=<current version> the answer never
+    changes, so it is cached for a year (immutable); with an old version the client is sent to the current
+    URL; without ?v= it is an ordinary ETag/304 answer."""
+    version = version_param(request, map_)
+    if version is None:
+        return cached(request, map_, build)
+    if version != map_.data_version:
+        response = HttpResponse(status=302)
+        response["Location"] = f"{request.path}?v={map_.data_version}"
+        response["Cache-Control"] = "no-cache"
+        return response
+    response = cached(request, map_, build)
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+@require_GET
+@api_view({"v"})
+def geometry(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    return versioned(request, map_, lambda: selectors.map_geometry(map=map_))
+
+
+@require_GET
+@api_view({"v"})
+def history(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    return versioned(request, map_, lambda: orjson.dumps(selectors.map_history(map=map_)))
+
+
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     """404 handler: JSON under /api/, the ordinary page elsewhere."""
     if request.path.startswith("/api/"):

@@ -279,3 +279,203 @@ def timeline(*, map: Map) -> dict:
             for row in counts
         ],
     }
+
+
+# --- What the map viewer loads once: geometry (rarely changes) and the compact history of control. The browser
+# works out the state on any date from these without a round trip per date.
+
+VIEWER_GEOJSON_PRECISION = 5  # about 1 m: finer than the footprints, and a tenth less to send than 6 digits
+
+
+def map_zone_ids(map: Map) -> list[int]:
+    """The map's zones' ids in the viewer's order (by slug): the index of a zone in geometry and history."""
+    return list(map.places.order_by("slug").values_list("pk", flat=True))
+
+
+def map_geometry(*, map: Map) -> bytes:
+    """The map's zones as a GeoJSON FeatureCollection of their static properties (no state: that is in
+    map_history), in the viewer's zone order, and the shared edges between zones where they have been derived
+    (ZoneEdge): `edges` = {"a": [zone index], "b": [zone index or null], "geometry": [MultiLineString]}.
+    Geometry is written by the database (AsGeoJSON) and passed through. Two queries."""
+    places = (
+        map.places.annotate(geojson=AsGeoJSON("footprint", precision=VIEWER_GEOJSON_PRECISION))
+        .order_by("slug")
+        .values_list(
+            "pk", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "label_point", "geojson"
+        )
+    )
+    features = []
+    index_of: dict[int, int] = {}
+    for index, (place_id, slug, name_en, name_ar, kind, approximate, area, label, geometry) in enumerate(places):
+        index_of[place_id] = index
+        features.append(
+            {
+                "type": "Feature",
+                "id": slug,
+                "geometry": orjson.Fragment(geometry) if geometry else None,
+                "properties": {
+                    "name_en": name_en,
+                    "name_ar": name_ar,
+                    "kind": kind,
+                    "area_km2": round(area, 4) if area is not None else None,
+                    "approximate": approximate,
+                    "label": [round(label.x, 5), round(label.y, 5)] if label else None,
+                },
+            }
+        )
+    edges: dict[str, list] = {"a": [], "b": [], "geometry": []}
+    for place_a, place_b, geometry in (
+        map.edges.annotate(geojson=AsGeoJSON("geom", precision=VIEWER_GEOJSON_PRECISION))
+        .order_by("pk")
+        .values_list("place_a_id", "place_b_id", "geojson")
+    ):
+        if place_a not in index_of or (place_b is not None and place_b not in index_of):
+            continue
+        edges["a"].append(index_of[place_a])
+        edges["b"].append(index_of[place_b] if place_b is not None else None)
+        edges["geometry"].append(orjson.Fragment(geometry))
+    return orjson.dumps(
+        {
+            "type": "FeatureCollection",
+            "map": map.slug,
+            "version": map.data_version,
+            "features": features,
+            "edges": edges,
+        }
+    )
+
+
+def _day(day: dt.date | None, epoch: dt.date) -> int | None:
+    return None if day is None else (day - epoch).days
+
+
+def map_history(*, map: Map) -> dict:
+    """Everything a viewer needs to know who held each zone on any day, in compact arrays.
+
+    Days are whole numbers counted from the map's start (`epoch`, day 0; earlier days are negative). Zones are
+    indexes into `zones` (the order of map_geometry). Periods, sorted by zone then start, are columns:
+    zone, actor (index into `actors`), status (index into `statuses`), from (inclusive), to (exclusive, null
+    while open), since (start of the unbroken hold), change (index into `changes`). Changes carry their date,
+    confidence, title, note and the indexes of their sources. Sieges list their zones with the day each was
+    relieved (`until`, exclusive, null: with the siege). Only published records. Eight queries whatever the size.
+    """
+    epoch = map.start
+    zone_ids = map_zone_ids(map)
+    zone_index = {place_id: index for index, place_id in enumerate(zone_ids)}
+
+    period_rows = list(
+        ControlPeriod.objects.filter(place__maps=map)
+        .order_by("place__slug", "valid_from")
+        .values_list("place_id", "actor_id", "status", "valid_from", "valid_to", "held_since", "change_id")
+    )
+    change_ids = sorted({row[6] for row in period_rows})
+    change_rows = list(
+        ControlChange.objects.filter(pk__in=change_ids)
+        .order_by("date", "pk")
+        .values_list("pk", "date", "confidence", "title", "note")
+    )
+    change_index = {row[0]: index for index, row in enumerate(change_rows)}
+
+    siege_rows = list(
+        Siege.objects.published()
+        .filter(places__maps=map)
+        .distinct()
+        .order_by("start", "slug")
+        .values_list("pk", "slug", "name_en", "name_ar", "besieged_actor_id", "start", "end")
+    )
+    siege_ids = [row[0] for row in siege_rows]
+    siege_places: dict[int, list[tuple[int, dt.date | None]]] = defaultdict(list)
+    for siege_id, place_id, until in (
+        SiegePlace.objects.filter(siege_id__in=siege_ids, place_id__in=zone_ids)
+        .order_by("siege_id", "place__slug")
+        .values_list("siege_id", "place_id", "until")
+    ):
+        siege_places[siege_id].append((zone_index[place_id], until))
+    besieging: dict[int, list[int]] = defaultdict(list)
+    for siege_id, actor_id in (
+        Siege.besieging_actors.through.objects.filter(siege_id__in=siege_ids)
+        .order_by("siege_id", "actor_id")
+        .values_list("siege_id", "actor_id")
+    ):
+        besieging[siege_id].append(actor_id)
+
+    through = ControlChange.sources.through
+    source_links = list(
+        through.objects.filter(controlchange_id__in=change_ids)
+        .order_by("controlchange_id", "source_id")
+        .values_list("controlchange_id", "source_id", "source__title", "source__publisher", "source__url",
+                     "source__published")
+    )  # fmt: skip
+
+    # Actors: the map's, then any other actor that holds or besieges one of its zones.
+    used_actor_ids = {row[1] for row in period_rows} | {row[4] for row in siege_rows}
+    used_actor_ids |= {actor_id for ids in besieging.values() for actor_id in ids}
+    actors = list(
+        Actor.objects.filter(Q(maps=map) | Q(pk__in=used_actor_ids)).distinct().order_by("sort_order", "slug")
+    )
+    actor_index = {actor.pk: index for index, actor in enumerate(actors)}
+
+    statuses = ["held", "contested"]
+    confidences = ["high", "medium", "low"]
+    periods: dict[str, list] = {key: [] for key in ("zone", "actor", "status", "from", "to", "since", "change")}
+    for place_id, actor_id, status, valid_from, valid_to, held_since, change_id in period_rows:
+        periods["zone"].append(zone_index[place_id])
+        periods["actor"].append(actor_index[actor_id])
+        periods["status"].append(statuses.index(status))
+        periods["from"].append(_day(valid_from, epoch))
+        periods["to"].append(_day(valid_to, epoch))
+        periods["since"].append(_day(held_since, epoch))
+        periods["change"].append(change_index[change_id])
+
+    sources: dict[str, list] = {key: [] for key in ("id", "title", "publisher", "url", "published")}
+    source_index: dict[int, int] = {}
+    change_sources: dict[int, list[int]] = defaultdict(list)
+    for change_id, source_id, title, publisher, url, published in source_links:
+        if source_id not in source_index:
+            source_index[source_id] = len(sources["id"])
+            sources["id"].append(source_id)
+            sources["title"].append(title)
+            sources["publisher"].append(publisher)
+            sources["url"].append(url)
+            sources["published"].append(published.isoformat() if published else None)
+        change_sources[change_id].append(source_index[source_id])
+
+    return {
+        "map": map.slug,
+        "version": map.data_version,
+        "epoch": epoch.isoformat(),
+        "start": 0,
+        "end": _day(map.end, epoch),
+        "default": _day(map.default_date, epoch),
+        "actors": [
+            {"slug": actor.slug, "name_en": actor.name_en, "name_ar": actor.name_ar, "color": actor.color}
+            for actor in actors
+        ],
+        "statuses": statuses,
+        "confidences": confidences,
+        "zones": len(zone_ids),
+        "periods": periods,
+        "changes": {
+            "id": [row[0] for row in change_rows],
+            "day": [_day(row[1], epoch) for row in change_rows],
+            "confidence": [confidences.index(row[2]) for row in change_rows],
+            "title": [row[3] for row in change_rows],
+            "note": [row[4] for row in change_rows],
+            "sources": [change_sources.get(row[0], []) for row in change_rows],
+        },
+        "sources": sources,
+        "sieges": [
+            {
+                "slug": slug,
+                "name_en": name_en,
+                "name_ar": name_ar,
+                "besieged": actor_index[besieged_actor_id],
+                "besieging": [actor_index[actor_id] for actor_id in besieging[siege_id]],
+                "start": _day(start, epoch),
+                "end": _day(end, epoch),
+                "zones": [zone for zone, _until in siege_places[siege_id]],
+                "until": [_day(until, epoch) for _zone, until in siege_places[siege_id]],
+            }
+            for siege_id, slug, name_en, name_ar, besieged_actor_id, start, end in siege_rows
+        ],
+    }

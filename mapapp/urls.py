@@ -19,5 +19,7 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/zones", api.zones, name="api-zones"),
     path("api/v1/maps/<slug:slug>/changes", api.changes, name="api-changes"),
     path("api/v1/maps/<slug:slug>/timeline", api.timeline, name="api-timeline"),
+    path("api/v1/maps/<slug:slug>/geometry", api.geometry, name="api-geometry"),
+    path("api/v1/maps/<slug:slug>/history", api.history, name="api-history"),
     path("admin/", admin.site.urls),
 ]

@@ -9,7 +9,11 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
 
+from gazetteer.models import PlaceKind
+from mapapp import selectors
 from mapapp.models import Map
 
 
@@ -36,11 +40,101 @@ def basemap_url(map_: Map) -> str | None:
     return static(path) if finders.find(path) else None
 
 
+# The labels of gazetteer.models.PlaceKind, marked here so makemessages finds them (the model's are plain text).
+PLACE_KIND_LABELS = (
+    gettext_noop("city"),
+    gettext_noop("town"),
+    gettext_noop("village"),
+    gettext_noop("district"),
+    gettext_noop("area"),
+    gettext_noop("military base"),
+    gettext_noop("airport"),
+    gettext_noop("roundabout"),
+    gettext_noop("junction"),
+    gettext_noop("mountain"),
+    gettext_noop("hill"),
+    gettext_noop("hills"),
+    gettext_noop("bridge"),
+    gettext_noop("island"),
+    gettext_noop("hospital"),
+    gettext_noop("housing"),
+    gettext_noop("campus"),
+    gettext_noop("border crossing"),
+    gettext_noop("region"),
+    gettext_noop("governorate"),
+    gettext_noop("locality"),
+    gettext_noop("other"),
+)
+
+
+def viewer_strings() -> dict[str, str]:
+    """The viewer's interface strings in the active language (keys are the English msgids; the viewer's i18n.js
+    fills in %(name)s placeholders). Kinds, statuses and confidences are keyed `kind:<value>` and so on."""
+    strings = {
+        key: _(key)
+        for key in (
+            "Play",
+            "Pause",
+            "Unknown",
+            "Besieged",
+            "Kind",
+            "Held by",
+            "Status",
+            "Since",
+            "Confidence",
+            "Area",
+            "Sources",
+            "History",
+            "Compare",
+            "Stop comparing",
+            "No ground changed hands.",
+            "The footprint is approximate.",
+            "The map could not be loaded.",
+            "Ground held by each side over time, in km²",
+            "%(n)s km²",
+            "%(n)s zones changed",
+            "%(n)s zones changed hands between %(from)s and %(to)s",
+            "Change of %(date)s",
+            "since %(date)s",
+            "from %(from)s",
+            "%(from)s to %(to)s",
+            "Sources (%(n)s)",
+        )
+    }
+    strings.update({f"kind:{value}": _(label) for value, label in PlaceKind.choices})
+    strings.update(
+        {
+            "status:held": _("held"),
+            "status:contested": _("contested"),
+            "status:unknown": _("unknown"),
+            "confidence:high": _("high"),
+            "confidence:medium": _("medium"),
+            "confidence:low": _("low"),
+        }
+    )
+    return strings
+
+
+def language_links(request: HttpRequest) -> list[dict]:
+    """The same page in each interface language (the viewer keeps these links up to date as the state moves)."""
+    links = []
+    for code, name in settings.LANGUAGES:
+        query = request.GET.copy()
+        query["lang"] = code
+        links.append({"code": code, "name": name, "href": f"{request.path}?{query.urlencode()}"})
+    return links
+
+
 def map_page(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = Map.objects.public().filter(slug=slug).first()
     if map_ is None:
         raise Http404(f"no map {slug!r}")
-    actors = list(map_.actors.order_by("sort_order", "slug"))
+    lang = get_language() or settings.LANGUAGE_CODE
+    arabic = lang == "ar"
+    actors = [
+        {"slug": a.slug, "name": (a.name_ar if arabic and a.name_ar else a.name_en), "color": a.color}
+        for a in map_.actors.order_by("sort_order", "slug")
+    ]
     day = page_date(request, map_)
     map_config = {
         "slug": map_.slug,
@@ -48,9 +142,21 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         "end": map_.end.isoformat(),
         "date": day.isoformat(),
         "version": map_.data_version,
+        "lang": lang,
+        "bbox": selectors.map_bbox(map_),
+        "apiRoot": "/api/v1",
         "basemap": basemap_url(map_),
         "tilesUrl": settings.MAP_TILES_URL,
         "tilesAttribution": settings.MAP_TILES_ATTRIBUTION,
     }
-    context = {"map": map_, "actors": actors, "date": day, "map_config": map_config}
+    context = {
+        "map": map_,
+        "title": map_.title_ar if arabic and map_.title_ar else map_.title_en,
+        "description": map_.description_ar if arabic and map_.description_ar else map_.description_en,
+        "actors": actors,
+        "date": day,
+        "map_config": map_config,
+        "viewer_strings": viewer_strings(),
+        "language_links": language_links(request),
+    }
     return render(request, "mapapp/map.html", context)

@@ -1,0 +1,313 @@
+// The zones on the map, built once and restyled (never rebuilt) on each step: fill by who held the zone,
+// contested zones hatched, besieged ground outlined with a marker per pocket, front lines, labels, and a brief
+// highlight of the zones that changed since the previous step. Large maps draw on one canvas; small ones as
+// SVG paths (crisper, and each zone is an element tests and tools can find).
+import { besiegedPockets, edgesFromFootprints, edgesFromServer, frontLines, siegeLines } from "./edges.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const UNKNOWN_FILL = "#c9c9c4";
+const FLASH_MS = 900;
+const CANVAS_ABOVE = 1500; // zones; above this the canvas renderer is faster than thousands of SVG paths
+let instances = 0;
+
+function svgPatterns(container, actors, prefix) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("width", "0");
+  svg.setAttribute("height", "0");
+  svg.style.position = "absolute";
+  const defs = document.createElementNS(SVG_NS, "defs");
+  svg.appendChild(defs);
+  const ids = actors.map(function (actor, index) {
+    const pattern = document.createElementNS(SVG_NS, "pattern");
+    const id = prefix + "-hatch-" + index;
+    pattern.setAttribute("id", id);
+    pattern.setAttribute("patternUnits", "userSpaceOnUse");
+    pattern.setAttribute("width", "8");
+    pattern.setAttribute("height", "8");
+    pattern.setAttribute("patternTransform", "rotate(45)");
+    const ground = document.createElementNS(SVG_NS, "rect");
+    ground.setAttribute("width", "8");
+    ground.setAttribute("height", "8");
+    ground.setAttribute("fill", actor.color);
+    ground.setAttribute("fill-opacity", "0.25");
+    const stripe = document.createElementNS(SVG_NS, "rect");
+    stripe.setAttribute("width", "3.5");
+    stripe.setAttribute("height", "8");
+    stripe.setAttribute("fill", actor.color);
+    stripe.setAttribute("fill-opacity", "0.85");
+    pattern.append(ground, stripe);
+    defs.appendChild(pattern);
+    return "url(#" + id + ")";
+  });
+  container.appendChild(svg);
+  return ids;
+}
+
+function canvasPatterns(actors) {
+  return actors.map(function (actor) {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    const ctx = tile.getContext("2d");
+    ctx.fillStyle = actor.color;
+    ctx.globalAlpha = 0.25;
+    ctx.fillRect(0, 0, 8, 8);
+    ctx.globalAlpha = 0.85;
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = actor.color;
+    ctx.beginPath();
+    for (let k = -8; k <= 16; k += 8) {
+      ctx.moveTo(k, 8);
+      ctx.lineTo(k + 8, 0);
+    }
+    ctx.stroke();
+    return ctx.createPattern(tile, "repeat");
+  });
+}
+
+function labelIcon(text, className) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return L.divIcon({ className, html: span, iconSize: null });
+}
+
+export function createZoneLayers({ map, geometry, history, i18n, onSelect, preferCanvas }) {
+  const prefix = "viewer" + ++instances;
+  const features = geometry.features;
+  const zoneCount = features.length;
+  const actors = history.actors;
+  const useCanvas = preferCanvas === undefined ? zoneCount > CANVAS_ABOVE : preferCanvas;
+  const renderer = useCanvas ? L.canvas({ padding: 0.3 }) : L.svg({ padding: 0.3 });
+  const hatches = useCanvas ? canvasPatterns(actors) : svgPatterns(map.getContainer(), actors, prefix);
+
+  const shownActor = new Int16Array(zoneCount).fill(-2);
+  const shownStatus = new Int8Array(zoneCount).fill(-2);
+  const shownSiege = new Int16Array(zoneCount).fill(-2);
+  const flashUntil = new Float64Array(zoneCount);
+  let selected = -1;
+  let compareSet = null; // Set of zone indexes that changed hands between the compare dates, or null
+  let current = null; // the state last painted
+
+  function styleOf(z) {
+    const actor = current ? current.actor[z] : -1;
+    const status = current ? current.status[z] : -1;
+    const besieged = current ? current.siege[z] >= 0 : false;
+    const style = { color: "#ffffff", weight: 0.8, opacity: 0.9, fillOpacity: 0.6, dashArray: null };
+    if (actor < 0) {
+      style.fillColor = UNKNOWN_FILL;
+      style.fillOpacity = 0.45;
+    } else if (status === 1) {
+      style.fillColor = hatches[actor];
+      style.fillOpacity = 1;
+    } else {
+      style.fillColor = actors[actor].color;
+    }
+    if (besieged) {
+      style.color = "#4a148c";
+      style.weight = 1.2;
+    }
+    if (compareSet) {
+      if (compareSet.has(z)) {
+        style.color = "#000000";
+        style.weight = 2.2;
+        style.fillOpacity = status === 1 ? 1 : 0.8;
+      } else {
+        style.fillOpacity = status === 1 ? 0.35 : 0.18;
+        style.opacity = 0.4;
+      }
+    }
+    if (flashUntil[z] > performance.now()) {
+      style.color = "#ffd400";
+      style.weight = 3.5;
+      style.opacity = 1;
+    }
+    if (z === selected) {
+      style.color = "#0d47a1";
+      style.weight = 3.5;
+      style.opacity = 1;
+    }
+    return style;
+  }
+
+  const layers = [];
+  const zones = L.geoJSON(geometry, {
+    renderer,
+    style: { color: "#ffffff", weight: 0.8, fillColor: UNKNOWN_FILL, fillOpacity: 0.45 },
+    onEachFeature(feature, layer) {
+      layer.zoneIndex = layers.length;
+      layers.push(layer);
+    },
+  });
+  zones.on("click", function (event) {
+    if (event.layer && event.layer.zoneIndex !== undefined) onSelect(event.layer.zoneIndex);
+  });
+  zones.addTo(map);
+  // SVG paths carry the zone's slug so a zone can be found on the page (tests, tools, styling).
+  if (!useCanvas) {
+    layers.forEach(function (layer, z) {
+      if (layer._path) {
+        layer._path.setAttribute("data-zone", features[z].id);
+        layer._path.classList.add("zone");
+      }
+    });
+  }
+
+  const edges =
+    geometry.edges && geometry.edges.a.length ? edgesFromServer(geometry.edges) : edgesFromFootprints(features);
+
+  const frontHalo = L.polyline([], { renderer, color: "#ffffff", weight: 5, opacity: 0.8, interactive: false });
+  const front = L.polyline([], { renderer, color: "#111111", weight: 2.4, opacity: 1, interactive: false });
+  const siegeLine = L.polyline([], {
+    renderer,
+    color: "#6a1b9a",
+    weight: 3.5,
+    opacity: 1,
+    dashArray: "9 5",
+    interactive: false,
+  });
+  frontHalo.addTo(map);
+  front.addTo(map);
+  siegeLine.addTo(map);
+  const siegeMarkers = L.layerGroup().addTo(map);
+
+  // Labels: a zone's name where it is big enough on screen to carry it, at most a few hundred at once.
+  const labelPoints = features.map((f) => (f.properties.label ? L.latLng(f.properties.label[1], f.properties.label[0]) : null));
+  const zoneBounds = layers.map((layer) => layer.getBounds());
+  const labelMarkers = new Map();
+  const labels = L.layerGroup().addTo(map);
+  const MAX_LABELS = 250;
+
+  function refreshLabels() {
+    const view = map.getBounds();
+    const zoom = map.getZoom();
+    const wanted = new Set();
+    for (let z = 0; z < zoneCount && wanted.size < MAX_LABELS; z++) {
+      const bounds = zoneBounds[z];
+      if (!labelPoints[z] || !bounds.isValid() || !view.intersects(bounds)) continue;
+      const sw = map.project(bounds.getSouthWest(), zoom);
+      const ne = map.project(bounds.getNorthEast(), zoom);
+      const name = i18n.name(features[z].properties);
+      if (Math.abs(ne.x - sw.x) >= Math.min(name.length * 6.5, 110) && Math.abs(sw.y - ne.y) >= 16) wanted.add(z);
+    }
+    for (const [z, marker] of labelMarkers) {
+      if (!wanted.has(z)) {
+        labels.removeLayer(marker);
+        labelMarkers.delete(z);
+      }
+    }
+    for (const z of wanted) {
+      if (labelMarkers.has(z)) continue;
+      const marker = L.marker(labelPoints[z], {
+        icon: labelIcon(i18n.name(features[z].properties), "zone-label"),
+        interactive: false,
+        keyboard: false,
+      });
+      labelMarkers.set(z, marker);
+      labels.addLayer(marker);
+    }
+  }
+  map.on("zoomend moveend", refreshLabels);
+
+  function paintSieges(state) {
+    siegeLine.setLatLngs(siegeLines(edges, state));
+    siegeMarkers.clearLayers();
+    for (const pocket of besiegedPockets(edges, state, zoneCount)) {
+      // The marker sits on the largest zone of the pocket.
+      let biggest = pocket[0];
+      for (const z of pocket) if ((features[z].properties.area_km2 || 0) > (features[biggest].properties.area_km2 || 0)) biggest = z;
+      if (!labelPoints[biggest]) continue;
+      const siege = history.sieges[state.siege[biggest]];
+      const icon = labelIcon(i18n.t("Besieged"), "siege-marker");
+      const marker = L.marker(labelPoints[biggest], { icon, interactive: false, keyboard: false });
+      marker.siegeName = i18n.name(siege);
+      siegeMarkers.addLayer(marker);
+    }
+  }
+
+  let flashTimer = null;
+  function scheduleUnflash() {
+    if (flashTimer) clearTimeout(flashTimer);
+    flashTimer = setTimeout(function () {
+      flashTimer = null;
+      const now = performance.now();
+      for (let z = 0; z < zoneCount; z++) {
+        if (flashUntil[z] !== 0 && flashUntil[z] <= now) {
+          flashUntil[z] = 0;
+          layers[z].setStyle(styleOf(z));
+        }
+      }
+    }, FLASH_MS + 20);
+  }
+
+  // The repaint of one step: restyle only the zones whose state changed, flash them, redraw fronts and sieges.
+  // Returns the indexes of the zones that changed.
+  function paint(state, { flash = true } = {}) {
+    current = state;
+    const changed = [];
+    let siegesChanged = false;
+    const now = performance.now();
+    for (let z = 0; z < zoneCount; z++) {
+      const a = state.actor[z];
+      const s = state.status[z];
+      const g = state.siege[z];
+      if (a === shownActor[z] && s === shownStatus[z] && g === shownSiege[z]) continue;
+      const first = shownActor[z] === -2;
+      if (g !== shownSiege[z]) siegesChanged = true;
+      if (!first && (a !== shownActor[z] || s !== shownStatus[z])) {
+        changed.push(z);
+        if (flash) flashUntil[z] = now + FLASH_MS;
+      }
+      shownActor[z] = a;
+      shownStatus[z] = s;
+      shownSiege[z] = g;
+      layers[z].setStyle(styleOf(z));
+    }
+    if (changed.length || siegesChanged || front.getLatLngs().length === 0) {
+      const lines = frontLines(edges, state);
+      front.setLatLngs(lines);
+      frontHalo.setLatLngs(lines);
+    }
+    if (siegesChanged) paintSieges(state);
+    if (flash && changed.length) scheduleUnflash();
+    return changed;
+  }
+
+  function restyle(zonesToRestyle) {
+    for (const z of zonesToRestyle) if (z >= 0) layers[z].setStyle(styleOf(z));
+  }
+
+  function select(z) {
+    const previous = selected;
+    selected = z;
+    restyle([previous, z]);
+    if (z >= 0 && !useCanvas) layers[z].bringToFront();
+  }
+
+  // Restyles only the zones whose membership of the compared set changed (all of them when turned on or off).
+  function setCompare(changedZones) {
+    const before = compareSet;
+    compareSet = changedZones ? new Set(changedZones) : null;
+    if (!before && !compareSet) return;
+    if (!before || !compareSet) {
+      for (let z = 0; z < zoneCount; z++) layers[z].setStyle(styleOf(z));
+      return;
+    }
+    for (const z of before) if (!compareSet.has(z)) layers[z].setStyle(styleOf(z));
+    for (const z of compareSet) if (!before.has(z)) layers[z].setStyle(styleOf(z));
+  }
+
+  const bounds = zones.getBounds();
+  return {
+    renderer: useCanvas ? "canvas" : "svg",
+    bounds,
+    edges,
+    layers,
+    paint,
+    select,
+    setCompare,
+    refreshLabels,
+    frontCount: () => front.getLatLngs().length,
+    siegeMarkerCount: () => siegeMarkers.getLayers().length,
+    zoneOfLayer: (layer) => layer.zoneIndex,
+  };
+}

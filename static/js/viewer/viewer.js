@@ -1,0 +1,244 @@
+// The map viewer: loads the geometry and the compact history once, then works out and paints any date in the
+// browser. Used by the public map page (static/js/map-page.js) and reusable by other pages (the embed): give it
+// a Leaflet map, a root element holding the controls (found by data-* attributes, not ids) and a config.
+//
+// config: { slug, version, start, end, date, lang, strings, apiRoot, basemap, bbox, urlState (bool),
+//           preferCanvas (optional bool) }
+import { mapApi } from "./api.js";
+import { createAreaChart } from "./chart.js";
+import { createCompare } from "./compare.js";
+import { makeCalendar } from "./days.js";
+import { buildHistory } from "./history.js";
+import { makeI18n } from "./i18n.js";
+import { createZoneLayers } from "./layers.js";
+import { createZonePanel } from "./panel.js";
+import { createTimeControls } from "./slider.js";
+import { createUrlState, withLanguage } from "./urlstate.js";
+
+function addBasemap(map, data) {
+  if (!map.getPane("basemap")) {
+    map.createPane("basemap");
+    map.getPane("basemap").style.zIndex = "350";
+    map.getPane("basemap").style.pointerEvents = "none";
+  }
+  return L.geoJSON(data, {
+    pane: "basemap",
+    interactive: false,
+    style: (feature) =>
+      feature.properties.kind === "river"
+        ? { color: "#5b9bd5", weight: 5, opacity: 0.9, lineCap: "round" }
+        : { color: "#8a8a80", weight: 1.5, fill: true, fillColor: "#ffffff", fillOpacity: 0.5, dashArray: "3 4" },
+  }).addTo(map);
+}
+
+export async function createViewer(config) {
+  const { map, root } = config;
+  const find = (selector) => root.querySelector(selector);
+  const i18n = makeI18n(config.lang, config.strings || {});
+  const calendar = makeCalendar(config.start);
+  const api = mapApi(config.apiRoot || "/api/v1", config.slug, config.version);
+  const status = find('[data-control="status"]');
+  root.dataset.ready = "false";
+
+  if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]]);
+  const initialUrl = config.urlState ? createUrlState({ onRestore: () => {} }).read() : null;
+  if (initialUrl && initialUrl.view) map.setView([initialUrl.view.lat, initialUrl.view.lng], initialUrl.view.zoom);
+
+  const basemap = config.basemap ? api.basemap(config.basemap).catch(() => null) : Promise.resolve(null);
+  const [geometry, raw, timeline, basemapData] = await Promise.all([
+    api.geometry(),
+    api.history(),
+    api.timeline().catch(() => ({ events: [] })),
+    basemap,
+  ]);
+  if (basemapData) addBasemap(map, basemapData);
+
+  const zoneAreas = geometry.features.map((f) => f.properties.area_km2 || 0);
+  const history = buildHistory(raw, zoneAreas);
+  const state = history.newState();
+  let day = Math.min(history.end, Math.max(history.start, calendar.dayOf(config.date)));
+  let compareFrom = null;
+  let lastRepaintMs = 0;
+  let url = null;
+
+  const layers = createZoneLayers({
+    map,
+    geometry,
+    history,
+    i18n,
+    preferCanvas: config.preferCanvas,
+    onSelect: (z) => selectZone(z),
+  });
+  if (!(initialUrl && initialUrl.view) && layers.bounds.isValid()) map.fitBounds(layers.bounds, { padding: [8, 8] });
+
+  const panelRoot = find('[data-panel="root"]');
+  const panel = panelRoot
+    ? createZonePanel({
+        root: panelRoot,
+        picker: find('[data-control="zone-picker"]'),
+        geometry,
+        history,
+        calendar,
+        i18n,
+        onClose: () => selectZone(-1),
+        onPick: (z) => selectZone(z, true),
+      })
+    : null;
+
+  const controls = createTimeControls({
+    root,
+    calendar,
+    start: history.start,
+    end: history.end,
+    i18n,
+    nextChangeDay: history.nextChangeDay,
+    onStep: (newDay, mode) => setDay(newDay, mode),
+  });
+  controls.drawTicks(timeline);
+
+  const chartRoot = find('[data-chart="plot"]');
+  const chart = chartRoot
+    ? createAreaChart({
+        root: chartRoot,
+        readout: find('[data-chart="readout"]'),
+        history,
+        calendar,
+        i18n,
+        onPick: (picked) => {
+          controls.stop();
+          controls.show(picked);
+          setDay(picked, "push");
+        },
+      })
+    : null;
+
+  const compareRoot = find('[data-compare="root"]');
+  const compare = compareRoot
+    ? createCompare({
+        root: compareRoot,
+        calendar,
+        history,
+        i18n,
+        onChange: (fromDay, toDay) => {
+          setCompare(fromDay);
+          if (toDay !== null) {
+            controls.show(toDay);
+            setDay(toDay, "push");
+          } else {
+            writeUrl("push");
+          }
+        },
+      })
+    : null;
+
+  function selectZone(z, fromList) {
+    layers.select(z);
+    if (!panel) return;
+    if (z < 0) panel.close();
+    else {
+      panel.open(z, state);
+      if (fromList) map.fitBounds(layers.layers[z].getBounds(), { maxZoom: Math.max(map.getZoom(), 13) });
+    }
+    root.dataset.panel = z < 0 ? "closed" : "open";
+  }
+
+  function setCompare(fromDay) {
+    compareFrom = fromDay;
+    let changed = null;
+    if (compare) {
+      compare.set(fromDay);
+      changed = compare.update(day);
+    } else if (fromDay !== null) {
+      changed = history.compare(fromDay, day).changed;
+    }
+    layers.setCompare(fromDay === null ? null : changed);
+    root.dataset.compare = fromDay === null ? "off" : "on";
+  }
+
+  function writeUrl(mode) {
+    if (!url) return;
+    url.write({ date: calendar.isoOf(day), compare: compareFrom === null ? null : calendar.isoOf(compareFrom) }, mode);
+    updateLanguageLinks();
+  }
+
+  function updateLanguageLinks() {
+    for (const link of root.querySelectorAll("[data-lang-link]")) {
+      link.href = withLanguage(window.location.href, link.dataset.langLink);
+    }
+  }
+
+  // One step: work out the state for `newDay`, restyle what changed, update the panel, chart and comparison.
+  // mode: "push" (a deliberate step: new browser-history entry), "replace" (dragging, playing), "none".
+  function setDay(newDay, mode) {
+    const t0 = performance.now();
+    day = newDay;
+    history.stateAt(day, state);
+    const changed = layers.paint(state);
+    if (compare && compareFrom !== null) layers.setCompare(compare.update(day));
+    else if (compare) compare.update(day);
+    if (chart) chart.mark(day);
+    if (panel) panel.update(state);
+    lastRepaintMs = performance.now() - t0;
+    root.dataset.date = calendar.isoOf(day);
+    if (status && mode === "push") {
+      status.textContent =
+        i18n.date(calendar.dateOf(day)) +
+        (changed.length ? " — " + i18n.t("%(n)s zones changed", { n: i18n.int(changed.length) }) : "");
+    }
+    if (mode === "push" || mode === "replace") writeUrl(mode);
+    return changed;
+  }
+
+  function restore(fromUrl) {
+    controls.stop();
+    const restoredDay = fromUrl.date ? calendar.dayOf(fromUrl.date) : history.default;
+    const clamped = Math.min(history.end, Math.max(history.start, restoredDay));
+    if ((fromUrl.compare ? calendar.dayOf(fromUrl.compare) : null) !== compareFrom) {
+      setCompare(fromUrl.compare ? Math.min(history.end, Math.max(history.start, calendar.dayOf(fromUrl.compare))) : null);
+    }
+    controls.show(clamped);
+    setDay(clamped, "none");
+    if (fromUrl.view) map.setView([fromUrl.view.lat, fromUrl.view.lng], fromUrl.view.zoom, { animate: false });
+  }
+
+  controls.show(day);
+  setDay(day, "none");
+  if (config.urlState) {
+    url = createUrlState({ onRestore: restore });
+    if (initialUrl.compare) setCompare(Math.min(history.end, Math.max(history.start, calendar.dayOf(initialUrl.compare))));
+    writeUrl("replace");
+    url.writeView(map);
+    map.on("moveend", () => {
+      url.writeView(map);
+      updateLanguageLinks();
+    });
+  }
+  layers.refreshLabels();
+  root.dataset.ready = "true";
+  root.dataset.renderer = layers.renderer;
+
+  const viewer = {
+    map,
+    history,
+    layers,
+    calendar,
+    i18n,
+    setDay: (newDay, mode) => {
+      controls.show(newDay);
+      return setDay(newDay, mode || "push");
+    },
+    get day() {
+      return day;
+    },
+    get lastRepaintMs() {
+      return lastRepaintMs;
+    },
+    selectZone,
+    zoneIndex: (slug) => geometry.features.findIndex((f) => f.id === slug),
+    setCompare: (fromDay) => {
+      setCompare(fromDay);
+      writeUrl("push");
+    },
+  };
+  return viewer;
+}
