@@ -4,7 +4,7 @@ POSTGIS_URL ?= postgis://frontline:frontline@127.0.0.1:5432/frontline
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup setup-postgis run demo test test-postgis lint format bench clean
+.PHONY: setup setup-postgis run demo test test-postgis lint format bench clean messages
 
 setup:
 	@scripts/setup.sh
@@ -35,6 +35,11 @@ format: setup
 
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The Arabic catalogue: extract the strings, then compile the .mo that is committed (needs GNU gettext).
+messages: setup
+	$(PY) manage.py makemessages -l ar --no-location --ignore=var --ignore=test-artifacts --ignore=static
+	$(PY) manage.py compilemessages -l ar
 
 clean:
 	rm -rf var/frontline.sqlite3 test-artifacts .pytest_cache

@@ -67,40 +67,41 @@ PLACE_KIND_LABELS = (
 )
 
 
+# The viewer's interface strings (static/js/viewer/), marked for makemessages; translated per request below.
+VIEWER_STRINGS = (
+    gettext_noop("Play"),
+    gettext_noop("Pause"),
+    gettext_noop("Unknown"),
+    gettext_noop("Besieged"),
+    gettext_noop("Kind"),
+    gettext_noop("Held by"),
+    gettext_noop("Status"),
+    gettext_noop("Since"),
+    gettext_noop("Confidence"),
+    gettext_noop("Area"),
+    gettext_noop("Sources"),
+    gettext_noop("History"),
+    gettext_noop("Compare"),
+    gettext_noop("Stop comparing"),
+    gettext_noop("No ground changed hands."),
+    gettext_noop("The footprint is approximate."),
+    gettext_noop("The map could not be loaded."),
+    gettext_noop("Ground held by each side over time, in km²"),
+    gettext_noop("%(n)s km²"),
+    gettext_noop("%(n)s zones changed"),
+    gettext_noop("%(n)s zones changed hands between %(from)s and %(to)s"),
+    gettext_noop("Change of %(date)s"),
+    gettext_noop("since %(date)s"),
+    gettext_noop("from %(from)s"),
+    gettext_noop("%(from)s to %(to)s"),
+    gettext_noop("Sources (%(n)s)"),
+)
+
+
 def viewer_strings() -> dict[str, str]:
     """The viewer's interface strings in the active language (keys are the English msgids; the viewer's i18n.js
     fills in %(name)s placeholders). Kinds, statuses and confidences are keyed `kind:<value>` and so on."""
-    strings = {
-        key: _(key)
-        for key in (
-            "Play",
-            "Pause",
-            "Unknown",
-            "Besieged",
-            "Kind",
-            "Held by",
-            "Status",
-            "Since",
-            "Confidence",
-            "Area",
-            "Sources",
-            "History",
-            "Compare",
-            "Stop comparing",
-            "No ground changed hands.",
-            "The footprint is approximate.",
-            "The map could not be loaded.",
-            "Ground held by each side over time, in km²",
-            "%(n)s km²",
-            "%(n)s zones changed",
-            "%(n)s zones changed hands between %(from)s and %(to)s",
-            "Change of %(date)s",
-            "since %(date)s",
-            "from %(from)s",
-            "%(from)s to %(to)s",
-            "Sources (%(n)s)",
-        )
-    }
+    strings = {key: _(key) for key in VIEWER_STRINGS}
     strings.update({f"kind:{value}": _(label) for value, label in PlaceKind.choices})
     strings.update(
         {

@@ -1,5 +1,6 @@
 """The public map viewer in Chromium: what a reader can do on /maps/<slug>/ (issue #3)."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -101,3 +102,353 @@ def test_a_place_name_from_the_database_is_shown_as_text(page, live_server, worl
     assert page.locator(".zone-label").first.inner_text() == "<img src=x onerror=alert(1)>"
     page.wait_for_timeout(300)
     assert dialogs == []
+
+
+def go_to(page, iso):
+    page.locator("[data-control=date-input]").fill(iso)
+    page.locator("[data-control=date-input]").dispatch_event("change")
+
+
+def test_previous_and_next_change_buttons_and_page_keys_step_by_change(page, live_server, demo):
+    open_map(page, live_server, query="?date=2014-07-01")
+    page.get_by_role("button", name="Next change").click()
+    assert viewer_date(page) == "2014-07-14"
+    page.get_by_role("button", name="Next change").click()
+    assert viewer_date(page) == "2014-12-03"
+    page.get_by_role("button", name="Previous change").click()
+    assert viewer_date(page) == "2014-07-14"
+    page.get_by_role("button", name="Next day").click()
+    assert viewer_date(page) == "2014-07-15"
+    page.get_by_role("button", name="Previous day").click()
+    page.get_by_role("button", name="Previous day").click()
+    assert viewer_date(page) == "2014-07-13"
+    slider = page.get_by_role("slider", name="Date")
+    slider.focus()
+    page.keyboard.press("PageUp")
+    assert viewer_date(page) == "2014-07-14"
+    page.keyboard.press("PageDown")
+    assert viewer_date(page) < "2014-07-14"
+    page.keyboard.press("End")
+    assert viewer_date(page) == "2017-12-31"
+    assert slider.get_attribute("aria-valuetext") == "31 December 2017"
+
+
+def test_the_date_picker_moves_the_map_and_a_date_outside_the_range_snaps_to_its_end(page, live_server, demo):
+    open_map(page, live_server)
+    go_to(page, "2017-09-06")
+    assert viewer_date(page) == "2017-09-06"
+    assert page.locator("[data-control=date-label]").inner_text() == "6 September 2017"
+    go_to(page, "2019-01-01")
+    assert viewer_date(page) == "2017-12-31"
+    assert page.locator("[data-control=date-input]").input_value() == "2017-12-31"
+
+
+def test_play_animates_through_the_days_at_the_chosen_speed_and_pause_stops(page, live_server, demo):
+    open_map(page, live_server, query="?date=2014-01-01")
+    page.get_by_label("Speed").select_option("365")
+    play = page.locator("[data-control=play]")
+    play.click()
+    assert play.get_attribute("aria-pressed") == "true"
+    assert play.get_attribute("aria-label") == "Pause"
+    page.wait_for_function("document.querySelector('[data-viewer]').dataset.date > '2014-03-01'")
+    play.click()
+    assert play.get_attribute("aria-pressed") == "false"
+    stopped_at = viewer_date(page)
+    page.wait_for_timeout(400)
+    assert viewer_date(page) == stopped_at
+
+
+def test_the_slider_shows_a_histogram_of_the_changes_from_the_timeline(page, live_server, demo, client):
+    import orjson
+
+    events = orjson.loads(client.get("/api/v1/maps/deir-ez-zor/timeline").content)["events"]
+    in_range = [e for e in events if "2014-01-01" <= e["date"] <= "2017-12-31"]
+    open_map(page, live_server)
+    ticks = page.locator("[data-control=ticks] rect.tick")
+    assert ticks.count() == len(in_range) > 5
+    assert [ticks.nth(i).get_attribute("data-date") for i in range(ticks.count())] == [e["date"] for e in in_range]
+
+
+def test_contested_zones_are_hatched_and_besieged_ground_is_outlined_and_marked(page, live_server, demo):
+    open_map(page, live_server, query="?date=2014-12-10")
+    assert re.fullmatch(r"url\(#viewer\d+-hatch-1\)", zone_fill(page, "al-jafra"))  # contested, with ISIS in it
+    assert page.locator("pattern[id$='-hatch-1'] rect").first.get_attribute("fill") == "#3b3b3b"
+    assert page.locator(".siege-marker").count() == 0  # the siege begins 2015-01-15
+    go_to(page, "2015-06-01")
+    assert page.locator(".siege-marker").count() == 1
+    go_to(page, "2017-03-01")  # the enclave is two pockets from January 2017
+    assert page.locator(".siege-marker").count() == 2
+    assert page.locator(".siege-marker").first.inner_text() == "Besieged"
+    siege_path = page.locator("path[stroke='#6a1b9a']")
+    assert len(siege_path.get_attribute("d")) > 50
+    assert page.locator('path.zone[data-zone="al-joura"]').get_attribute("stroke") == "#4a148c"
+    go_to(page, "2017-09-10")  # relieved on the 9th
+    assert page.locator(".siege-marker").count() == 0
+
+
+def test_front_lines_run_where_different_sides_meet(page, live_server, demo):
+    open_map(page, live_server, query="?date=2016-06-01")
+    fronts = page.evaluate("window.frontlineViewer.layers.frontCount()")
+    assert fronts > 10
+    front_path = page.locator("path[stroke='#111111']")
+    assert len(front_path.get_attribute("d")) > 100
+    go_to(page, "2017-12-31")  # the city is all the government's by then, the rest ISIS or SDF
+    assert page.evaluate("window.frontlineViewer.layers.frontCount()") != fronts
+
+
+def test_zones_that_changed_since_the_last_step_are_briefly_highlighted(page, live_server, demo):
+    open_map(page, live_server, query="?date=2014-07-13")
+    zone = page.locator('path.zone[data-zone="al-hweiqa"]')
+    unchanged = page.locator('path.zone[data-zone="al-joura"]')
+    assert zone.get_attribute("stroke") == "#ffffff"
+    page.get_by_role("button", name="Next day").click()
+    assert zone.get_attribute("stroke") == "#ffd400"
+    assert unchanged.get_attribute("stroke") != "#ffd400"
+    page.wait_for_function(
+        "document.querySelector('path.zone[data-zone=\"al-hweiqa\"]').getAttribute('stroke') === '#ffffff'"
+    )
+
+
+def test_the_zone_panel_lists_the_earlier_history_with_sources(page, live_server, demo):
+    open_map(page, live_server, query="?date=2015-06-01")
+    page.get_by_label("Find a zone").select_option(label="al-Hweiqa")
+    panel = page.locator("[data-panel=root]")
+    assert page.locator("[data-panel=title]").inner_text() == "al-Hweiqa"
+    periods = panel.locator(".periods > li")
+    assert periods.count() >= 2
+    current = panel.locator(".period.current")
+    assert "Islamic State (ISIS)" in current.inner_text()
+    assert "14 July 2014 to 2 November 2017" in current.inner_text()  # the last day, inclusive
+    assert "Rebels" in periods.last.inner_text()
+    assert panel.locator(".change .sources a").first.get_attribute("href").startswith("http")
+    # the panel follows the slider
+    go_to(page, "2014-07-01")
+    assert "Rebels" in panel.locator(".period.current").inner_text()
+    page.keyboard.press("Escape")
+    page.locator("[data-panel=close]").click()
+    assert panel.is_hidden()
+
+
+def test_compare_two_dates_gives_the_ground_gained_and_lost_by_each_side(page, live_server, demo, client):
+    import orjson
+
+    open_map(page, live_server, query="?date=2017-12-31")
+    page.get_by_text("Compare two dates").click()
+    page.locator("[data-compare=from]").fill("2016-06-01")
+    page.locator("[data-compare=from]").dispatch_event("change")
+    assert "compare=2016-06-01" in page.url
+    table = page.locator("[data-compare=results]")
+    expected = orjson.loads(client.get("/api/v1/maps/deir-ez-zor/changes?from=2016-06-01&to=2017-12-31").content)
+    for actor, totals in expected["area_km2"].items():
+        row = table.locator(f"tr[data-actor={actor}]")
+        assert row.locator(".gained").inner_text() == f"{totals['gained']:.2f} km²"
+        assert row.locator(".lost").inner_text() == f"{totals['lost']:.2f} km²"
+    government = expected["area_km2"]["government"]
+    assert government["net"] > 0
+    assert table.locator("tr[data-actor=government] .net").inner_text() == f"+{government['net']:.2f} km²"
+    # Zones that changed hands stand out; the others fade.
+    assert page.locator('path.zone[data-zone="al-hweiqa"]').get_attribute("stroke") == "#000000"
+    assert float(page.locator('path.zone[data-zone="al-joura"]').get_attribute("fill-opacity")) < 0.3
+    page.locator("[data-compare=toggle]").click()
+    assert "compare=" not in page.url
+    assert float(page.locator('path.zone[data-zone="al-joura"]').get_attribute("fill-opacity")) > 0.5
+
+
+def test_the_area_chart_marks_the_date_and_a_click_moves_the_map_there(page, live_server, demo):
+    open_map(page, live_server, query="?date=2016-01-01")
+    cursor = page.locator(".area-chart .cursor")
+    assert cursor.get_attribute("data-day") == "730"
+    assert page.locator(".area-chart .series").count() >= 2
+    readout = page.locator("[data-chart=readout]").inner_text()
+    assert "Syrian government" in readout and "km²" in readout
+    plot = page.locator(".area-chart .plot").bounding_box()
+    page.mouse.click(plot["x"] + plot["width"] * 0.25, plot["y"] + plot["height"] / 2)
+    assert "2014-12-01" < viewer_date(page) < "2015-01-31"
+    assert cursor.get_attribute("data-day") == str(
+        (dt.date.fromisoformat(viewer_date(page)) - dt.date(2014, 1, 1)).days
+    )
+
+
+def test_arabic_interface_is_right_to_left_with_arabic_names_strings_and_dates(page, live_server, demo):
+    open_map(page, live_server, query="?date=2016-06-01&lang=ar")
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    assert page.locator(".viewer-header .map-title").inner_text() == "حصار دير الزور، ٢٠١٤–٢٠١٧"
+    assert page.locator("[data-control=play]").get_attribute("aria-label") == "تشغيل"
+    assert page.get_by_role("slider", name="التاريخ").is_visible()
+    assert page.get_by_role("button", name="التغيير التالي").is_visible()
+    date_label = page.locator("[data-control=date-label]").inner_text()
+    assert "يونيو" in date_label  # June, formatted by Intl for Arabic
+    labels = page.locator(".zone-label").all_inner_texts()
+    assert "الجورة" in labels and "al-Joura" not in labels
+    legend = page.locator(".legend").inner_text()
+    assert "الحكومة السورية" in legend and "متنازع عليها" in legend
+    page.locator('path.zone[data-zone="al-joura"]').click()
+    panel = page.locator("[data-panel=root]")
+    assert page.locator("[data-panel=title]").inner_text() == "الجورة"
+    assert panel.locator(".other-name").inner_text() == "al-Joura"
+    assert "تحت سيطرة" in panel.inner_text() and "الحكومة السورية" in panel.inner_text()
+    # The side panel sits on the left in a right-to-left layout, the map on the right.
+    side = page.locator(".viewer-side").bounding_box()
+    map_box = page.locator(".viewer-map").bounding_box()
+    assert side["x"] < map_box["x"]
+    assert page.js_errors == []
+
+
+def test_the_language_switch_keeps_the_date_view_and_comparison(page, live_server, demo):
+    open_map(page, live_server, query="?date=2016-06-01&compare=2015-01-01")
+    page.get_by_role("button", name="Next change").click()
+    moved_to = viewer_date(page)
+    page.get_by_role("link", name="العربية").click()
+    page.wait_for_selector(READY)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert viewer_date(page) == moved_to
+    state = query(page)
+    assert state["lang"] == "ar" and state["compare"] == "2015-01-01"
+    page.get_by_role("link", name="English").click()
+    page.wait_for_selector(READY)
+    assert page.locator("html").get_attribute("dir") == "ltr"
+    assert viewer_date(page) == moved_to
+
+
+def test_a_copied_url_opens_exactly_what_the_reader_saw(page, live_server, demo, browser):
+    open_map(page, live_server, query="?date=2017-02-01")
+    page.evaluate("window.frontlineMap.setView([35.30, 40.15], 13.5, {animate: false})")
+    page.get_by_text("Compare two dates").click()
+    page.locator("[data-compare=from]").fill("2016-01-01")
+    page.locator("[data-compare=from]").dispatch_event("change")
+    page.get_by_role("button", name="Next change").click()
+    shared = page.url
+    state = query(page)
+    assert (float(state["lat"]), float(state["lng"]), state["z"]) == (35.3, 40.15, "13.5")
+    assert state["compare"] == "2016-01-01"
+    summary = page.locator("[data-compare=summary]").inner_text()
+
+    other = browser.new_page(viewport={"width": 1200, "height": 800})
+    try:
+        other.goto(shared)
+        other.wait_for_selector(READY)
+        assert viewer_date(other) == state["date"]
+        centre = other.evaluate("(() => { const c = window.frontlineMap.getCenter(); return [c.lat, c.lng]; })()")
+        assert centre == pytest.approx([35.30, 40.15], abs=1e-4)
+        assert other.evaluate("window.frontlineMap.getZoom()") == 13.5
+        assert other.locator("[data-compare=root]").get_attribute("data-active") == "true"
+        assert other.locator("[data-compare=summary]").inner_text() == summary
+    finally:
+        other.close()
+
+
+def test_bad_values_in_the_url_are_ignored_not_trusted(page, live_server, demo):
+    open_map(page, live_server, query="?date=2016-02-30&compare=yesterday&lat=999&lng=x&z=3&lang=xx")
+    assert viewer_date(page) == "2017-06-15"  # the map's default date
+    assert page.locator("[data-compare=root]").get_attribute("data-active") == "false"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.evaluate("window.frontlineMap.getZoom()") > 8  # fitted to the zones, not zoom 3
+    assert page.js_errors == []
+
+
+def test_the_back_button_steps_back_through_dates(page, live_server, demo):
+    open_map(page, live_server, query="?date=2014-07-01")
+    page.get_by_role("button", name="Next change").click()
+    page.get_by_role("button", name="Next change").click()
+    assert viewer_date(page) == "2014-12-03"
+    page.go_back()
+    page.wait_for_function("document.querySelector('[data-viewer]').dataset.date === '2014-07-14'")
+    assert zone_fill(page, "al-hweiqa") == "#3b3b3b"
+    page.go_back()
+    page.wait_for_function("document.querySelector('[data-viewer]').dataset.date === '2014-07-01'")
+    assert zone_fill(page, "al-hweiqa") == "#2e7d32"
+    assert page.locator("[data-control=date-label]").inner_text() == "1 July 2014"
+    page.go_forward()
+    page.wait_for_function("document.querySelector('[data-viewer]').dataset.date === '2014-07-14'")
+
+
+def test_dragging_the_slider_adds_one_history_entry_not_one_per_day(page, live_server, demo):
+    open_map(page, live_server, query="?date=2014-01-01")
+    box = page.get_by_role("slider", name="Date").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 8, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(box["x"] + 8 + step * box["width"] * 0.05, y)
+    page.mouse.up()
+    dragged_to = viewer_date(page)
+    assert dragged_to > "2015-06-01"
+    assert query(page)["date"] == dragged_to
+    page.go_back()
+    page.wait_for_function("document.querySelector('[data-viewer]').dataset.date === '2014-01-01'")
+
+
+def test_on_a_phone_the_controls_fit_and_a_tapped_zone_opens_a_sheet(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 375, "height": 700}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        open_map(page, live_server, query="?date=2016-06-01")
+        for name in ("Play", "Previous change", "Previous day", "Next day", "Next change"):
+            box = page.get_by_role("button", name=name).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["y"] + box["height"] <= 700, name
+            assert box["width"] >= 36 and box["height"] >= 36, name  # big enough for a finger
+        slider = page.get_by_role("slider", name="Date").bounding_box()
+        assert slider["x"] >= 0 and slider["x"] + slider["width"] <= 375 and slider["y"] + slider["height"] <= 700
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing runs off sideways
+        map_box = page.locator(".viewer-map").bounding_box()
+        assert map_box["height"] >= 300
+        zone = page.locator('path.zone[data-zone="al-joura"]')
+        zone.tap()
+        sheet = page.locator("[data-panel=root]")
+        assert sheet.is_visible()
+        box = sheet.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 701 and box["width"] <= 375
+        page.get_by_role("button", name="Close").tap()
+        assert sheet.is_hidden()
+        page.get_by_role("button", name="Next change").tap()
+        assert viewer_date(page) > "2016-06-01"
+    finally:
+        context.close()
+
+
+def test_every_control_is_labelled_and_reachable_by_keyboard(page, live_server, demo):
+    open_map(page, live_server)
+    controls = page.locator(".viewer button, .viewer input, .viewer select, .viewer summary")
+    names = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.viewer button, .viewer input, .viewer select'))
+            .filter((el) => !el.closest('[hidden]'))
+            .map((el) => {
+                const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] && el.labels[0].textContent)
+                    || el.textContent;
+                return [el.outerHTML.slice(0, 60), (label || '').trim()];
+            })"""
+    )
+    assert controls.count() >= 14
+    assert [html for html, label in names if not label] == []
+    slider = page.get_by_role("slider", name="Date")
+    assert slider.get_attribute("aria-valuetext") == "15 June 2017"
+    assert slider.get_attribute("aria-describedby") == "slider-help"
+    # Tab from the language links reaches every time control in order, then the slider.
+    page.get_by_role("link", name="English").focus()
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.getAttribute('data-control')"))
+        if reached[-1] == "slider":
+            break
+    assert {"play", "speed", "prev-change", "prev-day", "next-day", "next-change", "date-input", "slider"} <= set(
+        reached
+    )
+    page.keyboard.press("ArrowLeft")
+    assert viewer_date(page) == "2017-06-14"
+    status = page.locator("[data-control=status]")
+    assert status.get_attribute("aria-live") == "polite"
+    assert status.inner_text().startswith("14 June 2017")
+
+
+def test_without_tiles_the_map_draws_the_shipped_outline_and_river_on_a_plain_background(page, live_server, demo):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_map(page, live_server)
+    assert page.locator(".leaflet-tile").count() == 0
+    assert all(url.startswith(live_server.url) for url in requests), requests
+    basemap = page.locator(".leaflet-basemap-pane path")
+    assert basemap.count() == 5  # the outline and four river channels
+    assert page.locator(".leaflet-basemap-pane path[stroke='#5b9bd5']").count() == 4
+    assert page.locator(".zone-label").count() >= 5

@@ -9,6 +9,13 @@ function el(tag, className, text) {
   return node;
 }
 
+// Free text from the database may be in either language whatever the interface's: let the browser pick.
+function free(tag, className, text) {
+  const node = el(tag, className, text);
+  node.dir = "auto";
+  return node;
+}
+
 export function createZonePanel({ root, picker, geometry, history, calendar, i18n, onClose, onPick }) {
   const q = (name) => root.querySelector('[data-panel="' + name + '"]');
   const body = q("body");
@@ -65,17 +72,17 @@ export function createZonePanel({ root, picker, geometry, history, calendar, i18
     for (const source of change.sources) {
       const item = el("li", "source");
       if (source.url && /^https?:\/\//i.test(source.url)) {
-        const link = el("a", null, source.title);
+        const link = free("a", null, source.title);
         link.href = source.url;
         link.rel = "noopener noreferrer";
         link.target = "_blank";
         item.append(link);
       } else {
-        item.append(el("span", null, source.title));
+        item.append(free("span", null, source.title));
       }
       const meta = [source.publisher, source.published ? i18n.date(new Date(source.published + "T00:00:00Z")) : ""];
       const text = meta.filter(Boolean).join(" · ");
-      if (text) item.append(el("span", "source-meta", text));
+      if (text) item.append(free("span", "source-meta", text));
       list.append(item);
     }
     return list;
@@ -119,8 +126,8 @@ export function createZonePanel({ root, picker, geometry, history, calendar, i18
     if (change) {
       const section = el("section", "change");
       section.append(el("h3", null, i18n.t("Change of %(date)s", { date: day(change.day) })));
-      if (change.title) section.append(el("p", "change-title", change.title));
-      if (change.note) section.append(el("p", "note", change.note));
+      if (change.title) section.append(free("p", "change-title", change.title));
+      if (change.note) section.append(free("p", "note", change.note));
       section.append(el("h4", null, i18n.t("Sources")));
       section.append(sourcesList(change));
       body.append(section);

@@ -3,7 +3,7 @@
 // a Leaflet map, a root element holding the controls (found by data-* attributes, not ids) and a config.
 //
 // config: { slug, version, start, end, date, lang, strings, apiRoot, basemap, bbox, urlState (bool),
-//           preferCanvas (optional bool) }
+//           preferCanvas (optional bool), languageLinks (optional: links to keep in step with the state) }
 import { mapApi } from "./api.js";
 import { createAreaChart } from "./chart.js";
 import { createCompare } from "./compare.js";
@@ -38,11 +38,18 @@ export async function createViewer(config) {
   const calendar = makeCalendar(config.start);
   const api = mapApi(config.apiRoot || "/api/v1", config.slug, config.version);
   const status = find('[data-control="status"]');
+  // The language links usually sit in the page header, outside the viewer's root.
+  const languageLinks = config.languageLinks || document.querySelectorAll("[data-lang-link]");
   root.dataset.ready = "false";
 
-  if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]]);
+  // Fractional zoom steps let the map fit its area snugly on any screen, phones included.
+  map.options.zoomSnap = 0.25;
+  map.options.zoomDelta = 0.5;
+  const legend = find('[data-control="legend"]');
+  if (legend && window.matchMedia && window.matchMedia("(max-width: 760px)").matches) legend.open = false;
+  if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]], { animate: false });
   const initialUrl = config.urlState ? createUrlState({ onRestore: () => {} }).read() : null;
-  if (initialUrl && initialUrl.view) map.setView([initialUrl.view.lat, initialUrl.view.lng], initialUrl.view.zoom);
+  if (initialUrl && initialUrl.view) map.setView([initialUrl.view.lat, initialUrl.view.lng], initialUrl.view.zoom, { animate: false });
 
   const basemap = config.basemap ? api.basemap(config.basemap).catch(() => null) : Promise.resolve(null);
   const [geometry, raw, timeline, basemapData] = await Promise.all([
@@ -69,7 +76,7 @@ export async function createViewer(config) {
     preferCanvas: config.preferCanvas,
     onSelect: (z) => selectZone(z),
   });
-  if (!(initialUrl && initialUrl.view) && layers.bounds.isValid()) map.fitBounds(layers.bounds, { padding: [8, 8] });
+  if (!(initialUrl && initialUrl.view) && layers.bounds.isValid()) map.fitBounds(layers.bounds, { padding: [8, 8], animate: false });
 
   const panelRoot = find('[data-panel="root"]');
   const panel = panelRoot
@@ -152,6 +159,7 @@ export async function createViewer(config) {
       changed = history.compare(fromDay, day).changed;
     }
     layers.setCompare(fromDay === null ? null : changed);
+    if (fromDay !== null && compareRoot && "open" in compareRoot) compareRoot.open = true;
     root.dataset.compare = fromDay === null ? "off" : "on";
   }
 
@@ -162,7 +170,7 @@ export async function createViewer(config) {
   }
 
   function updateLanguageLinks() {
-    for (const link of root.querySelectorAll("[data-lang-link]")) {
+    for (const link of languageLinks) {
       link.href = withLanguage(window.location.href, link.dataset.langLink);
     }
   }
