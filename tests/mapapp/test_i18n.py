@@ -70,7 +70,7 @@ def test_lang_in_the_query_chooses_the_page_language(client, demo, query, lang, 
 
 def test_the_arabic_page_carries_arabic_strings_title_and_actor_names(client, demo):
     html = client.get("/maps/deir-ez-zor/?lang=ar&date=2016-06-01").content.decode()
-    assert "<h1 class=\"map-title\">حصار دير الزور، ٢٠١٤–٢٠١٧</h1>" in html
+    assert '<h1 class="map-title">حصار دير الزور، ٢٠١٤–٢٠١٧</h1>' in html
     assert "الحكومة السورية" in html  # the legend
     assert 'aria-label="التاريخ"' in html
     assert '"Play": "\\u062a\\u0634\\u063a\\u064a\\u0644"' in html  # "تشغيل" in the strings for the viewer
