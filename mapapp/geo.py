@@ -7,6 +7,7 @@ close, and needs no choice of projection per map.
 
 from __future__ import annotations
 
+import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from pyproj import Geod
@@ -87,3 +88,69 @@ def geos_multipolygon(geometry: BaseGeometry) -> MultiPolygon:
     geos = to_geos(as_multipolygon(geometry))
     assert isinstance(geos, MultiPolygon)
     return geos
+
+
+# Boundaries are intersected on this grid (degrees, about 1 cm): two footprints drawn from the same vertices
+# share their edge exactly, and the snap-rounding overlay also matches a vertex that sits a rounding error off
+# its neighbour's segment, which a float-exact intersection would see as touching at a point only.
+EDGE_GRID = 1e-7
+
+
+def _line_parts(geometry: BaseGeometry) -> shapely.MultiLineString | None:
+    """The linear parts of an overlay result, merged into as few lines as they make; None if there are none."""
+    parts = shapely.get_parts(geometry)
+    lines = [part for part in parts if isinstance(part, shapely.LineString) and part.length > 0]
+    for part in parts:
+        if isinstance(part, shapely.MultiLineString | shapely.GeometryCollection):
+            merged = _line_parts(part)
+            if merged is not None:
+                lines.extend(merged.geoms)
+    if not lines:
+        return None
+    merged = shapely.line_merge(shapely.MultiLineString(lines))
+    return merged if isinstance(merged, shapely.MultiLineString) else shapely.MultiLineString([merged])
+
+
+def union(footprints: list[BaseGeometry]) -> shapely.MultiPolygon:
+    """The union of polygons as a MultiPolygon; the fast coverage union when they tile without overlaps."""
+    polygons = np.asarray(footprints, dtype=object)
+    if not len(polygons):
+        return shapely.MultiPolygon()
+    merged = shapely.coverage_union_all(polygons) if _is_coverage(polygons) else shapely.union_all(polygons)
+    return as_multipolygon(merged)
+
+
+def shared_edges(footprints: list[BaseGeometry]) -> list[tuple[int, int | None, shapely.MultiLineString]]:
+    """The boundaries zones share: [(i, j, lines)] with i < j indexes into `footprints`, and (i, None, lines)
+    for the part of zone i's boundary on the outer edge of the whole (the exterior rings of the union, so a
+    hole in the middle of the map is not an edge). Zones that meet at a point only share nothing."""
+    if not footprints:
+        return []
+    union_ = union(footprints)
+    polygons = np.asarray(footprints, dtype=object)
+    boundaries = shapely.boundary(polygons)
+    tree = shapely.STRtree(polygons)
+    left, right = tree.query(polygons, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    edges: list[tuple[int, int | None, shapely.MultiLineString]] = []
+    if len(left):
+        overlaps = shapely.intersection(boundaries[left], boundaries[right], grid_size=EDGE_GRID)
+        for i, j, overlap in zip(left.tolist(), right.tolist(), overlaps, strict=True):
+            lines = _line_parts(overlap)
+            if lines is not None:
+                edges.append((i, j, lines))
+    exterior = shapely.MultiLineString([polygon.exterior for polygon in union_.geoms])
+    on_edge = shapely.intersection(boundaries, exterior, grid_size=EDGE_GRID)
+    for i, overlap in enumerate(on_edge):
+        lines = _line_parts(overlap)
+        if lines is not None:
+            edges.append((i, None, lines))
+    return edges
+
+
+def _is_coverage(polygons) -> bool:
+    try:
+        return bool(shapely.coverage_is_valid(polygons))
+    except shapely.errors.GEOSException:
+        return False

@@ -10,7 +10,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-import shapely
 from django.contrib.gis.geos import MultiPolygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +32,7 @@ from mapapp.models import (
     SiegeSupply,
     Source,
     SupplyMethod,
+    ZoneEdge,
 )
 
 
@@ -120,15 +120,58 @@ def map_set_zones(*, map: Map, zones: Sequence[Place]) -> Map:
     if missing:
         raise ValidationError({"zones": f"places without a footprint cannot be zones: {', '.join(missing)}"})
     map.places.set(zones)
-    if zones:
-        union = geo.as_multipolygon(shapely.union_all([geo.to_shapely(place.footprint) for place in zones]))
-        area = geo.to_geos(union)
+    _map_geometry_refresh(map=map, zones=zones)
+    return map
+
+
+def _map_geometry_refresh(*, map: Map, zones: Sequence[Place]) -> None:
+    """The map's `area` (the union of its zones) and its ZoneEdges, both derived from the zones' footprints."""
+    footprints = [geo.to_shapely(place.footprint) for place in zones]
+    if footprints:
+        area = geo.to_geos(geo.union(footprints))
         map.area = area if isinstance(area, MultiPolygon) else None
     else:
         map.area = None
     map.data_version += 1
     map.save(update_fields=["area", "data_version", "updated_at"])
-    return map
+    zone_edges_rebuild(map=map, zones=zones, footprints=footprints)
+
+
+def zone_edges_rebuild(*, map: Map, zones: Sequence[Place] | None = None, footprints=None) -> int:
+    """Derive the map's ZoneEdges again from its zones' footprints: one row per pair of zones sharing a line of
+    boundary (place_a < place_b), and one per zone on the map's outer edge (place_b null), with geodesic
+    lengths in km. Zones meeting at a point share no edge. Returns the number of edges written."""
+    with transaction.atomic():
+        if zones is None:
+            zones = list(map.places.exclude(footprint__isnull=True).order_by("pk"))
+        if footprints is None:
+            footprints = [geo.to_shapely(place.footprint) for place in zones]
+        rows = []
+        for i, j, lines in geo.shared_edges(footprints):
+            place_a, place_b = zones[i], (zones[j] if j is not None else None)
+            if place_b is not None and place_b.pk < place_a.pk:
+                place_a, place_b = place_b, place_a
+            rows.append(
+                ZoneEdge(
+                    map=map,
+                    place_a=place_a,
+                    place_b=place_b,
+                    geom=geo.to_geos(lines),
+                    length_km=geo.length_km(lines),
+                )
+            )
+        ZoneEdge.objects.filter(map=map).delete()
+        ZoneEdge.objects.bulk_create(rows, batch_size=2000)
+        return len(rows)
+
+
+@transaction.atomic
+def maps_refresh_geometry(*, places: Iterable[Place]) -> list[Map]:
+    """After footprints change: the area and edges of every map showing these places, derived again."""
+    maps = list(Map.objects.filter(places__in=[place.pk for place in places]).distinct())
+    for map_ in maps:
+        _map_geometry_refresh(map=map_, zones=list(map_.places.exclude(footprint__isnull=True).order_by("pk")))
+    return maps
 
 
 def _validate_change(*, on, places, actor, status, confidence, sources, date_precision) -> None:

@@ -1,0 +1,342 @@
+"""A country-sized synthetic map for benchmarks: Voronoi zones of real Syrian localities with an invented,
+seeded control history. Built through the services, like any other record.
+
+Zones: the Voronoi cells of `zones` localities (a seeded sample of the Who's On First localities in
+bench/data/syria-localities.csv.gz) clipped to the country outline (bench/data/syria-outline.geojson.gz).
+History: four invented sides start from territories grown around a few seed zones; every few days one side
+pushes across a front and takes a cluster of zones (sometimes contested first, held a few days later); now and
+then a side encircles enemy ground, which is later relieved or taken. Enclosed pockets that last get a
+recorded siege. Nothing here is a real event: places, map and sources say so.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import json
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from gazetteer.models import Place
+from gazetteer.services import places_bulk_create
+from mapapp import analytics, geo, selectors, services
+from mapapp.models import Actor, ControlStatus, Map, SupplyMethod
+
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data"
+LOCALITIES = DATA / "syria-localities.csv.gz"
+OUTLINE = DATA / "syria-outline.geojson.gz"
+
+SIDES = [
+    # slug suffix, English, Arabic, colour, seed zones
+    ("government", "Government (synthetic)", "الحكومة (افتراضي)", "#c62828", 4),
+    ("rebels", "Rebels (synthetic)", "المعارضة (افتراضي)", "#2e7d32", 3),
+    ("isis", "ISIS (synthetic)", "داعش (افتراضي)", "#3b3b3b", 2),
+    ("sdf", "SDF (synthetic)", "قسد (افتراضي)", "#f2b705", 2),
+]
+CREDIT = (
+    "Synthetic data for benchmarks: invented control history over Voronoi zones of real localities. "
+    'Localities and outline: Data from Who\'s On First. <a href="http://whosonfirst.mapzen.com#License">License</a> '
+    "(GeoNames CC BY 4.0)."
+)
+
+
+@dataclass
+class Locality:
+    lon: float
+    lat: float
+    name: str
+    name_ar: str
+    county: str
+
+
+def read_localities() -> list[Locality]:
+    with gzip.open(LOCALITIES, "rt", encoding="utf-8", newline="") as handle:
+        return [
+            Locality(float(row["lon"]), float(row["lat"]), row["name"], row["name_ar"], row["county"])
+            for row in csv.DictReader(handle)
+        ]
+
+
+def read_outline() -> shapely.MultiPolygon:
+    with gzip.open(OUTLINE, "rt", encoding="utf-8") as handle:
+        collection = json.load(handle)
+    return geo.as_multipolygon(shapely.geometry.shape(collection["features"][0]["geometry"]))
+
+
+def voronoi_zones(zones: int, rng: random.Random) -> list[tuple[Locality, shapely.MultiPolygon]]:
+    """`zones` localities (a seeded sample, one per distinct point, inside the outline) and their Voronoi cells
+    clipped to the outline. Neighbouring cells share their edges vertex for vertex."""
+    outline = read_outline()
+    shapely.prepare(outline)
+    seen: set[tuple[float, float]] = set()
+    candidates = []
+    for locality in read_localities():
+        point = (locality.lon, locality.lat)
+        if point not in seen and shapely.contains_xy(outline, *point):
+            seen.add(point)
+            candidates.append(locality)
+    if not 3 <= zones <= len(candidates):
+        raise ValidationError({"zones": f"zones must be between 3 and {len(candidates)}, got {zones}"})
+    chosen = sorted(rng.sample(candidates, zones), key=lambda loc: (loc.lon, loc.lat))
+    points = shapely.MultiPoint([(loc.lon, loc.lat) for loc in chosen])
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=outline.envelope, ordered=True))
+    clipped = shapely.intersection(cells, outline)
+    result = []
+    for locality, cell in zip(chosen, clipped, strict=True):
+        try:
+            result.append((locality, geo.as_multipolygon(cell)))
+        except ValueError:  # a cell clipped to a line or nothing: no ground there
+            continue
+    return [(locality, cell) for locality, cell in result if not cell.is_empty]
+
+
+def _actors(prefix: str) -> dict[str, Actor]:
+    actors = {}
+    for index, (suffix, name_en, name_ar, color, _seeds) in enumerate(SIDES):
+        slug = f"{prefix}-{suffix}"
+        actor = Actor.objects.filter(slug=slug).first()
+        actors[suffix] = actor or services.actor_create(
+            slug=slug, name_en=name_en, name_ar=name_ar, color=color, sort_order=50 + index
+        )
+    return actors
+
+
+class History:
+    """The invented war: who holds each zone, moved forward one event at a time and recorded as it goes."""
+
+    def __init__(self, *, places: list[Place], graph: analytics.ZoneGraph, actors: dict[str, Actor], rng, record):
+        self.places = {place.pk: place for place in places}
+        self.graph = graph
+        self.actors = actors
+        self.rng = rng
+        self.record: Callable = record
+        self.owner: dict[int, str] = {}
+        # Pushes take more zones on a finer map, so that fronts move about as far on the ground.
+        self.scale = max(1.0, (len(places) / 1000) ** 0.5)
+        self.status: dict[int, str] = {}
+
+    def initial(self, on: dt.date) -> None:
+        """Grow each side's territory around its seed zones, breadth first, taking turns."""
+        ids = sorted(self.places)
+        queue: deque[tuple[int, str]] = deque()
+        for suffix, *_rest, seeds in SIDES:
+            for place_id in self.rng.sample(ids, seeds):
+                if place_id not in self.owner:
+                    self.owner[place_id] = suffix
+                    queue.append((place_id, suffix))
+        while queue:
+            place_id, suffix = queue.popleft()
+            neighbours = sorted(self.graph.neighbours.get(place_id, ()))
+            self.rng.shuffle(neighbours)
+            for neighbour in neighbours:
+                if neighbour not in self.owner:
+                    self.owner[neighbour] = suffix
+                    queue.append((neighbour, suffix))
+        for place_id in ids:  # islands no front reaches
+            self.owner.setdefault(place_id, SIDES[0][0])
+        for suffix, *_ in SIDES:
+            mine = [place_id for place_id in ids if self.owner[place_id] == suffix]
+            if mine:
+                self.record(on, mine, suffix, ControlStatus.HELD, f"Opening positions of the {suffix} (synthetic)")
+        self.status = dict.fromkeys(ids, ControlStatus.HELD)
+
+    def fronts(self) -> list[tuple[int, int]]:
+        return [
+            (a, b)
+            for a, neighbours in self.graph.neighbours.items()
+            for b in neighbours
+            if self.owner[a] != self.owner[b]
+        ]
+
+    def take(self, on: dt.date, place_ids: list[int], suffix: str, status: str, title: str) -> None:
+        place_ids = [p for p in place_ids if (self.owner[p], self.status[p]) != (suffix, status)]
+        if not place_ids:
+            return
+        for place_id in place_ids:
+            self.owner[place_id] = suffix
+            self.status[place_id] = status
+        self.record(on, sorted(place_ids), suffix, status, title)
+
+    def push(self, on: dt.date, pending: list) -> None:
+        """One side crosses a front and takes a cluster of the other's zones behind it."""
+        fronts = self.fronts()
+        if not fronts:
+            return
+        attacker_zone, target = self.rng.choice(sorted(fronts))
+        attacker, defender = self.owner[attacker_zone], self.owner[target]
+        size = round(self.rng.randint(2, 24) * self.scale)
+        cluster, queue, seen = [], deque([target]), {target}
+        while queue and len(cluster) < size:
+            place_id = queue.popleft()
+            cluster.append(place_id)
+            for neighbour in sorted(self.graph.neighbours.get(place_id, ())):
+                if neighbour not in seen and self.owner[neighbour] == defender:
+                    seen.add(neighbour)
+                    queue.append(neighbour)
+        title = f"The {attacker} advance on {self.places[target].name_en} (synthetic)"
+        if self.rng.random() < 0.25:
+            self.take(on, cluster, attacker, ControlStatus.CONTESTED, title)
+            pending.append((on + dt.timedelta(days=self.rng.randint(3, 20)), cluster, attacker))
+        else:
+            self.take(on, cluster, attacker, ControlStatus.HELD, title)
+
+    def encircle(self, on: dt.date, pending: list) -> None:
+        """A side takes the ring of zones two steps around a piece of enemy ground: a pocket, cut off. Later the
+        pocket falls or is relieved (the ring taken back)."""
+        fronts = self.fronts()
+        if not fronts:
+            return
+        attacker_zone, centre = self.rng.choice(sorted(fronts))
+        attacker, defender = self.owner[attacker_zone], self.owner[centre]
+        inner = {centre} | {n for n in self.graph.neighbours.get(centre, ()) if self.owner[n] == defender}
+        ring = {n for place_id in inner for n in self.graph.neighbours.get(place_id, ()) if n not in inner} - {
+            p for p in self.places if self.owner[p] == attacker
+        }
+        if not ring or any(place_id in self.graph.outer for place_id in inner):
+            return
+        self.take(on, sorted(ring), attacker, ControlStatus.HELD, f"The {attacker} encircle a pocket (synthetic)")
+        later = on + dt.timedelta(days=self.rng.randint(45, 300))
+        if self.rng.random() < 0.5:
+            pending.append((later, sorted(inner), attacker))  # the pocket falls
+        else:
+            pending.append((later, sorted(ring), defender))  # relieved
+
+    def run(self, start: dt.date, end: dt.date) -> None:
+        self.initial(start)
+        pending: list[tuple[dt.date, list[int], str]] = []
+        day = start + dt.timedelta(days=self.rng.randint(2, 9))
+        while day <= end:
+            due = sorted((p for p in pending if p[0] <= day), key=lambda p: p[0])
+            pending = [p for p in pending if p[0] > day]
+            for due_day, place_ids, suffix in due:
+                self.take(due_day, place_ids, suffix, ControlStatus.HELD, f"The {suffix} secure ground (synthetic)")
+            if self.rng.random() < 0.06:
+                self.encircle(day, pending)
+            else:
+                self.push(day, pending)
+            day += dt.timedelta(days=self.rng.randint(2, 9))
+
+
+def _record_sieges(*, map_: Map, actors: dict[str, Actor], source, start: dt.date, end: dt.date) -> int:
+    """A siege for every enclosed pocket of three zones or more that lasts from one month's first day to the
+    next: from the first month it is seen to the first month it is gone."""
+    by_id = {actor.pk: suffix for suffix, actor in actors.items()}
+    graph = analytics.zone_graph(map=map_)
+    areas = {pk: analytics.square_metres(a) for pk, a in map_.places.values_list("pk", "area_km2")}
+    places = {place.pk: place for place in map_.places.all()}
+    open_sieges: dict[frozenset, tuple[dt.date, int, set[int]]] = {}
+    found: list[tuple[dt.date, dt.date | None, frozenset, int, set[int]]] = []
+    month = dt.date(start.year, start.month, 1)
+    while month <= end:
+        states = selectors.zone_states_at(map=map_, on=month)
+        pockets = {
+            frozenset(piece.place_ids): piece.actor_id
+            for piece in analytics.pieces_at(
+                map=map_, on=month, states=states, graph=graph, areas=areas, allies={}, besieged={}
+            )
+            if piece.enclosed and len(piece.place_ids) >= 3
+        }
+        for key, (since, actor_id, besiegers) in list(open_sieges.items()):
+            if key not in pockets:
+                found.append((since, month, key, actor_id, besiegers))
+                del open_sieges[key]
+        for key, actor_id in pockets.items():
+            if key not in open_sieges:
+                border = {n for place_id in key for n in graph.neighbours.get(place_id, ()) if n not in key}
+                open_sieges[key] = (month, actor_id, {states[n].actor_id for n in border})
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    found.extend((since, None, key, actor_id, b) for key, (since, actor_id, b) in open_sieges.items())
+    count = 0
+    for since, until, key, actor_id, besiegers in sorted(found, key=lambda f: (f[0], min(f[2]))):
+        if until is not None and until <= since + dt.timedelta(days=31):
+            continue
+        count += 1
+        first = places[min(key)]
+        services.siege_record(
+            slug=f"{map_.slug}-siege-{count:03d}",
+            name_en=f"Siege of {first.name_en} (synthetic)",
+            name_ar=f"حصار {first.name_ar or first.name_en} (افتراضي)",
+            besieged_actor=actors[by_id[actor_id]],
+            besieging_actors=[actor for actor in actors.values() if actor.pk in besiegers],
+            start=since,
+            end=until,
+            places=[(places[place_id], None) for place_id in sorted(key)],
+            sources=[source],
+            supplies=[(SupplyMethod.AIR_BRIDGE, since, until, "invented")],
+            note="Synthetic: an enclosed pocket found by pocket detection on the first day of a month.",
+            publish=True,
+        )
+    return count
+
+
+@transaction.atomic
+def make_synthetic_map(
+    *, zones: int = 5000, slug: str = "syria-synthetic", years: int = 4, seed: int = 1, start=dt.date(2014, 1, 1)
+) -> Map:
+    """Create the map `slug` with `zones` Voronoi zones and `years` of invented history from `start`."""
+    if Map.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"a map {slug!r} already exists; delete it first (--replace)"})
+    if years < 1:
+        raise ValidationError({"years": f"years must be at least 1, got {years}"})
+    rng = random.Random(seed)
+    cells = voronoi_zones(zones, rng)
+    places = places_bulk_create(
+        places=[
+            {
+                "slug": f"{slug}-{index:05d}",
+                "name_en": locality.name or f"Locality {index}",
+                "name_ar": locality.name_ar,
+                "kind": "locality",
+                "label_point": Point(locality.lon, locality.lat, srid=geo.WGS84),
+                "footprint": geo.geos_multipolygon(cell),
+                "footprint_method": "Voronoi cell of the locality point, clipped to the country (synthetic)",
+                "notes": f"synthetic zone; {locality.county}".strip("; "),
+                "source": "Who's On First (point); zone invented for benchmarks",
+            }
+            for index, (locality, cell) in enumerate(cells)
+        ]
+    )
+    actors = _actors("syn")
+    end = dt.date(start.year + years, start.month, start.day) - dt.timedelta(days=1)
+    map_ = services.map_create(
+        slug=slug,
+        title_en=f"Synthetic Syria, {len(places)} zones",
+        title_ar=f"سوريا الافتراضية، {len(places)} منطقة",
+        description_en="Invented control history over Voronoi zones of real localities, for benchmarks.",
+        start=start,
+        end=end,
+        default_date=end,
+        actors=list(actors.values()),
+        zones=places,
+        credit=CREDIT,
+    )
+    source = services.source_create(
+        title="Synthetic record for benchmarks (no real events)", publisher="Frontline Atlas"
+    )
+
+    def record(on, place_ids, suffix, status, title):
+        services.control_change_record(
+            on=on,
+            places=[by_id[place_id] for place_id in place_ids],
+            actor=actors[suffix],
+            status=status,
+            sources=[source],
+            title=title,
+            publish=True,
+        )
+
+    by_id = {place.pk: place for place in places}
+    history = History(places=places, graph=analytics.zone_graph(map=map_), actors=actors, rng=rng, record=record)
+    history.run(start, end)
+    _record_sieges(map_=map_, actors=actors, source=source, start=start, end=end)
+    map_.refresh_from_db()
+    return map_
