@@ -53,7 +53,10 @@ def test_geometry_lists_zones_in_slug_order_with_static_properties(client, squar
     assert a["geometry"]["type"] == "MultiPolygon"
     assert a["geometry"]["coordinates"][0][0][1] == [0.01, 0.0]
     assert "actor" not in a["properties"]  # state lives in /history
-    assert data["edges"] == {"a": [], "b": [], "geometry": []}
+    edges = data["edges"]  # derived by the services when the zones were set: a|b, b|c, and each on the outer edge
+    pairs = list(zip(edges["a"], edges["b"], strict=True))
+    assert sorted(pairs, key=str) == sorted([(0, 1), (1, 2), (0, None), (1, None), (2, None)], key=str)
+    assert edges["geometry"][pairs.index((0, 1))]["coordinates"] == [[[0.01, 0], [0.01, 0.01]]]
     assert response["Cache-Control"] == "public, max-age=60"
     assert response["ETag"]
 
