@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from mapapp import api, openapi, views
 
@@ -13,6 +15,7 @@ def schema_view(request):
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("maps/<slug:slug>/", views.map_page, name="map"),
     path("api/v1/schema", schema_view, name="api-schema"),
     path("api/v1/maps/", api.maps_list, name="api-maps"),
