@@ -80,6 +80,8 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   const renderer = useCanvas ? L.canvas({ padding: 0.3 }) : L.svg({ padding: 0.3 });
   const hatches = useCanvas ? canvasPatterns(actors) : svgPatterns(map.getContainer(), actors, prefix);
 
+  // Hairline outlines on big maps, where thousands of white borders would grey the whole picture.
+  const outline = zoneCount > CANVAS_ABOVE ? 0.3 : 0.8;
   const shownActor = new Int16Array(zoneCount).fill(-2);
   const shownStatus = new Int8Array(zoneCount).fill(-2);
   const shownSiege = new Int16Array(zoneCount).fill(-2);
@@ -92,7 +94,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
     const actor = current ? current.actor[z] : -1;
     const status = current ? current.status[z] : -1;
     const besieged = current ? current.siege[z] >= 0 : false;
-    const style = { color: "#ffffff", weight: 0.8, opacity: 0.9, fillOpacity: 0.6, dashArray: null };
+    const style = { color: "#ffffff", weight: outline, opacity: 0.9, fillOpacity: 0.6, dashArray: null };
     if (actor < 0) {
       style.fillColor = UNKNOWN_FILL;
       style.fillOpacity = 0.45;
@@ -155,10 +157,31 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   const edges =
     geometry.edges && geometry.edges.a.length ? edgesFromServer(geometry.edges) : edgesFromFootprints(features);
 
-  const frontHalo = L.polyline([], { renderer, color: "#ffffff", weight: 5, opacity: 0.8, interactive: false });
-  const front = L.polyline([], { renderer, color: "#111111", weight: 2.4, opacity: 1, interactive: false });
+  // Fronts and siege perimeters span the whole map: on a renderer of their own, redrawing them does not make
+  // the zones' canvas repaint every zone, only the few that changed.
+  if (!map.getPane("viewer-lines")) {
+    map.createPane("viewer-lines");
+    map.getPane("viewer-lines").style.zIndex = "450";
+    map.getPane("viewer-lines").style.pointerEvents = "none";
+  }
+  const lineOptions = { pane: "viewer-lines", padding: 0.3 };
+  const lineRenderer = useCanvas ? L.canvas(lineOptions) : L.svg(lineOptions);
+  const frontHalo = L.polyline([], {
+    renderer: lineRenderer,
+    color: "#ffffff",
+    weight: 5,
+    opacity: 0.8,
+    interactive: false,
+  });
+  const front = L.polyline([], {
+    renderer: lineRenderer,
+    color: "#111111",
+    weight: 2.4,
+    opacity: 1,
+    interactive: false,
+  });
   const siegeLine = L.polyline([], {
-    renderer,
+    renderer: lineRenderer,
     color: "#6a1b9a",
     weight: 3.5,
     opacity: 1,
