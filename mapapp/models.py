@@ -108,6 +108,11 @@ class Map(models.Model):
     def __str__(self) -> str:
         return self.title_en
 
+    def clean(self):
+        from mapapp.embed import validate_frame_ancestors  # embed imports this module
+
+        validate_frame_ancestors(self.frame_ancestors)
+
 
 class ControlChangeQuerySet(models.QuerySet):
     def published(self):

@@ -82,6 +82,7 @@ def schema() -> dict:
             "and the besieged actor holds or contests it on D. ETag/304; `?v=` as for geometry.",
         ),
     }
+    paths.update(embed_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -90,4 +91,97 @@ def schema() -> dict:
             "description": "Who controls which ground, since when, and on whose word. Dates are YYYY-MM-DD.",
         },
         "paths": paths,
+    }
+
+
+def embed_paths() -> dict:
+    """Embeds and sharing (issue #7): the embed page, its picture, and oEmbed."""
+    date = _query("date", DATE, "the day shown; defaults to the map's default date")
+    return {
+        "/embed/{slug}/": {
+            "get": {
+                "summary": "The map without site chrome, for iframes in other sites' pages.",
+                "description": (
+                    "HTML. May be framed by any site, or only by the map's allowed origins "
+                    "(`Content-Security-Policy: frame-ancestors`; no X-Frame-Options). Sets no cookie. Bad options "
+                    "give a readable HTML page with status 400 naming each one; an unknown map, 404. "
+                    "The page tells its host page about itself with `window.parent.postMessage` objects "
+                    "`{type, version: 1, slug, ...}`: `frontline-atlas:resize` with `height` (content height in "
+                    "CSS pixels, sent on load and whenever it changes), `frontline-atlas:ready` and "
+                    "`frontline-atlas:date` with `date` (YYYY-MM-DD). /static/js/embed-host.js, included once "
+                    "in the host page, grows each embed's iframe to that height (never below the height the page "
+                    "gave it). With scripts off, the page shows the picture below."
+                ),
+                "parameters": [
+                    SLUG,
+                    date,
+                    _query("from", DATE, "first day of the slider (inside the map's dates)"),
+                    _query("to", DATE, "last day of the slider"),
+                    _query("lang", {"type": "string", "enum": ["en", "ar"]}, "interface language; ar is right to left"),
+                    _query("controls", {"type": "string", "enum": ["slider", "none"]}, "none: a fixed date"),
+                    _query("legend", {"type": "string", "enum": ["on", "off"]}, "show the legend (default on)"),
+                    _query("zoom", {"type": "integer", "minimum": 1, "maximum": 18}, "zoom level"),
+                    _query("center", {"type": "string", "example": "35.33,40.14"}, "latitude,longitude"),
+                    _query("theme", {"type": "string", "enum": ["light", "dark"]}, "colours (default light)"),
+                ],
+                "responses": {
+                    "200": {"description": "the embed", "content": {"text/html": {}}},
+                    "400": {"description": "bad options, listed on an HTML page", "content": {"text/html": {}}},
+                    "404": {"description": "unknown map", "content": {"text/html": {}}},
+                },
+            }
+        },
+        "/embed/{slug}/image.png": {
+            "get": {
+                "summary": "A picture of the map on a date, drawn on the server.",
+                "description": (
+                    "PNG: zones in their holders' colours (contested ones hatched), besieged ground outlined, "
+                    "front lines, the legend, title, date and the map's credit; laid out right to left with "
+                    "Arabic names for lang=ar. The link-preview image (og:image, twitter:image, 1200x630) of the "
+                    "map pages, the oEmbed thumbnail and the embed's <noscript> fallback. Cached per map, data "
+                    "version and options; ETag/304."
+                ),
+                "parameters": [
+                    SLUG,
+                    date,
+                    _query("width", {"type": "integer", "minimum": 200, "maximum": 2000, "default": 600}, "pixels"),
+                    _query("height", {"type": "integer", "minimum": 150, "maximum": 2000, "default": 400}, "pixels"),
+                    _query("lang", {"type": "string", "enum": ["en", "ar"], "default": "en"}, "language of text"),
+                    _query("theme", {"type": "string", "enum": ["light", "dark"], "default": "light"}, "colours"),
+                ],
+                "responses": {
+                    "200": {"description": "the picture", "content": {"image/png": {}}},
+                    "304": {"description": "not modified (If-None-Match)"},
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+        "/oembed": {
+            "get": {
+                "summary": "oEmbed 1.0 for the site's map pages and embeds (https://oembed.com/).",
+                "description": (
+                    "JSON, type `rich`: `html` is the embed's iframe, `width`/`height` fit maxwidth/maxheight "
+                    "(600x400 scaled down at 3:2), `thumbnail_url` is the picture above, `provider_name`, "
+                    "`provider_url`, `title`, `author_name` (the map's credit), `cache_age`. `url` may be a map "
+                    "page or an embed, absolute (http or https, this site's host) or a path, with or without "
+                    "the trailing slash; a map page's date, lang, lat/lng/z and an embed's options carry over "
+                    "into the iframe. Other sites' URLs, other pages, malformed URLs and unknown maps: 404. "
+                    "format other than json: 501. Map pages carry the discovery "
+                    '`<link rel="alternate" type="application/json+oembed">`. Other parameters are ignored.'
+                ),
+                "parameters": [
+                    _query("url", {"type": "string"}, "a map page or embed URL", required=True),
+                    _query("maxwidth", {"type": "integer", "minimum": 1}, "pixels"),
+                    _query("maxheight", {"type": "integer", "minimum": 1}, "pixels"),
+                    _query("format", {"type": "string", "enum": ["json"]}, "only json"),
+                ],
+                "responses": {
+                    "200": {"description": "oEmbed JSON", "content": {"application/json": {}}},
+                    "400": ERROR,
+                    "404": {"description": "not one of this site's maps"},
+                    "501": {"description": "format not available"},
+                },
+            }
+        },
     }

@@ -146,6 +146,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
 
+# Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
+EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
+
 # The basemap. Empty MAP_TILES_URL means no tiles: the map draws zones, labels and the shipped outline and
 # river only, which is how tests and offline deployments run. For a real deployment set
 # MAP_TILES_URL=https://tile.openstreetmap.org/{z}/{x}/{y}.png and its attribution.

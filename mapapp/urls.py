@@ -3,7 +3,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from mapapp import api, openapi, views
+from mapapp import api, embed_views, openapi, views
 
 handler404 = "mapapp.api.not_found"
 handler500 = "mapapp.api.server_error"
@@ -17,6 +17,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("maps/<slug:slug>/", views.map_page, name="map"),
+    path("embed/<slug:slug>/", embed_views.embed_page, name="embed"),
+    path("embed/<slug:slug>/image.png", embed_views.embed_image, name="embed-image"),
+    path("oembed", embed_views.oembed, name="oembed"),
     path("api/v1/schema", schema_view, name="api-schema"),
     path("api/v1/maps/", api.maps_list, name="api-maps"),
     path("api/v1/maps/<slug:slug>/zones", api.zones, name="api-zones"),

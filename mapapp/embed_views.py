@@ -1,0 +1,232 @@
+"""The embed (/embed/<slug>/), its picture (/embed/<slug>/image.png) and oEmbed (/oembed).
+
+The embed page is the one page other sites may frame: it is exempt from X-Frame-Options and sends its own
+`Content-Security-Policy: frame-ancestors` (any site, or the map's allowed origins). Its error pages too, so a
+publisher sees what is wrong inside the frame. None of these views reads the session or makes a CSRF token, so
+no cookie is ever set on a reader who only sees an embed.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from mapapp import embed, mapimage, selectors
+from mapapp.api import error_response, json_response
+from mapapp.models import Map
+from mapapp.views import basemap_url, viewer_strings
+
+
+def _public_map(slug: str) -> Map | None:
+    return Map.objects.public().filter(slug=slug).first()
+
+
+def _frameable(response: HttpResponse, map_: Map | None) -> HttpResponse:
+    response["Content-Security-Policy"] = embed.frame_ancestors_policy(map_)
+    return response
+
+
+def _error_page(request: HttpRequest, map_: Map | None, status: int, problems: list[tuple[str, str]]):
+    context = {"status": status, "problems": problems, "map": map_, "options": embed.EMBED_OPTIONS}
+    response = render(request, "mapapp/embed_error.html", context, status=status)
+    return _frameable(response, map_)
+
+
+@xframe_options_exempt
+@require_GET
+def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = _public_map(slug)
+    if map_ is None:
+        return _error_page(request, None, 404, [("slug", f"there is no public map {slug!r}")])
+    try:
+        options = embed.parse_embed_options(map_, request.GET, default_lang=get_language() or "en")
+    except embed.OptionError as error:
+        return _error_page(request, map_, 400, error.problems)
+    with translation.override(options.lang):
+        response = render(request, "mapapp/embed.html", _embed_context(map_, options))
+    return _frameable(response, map_)
+
+
+def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
+    arabic = options.lang == "ar"
+    actors = [
+        {"slug": a.slug, "name": (a.name_ar if arabic and a.name_ar else a.name_en), "color": a.color}
+        for a in map_.actors.order_by("sort_order", "slug")
+    ]
+    title = map_.title_ar if arabic and map_.title_ar else map_.title_en
+    api_root = "/api/v1"
+    config = {
+        "slug": map_.slug,
+        "start": map_.start.isoformat(),
+        "end": map_.end.isoformat(),
+        "first": options.first.isoformat(),
+        "last": options.last.isoformat(),
+        "date": options.date.isoformat(),
+        "version": map_.data_version,
+        "lang": options.lang,
+        "controls": options.controls,
+        "zoom": options.zoom,
+        "center": list(options.center) if options.center else None,
+        "bbox": selectors.map_bbox(map_),
+        "apiRoot": api_root,
+        "basemap": basemap_url(map_),
+        "tilesUrl": settings.MAP_TILES_URL,
+        "tilesAttribution": settings.MAP_TILES_ATTRIBUTION,
+        "mapUrl": reverse("map", args=[map_.slug]),
+    }
+    version = f"?v={map_.data_version}"
+    image_width, image_height = embed.DEFAULT_WIDTH, embed.DEFAULT_HEIGHT
+    return {
+        "map": map_,
+        "options": options,
+        "title": title,
+        "actors": actors,
+        "config": config,
+        "strings": viewer_strings(),
+        "full_map_url": embed.map_url(map_, options),
+        "data_as_of": embed.data_as_of(map_),
+        "preload": [
+            f"{api_root}/maps/{map_.slug}/geometry{version}",
+            f"{api_root}/maps/{map_.slug}/history{version}",
+        ],
+        "image_url": reverse("embed-image", args=[map_.slug])
+        + "?"
+        + urlencode(
+            {
+                "date": options.date.isoformat(),
+                "width": image_width,
+                "height": image_height,
+                "lang": options.lang,
+                "theme": options.theme,
+            }
+        ),
+        "image_width": image_width,
+        "image_height": image_height,
+        "oembed_url": embed.site_url(reverse("oembed"), {"url": embed.embed_url(map_, options), "format": "json"}),
+    }
+
+
+@require_GET
+def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
+    """The map at a date as a PNG, drawn on the server. Cached per (map, data version, options) on disk;
+    ETag/304."""
+    map_ = _public_map(slug)
+    if map_ is None:
+        return error_response(f"no map {slug!r}", status=404)
+    try:
+        options = embed.parse_image_options(map_, request.GET)
+    except embed.OptionError as error:
+        return error_response(str(error), error.field)
+    etag = '"' + mapimage.cache_key(map_, options) + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(mapimage.map_png(map_, options), content_type="image/png")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _positive_int(request: HttpRequest, name: str) -> int | None:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of pixels above 0, got {raw!r}")
+    return int(raw)
+
+
+@require_GET
+def oembed(request: HttpRequest) -> HttpResponse:
+    """oEmbed 1.0 (https://oembed.com/) for our map pages and embeds: JSON, type rich, the iframe as html.
+
+    Other parameters a consumer sends (callback, dnt, ...) are ignored, as the spec allows; url, maxwidth,
+    maxheight and format are checked. A URL that is not one of our maps: 404. format other than json: 501.
+    """
+    fmt = request.GET.get("format", "json")
+    if fmt != "json":
+        return error_response(f"format {fmt!r} is not available; only json", "format", status=501)
+    url = request.GET.get("url")
+    if not url:
+        return error_response("url is required: the address of a map page or an embed", "url")
+    try:
+        maxwidth = _positive_int(request, "maxwidth")
+        maxheight = _positive_int(request, "maxheight")
+    except ValueError as error:
+        field = "maxwidth" if "maxwidth" in str(error) else "maxheight"
+        return error_response(str(error), field)
+
+    shared = embed.parse_shared_url(url, hosts=embed.our_hosts(request.get_host()))
+    if shared is None:
+        return error_response(f"not a map of this site: {url[:200]!r}", "url", status=404)
+    map_ = _public_map(shared.slug)
+    if map_ is None:
+        return error_response(f"no map {shared.slug!r}", "url", status=404)
+    default_lang = get_language() or "en"
+    if shared.kind == "embed":
+        try:
+            options = embed.parse_embed_options(map_, shared.query, default_lang=default_lang)
+        except embed.OptionError as error:
+            return error_response(f"the embed URL has a bad option: {error}", "url", status=404)
+    else:
+        options = embed.options_from_map_page(map_, shared.query, default_lang=default_lang)
+
+    width, height = embed.fit_size(maxwidth, maxheight)
+    title = map_.title_ar if options.lang == "ar" and map_.title_ar else map_.title_en
+    src = embed.embed_url(map_, options)
+    html = format_html(
+        '<iframe src="{}" width="{}" height="{}" title="{}" style="border:0;max-width:100%" loading="lazy" '
+        "allowfullscreen></iframe>",
+        src,
+        width,
+        height,
+        title,
+    )
+    thumb_width = min(max(width, embed.IMAGE_MIN_WIDTH), embed.IMAGE_MAX_WIDTH)
+    thumb_height = min(max(height, embed.IMAGE_MIN_HEIGHT), embed.IMAGE_MAX_HEIGHT)
+    if (maxwidth and thumb_width > maxwidth) or (maxheight and thumb_height > maxheight):
+        thumbnail = None  # smaller than we draw pictures: better no thumbnail than one bigger than asked
+    else:
+        thumbnail = embed.image_url(
+            map_, date=options.date, width=thumb_width, height=thumb_height, lang=options.lang, theme=options.theme
+        )
+    payload = {
+        "version": "1.0",
+        "type": "rich",
+        "title": title,
+        "provider_name": "Frontline Atlas",
+        "provider_url": settings.SITE_URL + "/",
+        "html": str(html),
+        "width": width,
+        "height": height,
+        "cache_age": 3600,
+    }
+    if map_.credit:
+        payload["author_name"] = map_.credit[:300]
+    if thumbnail:
+        payload.update(thumbnail_url=thumbnail, thumbnail_width=thumb_width, thumbnail_height=thumb_height)
+    response = json_response(payload)
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def card_context(request: HttpRequest, map_: Map, date, lang: str) -> dict:
+    """Absolute URLs for a map page's link previews (Open Graph, Twitter) and oEmbed discovery."""
+    options = embed.EmbedOptions(date=date, first=map_.start, last=map_.end, lang=lang)
+    return {
+        "page_url": embed.map_url(map_, options),
+        "oembed_url": embed.site_url(reverse("oembed"), {"url": embed.map_url(map_, options), "format": "json"}),
+        "card_image": embed.image_url(map_, date=date, width=embed.CARD_WIDTH, height=embed.CARD_HEIGHT, lang=lang),
+        "card_width": embed.CARD_WIDTH,
+        "card_height": embed.CARD_HEIGHT,
+    }

@@ -1,0 +1,58 @@
+"""{% share_meta %} and {% share_dialog %}: what a map page needs to be shared and embedded — link previews
+(Open Graph, Twitter card with the server-drawn picture), oEmbed discovery, and the "Share / Embed" dialog.
+
+Both read `map` and `date` from the page's context, so the map page only includes them.
+"""
+
+from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from mapapp import embed
+from mapapp.embed_views import card_context
+
+register = template.Library()
+
+
+def _lang() -> str:
+    lang = get_language() or "en"
+    return lang if lang in embed.LANGUAGES else "en"
+
+
+@register.inclusion_tag("mapapp/_share_meta.html", takes_context=True)
+def share_meta(context):
+    map_, date = context["map"], context["date"]
+    lang = _lang()
+    arabic = lang == "ar"
+    return {
+        "title": map_.title_ar if arabic and map_.title_ar else map_.title_en,
+        "description": (map_.description_ar if arabic and map_.description_ar else map_.description_en)[:300],
+        "lang": lang,
+        "date": date,
+        **card_context(context["request"], map_, date, lang),
+    }
+
+
+@register.inclusion_tag("mapapp/_share_dialog.html", takes_context=True)
+def share_dialog(context):
+    map_ = context["map"]
+    lang = _lang()
+    arabic = lang == "ar"
+    config = {
+        "siteUrl": settings.SITE_URL,
+        "slug": map_.slug,
+        "title": map_.title_ar if arabic and map_.title_ar else map_.title_en,
+        "titles": {"en": map_.title_en, "ar": map_.title_ar or map_.title_en},
+        "lang": lang,
+        "start": map_.start.isoformat(),
+        "end": map_.end.isoformat(),
+        "date": context["date"].isoformat(),
+        "mapPath": reverse("map", args=[map_.slug]),
+        "embedPath": reverse("embed", args=[map_.slug]),
+        "hostScript": settings.SITE_URL + static("js/embed-host.js"),
+        "width": embed.DEFAULT_WIDTH,
+        "height": embed.DEFAULT_HEIGHT,
+    }
+    return {"share_config": config, "lang": lang}

@@ -1,0 +1,309 @@
+"""The embed in Chromium, framed by pages of other origins (issue #7).
+
+The map is served by the live server at http://localhost:<port>. Host pages come from small HTTP servers on
+127.0.0.2 and 127.0.0.3 (loopback addresses, so other origins than localhost): what a news site would be.
+"""
+
+import datetime as dt
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from mapapp import services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+EMBED_READY = "[data-embed][data-ready=true]"
+
+
+class HostSite:
+    """A tiny web server for host pages: serve(path, html), then open url + path."""
+
+    def __init__(self, host: str):
+        pages = self.pages = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = pages.get(self.path.split("?")[0])
+                if body is None:
+                    self.send_error(404)
+                    return
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def serve(self, path: str, html: str) -> str:
+        self.pages[path] = html
+        return self.url + path
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def news_site():
+    site = HostSite("127.0.0.2")
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def other_site():
+    site = HostSite("127.0.0.3")
+    yield site
+    site.close()
+
+
+def article(iframe: str, extra: str = "") -> str:
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>A story</title>
+<script>window.atlasMessages = [];
+window.addEventListener("message", (e) => window.atlasMessages.push(e.data));</script></head>
+<body style="margin:0;font-family:serif"><h1>Our story</h1><p>Some text before the map.</p>
+{iframe}{extra}<p>Some text after the map.</p></body></html>"""
+
+
+def embed_frame(page):
+    page.wait_for_function("document.querySelector('iframe') && document.querySelector('iframe').contentWindow")
+    frame = page.frame_locator("iframe").first
+    frame.locator(EMBED_READY).wait_for(timeout=15000)
+    return frame
+
+
+def zone_fill(frame, slug):
+    return frame.locator(f'path.zone[data-zone="{slug}"]').get_attribute("fill")
+
+
+def test_a_news_page_on_another_origin_frames_the_embed_which_paints_and_scrubs(page, live_server, demo, news_site):
+    src = f"{live_server.url}/embed/deir-ez-zor/?date=2014-07-13&lang=en"
+    url = news_site.serve(
+        "/story.html", article(f'<iframe src="{src}" width="600" height="400" style="border:0"></iframe>')
+    )
+    page.goto(url)
+    frame = embed_frame(page)
+    assert frame.locator("path.zone").count() == 34
+    assert zone_fill(frame, "al-joura") == "#c62828"  # government
+    assert zone_fill(frame, "al-hweiqa") == "#2e7d32"  # rebels, the day before ISIS took their districts
+    assert frame.locator("[data-control=date-label]").inner_text() == "13 July 2014"
+    box = page.locator("iframe").bounding_box()
+    assert (box["width"], box["height"]) == (600, 400)
+
+    slider = frame.locator("[data-control=slider]")
+    slider.focus()
+    slider.press("ArrowRight")
+    assert frame.locator("[data-embed]").get_attribute("data-date") == "2014-07-14"
+    assert zone_fill(frame, "al-hweiqa") == "#3b3b3b"  # ISIS
+    assert frame.locator("[data-control=date-label]").inner_text() == "14 July 2014"
+    # The link to the full map follows the slider.
+    assert "date=2014-07-14" in frame.locator(".embed-full").get_attribute("href")
+    # The host page heard about it, in the documented format.
+    messages = page.evaluate("window.atlasMessages")
+    assert {"type": "frontline-atlas:date", "version": 1, "slug": "deir-ez-zor", "date": "2014-07-14"} in messages
+    ready = [m for m in messages if m["type"] == "frontline-atlas:ready"]
+    assert ready == [{"type": "frontline-atlas:ready", "version": 1, "slug": "deir-ez-zor", "date": "2014-07-13"}]
+    heights = [m["height"] for m in messages if m["type"] == "frontline-atlas:resize"]
+    assert heights and heights[-1] == 400
+    assert page.js_errors == []
+
+
+def test_the_map_refuses_to_be_framed_by_an_origin_it_does_not_allow(page, live_server, world, news_site, other_site):
+    world.actor("gov", "#c62828")
+    world.place("zone", size=0.1)
+    world.change("2015-01-01", ["zone"], "gov")
+    services.map_create(
+        slug="partners-only",
+        title_en="Partners only",
+        start=dt.date(2015, 1, 1),
+        end=dt.date(2015, 12, 31),
+        default_date=dt.date(2015, 6, 1),
+        actors=list(world.actors.values()),
+        zones=list(world.places.values()),
+        frame_ancestors=news_site.url,
+    )
+    src = f"{live_server.url}/embed/partners-only/"
+    iframe = f'<iframe src="{src}" width="600" height="400" style="border:0"></iframe>'
+
+    # The partner's page shows it...
+    page.goto(news_site.serve("/story.html", article(iframe)))
+    frame = embed_frame(page)
+    assert zone_fill(frame, "zone") == "#c62828"
+
+    # ...another site's page gets an empty frame: Chromium refuses to render it.
+    refusals = []
+    page.on("console", lambda message: refusals.append(message.text) if "frame-ancestors" in message.text else None)
+    page.goto(other_site.serve("/copy.html", article(iframe)))
+    page.wait_for_timeout(1500)
+    [child] = [f for f in page.frames if f != page.main_frame]
+    assert not child.url.startswith(live_server.url)  # an error page, not the embed
+    assert child.evaluate("document.querySelector('[data-embed]')") is None
+    assert any("violates" in text and "has been blocked" in text and news_site.url in text for text in refusals)
+
+
+def test_embed_host_script_grows_the_frame_to_the_embeds_height(page, live_server, demo, news_site):
+    src = f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01"
+    host = f'<script async src="{live_server.url}/static/js/embed-host.js"></script>'
+    # Too short for the map, the slider and the legend: the embed needs more and says so.
+    url = news_site.serve(
+        "/story.html", article(f'<iframe src="{src}" width="320" height="220" style="border:0"></iframe>', host)
+    )
+    page.goto(url)
+    frame = embed_frame(page)
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 220")
+    needed = int(frame.locator("[data-embed]").get_attribute("data-height"))
+    assert needed > 220
+    page.wait_for_function(f"Math.round(document.querySelector('iframe').getBoundingClientRect().height) === {needed}")
+    messages = page.evaluate("window.atlasMessages")
+    assert {"type": "frontline-atlas:resize", "version": 1, "slug": "deir-ez-zor", "height": needed} in messages
+    # Inside, nothing is cut off: the footer's link is within the frame.
+    assert frame.locator(".embed-full").is_visible()
+    frame_box = page.locator("iframe").bounding_box()
+    link_box = frame.locator(".embed-full").bounding_box()
+    assert link_box["y"] + link_box["height"] <= frame_box["y"] + frame_box["height"] + 1
+
+
+def test_host_script_ignores_messages_from_elsewhere(page, live_server, demo, news_site):
+    src = f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01"
+    host = f'<script src="{live_server.url}/static/js/embed-host.js"></script>'
+    page.goto(
+        news_site.serve(
+            "/story.html", article(f'<iframe src="{src}" width="600" height="400" style="border:0"></iframe>', host)
+        )
+    )
+    embed_frame(page)
+    # The host page itself (not the iframe) posts a resize: nothing grows.
+    page.evaluate("window.postMessage({type: 'frontline-atlas:resize', version: 1, height: 3000}, '*')")
+    page.wait_for_timeout(300)
+    assert page.locator("iframe").bounding_box()["height"] == 400
+
+
+def test_the_embed_sets_no_cookie_and_asks_nothing(page, live_server, demo, news_site):
+    set_cookies = []
+
+    def watch(response):
+        if response.url.startswith(live_server.url) and "set-cookie" in response.headers:
+            set_cookies.append(response.url)
+
+    page.on("response", watch)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    src = f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01&lang=ar"
+    page.goto(
+        news_site.serve(
+            "/story.html", article(f'<iframe src="{src}" width="600" height="400" style="border:0"></iframe>')
+        )
+    )
+    frame = embed_frame(page)
+    frame.locator("[data-control=slider]").press("End")
+    page.goto(src)  # and on its own, at the top
+    page.wait_for_selector(EMBED_READY)
+    assert set_cookies == []
+    assert page.context.cookies() == []
+    assert page.evaluate("document.cookie") == ""
+    assert dialogs == []
+
+
+def test_arabic_dark_fixed_date_embed(page, live_server, demo):
+    page.set_viewport_size({"width": 600, "height": 400})
+    page.goto(f"{live_server.url}/embed/deir-ez-zor/?date=2017-02-01&lang=ar&theme=dark&controls=none&legend=off")
+    page.wait_for_selector(EMBED_READY)
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.locator("[data-control=slider]").count() == 0
+    assert page.locator(".embed-legend").count() == 0
+    assert page.locator(".embed-title").inner_text() == "حصار دير الزور، ٢٠١٤–٢٠١٧"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(29, 31, 33)"
+    assert page.locator("path.zone").count() == 34
+
+
+def test_zoom_and_center_and_the_slider_range(page, live_server, demo):
+    page.set_viewport_size({"width": 600, "height": 400})
+    page.goto(
+        f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01&from=2016-01-01&to=2016-12-31&zoom=14&center=35.33,40.13"
+    )
+    page.wait_for_selector(EMBED_READY)
+    view = page.evaluate(
+        "(() => { const m = window.frontlineEmbed.map, c = m.getCenter(); return [m.getZoom(), c.lat, c.lng]; })()"
+    )
+    assert view[0] == 14
+    assert view[1] == pytest.approx(35.33, abs=1e-4) and view[2] == pytest.approx(40.13, abs=1e-4)
+    slider = page.locator("[data-control=slider]")
+    slider.press("End")
+    assert page.locator("[data-embed]").get_attribute("data-date") == "2016-12-31"
+    slider.press("Home")
+    assert page.locator("[data-embed]").get_attribute("data-date") == "2016-01-01"
+
+
+def test_without_scripts_the_embed_shows_the_server_drawn_picture(browser, live_server, demo, settings, tmp_path):
+    settings.EMBED_IMAGE_CACHE_DIR = tmp_path / "images"
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 600, "height": 400})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01")
+        image = page.locator("img.embed-fallback")
+        image.wait_for()
+        page.wait_for_function("document.querySelector('img.embed-fallback').complete")
+        assert page.evaluate("document.querySelector('img.embed-fallback').naturalWidth") == 600
+        assert page.evaluate("document.querySelector('img.embed-fallback').naturalHeight") == 400
+        assert image.is_visible()
+    finally:
+        context.close()
+
+
+def test_share_dialogs_code_pasted_into_a_page_works(page, live_server, demo, news_site, settings):
+    settings.SITE_URL = live_server.url
+    page.goto(f"{live_server.url}/maps/deir-ez-zor/?date=2014-07-13")
+    page.wait_for_selector("[data-viewer][data-ready=true]")
+    page.get_by_role("button", name="Share / Embed").click()
+    dialog = page.locator("[data-share=dialog]")
+    assert dialog.is_visible()
+    link = page.locator("[data-share=link]").input_value()
+    assert link.startswith(f"{live_server.url}/maps/deir-ez-zor/?date=2014-07-13")
+    page.locator("[data-share=width]").fill("500")
+    page.locator("[data-share=height]").fill("380")
+    page.locator("[data-share=legend]").uncheck()
+    page.locator("[data-share=theme]").select_option("dark")
+    code = page.locator("[data-share=code]").input_value()
+    assert 'width="500" height="380"' in code
+    assert "legend=off" in code and "theme=dark" in code and "date=2014-07-13" in code
+    assert f'<script async src="{live_server.url}/static/js/embed-host.js"></script>' in code
+    # The live preview shows the same embed.
+    preview = page.frame_locator("[data-share=preview] iframe")
+    preview.locator(EMBED_READY).wait_for(timeout=15000)
+    assert preview.locator(".embed-legend").count() == 0
+
+    # Pasted into a news page on another origin, the code works.
+    page.goto(news_site.serve("/pasted.html", article(code)))
+    frame = embed_frame(page)
+    assert zone_fill(frame, "al-hweiqa") == "#2e7d32"
+    assert frame.locator(".embed-legend").count() == 0
+    assert frame.locator("html.theme-dark").count() == 1
+    box = page.locator("iframe").bounding_box()
+    assert box["width"] == 500 and box["height"] >= 380
+    assert page.evaluate("window.frontlineAtlasHost && window.frontlineAtlasHost.version") == 1
+    frame.locator("[data-control=slider]").press("ArrowRight")
+    assert zone_fill(frame, "al-hweiqa") == "#3b3b3b"
+
+
+def test_share_link_opens_the_same_view(page, live_server, demo, settings):
+    settings.SITE_URL = live_server.url
+    page.goto(f"{live_server.url}/maps/deir-ez-zor/?date=2016-06-01&lang=ar")
+    page.wait_for_selector("[data-viewer][data-ready=true]")
+    page.locator("[data-share=open]").click()
+    link = page.locator("[data-share=link]").input_value()
+    assert "date=2016-06-01" in link and "lang=ar" in link
+    assert page.locator("[data-share=lang]").input_value() == "ar"
+    page.goto(link)
+    page.wait_for_selector("[data-viewer][data-ready=true]")
+    assert page.locator("[data-viewer]").get_attribute("data-date") == "2016-06-01"
