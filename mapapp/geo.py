@@ -150,7 +150,9 @@ def shared_edges(footprints: list[BaseGeometry]) -> list[tuple[int, int | None, 
 
 
 def _is_coverage(polygons) -> bool:
+    """True when the polygons form a valid coverage (GEOS 3.12+); False when unsure, so callers fall back to
+    the plain union. Debian 12's GEOS is 3.11, which shapely is built against (see requirements.txt)."""
     try:
         return bool(shapely.coverage_is_valid(polygons))
-    except shapely.errors.GEOSException:
+    except (shapely.errors.GEOSException, shapely.errors.UnsupportedGEOSVersionError):
         return False

@@ -88,7 +88,11 @@ def voronoi_zones(zones: int, rng: random.Random) -> list[tuple[Locality, shapel
         raise ValidationError({"zones": f"zones must be between 3 and {len(candidates)}, got {zones}"})
     chosen = sorted(rng.sample(candidates, zones), key=lambda loc: (loc.lon, loc.lat))
     points = shapely.MultiPoint([(loc.lon, loc.lat) for loc in chosen])
-    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=outline.envelope, ordered=True))
+    unordered = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=outline.envelope))
+    # Each generator lies strictly inside its own cell; match them (GEOS 3.11 has no ordered Voronoi output).
+    point_index, cell_index = shapely.STRtree(unordered).query(shapely.get_parts(points), predicate="within")
+    cell_of_point = dict(zip(point_index.tolist(), cell_index.tolist(), strict=True))
+    cells = unordered[[cell_of_point[index] for index in range(len(chosen))]]
     clipped = shapely.intersection(cells, outline)
     result = []
     for locality, cell in zip(chosen, clipped, strict=True):

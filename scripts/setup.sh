@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
-BASE_PACKAGES=(python3-venv python3-dev build-essential libsqlite3-mod-spatialite gdal-bin libgdal-dev libproj-dev proj-bin
+BASE_PACKAGES=(python3-venv python3-dev build-essential libsqlite3-mod-spatialite gdal-bin libgdal-dev libproj-dev proj-bin libgeos-dev
   chromium fonts-noto-core fonts-dejavu-core)
 POSTGIS_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
 
