@@ -15,7 +15,8 @@ export function createAreaChart({ root, readout, history, calendar, i18n, onPick
   const series = history.areaSeries(start, end);
   const width = 600;
   const height = 200;
-  const pad = { left: 44, right: 10, top: 10, bottom: 22 };
+  // The km² labels go on the side where time begins: the left, or the right in a right-to-left page.
+  const pad = i18n.rtl ? { left: 10, right: 44, top: 10, bottom: 22 } : { left: 44, right: 10, top: 10, bottom: 22 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   let top = 0;
@@ -36,7 +37,8 @@ export function createAreaChart({ root, readout, history, calendar, i18n, onPick
   for (const fraction of [0, 0.5, 1]) {
     const value = (top / 1.08) * fraction;
     chart.append(svg("line", { x1: pad.left, x2: pad.left + plotW, y1: y(value), y2: y(value), class: "guide" }));
-    const label = svg("text", { x: pad.left - 4, y: y(value) + 4, class: "axis axis-y" });
+    const labelX = i18n.rtl ? pad.left + plotW + 4 : pad.left - 4;
+    const label = svg("text", { x: labelX, y: y(value) + 4, class: "axis axis-y" });
     label.textContent = i18n.int(value);
     chart.append(label);
   }

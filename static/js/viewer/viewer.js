@@ -144,7 +144,10 @@ export async function createViewer(config) {
     if (z < 0) panel.close();
     else {
       panel.open(z, state);
-      if (fromList) map.fitBounds(layers.layers[z].getBounds(), { maxZoom: Math.max(map.getZoom(), 13) });
+      if (fromList) {
+        map.fitBounds(layers.layers[z].getBounds(), { maxZoom: Math.max(map.getZoom(), 13), animate: false });
+        panelRoot.scrollIntoView({ block: "nearest" });
+      }
     }
     root.dataset.panel = z < 0 ? "closed" : "open";
   }
