@@ -57,7 +57,7 @@ def test_stepping_the_slider_repaints_without_asking_the_server(page, live_serve
 
 def test_home_page_leads_to_the_demo_map(live_server, page, demo):
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Siege of Deir ez-Zor, 2014–2017").click()
+    page.get_by_role("link", name="Siege of Deir ez-Zor, 2014–2017").first.click()
     page.wait_for_url("**/maps/deir-ez-zor/**")
     page.wait_for_selector(READY)
     assert page.get_by_role("slider", name="Date").is_visible()
