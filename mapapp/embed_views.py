@@ -25,6 +25,18 @@ from mapapp.api import error_response, json_response
 from mapapp.models import Map
 from mapapp.views import basemap_url, viewer_strings
 
+# static/js/embed.js and every module it imports, preloaded together instead of one import level at a time.
+EMBED_MODULES = [
+    "js/embed.js",
+    "js/viewer/api.js",
+    "js/viewer/days.js",
+    "js/viewer/history.js",
+    "js/viewer/i18n.js",
+    "js/viewer/layers.js",
+    "js/viewer/edges.js",
+    "js/viewer/slider.js",
+]
+
 
 def _public_map(slug: str) -> Map | None:
     return Map.objects.public().filter(slug=slug).first()
@@ -94,10 +106,13 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
         "strings": viewer_strings(),
         "full_map_url": embed.map_url(map_, options),
         "data_as_of": embed.data_as_of(map_),
+        # Fetched from the <head>, before Leaflet and the modules are parsed, so the data is there when they are.
         "preload": [
             f"{api_root}/maps/{map_.slug}/geometry{version}",
             f"{api_root}/maps/{map_.slug}/history{version}",
+            *([config["basemap"]] if config["basemap"] else []),
         ],
+        "modules": EMBED_MODULES,
         "image_url": reverse("embed-image", args=[map_.slug])
         + "?"
         + urlencode(

@@ -227,7 +227,7 @@ def render_png(map: Map, options) -> bytes:
             "front": _("front line"),
             "unknown": _("unknown"),
         }
-        source_line = _("Frontline Atlas")
+        source_line = "Frontline Atlas"
 
     family = ARABIC_FONT_FAMILY if rtl else FONT_FAMILY
     header_px = title_px * 2.2

@@ -60,13 +60,13 @@ async function start(map) {
   const withControls = config.controls === "slider";
   if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]]);
 
-  const [geometry, raw, timeline, basemapData] = await Promise.all([
-    api.geometry(),
-    api.history(),
-    withControls ? api.timeline().catch(() => ({ events: [] })) : Promise.resolve({ events: [] }),
-    config.basemap ? api.basemap(config.basemap).catch(() => null) : Promise.resolve(null),
-  ]);
-  if (basemapData) addBasemap(map, basemapData);
+  // The zones are painted as soon as geometry and history are in; the outline and river and the slider's
+  // histogram follow when they arrive, so neither delays the first paint.
+  const timeline = withControls ? api.timeline().catch(() => null) : Promise.resolve(null);
+  if (config.basemap) {
+    api.basemap(config.basemap).then((data) => addBasemap(map, data), () => {});
+  }
+  const [geometry, raw] = await Promise.all([api.geometry(), api.history()]);
 
   const history = buildHistory(raw, geometry.features.map((f) => f.properties.area_km2 || 0));
   const state = history.newState();
@@ -137,8 +137,8 @@ async function start(map) {
       })
     : null;
   if (controls) {
-    controls.drawTicks(timeline);
     controls.show(day);
+    timeline.then((events) => events && controls.drawTicks(events));
   } else {
     const label = root.querySelector('[data-control="date-label"]');
     label.textContent = i18n.date(calendar.dateOf(day));

@@ -426,3 +426,24 @@ def test_openapi_documents_oembed_and_the_image(client):
     assert "/oembed" in paths
     assert "/embed/{slug}/image.png" in paths
     assert "/embed/{slug}/" in paths
+
+
+def test_the_embeds_preloaded_modules_are_exactly_its_import_graph():
+    """The embed preloads every module it imports (one round trip instead of one per import level); a module
+    added to or dropped from the viewer's graph must be added here too, or the embed loads it late or not at all."""
+    from pathlib import Path
+
+    from mapapp.embed_views import EMBED_MODULES
+
+    static = Path(__file__).resolve().parents[2] / "static"
+    seen, todo = set(), ["js/embed.js"]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        source = (static / module).read_text()
+        for target in re.findall(r'^import .* from "(\./[^"]+)";', source, re.M):
+            todo.append(str((Path(module).parent / target).as_posix()).replace("/./", "/"))
+    normalised = {str(Path(m)) for m in seen}
+    assert normalised == set(EMBED_MODULES)
