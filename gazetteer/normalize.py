@@ -1,15 +1,269 @@
-"""Search keys for place names: the same key for the spellings a reader would take for the same name."""
+"""Search keys for place names: the same key for the spellings a reader would take for the same name.
+
+Two levels, both built word by word from the same tokeniser that reads news text (so a name and the words
+of an article that spell it always fold alike):
+
+- `exact_key`: what no reader would call a different spelling. Case, accents and punctuation; Arabic
+  diacritics and tatweel, the alef forms (أ إ آ ٱ), ى/ي, ة/ه, ؤ and ئ, Arabic-Indic digits.
+- `search_key` (stored on PlaceName): also drops the article (ال, al-, el-, ad-, ash-, az-, ez- ...) and folds
+  the transliteration variants that are the same name to a reader: ou/oo/o -> u, q -> k, doubled letters,
+  ei/ey/ai -> ay, th/dh -> t/d, and the feminine endings a/ah/eh/iyah/iyeh.
+
+Generic words (حي district, منطقة area, جبل mountain, مطار airport ...) are kept in keys, so that
+"مطار دير الزور" is not "دير الزور"; `without_generic` gives the name without them, which search and
+matching use as a weaker, fallback spelling.
+
+Arabic proclitics (و ب ل ف ك, as in والجورة, بالجورة, للجورة) are not part of any name: `token_readings`
+offers the words of a text both as written and without them.
+"""
+
+from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
-_SPACES = re.compile(r"\s+")
+# --- the tokeniser --------------------------------------------------------------------------------------
+
+# Combining marks (Latin accents, Arabic harakat, Quranic marks), tatweel and zero-width joiners occur inside
+# words; Python's \w does not count them, so they are listed.
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d"
+_LETTER = rf"(?:[^\W_]|[{_MARKS}])"
+# Apostrophes and ayn/hamza signs inside a Latin word belong to it: Sab'a, Muri'iyah, `Ayyash.
+_APOSTROPHES = "'\u2019\u02bc\u02bb\u02bf\u02be`\u00b4\u2018"
+_WORD = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHES}]{_LETTER}+)*")
+_POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int  # code-point offsets into the text as given
+    end: int
+    raw: str
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+# --- Arabic ---------------------------------------------------------------------------------------------
+
+_ARABIC_LETTERS = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+_ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]")
+_ARABIC_FOLD = str.maketrans(
+    {
+        "\u0623": "\u0627",  # أ
+        "\u0625": "\u0627",  # إ
+        "\u0622": "\u0627",  # آ
+        "\u0671": "\u0627",  # ٱ
+        "\u0672": "\u0627",
+        "\u0673": "\u0627",
+        "\u0649": "\u064a",  # ى -> ي
+        "\u06cc": "\u064a",  # Persian ی
+        "\u06d2": "\u064a",
+        "\u0629": "\u0647",  # ة -> ه
+        "\u06c0": "\u0647",
+        "\u06c1": "\u0647",
+        "\u0624": "\u0648",  # ؤ -> و
+        "\u0626": "\u064a",  # ئ -> ي
+        "\u06a9": "\u0643",  # Persian ک -> ك
+        "\u06af": "\u0643",  # گ
+        "\u06a4": "\u0641",  # ڤ (v in names like ڤيلا) -> ف
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Eastern Arabic-Indic (Persian/Urdu) digits
+    }
+)
+_DIGITS = str.maketrans(
+    {**{chr(0x0660 + d): str(d) for d in range(10)}, **{chr(0x06F0 + d): str(d) for d in range(10)}}
+)
+_ARABIC_ARTICLE = "\u0627\u0644"  # ال
+_ARABIC_PROCLITICS_AND = "\u0648\u0641"  # و ف
+_ARABIC_PROCLITICS_PREP = "\u0628\u0644\u0643"  # ب ل ك
+_MIN_ARABIC_STEM = 3  # letters left after a proclitic is taken off; shorter words are read as written
+
+
+def is_arabic(text: str) -> bool:
+    return bool(_ARABIC_LETTERS.search(text))
+
+
+def _arabic_exact(word: str) -> str:
+    return _ARABIC_MARKS.sub("", unicodedata.normalize("NFC", word)).translate(_ARABIC_FOLD)
+
+
+def _arabic_search(exact: str) -> str:
+    if exact.startswith(_ARABIC_ARTICLE) and len(exact) - 2 >= 2:
+        return exact[2:]
+    return exact
+
+
+# --- Latin ----------------------------------------------------------------------------------------------
+
+_LATIN_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ð": "d", "þ": "th", "ł": "l", "ı": "i"})
+# The Arabic article as transliterations spell it, assimilated to the next letter or not.
+ARTICLES = frozenset(
+    "al el il ul ad ed adh edh ath eth ash esh as es az ez at et ar er an en ud us ut uz ur un".split()
+)
+# Articles that are also ordinary English words are read as articles in a text only when hyphenated
+# (ar-Raqqa, at-Tanf), never in "an attack at dawn".
+AMBIGUOUS_ARTICLES = frozenset("an as at en er es et ar ur un us il".split())
+STOPWORDS = frozenset({"the"})
+_SUN_LETTER_ARTICLE = re.compile(r"^[ae](?=(t|d|r|z|s|n|l)\1)")  # Ezzor, Assad, Arraqqa: the article, assimilated
+# Generic words transliterate differently in different traditions (French Djebel, German Dschebel).
+_GENERIC_SPELLINGS = {
+    "jebel": "jabal", "jbel": "jabal", "djebel": "jabal", "dschebel": "jabal", "gebel": "jabal", "jabel": "jabal",
+    "tell": "tal", "tall": "tal", "tel": "tal", "hayy": "hay", "hai": "hay", "qaryat": "qarya", "kafar": "kafr",
+}  # fmt: skip
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th|e|er|eme)?$")
+_LATIN_RULES = [
+    (re.compile(r"ee"), "i"),
+    (re.compile(r"ou|oo"), "u"),
+    (re.compile(r"(.)\1+"), r"\1"),  # doubled letters
+    (re.compile(r"o"), "u"),
+    (re.compile(r"ei|ey|ai"), "ay"),
+    (re.compile(r"ck|q"), "k"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"dh"), "d"),
+    (re.compile(r"dj"), "j"),
+    (re.compile(r"(.)\1+"), r"\1"),  # and doubled again where the folds made new pairs
+    (re.compile(r"(?<=..)(ah|eh|e)$"), "a"),  # the feminine ending: Jorah, Jneineh, Raqqah
+]
+
+
+def _latin_exact(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.translate(_LATIN_SPECIAL).casefold())
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    kept = kept.translate(_LATIN_SPECIAL).translate(_DIGITS)
+    return "".join(ch for ch in kept if ch.isalnum())
+
+
+def _latin_search(exact: str) -> str:
+    if exact in ARTICLES or exact in STOPWORDS:
+        return ""
+    exact = _GENERIC_SPELLINGS.get(exact, exact)
+    if len(exact) >= 5:
+        exact = _SUN_LETTER_ARTICLE.sub("", exact)
+    ordinal = _ORDINAL.match(exact)
+    if ordinal:  # 137th Brigade, 1st Division: the number is the name
+        return ordinal.group(1)
+    for pattern, replacement in _LATIN_RULES:
+        exact = pattern.sub(replacement, exact)
+    return exact
+
+
+# --- words and names ------------------------------------------------------------------------------------
+
+
+def word_exact(word: str) -> str:
+    """One word of a name or a text, folded for exact comparison; "" if nothing is left."""
+    if is_arabic(word):
+        return _arabic_exact(word)
+    return _latin_exact(word)
+
+
+def word_key(word: str) -> str:
+    """One word folded into its search form; "" for an article or a word with no letters or digits."""
+    if is_arabic(word):
+        return _arabic_search(_arabic_exact(word))
+    return _latin_search(_latin_exact(word))
+
+
+def exact_key(name: str) -> str:
+    return " ".join(filter(None, (word_exact(token.raw) for token in tokenize(name))))
 
 
 def search_key(name: str) -> str:
-    """Case, accents and Arabic diacritics folded, punctuation dropped, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    kept = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
-    kept = kept.replace("\u0640", "")  # tatweel
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in kept.casefold())
-    return _SPACES.sub(" ", cleaned).strip()
+    """The stored key: both scripts, articles dropped, transliteration variants folded (see module doc)."""
+    return " ".join(name_words(name))
+
+
+def name_words(name: str) -> list[str]:
+    return [key for key in (word_key(token.raw) for token in tokenize(name)) if key]
+
+
+# Generic words for the kind of place, in their search forms. Names keep them; `without_generic` drops them
+# from the start (and, in Latin script, the end) of a name. Words that would leave a common word behind are
+# not in the list (مشفى الأسد is not "الأسد", Euphrates University is not "Euphrates").
+_GENERIC_ARABIC = {
+    "حي", "احيا", "احياء", "منطقه", "مناطق", "جبل", "جبال", "مطار", "قريه", "بلده", "مدينه", "ناحيه", "تل", "تله",
+    "تلال", "تلول", "دوار", "جسر", "جزيره", "قاعده", "مخيم", "حاجز", "معبر", "سد", "ساحه", "مزارع", "اوتوستراد",
+}  # fmt: skip
+_GENERIC_LATIN = {
+    "district", "districts", "neighbourhood", "neighborhood", "quarter", "area", "village", "town", "city",
+    "hill", "hills", "mount", "mountain", "mountains", "jabal", "jebel", "jbel", "djebel", "tal", "tell", "tall",
+    "airport", "airbase", "roundabout", "square", "bridge", "island", "camp", "checkpoint", "crossing", "hay",
+    "hayy", "farms", "dam",
+}  # fmt: skip
+GENERIC_WORDS = frozenset({word_key(w) for w in _GENERIC_ARABIC} | {word_key(w) for w in _GENERIC_LATIN})
+
+
+def is_generic(key_word: str) -> bool:
+    return key_word in GENERIC_WORDS
+
+
+def without_generic(words: list[str]) -> list[str]:
+    """The words of a name (search keys) without the generic words at its start (and, in Latin script, its
+    end): ["جبل", "ثرده"] -> ["ثرده"]. [] when nothing specific would be left."""
+    start, end = 0, len(words)
+    while start < end and is_generic(words[start]):
+        start += 1
+    if words and not is_arabic(words[0]):
+        while end > start and is_generic(words[end - 1]):
+            end -= 1
+    return words[start:end]
+
+
+# --- reading the words of a text ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read a word of a text: its search key and the part of the word that carries it."""
+
+    key: str
+    start: int
+    end: int
+    stripped: bool  # a proclitic or a possessive was taken off
+
+
+def token_readings(token: Token) -> list[Reading]:
+    """The ways a word of a text can be read as (part of) a name, the word as written first.
+
+    والجورة -> [والجورة, الجورة]; للجورة -> [للجورة, الجورة (read as ل + الجورة)]; Zor's -> [Zor's, Zor].
+    """
+    readings = [Reading(word_key(token.raw), token.start, token.end, False)]
+    if is_arabic(token.raw):
+        exact = _arabic_exact(token.raw)
+        # Marks inside the word shift code points: map folded positions back to the raw word's.
+        positions = [i for i, ch in enumerate(token.raw) if not _ARABIC_MARKS.match(ch)]
+        for skip, restored in _arabic_proclitic_cuts(exact):
+            if skip >= len(positions):
+                continue
+            stem = restored + exact[skip:]
+            readings.append(Reading(_arabic_search(stem), token.start + positions[skip], token.end, True))
+    else:
+        match = _POSSESSIVE.search(token.raw)
+        if match and match.start() >= 2:
+            stem = token.raw[: match.start()]
+            readings.append(Reading(word_key(stem), token.start, token.start + len(stem), True))
+    seen, unique = set(), []
+    for reading in readings:
+        if reading.key and reading.key not in seen:
+            seen.add(reading.key)
+            unique.append(reading)
+    return unique
+
+
+def _arabic_proclitic_cuts(word: str) -> list[tuple[int, str]]:
+    """(letters to skip, letters to restore) for each way of taking proclitics off the front of a word."""
+    cuts: list[tuple[int, str]] = []
+    offset = 0
+    if word[:1] and word[0] in _ARABIC_PROCLITICS_AND and len(word) - 1 >= _MIN_ARABIC_STEM:
+        offset = 1
+        cuts.append((1, ""))
+    rest = word[offset:]
+    if rest[:1] and rest[0] in _ARABIC_PROCLITICS_PREP and len(rest) - 1 >= _MIN_ARABIC_STEM:
+        if rest.startswith("\u0644\u0644"):  # ل + ال: the alef of the article is dropped in writing
+            cuts.append((offset + 1, "\u0627"))
+        else:
+            cuts.append((offset + 1, ""))
+    return cuts

@@ -8,6 +8,7 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from gazetteer import index
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import search_key
 from mapapp import geo
@@ -92,7 +93,24 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
             continue
         existing.add((name, language))
         created.append(PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name)))
-    return PlaceName.objects.bulk_create(created)
+    added = PlaceName.objects.bulk_create(created)
+    index.invalidate()
+    return added
+
+
+@transaction.atomic
+def place_names_rekey() -> tuple[int, int]:
+    """Recompute every name's search key; returns (keys changed, names)."""
+    changed, total = [], 0
+    for name in PlaceName.objects.only("id", "name", "search_key").iterator(chunk_size=2000):
+        total += 1
+        key = search_key(name.name)
+        if key != name.search_key:
+            name.search_key = key
+            changed.append(name)
+    PlaceName.objects.bulk_update(changed, ["search_key"], batch_size=2000)
+    index.invalidate()
+    return len(changed), total
 
 
 @transaction.atomic

@@ -83,6 +83,7 @@ def schema() -> dict:
         ),
     }
     paths.update(embed_paths())
+    paths.update(gazetteer_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -181,6 +182,126 @@ def embed_paths() -> dict:
                     "400": ERROR,
                     "404": {"description": "not one of this site's maps"},
                     "501": {"description": "format not available"},
+                },
+            }
+        },
+    }
+
+
+PLACE_RESULT = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string"},
+        "name_en": {"type": "string"},
+        "name_ar": {"type": "string"},
+        "kind": {"type": "string"},
+        "score": {"type": "number", "minimum": 0, "maximum": 1},
+        "point": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        "matched": {"type": "string", "description": "the name of the place that met the query"},
+    },
+}
+PLACE_MATCH = {
+    "type": "object",
+    "properties": {
+        "place": {"type": "string", "description": "place slug"},
+        "name_en": {"type": "string"},
+        "name_ar": {"type": "string"},
+        "start": {"type": "integer", "description": "offset of the mention in code points (inclusive)"},
+        "end": {"type": "integer", "description": "offset just after the mention, in code points (exclusive)"},
+        "text": {"type": "string", "description": "the mention as written: text[start:end]"},
+        "matched": {"type": "string", "description": "the gazetteer name it was read as"},
+        "alternatives": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "other places with the same name (slugs), when the text alone cannot tell",
+        },
+    },
+}
+
+
+def _json_body(schema: dict, example: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema, "example": example}}}
+
+
+def gazetteer_paths() -> dict:
+    return {
+        "/api/v1/places": {
+            "get": {
+                "summary": "Search the gazetteer across all names and spellings, in Arabic or Latin script.",
+                "description": (
+                    "Names are compared after normalisation (Arabic diacritics, tatweel, alef forms, ى/ي, ة/ه, "
+                    "digits, the article ال and proclitics, generic words such as حي or جبل; Latin case, accents, "
+                    "al-/el-/ad-/ash-/az-/ez- ..., and transliteration variants such as ou/u/oo, q/k, doubled "
+                    "letters, ei/ey/ay, final a/ah/eh). Ranking, by `score`: 1.0 the exact official name; 0.97 the "
+                    "exact spelling of a variant; 0.93/0.9 the same name once articles and transliteration "
+                    'variants are folded; 0.85 the same once generic words are set aside ("حي الجورة", '
+                    '"Harabesh hill"); 0.6-0.8 names that the query begins (as typed in a search box); below '
+                    "0.6 fuzzy matches (misspellings). Ties by slug."
+                ),
+                "parameters": [
+                    _query("q", {"type": "string", "minLength": 1, "maxLength": 200}, "a name or its start", True),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}, "results"),
+                    _query("map", {"type": "string"}, "only the zones of this public map (slug); 404 if unknown"),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "best first",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"results": {"type": "array", "items": PLACE_RESULT}},
+                                }
+                            }
+                        },
+                    },
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+        "/api/v1/places/match": {
+            "post": {
+                "summary": "Find the gazetteer places a text mentions (an article in Arabic or English).",
+                "description": (
+                    'Every mention, in order and without overlaps, the longest name first ("مطار دير الزور '
+                    'العسكري" is the airport, not the city). Offsets are Python string indices: Unicode code '
+                    "points into the text exactly as sent, `end` exclusive, so `text[start:end]` is the mention. "
+                    "JavaScript strings count UTF-16 units; they differ only after characters outside the Basic "
+                    "Multilingual Plane (emoji), so convert with `Array.from(text)` if the text may hold them. "
+                    "Arabic proclitics (و ب ل ف ك) are not part of a mention (والجورة -> الجورة); a Latin article is "
+                    "(al-Bughayliyah). Punctuation such as «» and quotes ends a name. In a text with capitals, a "
+                    "Latin mention all in lower case is taken only for a name stored in lower case. `map` keeps "
+                    "the zones of that public map. A read-only POST (the text may be too long for a URL): no CSRF "
+                    "token is needed. Body at most 100,000 characters of text."
+                ),
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string", "maxLength": 100000},
+                            "map": {"type": "string", "description": "slug of a public map"},
+                        },
+                        "required": ["text"],
+                        "additionalProperties": False,
+                    },
+                    {"text": "Fighting continued in Jura and والجورة", "map": "deir-ez-zor"},
+                ),
+                "responses": {
+                    "200": {
+                        "description": "the mentions, in text order",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"matches": {"type": "array", "items": PLACE_MATCH}},
+                                }
+                            }
+                        },
+                    },
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                    "405": {"description": "not a POST"},
                 },
             }
         },

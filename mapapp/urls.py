@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
+from gazetteer import api as gazetteer_api
 from mapapp import api, embed_views, openapi, views
 
 handler404 = "mapapp.api.not_found"
@@ -27,5 +28,7 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/timeline", api.timeline, name="api-timeline"),
     path("api/v1/maps/<slug:slug>/geometry", api.geometry, name="api-geometry"),
     path("api/v1/maps/<slug:slug>/history", api.history, name="api-history"),
+    path("api/v1/places", gazetteer_api.places, name="api-places"),
+    path("api/v1/places/match", gazetteer_api.places_match, name="api-places-match"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,106 @@
+"""Gazetteer endpoints of the v1 API: search across every spelling, and places found in a text.
+
+Errors follow mapapp.api: 400 {"error", "field"} for bad input, 404 for an unknown map, never a 500.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import orjson
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from gazetteer import selectors
+from mapapp.api import ApiError, api_view, error_response, get_map, json_response
+
+MAX_QUERY = 200  # characters of q
+MAX_LIMIT = 50
+DEFAULT_LIMIT = 10
+MAX_TEXT = 100_000  # characters of text to match: a long article is 5,000-20,000
+
+
+def only(method: str):
+    """Answer other methods with 405 in JSON (Django's require_http_methods answers with an empty body)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.method != method:
+                response = error_response(f"use {method} for this endpoint, not {request.method}", status=405)
+                response["Allow"] = method
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _map_place_ids(slug: str | None) -> set[int] | None:
+    if slug is None:
+        return None
+    if not isinstance(slug, str) or not slug:
+        raise ApiError("map must be a map slug", "map")
+    return set(get_map(slug).places.values_list("id", flat=True))
+
+
+def _json_type(value) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "an array", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}", "limit")
+    return int(raw)
+
+
+@only("GET")
+@api_view({"q", "limit", "map"})
+def places(request: HttpRequest) -> HttpResponse:
+    """GET /api/v1/places?q=&limit=&map= : places by any of their names, best first."""
+    q = request.GET.get("q")
+    if q is None or not q.strip():
+        raise ApiError("q is required: a place name in any script, or the start of one", "q")
+    if len(q) > MAX_QUERY:
+        raise ApiError(f"q is too long ({len(q)} characters; at most {MAX_QUERY})", "q")
+    limit = _limit(request.GET.get("limit"))
+    place_ids = _map_place_ids(request.GET.get("map"))
+    try:
+        results = selectors.places_search(q=q, limit=limit, place_ids=place_ids)
+    except ValueError as exc:
+        raise ApiError(str(exc), "q") from None
+    return json_response({"results": results})
+
+
+# A pure read: it changes nothing and answers the same whoever asks, so there is nothing for a forged
+# cross-site request to gain; exempting it lets scripts and pages call it without a CSRF token.
+@csrf_exempt
+@only("POST")
+@api_view(set())
+def places_match(request: HttpRequest) -> HttpResponse:
+    """POST /api/v1/places/match {"text": "...", "map": "slug"?}: the places a text mentions, with offsets."""
+    try:
+        body = orjson.loads(request.body)
+    except RequestDataTooBig:
+        raise ApiError(f"the body is too large; send at most {MAX_TEXT} characters of text", "text") from None
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(f'the body must be JSON like {{"text": "..."}} ({exc})', "text") from None
+    if not isinstance(body, dict):
+        raise ApiError('the body must be a JSON object like {"text": "..."}', "text")
+    unknown = sorted(set(body) - {"text", "map"})
+    if unknown:
+        raise ApiError(f"unknown field {unknown[0]!r} (allowed: map, text)", unknown[0])
+    text = body.get("text")
+    if text is None:
+        raise ApiError("text is required", "text")
+    if not isinstance(text, str):
+        raise ApiError(f"text must be a string, got {_json_type(text)}", "text")
+    if len(text) > MAX_TEXT:
+        raise ApiError(f"text is too long ({len(text)} characters; at most {MAX_TEXT})", "text")
+    place_ids = _map_place_ids(body.get("map"))
+    return json_response({"matches": selectors.places_match(text=text, place_ids=place_ids)})

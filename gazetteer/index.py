@@ -1,0 +1,143 @@
+"""An in-memory index of every name of every place, for search and for finding places in text.
+
+Built from the database on first use and kept per process; rebuilt when the gazetteer changes. A change is
+seen through a one-query signature (counts, last ids, last history row and last edit of places and names),
+so edits made by other processes, by the admin or by a shell are picked up on the next request.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from gazetteer.models import NameKind, Place, PlaceName
+from gazetteer.normalize import exact_key, name_words, without_generic
+
+# How strongly a name identifies its place, best first. Used by search (as a score) and by matching.
+TIER_OFFICIAL, TIER_VARIANT, TIER_GENERIC = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class PlaceEntry:
+    id: int
+    slug: str
+    name_en: str
+    name_ar: str
+    kind: str
+    point: tuple[float, float]  # lon, lat
+
+
+@dataclass(frozen=True)
+class NameEntry:
+    place_id: int
+    name: str
+    official: bool
+
+
+@dataclass
+class GazetteerIndex:
+    places: dict[int, PlaceEntry] = field(default_factory=dict)
+    by_exact: dict[str, list[NameEntry]] = field(default_factory=lambda: defaultdict(list))
+    by_key: dict[str, list[NameEntry]] = field(default_factory=lambda: defaultdict(list))
+    # The name without its generic words (جبل الثردة -> ثرده, Harabesh hill -> harabesh): a weaker reading.
+    by_core: dict[str, list[NameEntry]] = field(default_factory=lambda: defaultdict(list))
+    # For matching text: the words of each key or core, and the best tier that spelling has for each place.
+    phrases: dict[tuple[str, ...], list[tuple[int, NameEntry]]] = field(default_factory=lambda: defaultdict(list))
+    max_words: int = 1
+    keys: list[str] = field(default_factory=list)  # distinct search keys, for fuzzy matching
+    # Sorted (suffix of a key starting at a word, key) pairs, for prefix search on any word of a name.
+    word_suffixes: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, entry: NameEntry, raw_name: str) -> None:
+        words = name_words(raw_name)
+        if not words:
+            return
+        key = " ".join(words)
+        self.by_exact[exact_key(raw_name)].append(entry)
+        self.by_key[key].append(entry)
+        self.phrases[tuple(words)].append((TIER_OFFICIAL if entry.official else TIER_VARIANT, entry))
+        core = without_generic(words)
+        if core and core != words:
+            self.by_core[" ".join(core)].append(entry)
+            self.phrases[tuple(core)].append((TIER_GENERIC, entry))
+        self.max_words = max(self.max_words, len(words))
+
+    def finish(self) -> None:
+        self.keys = sorted(self.by_key)
+        suffixes = set()
+        for key in self.keys:
+            words = key.split(" ")
+            for start in range(len(words)):
+                suffixes.add((" ".join(words[start:]), key))
+        self.word_suffixes = sorted(suffixes)
+        for candidates in self.phrases.values():
+            candidates.sort(key=lambda tier_entry: (tier_entry[0], self.places[tier_entry[1].place_id].slug))
+
+
+_lock = threading.Lock()
+_cached: tuple[tuple, GazetteerIndex] | None = None
+
+
+def _signature() -> tuple:
+    quote = connection.ops.quote_name
+    place, name = quote(Place._meta.db_table), quote(PlaceName._meta.db_table)
+    history = quote(PlaceName.history.model._meta.db_table)
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {place}), (SELECT MAX(updated_at) FROM {place}), "
+        f"(SELECT COUNT(*) FROM {name}), (SELECT MAX(id) FROM {name}), (SELECT MAX(history_id) FROM {history})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return (connection.alias, connection.settings_dict["NAME"], *cursor.fetchone())
+
+
+def _build() -> GazetteerIndex:
+    index = GazetteerIndex()
+    for place in Place.objects.only("id", "slug", "name_en", "name_ar", "kind", "label_point"):
+        point = place.label_point
+        index.places[place.id] = PlaceEntry(
+            place.id, place.slug, place.name_en, place.name_ar, place.kind, (round(point.x, 6), round(point.y, 6))
+        )
+    for place_id, name, kind in PlaceName.objects.values_list("place_id", "name", "kind"):
+        index.add(NameEntry(place_id, name, kind == NameKind.OFFICIAL), name)
+    index.finish()
+    return index
+
+
+def get_index() -> GazetteerIndex:
+    """The index for the current state of the gazetteer (one query when nothing changed)."""
+    global _cached
+    signature = _signature()
+    cached = _cached
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    with _lock:
+        if _cached is not None and _cached[0] == signature:
+            return _cached[1]
+        index = _build()
+        _cached = (signature, index)
+        return index
+
+
+def invalidate() -> None:
+    """Forget the index in this process (the services call it after writes; other processes see the
+    signature change)."""
+    global _cached
+    _cached = None
+
+
+def prefix_keys(index: GazetteerIndex, prefix: str, limit: int = 200) -> list[tuple[str, bool]]:
+    """Keys with a word starting with `prefix`: [(key, whole key starts with it)], at most `limit`."""
+    found: dict[str, bool] = {}
+    position = bisect.bisect_left(index.word_suffixes, (prefix, ""))
+    while position < len(index.word_suffixes) and len(found) < limit:
+        suffix, key = index.word_suffixes[position]
+        if not suffix.startswith(prefix):
+            break
+        found[key] = found.get(key, False) or key.startswith(prefix)
+        position += 1
+    return list(found.items())
