@@ -85,6 +85,21 @@ ensure_requirements() {
   echo "$want" > "$stamp"
 }
 
+# pyproj 3.6.1 is the last release that builds against Debian 12's PROJ 9.1, and compiled with Cython 3.1 or
+# later every CRS fails ("TypeError: expected bytes, str found", pyproj4/pyproj#1451, fixed only in 3.7): build
+# it with Cython 3.0, without build isolation, and check that it can read a CRS. Runs every time (cheap check)
+# so that a virtual environment built before this fix is repaired too.
+ensure_pyproj() {
+  local check='import pyproj; pyproj.Transformer.from_crs(3857, 4326, always_xy=True)'
+  "$VENV/bin/python" -c "$check" >/dev/null 2>&1 && return 0
+  say "building pyproj 3.6.1 with Cython 3.0"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "cython==3.0.12" "setuptools>=61" wheel \
+    || die "could not install Cython 3.0 to build pyproj"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-cache-dir --no-build-isolation --no-deps \
+    --force-reinstall --no-binary pyproj "pyproj==3.6.1" || die "could not build pyproj 3.6.1"
+  "$VENV/bin/python" -c "$check" || die "pyproj still cannot build a CRS"
+}
+
 ensure_postgis() {
   ensure_packages "${POSTGIS_PACKAGES[@]}"
   local host=${PGHOST_FOR_TESTS:-127.0.0.1} port=${PGPORT_FOR_TESTS:-5432}
@@ -112,6 +127,7 @@ ensure_postgis() {
 ensure_packages "${BASE_PACKAGES[@]}"
 ensure_venv
 ensure_requirements
+ensure_pyproj
 if [ "${1:-}" = "--postgis" ]; then
   ensure_postgis
 fi
