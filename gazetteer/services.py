@@ -8,7 +8,7 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from gazetteer import index
+from gazetteer import index as name_index
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import search_key
 from mapapp import geo
@@ -94,7 +94,7 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
         existing.add((name, language))
         created.append(PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name)))
     added = PlaceName.objects.bulk_create(created)
-    index.invalidate()
+    name_index.invalidate()
     return added
 
 
@@ -109,7 +109,7 @@ def place_names_rekey() -> tuple[int, int]:
             name.search_key = key
             changed.append(name)
     PlaceName.objects.bulk_update(changed, ["search_key"], batch_size=2000)
-    index.invalidate()
+    name_index.invalidate()
     return len(changed), total
 
 
@@ -198,4 +198,5 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
                     )
                 )
     bulk_create_with_history(names, PlaceName, batch_size=2000)
+    name_index.invalidate()
     return [by_slug[slug] for slug in slugs]
