@@ -11,11 +11,21 @@ equal-area by construction), summed as whole square metres so that what one side
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from mapapp.models import Actor, Map, ZoneEdge
+import numpy as np
+import orjson
+import shapely
+from django.contrib.gis.db.models.functions import AsWKB
+from django.db import connection
+from django.db.models import Q
+
+from gazetteer.models import Place
+from mapapp import geo
+from mapapp.models import Actor, ControlPeriod, ControlStatus, Map, Siege, SiegePlace, SiegeSupply, ZoneEdge
 from mapapp.selectors import ZoneState, besieged_place_ids, zone_states_at
 
 COORDINATE_DECIMALS = 6  # about 0.1 m, as in the zones GeoJSON
@@ -162,3 +172,296 @@ def pieces_at(
         max(actor_pieces, key=lambda piece: (piece.area_m2, -piece.place_ids[0])).largest = True
         pieces.extend(actor_pieces)
     return pieces
+
+
+def _rounded(geometry) -> shapely.Geometry:
+    return shapely.transform(geometry, lambda coords: np.round(coords, COORDINATE_DECIMALS))
+
+
+def _geojson(geometry) -> orjson.Fragment:
+    """GeoJSON text of a shapely geometry, coordinates rounded to COORDINATE_DECIMALS."""
+    return orjson.Fragment(shapely.to_geojson(_rounded(geometry)))
+
+
+def _feature_collection(map: Map, on: dt.date | None, features: list[dict], **extra) -> bytes:
+    payload = {"type": "FeatureCollection", "map": map.slug}
+    if on is not None:
+        payload["date"] = on.isoformat()
+    payload.update(extra)
+    payload["features"] = features
+    return orjson.dumps(payload)
+
+
+def _footprints(place_ids) -> dict[int, tuple[str, shapely.Geometry]]:
+    """{place_id: (slug, footprint as shapely)}: WKB straight from the database, parsed in one vectorised call."""
+    rows = list(
+        Place.objects.filter(pk__in=list(place_ids))
+        .annotate(wkb=AsWKB("footprint"))
+        .order_by("pk")
+        .values_list("pk", "slug", "wkb")
+    )
+    geometries = shapely.from_wkb([bytes(wkb) for _pk, _slug, wkb in rows]) if rows else []
+    return {pk: (slug, geometry) for (pk, slug, _wkb), geometry in zip(rows, geometries, strict=True)}
+
+
+# --- front lines ------------------------------------------------------------------------------------------
+
+
+# The shared edges whose two zones have different actors on a date, with those actors: a join of the map's edges
+# with the control period in effect on each side (index period_one_start_per_place finds each side's periods).
+# Plain SQL because the ORM cannot join one table twice on two different conditions without a subquery per row;
+# it runs unchanged on PostGIS and SpatiaLite.
+_FRONT_EDGES_SQL = """
+SELECT edge.id, side_a.actor_id, side_a.status, side_b.actor_id, side_b.status, ST_AsBinary(edge.geom)
+FROM {edge} edge
+JOIN {period} side_a ON side_a.place_id = edge.place_a_id
+    AND side_a.valid_from <= %(on)s AND (side_a.valid_to IS NULL OR side_a.valid_to > %(on)s)
+JOIN {period} side_b ON side_b.place_id = edge.place_b_id
+    AND side_b.valid_from <= %(on)s AND (side_b.valid_to IS NULL OR side_b.valid_to > %(on)s)
+WHERE edge.map_id = %(map)s AND side_a.actor_id <> side_b.actor_id
+ORDER BY edge.id
+"""
+
+
+def front_edges(*, map: Map, on: dt.date) -> list[tuple[int, int, str, int, str, bytes]]:
+    """[(edge id, actor a, status a, actor b, status b, WKB)] for the map's shared edges that are fronts on
+    `on`. One query, returning only the fronts."""
+    sql = _FRONT_EDGES_SQL.format(edge=ZoneEdge._meta.db_table, period=ControlPeriod._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"on": on, "map": map.pk})
+        return [(*row[:5], bytes(row[5])) for row in cursor.fetchall()]
+
+
+def fronts_geojson(*, map: Map, on: dt.date) -> bytes:
+    """Where zones of different actors meet on `on`: the map's shared edges (ZoneEdge) whose two zones have
+    different actors (held or contested; zones of unknown control make no front), merged per pair of actors into
+    continuous lines. One feature per continuous line: properties `actors` (the two slugs, sorted),
+    `length_km` (geodesic) and `contested` (a contested zone lies on one side or both; a continuous front
+    changes feature where that changes). Two queries; no union of polygons."""
+    rows = front_edges(map=map, on=on)
+    actor_slugs = dict(Actor.objects.values_list("pk", "slug"))
+    geometries = shapely.from_wkb([row[5] for row in rows]) if rows else []
+    groups: dict[tuple[str, str, bool], list] = defaultdict(list)
+    for (_edge_id, actor_a, status_a, actor_b, status_b, _wkb), geometry in zip(rows, geometries, strict=True):
+        pair = sorted((actor_slugs[actor_a], actor_slugs[actor_b]))
+        contested = ControlStatus.CONTESTED in (status_a, status_b)
+        groups[(pair[0], pair[1], contested)].append(geometry)
+    features = []
+    for (actor_a, actor_b, contested), edge_geometries in sorted(groups.items()):
+        parts = shapely.get_parts(edge_geometries)
+        merged = shapely.line_merge(shapely.MultiLineString(list(parts)))
+        lines = sorted(shapely.get_parts(merged), key=lambda line: (-line.length, line.coords[0]))
+        for line in lines:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": _geojson(line),
+                    "properties": {
+                        "actors": [actor_a, actor_b],
+                        "length_km": round(geo.length_km(line), 4),
+                        "contested": contested,
+                    },
+                }
+            )
+    return _feature_collection(map, on, features)
+
+
+# --- sieges -----------------------------------------------------------------------------------------------
+
+
+def besieged_by_siege(*, map: Map, on: dt.date, states: dict[int, ZoneState]) -> dict[int, list[int]]:
+    """{siege_id: [place_id]}: each published siege in effect on `on` and the map's zones it besieges that day
+    (not yet relieved, held or contested by the besieged actor). Sieges with no such zone are left out. A zone
+    in two sieges counts in both. One query."""
+    rows = (
+        SiegePlace.objects.filter(
+            Q(until__isnull=True) | Q(until__gt=on),
+            place__maps=map,
+            siege__in=Siege.objects.published().in_effect(on),
+        )
+        .order_by("siege_id", "place_id")
+        .values_list("place_id", "siege_id", "siege__besieged_actor_id")
+    )
+    by_siege: dict[int, list[int]] = defaultdict(list)
+    for place_id, siege_id, besieged_actor_id in rows:
+        state = states.get(place_id)
+        if state is not None and state.actor_id == besieged_actor_id:
+            by_siege[siege_id].append(place_id)
+    return dict(by_siege)
+
+
+def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
+    """The sieges in effect on `on`, one feature each, its geometry the union of the ground besieged that day.
+
+    Properties: `siege` (slug), `name`, `name_ar`, `besieged_actor`, `besieging_actors` (slugs), `start`,
+    `end` (first day no longer besieged, or null), `days` (the day of the siege `on` is: 1 on its first day),
+    `places` (slugs of the besieged zones), `parts` (separate pieces: zones linked by shared edges), `area_km2`,
+    `supply` (methods in effect on `on`, by start). Seven queries whatever the number of sieges."""
+    states = zone_states_at(map=map, on=on)
+    by_siege = besieged_by_siege(map=map, on=on, states=states)
+    if not by_siege:
+        return _feature_collection(map, on, [])
+    sieges = {siege.pk: siege for siege in Siege.objects.filter(pk__in=by_siege).select_related("besieged_actor")}
+    besiegers: dict[int, list[str]] = defaultdict(list)
+    for siege_id, slug in (
+        Siege.besieging_actors.through.objects.filter(siege_id__in=by_siege)
+        .order_by("actor__sort_order", "actor__slug")
+        .values_list("siege_id", "actor__slug")
+    ):
+        besiegers[siege_id].append(slug)
+    supplies: dict[int, list[str]] = defaultdict(list)
+    for siege_id, method in (
+        SiegeSupply.objects.filter(Q(end__isnull=True) | Q(end__gt=on), siege_id__in=by_siege, start__lte=on)
+        .order_by("start", "method")
+        .values_list("siege_id", "method")
+    ):
+        if method not in supplies[siege_id]:
+            supplies[siege_id].append(method)
+    all_places = {place_id for place_ids in by_siege.values() for place_id in place_ids}
+    footprints = _footprints(all_places)
+    areas = dict(Place.objects.filter(pk__in=all_places).values_list("pk", "area_km2"))
+    graph = ZoneGraph()
+    for place_a, place_b in ZoneEdge.objects.filter(
+        map=map, place_a__in=all_places, place_b__in=all_places
+    ).values_list("place_a_id", "place_b_id"):
+        graph.neighbours[place_a].add(place_b)
+        graph.neighbours[place_b].add(place_a)
+    features = []
+    for siege_id in sorted(by_siege, key=lambda pk: (sieges[pk].start, sieges[pk].slug)):
+        siege, place_ids = sieges[siege_id], by_siege[siege_id]
+        union = geo.union([footprints[place_id][1] for place_id in place_ids])
+        features.append(
+            {
+                "type": "Feature",
+                "id": siege.slug,
+                "geometry": _geojson(union),
+                "properties": {
+                    "siege": siege.slug,
+                    "name": siege.name_en,
+                    "name_ar": siege.name_ar,
+                    "besieged_actor": siege.besieged_actor.slug,
+                    "besieging_actors": besiegers[siege_id],
+                    "start": siege.start.isoformat(),
+                    "end": siege.end.isoformat() if siege.end else None,
+                    "days": (on - siege.start).days + 1,
+                    "places": sorted(footprints[place_id][0] for place_id in place_ids),
+                    "parts": len(connected_parts(set(place_ids), graph)),
+                    "area_km2": km2(sum(square_metres(areas[place_id]) for place_id in place_ids)),
+                    "supply": supplies[siege_id],
+                },
+            }
+        )
+    return _feature_collection(map, on, features)
+
+
+# --- pockets ----------------------------------------------------------------------------------------------
+
+
+def pockets_geojson(*, map: Map, on: dt.date, enclosed_only: bool = False) -> bytes:
+    """Each actor's connected pieces of ground on `on` (see pieces_at), one feature each, its geometry the union
+    of the piece's zones. Properties: `actor`, `enclosed`, `largest` (the actor's largest piece),
+    `area_km2`, `places` (slugs), `siege` (slug of the published siege besieging most of it that day, or null),
+    `suggest_siege` (enclosed with no siege recorded: for an editor to look at). Largest pieces first."""
+    states = zone_states_at(map=map, on=on)
+    pieces = pieces_at(map=map, on=on, states=states)
+    if enclosed_only:
+        pieces = [piece for piece in pieces if piece.enclosed]
+    footprints = _footprints({place_id for piece in pieces for place_id in piece.place_ids})
+    actor_slugs = dict(Actor.objects.values_list("pk", "slug"))
+    siege_slugs = dict(Siege.objects.filter(pk__in={p.siege_id for p in pieces}).values_list("pk", "slug"))
+    features = []
+    for piece in sorted(pieces, key=lambda p: (actor_slugs[p.actor_id], -p.area_m2, p.place_ids[0])):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _geojson(geo.union([footprints[place_id][1] for place_id in piece.place_ids])),
+                "properties": {
+                    "actor": actor_slugs[piece.actor_id],
+                    "enclosed": piece.enclosed,
+                    "largest": piece.largest,
+                    "area_km2": km2(piece.area_m2),
+                    "places": sorted(footprints[place_id][0] for place_id in piece.place_ids),
+                    "siege": siege_slugs.get(piece.siege_id),
+                    "suggest_siege": piece.enclosed and piece.siege_id is None,
+                },
+            }
+        )
+    return _feature_collection(map, on, features)
+
+
+# --- ground held over time --------------------------------------------------------------------------------
+
+STEPS = ("day", "week", "month")
+MAX_STEPS = 5000
+
+
+def step_dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
+    """start, start + 1 step, ... up to end inclusive. Months keep the day of the month of `start`, or the
+    month's last day where it has fewer (31 Jan, 28 Feb, 31 Mar)."""
+    if step == "day":
+        return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    if step == "week":
+        return [start + dt.timedelta(days=7 * n) for n in range((end - start).days // 7 + 1)]
+    dates = []
+    index = 0
+    while True:
+        year, month = divmod(start.month - 1 + index, 12)
+        year, month = start.year + year, month + 1
+        day = dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+        if day > end:
+            return dates
+        dates.append(day)
+        index += 1
+
+
+def count_steps(start: dt.date, end: dt.date, step: str) -> int:
+    if step == "day":
+        return (end - start).days + 1
+    if step == "week":
+        return (end - start).days // 7 + 1
+    last_day = min(start.day, calendar.monthrange(end.year, end.month)[1])
+    return (end.year - start.year) * 12 + end.month - start.month + (end.day >= last_day)
+
+
+def area_series(*, map: Map, start: dt.date, end: dt.date, step: str) -> dict:
+    """km² of each actor's ground (held or contested) on each step date from `start` to `end` inclusive:
+    {"actors": [slugs], "series": [{"date", "<actor>": km2, ...}]}. Every actor with ground on some step is
+    listed, in the actors' order, and present (0.0 where it has none) in every step.
+
+    One query for the control periods overlapping [start, end], then a sweep over their boundaries: each period
+    adds its zone's area when it opens and takes it away when it closes, so the cost is the number of periods
+    plus the number of steps, not zones times steps. Sums are whole m², so two steps' difference is exactly the
+    net of the changes between them (see changes_between)."""
+    dates = step_dates(start, end, step)
+    rows = (
+        ControlPeriod.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start), place__maps=map)
+        .filter(valid_from__lte=end)
+        .values_list("actor_id", "valid_from", "valid_to", "place__area_km2")
+    )
+    events: list[tuple[dt.date, int, int]] = []
+    for actor_id, valid_from, valid_to, area in rows:
+        size = square_metres(area)
+        events.append((valid_from, actor_id, size))
+        if valid_to is not None:
+            events.append((valid_to, actor_id, -size))
+    events.sort(key=lambda event: event[0])
+    totals: dict[int, int] = defaultdict(int)
+    seen: set[int] = set()
+    snapshots: list[dict[int, int]] = []
+    index = 0
+    for day in dates:
+        while index < len(events) and events[index][0] <= day:
+            _when, actor_id, size = events[index]
+            totals[actor_id] += size
+            index += 1
+        snapshot = {actor_id: total for actor_id, total in totals.items() if total}
+        seen.update(snapshot)
+        snapshots.append(snapshot)
+    actors = list(Actor.objects.filter(pk__in=seen).order_by("sort_order", "slug").values_list("pk", "slug"))
+    series = []
+    for day, snapshot in zip(dates, snapshots, strict=True):
+        point: dict[str, object] = {"date": day.isoformat()}
+        for actor_id, slug in actors:
+            point[slug] = km2(snapshot.get(actor_id, 0))
+        series.append(point)
+    return {"actors": [slug for _pk, slug in actors], "step": step, "series": series}

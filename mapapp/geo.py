@@ -112,12 +112,10 @@ def _line_parts(geometry: BaseGeometry) -> shapely.MultiLineString | None:
 
 
 def union(footprints: list[BaseGeometry]) -> shapely.MultiPolygon:
-    """The union of polygons as a MultiPolygon; the fast coverage union when they tile without overlaps."""
-    polygons = np.asarray(footprints, dtype=object)
-    if not len(polygons):
+    """The union of polygons as a MultiPolygon (empty for none)."""
+    if not len(footprints):
         return shapely.MultiPolygon()
-    merged = shapely.coverage_union_all(polygons) if _is_coverage(polygons) else shapely.union_all(polygons)
-    return as_multipolygon(merged)
+    return as_multipolygon(shapely.union_all(np.asarray(footprints, dtype=object)))
 
 
 def shared_edges(footprints: list[BaseGeometry]) -> list[tuple[int, int | None, shapely.MultiLineString]]:
@@ -147,12 +145,3 @@ def shared_edges(footprints: list[BaseGeometry]) -> list[tuple[int, int | None, 
         if lines is not None:
             edges.append((i, None, lines))
     return edges
-
-
-def _is_coverage(polygons) -> bool:
-    """True when the polygons form a valid coverage (GEOS 3.12+); False when unsure, so callers fall back to
-    the plain union. Debian 12's GEOS is 3.11, which shapely is built against (see requirements.txt)."""
-    try:
-        return bool(shapely.coverage_is_valid(polygons))
-    except (shapely.errors.GEOSException, shapely.errors.UnsupportedGEOSVersionError):
-        return False

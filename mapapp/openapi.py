@@ -55,6 +55,12 @@ def schema() -> dict:
         "/api/v1/maps/{slug}/changes": _get(
             "Published control changes dated in (from, to], and km² gained and lost by each actor.",
             [SLUG, _query("from", DATE, "exclusive"), _query("to", DATE, "inclusive")],
+            "`area_km2`: {actor: {`gained`, `lost`, `net`, `gained_places`, `lost_places`}} compares who held "
+            "each zone on `from` with who held it on `to` (held or contested), so a zone that changed hands and "
+            "came back counts for nothing; areas are geodesic on the WGS84 ellipsoid (equal-area by "
+            "construction), summed as whole m², so between two sides what one gains the other loses exactly. "
+            "`changed_hands`: [{`place`, `from_actor`, `to_actor`, `area_km2`}], one per zone whose actor "
+            "differs between the two dates (null: no record).",
         ),
         "/api/v1/maps/{slug}/timeline": _get("Dates with changes, for slider ticks.", [SLUG]),
         "/api/v1/maps/{slug}/geometry": _get(
@@ -84,6 +90,7 @@ def schema() -> dict:
     }
     paths.update(embed_paths())
     paths.update(gazetteer_paths())
+    paths.update(_analytics_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -305,4 +312,55 @@ def gazetteer_paths() -> dict:
                 },
             }
         },
+    }
+
+
+def _analytics_paths() -> dict:
+    on = _query("date", DATE, "inclusive; defaults to the map's default date; within the map's dates")
+    return {
+        "/api/v1/maps/{slug}/fronts": _get(
+            "GeoJSON lines where zones of different actors meet on a date.",
+            [SLUG, on],
+            "A filter over the shared edges of the map's zones (no union): every edge whose two zones have "
+            "different actors (held or contested; zones of unknown control make no front), merged per pair of "
+            "actors into continuous LineStrings, one feature each. Properties: `actors` (two slugs, sorted), "
+            "`length_km` (geodesic), `contested` (a contested zone is on one side or both).",
+        ),
+        "/api/v1/maps/{slug}/sieges": _get(
+            "GeoJSON of the besieged ground on a date, one feature per siege in effect.",
+            [SLUG, on],
+            "Geometry: the union of the zones the siege besieges that day (published siege in effect, the zone "
+            "not yet relieved, held or contested by the besieged actor); sieges with no such zone are left out. "
+            "Properties: `siege` (slug), `name`, `name_ar`, `besieged_actor`, `besieging_actors` (slugs), "
+            "`start`, `end` (first day no longer in effect, or null), `days` (1 on the siege's first day), "
+            "`places` (slugs), `parts` (separate pieces: zones linked by shared edges), `area_km2`, `supply` "
+            "(methods in effect that day: `land`, `air_bridge`, `airdrop`).",
+        ),
+        "/api/v1/maps/{slug}/pockets": _get(
+            "GeoJSON of each actor's separate pieces of ground on a date, and which are enclosed.",
+            [
+                SLUG,
+                on,
+                _query("enclosed", {"type": "boolean", "default": False}, "only the enclosed pieces (true/false)"),
+            ],
+            "Pieces are connected through shared edges; an actor's ground is every zone it holds or contests. "
+            "`enclosed`: the piece touches neither the map's outer edge nor (so also not) the actor's largest "
+            "piece, and every zone around it is held or contested by an actor that is neither the piece's actor "
+            "nor its ally (unknown ground does not enclose). Properties: `actor`, `enclosed`, `largest`, "
+            "`area_km2`, `places` (slugs), `siege` (slug of the siege in effect besieging most of it, or null), "
+            "`suggest_siege` (enclosed and no siege recorded: a hint for editors).",
+        ),
+        "/api/v1/maps/{slug}/stats/area": _get(
+            "km² of ground held by each actor at each step between two dates, for charts.",
+            [
+                SLUG,
+                _query("from", DATE, "first step, inclusive; defaults to the map's start"),
+                _query("to", DATE, "last possible step, inclusive; defaults to the map's end"),
+                _query("step", {"type": "string", "enum": ["day", "week", "month"], "default": "month"}, "step"),
+            ],
+            'Answer: {"actors": [slugs], "step", "series": [{"date", "<actor>": km2, ...}]}. Steps are from, '
+            "from + 1 step, ... up to to; a month step keeps the day of the month (or the month's last day). An "
+            "actor's ground is every zone it holds or contests; areas are geodesic, summed as whole m². At most "
+            "5000 steps. Computed by a sweep over the interval record, not by deriving the map at every step.",
+        ),
     }

@@ -170,7 +170,10 @@ def _holder_on(periods: list[tuple], day: dt.date) -> tuple[int | None, str]:
 def changes_between(*, map: Map, after: dt.date, until: dt.date) -> dict:
     """Published changes of the map's zones dated in (after, until], one row per (change, place), with who
     held the place the day before; and the km² each actor gained and lost between the state on `after` and the
-    state on `until` (a zone that changed hands and came back counts for nothing). Fixed number of queries."""
+    state on `until` (a zone that changed hands and came back counts for nothing), with the zones each gained
+    and lost, and `changed_hands`: every zone whose actor differs between the two dates. Status does not count
+    (an actor's ground is what it holds or contests); a zone with no record on one of the dates is gained or
+    lost by one side only. Fixed number of queries."""
     zone_ids = set(map.places.values_list("pk", flat=True))
     actors = actors_by_id(map)
     through = ControlChange.places.through
@@ -227,24 +230,46 @@ def changes_between(*, map: Map, after: dt.date, until: dt.date) -> dict:
             }
         )
 
-    areas = dict(map.places.values_list("pk", "area_km2"))
-    area_km2: dict[str, dict[str, float]] = {}
-    for place_id in zone_ids:
+    # Areas are geodesic (Place.area_km2), summed as whole square metres so that, between two sides, what one
+    # gains the other loses exactly.
+    places = {
+        pk: (slug, round((area or 0.0) * 1_000_000))
+        for pk, slug, area in map.places.values_list("pk", "slug", "area_km2")
+    }
+    totals: dict[str, dict[str, int]] = {}
+    moved: dict[str, dict[str, list[str]]] = {}
+    changed_hands = []
+    for place_id in sorted(zone_ids, key=lambda pk: places[pk][0]):
         before, _ = _holder_on(periods_by_place[place_id], after)
         after_actor, _ = _holder_on(periods_by_place[place_id], until)
         if before == after_actor:
             continue
-        size = areas.get(place_id) or 0.0
+        place_slug, size = places[place_id]
+        changed_hands.append(
+            {"place": place_slug, "from_actor": slug(before), "to_actor": slug(after_actor), "area_km2": size / 1e6}
+        )
         for actor_id, key in ((after_actor, "gained"), (before, "lost")):
             if actor_id is None:
                 continue
-            entry = area_km2.setdefault(slug(actor_id), {"gained": 0.0, "lost": 0.0, "net": 0.0})
-            entry[key] += size
-    for entry in area_km2.values():
-        entry["net"] = round(entry["gained"] - entry["lost"], 6)
-        entry["gained"] = round(entry["gained"], 6)
-        entry["lost"] = round(entry["lost"], 6)
-    return {"from": after.isoformat(), "to": until.isoformat(), "changes": changes, "area_km2": area_km2}
+            totals.setdefault(slug(actor_id), {"gained": 0, "lost": 0})[key] += size
+            moved.setdefault(slug(actor_id), {"gained": [], "lost": []})[key].append(place_slug)
+    area_km2 = {
+        actor: {
+            "gained": round(entry["gained"] / 1e6, 6),
+            "lost": round(entry["lost"] / 1e6, 6),
+            "net": round((entry["gained"] - entry["lost"]) / 1e6, 6),
+            "gained_places": moved[actor]["gained"],
+            "lost_places": moved[actor]["lost"],
+        }
+        for actor, entry in sorted(totals.items())
+    }
+    return {
+        "from": after.isoformat(),
+        "to": until.isoformat(),
+        "changes": changes,
+        "area_km2": area_km2,
+        "changed_hands": changed_hands,
+    }
 
 
 def timeline(*, map: Map) -> dict:

@@ -405,3 +405,14 @@ def siege_record(
     )
     maps_touch(places=[place for place, _until in places])
     return siege
+
+
+@transaction.atomic
+def actor_set_allies(*, actor: Actor, allies: Sequence[Actor]) -> Actor:
+    """Set the sides `actor` fights beside (symmetrical: each ally gets `actor` too). Pocket detection does
+    not count an ally's ground as enclosing."""
+    if any(ally.pk == actor.pk for ally in allies):
+        raise ValidationError({"allies": "an actor cannot be its own ally"})
+    actor.allies.set(allies)
+    maps_touch(maps=Map.objects.filter(actors__in=[actor, *allies]).distinct())
+    return actor

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from gazetteer import api as gazetteer_api
-from mapapp import api, embed_views, openapi, views
+from mapapp import api, api_analytics, embed_views, openapi, views
 
 handler404 = "mapapp.api.not_found"
 handler500 = "mapapp.api.server_error"
@@ -30,5 +30,9 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/history", api.history, name="api-history"),
     path("api/v1/places", gazetteer_api.places, name="api-places"),
     path("api/v1/places/match", gazetteer_api.places_match, name="api-places-match"),
+    path("api/v1/maps/<slug:slug>/fronts", api_analytics.fronts, name="api-fronts"),
+    path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
+    path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
+    path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,69 @@
+"""The read API for what the record means (v1, see PRODUCT.md): fronts, sieges, pockets, area over time.
+
+Same conventions as mapapp.api: 400 {"error", "field"} for a bad parameter, 404 for an unknown map, an ETag from
+the map's data version.
+"""
+
+from __future__ import annotations
+
+import orjson
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from mapapp import analytics
+from mapapp.api import ApiError, api_view, cached, date_param, get_map, in_map_range
+
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _day(request: HttpRequest, map_):
+    return in_map_range(map_, date_param(request, "date", map_.default_date), "date")
+
+
+@require_GET
+@api_view({"date"})
+def fronts(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    on = _day(request, map_)
+    return cached(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on))
+
+
+@require_GET
+@api_view({"date"})
+def sieges(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    on = _day(request, map_)
+    return cached(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on))
+
+
+@require_GET
+@api_view({"date", "enclosed"})
+def pockets(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    on = _day(request, map_)
+    raw = request.GET.get("enclosed", "false")
+    if raw.lower() not in _BOOLEANS:
+        raise ApiError(f"enclosed must be true or false, got {raw!r}", "enclosed")
+    enclosed_only = _BOOLEANS[raw.lower()]
+    return cached(request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only))
+
+
+@require_GET
+@api_view({"from", "to", "step"})
+def area_stats(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = get_map(slug)
+    start = in_map_range(map_, date_param(request, "from", map_.start), "from")
+    end = in_map_range(map_, date_param(request, "to", map_.end), "to")
+    step = request.GET.get("step", "month")
+    if step not in analytics.STEPS:
+        raise ApiError(f"step must be one of {', '.join(analytics.STEPS)}, got {step!r}", "step")
+    if start > end:
+        raise ApiError(f"from ({start.isoformat()}) is after to ({end.isoformat()})", "from")
+    steps = analytics.count_steps(start, end, step)
+    if steps > analytics.MAX_STEPS:
+        raise ApiError(
+            f"{steps} steps of a {step} from {start.isoformat()} to {end.isoformat()}: at most "
+            f"{analytics.MAX_STEPS}; use a longer step or a shorter range",
+            "step",
+        )
+    return cached(request, map_, lambda: orjson.dumps(analytics.area_series(map=map_, start=start, end=end, step=step)))
