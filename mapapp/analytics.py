@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import orjson
 import shapely
-from django.contrib.gis.db.models.functions import AsWKB
+from django.contrib.gis.db.models import MultiPolygonField, Union
+from django.contrib.gis.db.models.functions import AsGeoJSON, AsWKB
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Func, Prefetch, Q
 
 from gazetteer.models import Place
 from mapapp import geo
@@ -93,7 +94,7 @@ def allies_of() -> dict[int, set[int]]:
     return allies
 
 
-# --- pockets ----------------------------------------------------------------------------------------------
+# --- pieces of ground ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -269,46 +270,44 @@ def fronts_geojson(*, map: Map, on: dt.date) -> bytes:
 # --- sieges -----------------------------------------------------------------------------------------------
 
 
-def besieged_by_siege(*, map: Map, on: dt.date, states: dict[int, ZoneState]) -> dict[int, list[int]]:
-    """{siege_id: [place_id]}: each published siege in effect on `on` and the map's zones it besieges that day
-    (not yet relieved, held or contested by the besieged actor). Sieges with no such zone are left out. A zone
-    in two sieges counts in both. One query."""
-    rows = (
-        SiegePlace.objects.filter(
-            Q(until__isnull=True) | Q(until__gt=on),
-            place__maps=map,
-            siege__in=Siege.objects.published().in_effect(on),
-        )
-        .order_by("siege_id", "place_id")
-        .values_list("place_id", "siege_id", "siege__besieged_actor_id")
+def besieged_rows(*, map: Map, on: dt.date):
+    """SiegePlace rows of the map's zones besieged on `on`: the siege published and in effect, the zone not yet
+    relieved, and its control period that day the besieged actor's (held or contested). A zone in two sieges
+    has a row in each. A queryset: one query when read."""
+    return SiegePlace.objects.filter(
+        Q(until__isnull=True) | Q(until__gt=on),
+        Q(place__control_periods__valid_to__isnull=True) | Q(place__control_periods__valid_to__gt=on),
+        place__control_periods__valid_from__lte=on,
+        place__control_periods__actor_id=F("siege__besieged_actor_id"),
+        place__maps=map,
+        siege__in=Siege.objects.published().in_effect(on),
     )
-    by_siege: dict[int, list[int]] = defaultdict(list)
-    for place_id, siege_id, besieged_actor_id in rows:
-        state = states.get(place_id)
-        if state is not None and state.actor_id == besieged_actor_id:
-            by_siege[siege_id].append(place_id)
-    return dict(by_siege)
 
 
 def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
-    """The sieges in effect on `on`, one feature each, its geometry the union of the ground besieged that day.
+    """The sieges in effect on `on`, one feature each, its geometry the union of the ground besieged that day
+    (a MultiPolygon, made by the database: ST_Union per siege).
 
     Properties: `siege` (slug), `name`, `name_ar`, `besieged_actor`, `besieging_actors` (slugs), `start`,
     `end` (first day no longer besieged, or null), `days` (the day of the siege `on` is: 1 on its first day),
     `places` (slugs of the besieged zones), `parts` (separate pieces: zones linked by shared edges), `area_km2`,
-    `supply` (methods in effect on `on`, by start). Seven queries whatever the number of sieges."""
-    states = zone_states_at(map=map, on=on)
-    by_siege = besieged_by_siege(map=map, on=on, states=states)
+    `supply` (methods in effect on `on`, by start). Sieges with no besieged zone that day are left out. Six
+    queries whatever the number of sieges and zones."""
+    by_siege: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for siege_id, place_id, slug, area in (
+        besieged_rows(map=map, on=on)
+        .order_by("siege_id", "place__slug")
+        .values_list("siege_id", "place_id", "place__slug", "place__area_km2")
+    ):
+        by_siege[siege_id].append((place_id, slug, square_metres(area)))
     if not by_siege:
         return _feature_collection(map, on, [])
-    sieges = {siege.pk: siege for siege in Siege.objects.filter(pk__in=by_siege).select_related("besieged_actor")}
-    besiegers: dict[int, list[str]] = defaultdict(list)
-    for siege_id, slug in (
-        Siege.besieging_actors.through.objects.filter(siege_id__in=by_siege)
-        .order_by("actor__sort_order", "actor__slug")
-        .values_list("siege_id", "actor__slug")
-    ):
-        besiegers[siege_id].append(slug)
+    sieges = {
+        siege.pk: siege
+        for siege in Siege.objects.filter(pk__in=by_siege)
+        .select_related("besieged_actor")
+        .prefetch_related(Prefetch("besieging_actors", queryset=Actor.objects.order_by("sort_order", "slug")))
+    }
     supplies: dict[int, list[str]] = defaultdict(list)
     for siege_id, method in (
         SiegeSupply.objects.filter(Q(end__isnull=True) | Q(end__gt=on), siege_id__in=by_siege, start__lte=on)
@@ -317,9 +316,19 @@ def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
     ):
         if method not in supplies[siege_id]:
             supplies[siege_id].append(method)
-    all_places = {place_id for place_ids in by_siege.values() for place_id in place_ids}
-    footprints = _footprints(all_places)
-    areas = dict(Place.objects.filter(pk__in=all_places).values_list("pk", "area_km2"))
+    geometries = dict(
+        besieged_rows(map=map, on=on)
+        .order_by()
+        .values("siege_id")
+        .annotate(
+            geojson=AsGeoJSON(
+                Func(Union("place__footprint"), function="ST_Multi", output_field=MultiPolygonField(srid=geo.WGS84)),
+                precision=COORDINATE_DECIMALS,
+            )
+        )
+        .values_list("siege_id", "geojson")
+    )
+    all_places = {place_id for rows in by_siege.values() for place_id, _slug, _area in rows}
     graph = ZoneGraph()
     for place_a, place_b in ZoneEdge.objects.filter(
         map=map, place_a__in=all_places, place_b__in=all_places
@@ -328,25 +337,24 @@ def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
         graph.neighbours[place_b].add(place_a)
     features = []
     for siege_id in sorted(by_siege, key=lambda pk: (sieges[pk].start, sieges[pk].slug)):
-        siege, place_ids = sieges[siege_id], by_siege[siege_id]
-        union = geo.union([footprints[place_id][1] for place_id in place_ids])
+        siege, rows = sieges[siege_id], by_siege[siege_id]
         features.append(
             {
                 "type": "Feature",
                 "id": siege.slug,
-                "geometry": _geojson(union),
+                "geometry": orjson.Fragment(geometries[siege_id]),
                 "properties": {
                     "siege": siege.slug,
                     "name": siege.name_en,
                     "name_ar": siege.name_ar,
                     "besieged_actor": siege.besieged_actor.slug,
-                    "besieging_actors": besiegers[siege_id],
+                    "besieging_actors": [actor.slug for actor in siege.besieging_actors.all()],
                     "start": siege.start.isoformat(),
                     "end": siege.end.isoformat() if siege.end else None,
                     "days": (on - siege.start).days + 1,
-                    "places": sorted(footprints[place_id][0] for place_id in place_ids),
-                    "parts": len(connected_parts(set(place_ids), graph)),
-                    "area_km2": km2(sum(square_metres(areas[place_id]) for place_id in place_ids)),
+                    "places": [slug for _id, slug, _area in rows],
+                    "parts": len(connected_parts({place_id for place_id, _slug, _area in rows}, graph)),
+                    "area_km2": km2(sum(area for _id, _slug, area in rows)),
                     "supply": supplies[siege_id],
                 },
             }

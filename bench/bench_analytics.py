@@ -1,0 +1,247 @@
+"""Fronts, sieges and the area series on a country-sized map, on PostGIS and on SpatiaLite, each beside a plain
+SQL query that gets the same answer the obvious way (ST_Union of the zones per actor), as a ratio.
+
+The map is `make_synthetic_map --zones 5000` (Voronoi zones of real Syrian localities, four years of invented
+history, sieges found by pocket detection). It is built once per database and kept: PostGIS in its own
+database (BENCH_POSTGIS_URL, default postgis://frontline:frontline@127.0.0.1:5432/frontline_bench, created if
+missing; PostgreSQL is started with scripts/setup.sh --postgis when it does not answer), SpatiaLite in
+var/bench-analytics.sqlite3. Delete them (or set BENCH_REBUILD=1) to build again.
+
+Each figure is measured in a child process with that database (Django settings are per process), through the
+real views with Django's test client (no network): fronts and sieges on 12 dates spread over the four years
+(median and slowest), and the monthly area series over the whole record (median of 5). The plain SQL:
+
+- fronts: per actor, ST_Union of the footprints of the zones it holds that day; then, for each pair of actors
+  whose unions meet, the geodesic length of the intersection of their boundaries;
+- sieges: per siege in effect, ST_Union of the zones it besieges that day;
+- area series: for every month, per actor, the geodesic area of ST_Union of the zones it holds.
+
+Targets (issue #6), on PostGIS: fronts and sieges under 200 ms, the four-year monthly series under 2 s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ZONES = int(os.environ.get("BENCH_SYNTHETIC_ZONES", "5000"))
+SLUG = "syria-synthetic"
+POSTGIS_URL = os.environ.get("BENCH_POSTGIS_URL", "postgis://frontline:frontline@127.0.0.1:5432/frontline_bench")
+SPATIALITE_URL = f"spatialite:///{ROOT / 'var' / 'bench-analytics.sqlite3'}"
+DATES = 12
+
+
+# --- the parent: databases, data, and the table ---------------------------------------------------------
+
+
+def _manage(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url}
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)}: {result.stderr.strip()[-2000:]}")
+    return result
+
+
+def _ensure_postgis() -> None:
+    import psycopg
+
+    url = POSTGIS_URL.replace("postgis://", "postgresql://", 1)
+    base, name = url.rsplit("/", 1)
+    try:
+        psycopg.connect(f"{base}/postgres", connect_timeout=3).close()
+    except psycopg.OperationalError:
+        subprocess.run([str(ROOT / "scripts" / "setup.sh"), "--postgis"], cwd=ROOT, check=True)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _ensure_map(url: str) -> str:
+    """Migrate, and build the synthetic map unless it is already there with the right number of zones."""
+    _manage(url, "migrate", "--noinput", "-v", "0")
+    probe = _measure_process(url, "probe")
+    if probe.get("zones") != ZONES or os.environ.get("BENCH_REBUILD"):
+        began = time.perf_counter()
+        _manage(url, "make_synthetic_map", "--zones", str(ZONES), "--slug", SLUG, "--replace")
+        return f"built in {time.perf_counter() - began:.0f} s"
+    return "reused"
+
+
+def _measure_process(url: str, what: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "mapapp.settings"}
+    result = subprocess.run(
+        [PYTHON, "-m", "bench.bench_analytics", what], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"measuring on {url.split(':')[0]}: {result.stderr.strip()[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _figures(label: str, target: dict[str, float], measured: dict) -> list[tuple[str, float, str]]:
+    rows: list[tuple[str, float, str]] = [
+        (f"{label}: zones", measured["zones"], "zones"),
+        (f"{label}: shared edges", measured["edges"], "edges"),
+        (f"{label}: control periods", measured["periods"], "periods"),
+        (f"{label}: sieges recorded", measured["siege_count"], "sieges"),
+    ]
+    for key, title in (("fronts", "fronts on a date"), ("sieges", "sieges on a date")):
+        ours, sql = measured[key], measured[f"{key}_sql"]
+        goal = f" (target < {target[key]:.0f} ms)" if key in target else ""
+        rows += [
+            (f"{label}: {title}, median of {DATES} dates{goal}", ours["median"], "ms"),
+            (f"{label}: {title}, slowest", ours["max"], "ms"),
+            (f"{label}: {key}, plain SQL ST_Union per actor, median", sql["median"], "ms"),
+            (f"{label}: {key}, ours / plain SQL", round(ours["median"] / sql["median"], 3), "x"),
+        ]
+    ours, sql = measured["series"], measured["series_sql"]
+    goal = f" (target < {target['series']:.0f} ms)" if "series" in target else ""
+    rows += [
+        (f"{label}: area series, {measured['months']} months{goal}", ours["median"], "ms"),
+        (f"{label}: area series, plain SQL ST_Union per actor per month", sql["median"], "ms"),
+        (f"{label}: area series, ours / plain SQL", round(ours["median"] / sql["median"], 4), "x"),
+        (f"{label}: pockets on a date (no target), median", measured["pockets"]["median"], "ms"),
+    ]
+    return rows
+
+
+def run() -> list[tuple[str, float, str]]:
+    results: list[tuple[str, float, str]] = []
+    _ensure_postgis()
+    for label, url, target in (
+        ("PostGIS", POSTGIS_URL, {"fronts": 200, "sieges": 200, "series": 2000}),
+        ("SpatiaLite", SPATIALITE_URL, {}),
+    ):
+        how = _ensure_map(url)
+        print(f"   {label}: {ZONES}-zone map {how}", flush=True)
+        results += _figures(label, target, _measure_process(url, "measure"))
+    return results
+
+
+# --- the child: one database, measured through the views ------------------------------------------------
+
+
+def _timed(call, repeat: int = 1) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+def _summary(times: list[float]) -> dict:
+    return {"median": round(statistics.median(times), 1), "max": round(max(times), 1)}
+
+
+def _sql(postgis: bool) -> dict[str, str]:
+    from gazetteer.models import Place
+    from mapapp.models import ControlPeriod, Map, Siege, SiegePlace
+
+    tables = {
+        "period": ControlPeriod._meta.db_table,
+        "place": Place._meta.db_table,
+        "zones": Map.places.through._meta.db_table,
+        "siege": Siege._meta.db_table,
+        "siege_place": SiegePlace._meta.db_table,
+    }
+    length = "ST_Length({}::geography)" if postgis else "ST_Length({}, 1)"
+    area = "ST_Area({}::geography)" if postgis else "ST_Area({}, 1)"
+    held = """
+        SELECT period.actor_id AS actor_id, ST_Union(place.footprint) AS geom
+        FROM {period} period
+        JOIN {place} place ON place.id = period.place_id
+        JOIN {zones} zones ON zones.place_id = place.id AND zones.map_id = %(map)s
+        WHERE period.valid_from <= %(on)s AND (period.valid_to IS NULL OR period.valid_to > %(on)s)
+        GROUP BY period.actor_id
+    """
+    fronts = (
+        "WITH held AS (" + held + ") "
+        "SELECT a.actor_id, b.actor_id, "
+        + length.format("ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom))")
+        + " FROM held a JOIN held b ON a.actor_id < b.actor_id WHERE ST_Intersects(a.geom, b.geom)"
+    )
+    sieges = """
+        SELECT siege.id, ST_AsGeoJSON(ST_Union(place.footprint))
+        FROM {siege} siege
+        JOIN {siege_place} sp ON sp.siege_id = siege.id AND (sp.until IS NULL OR sp.until > %(on)s)
+        JOIN {place} place ON place.id = sp.place_id
+        JOIN {zones} zones ON zones.place_id = place.id AND zones.map_id = %(map)s
+        JOIN {period} period ON period.place_id = place.id AND period.actor_id = siege.besieged_actor_id
+            AND period.valid_from <= %(on)s AND (period.valid_to IS NULL OR period.valid_to > %(on)s)
+        WHERE siege.review_state = 'published'
+            AND siege.start <= %(on)s AND (siege."end" IS NULL OR siege."end" > %(on)s)
+        GROUP BY siege.id
+    """
+    series = "SELECT held.actor_id, " + area.format("held.geom") + " FROM (" + held + ") held"
+    return {"fronts": fronts.format(**tables), "sieges": sieges.format(**tables), "series": series.format(**tables)}
+
+
+def _child(what: str) -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from mapapp import analytics
+    from mapapp.models import Actor, ControlPeriod, Map, Siege, ZoneEdge
+
+    map_ = Map.objects.filter(slug=SLUG).first()
+    if what == "probe":
+        return {"zones": map_.places.count() if map_ else 0}
+    client = Client()
+    span = (map_.end - map_.start).days
+    dates = [map_.start + dt.timedelta(days=int(span * (i + 0.5) / DATES)) for i in range(DATES)]
+    postgis = connection.vendor == "postgresql"
+    queries = _sql(postgis)
+
+    def get(url):
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:500]
+        return response
+
+    def plain(name, **params):
+        with connection.cursor() as cursor:
+            cursor.execute(queries[name], {"map": map_.pk, **params})
+            return cursor.fetchall()
+
+    base = f"/api/v1/maps/{SLUG}"
+    get(f"{base}/fronts?date={dates[0]}")  # warm the connection and the caches of the database
+    measured = {
+        "zones": map_.places.count(),
+        "edges": ZoneEdge.objects.filter(map=map_).count(),
+        "periods": ControlPeriod.objects.filter(place__maps=map_).count(),
+        "siege_count": Siege.objects.filter(siege_places__place__maps=map_).distinct().count(),
+        "months": analytics.count_steps(map_.start, map_.end, "month"),
+    }
+    for key in ("fronts", "sieges", "pockets"):
+        times = [t for day in dates for t in _timed(lambda day=day, key=key: get(f"{base}/{key}?date={day}"))]
+        measured[key] = _summary(times)
+    for key in ("fronts", "sieges"):
+        plain(key, on=dates[0])
+        times = [t for day in dates for t in _timed(lambda day=day, key=key: plain(key, on=day))]
+        measured[f"{key}_sql"] = _summary(times)
+    url = f"{base}/stats/area?from={map_.start}&to={map_.end}&step=month"
+    measured["series"] = _summary(_timed(lambda: get(url), repeat=5))
+    months = analytics.step_dates(map_.start, map_.end, "month")
+    measured["series_sql"] = _summary(_timed(lambda: [plain("series", on=day) for day in months], repeat=1))
+    # The answers agree: the plain SQL's areas against the series' (same zones, same ellipsoid).
+    series = get(url).json()["series"]
+    slugs = dict(Actor.objects.values_list("pk", "slug"))
+    for point, day in list(zip(series, months, strict=True))[:: max(1, len(months) // 4)]:
+        for actor_id, area_m2 in plain("series", on=day):
+            assert abs(point[slugs[actor_id]] - area_m2 / 1e6) < 1e-3 * max(1.0, area_m2 / 1e6), (day, actor_id)
+    return measured
+
+
+if __name__ == "__main__":
+    print(json.dumps(_child(sys.argv[1])))
