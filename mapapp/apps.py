@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MapappConfig(AppConfig):
     name = "mapapp"
     verbose_name = "Maps and control"
+
+    def ready(self):
+        from mapapp.roles import ensure_roles_after_migrate
+
+        # After every migrate and flush: the Editors and Reviewers groups exist with their permissions.
+        post_migrate.connect(ensure_roles_after_migrate, sender=self, dispatch_uid="mapapp-ensure-roles")

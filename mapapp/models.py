@@ -150,6 +150,13 @@ class ControlChange(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+        # Reviewers' actions (mapapp.roles gives them to the Reviewers group); editors only add and change drafts.
+        permissions = [
+            ("publish_controlchange", "Can publish a control change"),
+            ("reject_controlchange", "Can reject a draft control change"),
+            ("withdraw_controlchange", "Can withdraw a control change"),
+            ("restore_controlchange", "Can restore an earlier version of a control change"),
+        ]
         indexes = [
             # changes_between() and timeline(): published changes of a map by date.
             models.Index(fields=["review_state", "date"], name="change_state_date_idx"),
@@ -234,6 +241,7 @@ class Siege(models.Model):
 
     class Meta:
         ordering = ["start", "slug"]
+        permissions = [("publish_siege", "Can publish or withdraw a siege")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gt=F("start")), name="siege_start_before_end"

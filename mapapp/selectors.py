@@ -504,3 +504,93 @@ def map_history(*, map: Map) -> dict:
             for siege_id, slug, name_en, name_ar, besieged_actor_id, start, end in siege_rows
         ],
     }
+
+
+def change_preview(*, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None) -> dict:
+    """What recording "on `on`, `places` came under `actor` with `status`" would do to the published record.
+
+    For each place: who held it on `on` before (by the published changes), who after, whether control
+    changes, and until when the change would hold (the date of the place's next published change, exclusive;
+    None when nothing later). `area_km2` sums the cached geodesic areas of the places that change hands (a new
+    actor; a change of status alone moves no ground), gained by `actor` and lost by each previous holder.
+
+    `alters_nothing` is true when, for every place, the change in effect on `on` already says the same: same
+    actor and status and, when given, the same `confidence` and every one of `sources` (a confirmation with a
+    new source or a firmer confidence does add to the record). Three queries.
+    """
+    places = list(places)
+    place_ids = [place.pk for place in places]
+    before: dict[int, tuple[int, str, str, int]] = {
+        place_id: (actor_id, period_status, change_confidence, change_id)
+        for place_id, actor_id, period_status, change_confidence, change_id in ControlPeriod.objects.in_effect(on)
+        .filter(place_id__in=place_ids)
+        .values_list("place_id", "actor_id", "status", "change__confidence", "change_id")
+    }
+    next_start: dict[int, dt.date] = {}
+    for place_id, valid_from in (
+        ControlPeriod.objects.filter(place_id__in=place_ids, valid_from__gt=on)
+        .order_by("place_id", "valid_from")
+        .values_list("place_id", "valid_from")
+    ):
+        next_start.setdefault(place_id, valid_from)
+    cited: dict[int, set[int]] = defaultdict(set)
+    if sources is not None:
+        through = ControlChange.sources.through
+        for change_id, source_id in through.objects.filter(
+            controlchange_id__in={state[3] for state in before.values()}
+        ).values_list("controlchange_id", "source_id"):
+            cited[change_id].add(source_id)
+    new_source_ids = {source.pk for source in sources or ()}
+    actors = {a.pk: a for a in Actor.objects.filter(pk__in={state[0] for state in before.values()} | {actor.pk})}
+
+    rows = []
+    by_actor: dict[str, dict[str, float]] = {}
+    changing_hands_km2 = 0.0
+    adds_anything = False
+    for place in places:
+        from_actor_id, from_status, from_confidence, from_change = before.get(place.pk, (None, "unknown", None, None))
+        changes = from_actor_id != actor.pk or from_status != status
+        hands = from_actor_id != actor.pk
+        adds_anything |= (
+            changes
+            or (confidence is not None and confidence != from_confidence)
+            or (sources is not None and not new_source_ids <= cited[from_change])
+        )
+        area = place.area_km2 or 0.0
+        if hands:
+            changing_hands_km2 += area
+            previous = actors[from_actor_id].slug if from_actor_id else None
+            for actor_slug, key in ((actor.slug, "gained"), (previous, "lost")):
+                if actor_slug is None:
+                    continue
+                entry = by_actor.setdefault(actor_slug, {"gained": 0.0, "lost": 0.0, "net": 0.0})
+                entry[key] += area
+        until = next_start.get(place.pk)
+        rows.append(
+            {
+                "place": place.slug,
+                "name_en": place.name_en,
+                "name_ar": place.name_ar,
+                "area_km2": round(area, 4),
+                "from_actor": actors[from_actor_id].slug if from_actor_id else None,
+                "from_status": from_status,
+                "to_actor": actor.slug,
+                "to_status": status,
+                "changes": changes,
+                "changes_hands": hands,
+                "until": until.isoformat() if until else None,
+            }
+        )
+    for entry in by_actor.values():
+        entry["net"] = round(entry["gained"] - entry["lost"], 4)
+        entry["gained"] = round(entry["gained"], 4)
+        entry["lost"] = round(entry["lost"], 4)
+    return {
+        "date": on.isoformat(),
+        "actor": actor.slug,
+        "status": status,
+        "places": rows,
+        "changing_hands": sum(1 for row in rows if row["changes_hands"]),
+        "area_km2": {"changing_hands": round(changing_hands_km2, 4), "by_actor": by_actor},
+        "alters_nothing": not adds_anything,
+    }

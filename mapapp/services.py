@@ -7,6 +7,8 @@ derived here and only here (control_periods_rebuild), in the same transaction as
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -15,11 +17,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from gazetteer.models import Place
 from mapapp import geo
 from mapapp.models import (
     Actor,
+    ApiToken,
     Confidence,
     ControlChange,
     ControlPeriod,
@@ -34,6 +39,28 @@ from mapapp.models import (
     SupplyMethod,
     ZoneEdge,
 )
+from mapapp.selectors import change_preview
+
+# Words of the record as an editor reads them, in the active language.
+_WORDS = {
+    "held": gettext_lazy("held"),
+    "contested": gettext_lazy("contested"),
+    "draft": gettext_lazy("draft"),
+    "published": gettext_lazy("published"),
+    "rejected": gettext_lazy("rejected"),
+    "withdrawn": gettext_lazy("withdrawn"),
+}
+
+
+def word(value: str) -> str:
+    return str(_WORDS.get(value, value))
+
+
+def local_name(obj) -> str:
+    """The Arabic name of a place or actor when the interface is in Arabic and it has one, else English."""
+    if get_language() == "ar" and getattr(obj, "name_ar", ""):
+        return obj.name_ar
+    return obj.name_en
 
 
 def _require_date(value, field: str) -> dt.date:
@@ -177,23 +204,58 @@ def maps_refresh_geometry(*, places: Iterable[Place]) -> list[Map]:
 def _validate_change(*, on, places, actor, status, confidence, sources, date_precision) -> None:
     errors: dict[str, str] = {}
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
-        errors["date"] = f"date must be a real date (YYYY-MM-DD), got {on!r}"
+        errors["date"] = _("date must be a real date (YYYY-MM-DD), got %(value)s") % {"value": repr(on)}
     elif on > timezone.now().date():
-        errors["date"] = f"date {on.isoformat()} is in the future"
+        errors["date"] = _("date %(date)s is in the future") % {"date": on.isoformat()}
     if not places:
-        errors["places"] = "a control change needs at least one place"
+        errors["places"] = _("a control change needs at least one place")
     if actor is None:
-        errors["actor"] = "a control change needs an actor"
+        errors["actor"] = _("a control change needs an actor")
     if status not in ControlStatus.values:
-        errors["status"] = f"status must be one of {', '.join(ControlStatus.values)}, got {status!r}"
+        errors["status"] = _("status must be one of %(choices)s, got %(value)s") % {
+            "choices": ", ".join(ControlStatus.values),
+            "value": repr(status),
+        }
     if confidence not in Confidence.values:
-        errors["confidence"] = f"confidence must be one of {', '.join(Confidence.values)}, got {confidence!r}"
+        errors["confidence"] = _("confidence must be one of %(choices)s, got %(value)s") % {
+            "choices": ", ".join(Confidence.values),
+            "value": repr(confidence),
+        }
     if date_precision not in DatePrecision.values:
-        errors["date_precision"] = f"date precision must be one of {', '.join(DatePrecision.values)}"
+        errors["date_precision"] = _("date precision must be one of %(choices)s") % {
+            "choices": ", ".join(DatePrecision.values)
+        }
     if not sources:
-        errors["sources"] = "a control change needs at least one source"
+        errors["sources"] = _("a control change needs at least one source")
     if errors:
         raise ValidationError(errors)
+
+
+def alters_nothing_message(*, on: dt.date, places: Sequence[Place], actor: Actor, status: str) -> str:
+    """What to tell an editor whose change says what the record already says (in the active language)."""
+    names = ", ".join(local_name(place) for place in places)
+    if status == ControlStatus.HELD:
+        message = _("this change alters nothing: on %(date)s %(actor)s already held %(places)s")
+    else:
+        message = _("this change alters nothing: on %(date)s %(places)s were already contested by %(actor)s")
+    message = message % {"date": on.isoformat(), "places": names, "actor": local_name(actor)}
+    hint = _("It cites no new source and the same confidence as the change already in effect.")
+    return f"{message}. {hint}"
+
+
+def _refuse_if_alters_nothing(*, on, places, actor, status, confidence, sources) -> None:
+    """A change that says, for every place, what the change in effect on its date already says (same actor,
+    status and confidence, no new source) would add nothing to the record."""
+    preview = change_preview(on=on, places=places, actor=actor, status=status, confidence=confidence, sources=sources)
+    if preview["alters_nothing"]:
+        raise ValidationError({"places": alters_nothing_message(on=on, places=places, actor=actor, status=status)})
+
+
+def _stamp(instance, *, by, reason: str) -> None:
+    """Who and why, for the history record the next save writes (django-simple-history reads these)."""
+    if by is not None and getattr(by, "is_authenticated", False):
+        instance._history_user = by
+    instance._change_reason = reason[:100]
 
 
 @transaction.atomic
@@ -214,7 +276,11 @@ def control_change_record(
     """Record that on `on` (inclusive) `places` came under `actor` with `status`, citing `sources`.
 
     Saved as a draft, which the public does not see, unless `publish` (then the derived periods follow at once,
-    in this transaction).
+    in this transaction). Refused when every place already stands as the change says on `on` (by the
+    published record): such a change would alter nothing.
+
+    Two changes recorded at the same moment are both kept; their order is their id (the order in which the
+    database committed them), which is also what decides between two published changes of one place on one day.
     """
     _validate_change(
         on=on,
@@ -225,6 +291,7 @@ def control_change_record(
         sources=sources,
         date_precision=date_precision,
     )
+    _refuse_if_alters_nothing(on=on, places=places, actor=actor, status=status, confidence=confidence, sources=sources)
     change = ControlChange(
         date=on,
         date_precision=date_precision,
@@ -233,10 +300,11 @@ def control_change_record(
         confidence=confidence,
         title=title.strip(),
         note=note.strip(),
-        created_by=by,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
         review_state=ReviewState.DRAFT,
     )
     change.full_clean()
+    _stamp(change, by=by, reason="recorded")
     change.save()
     change.places.set(places)
     change.sources.set(sources)
@@ -245,39 +313,201 @@ def control_change_record(
     return change
 
 
-@transaction.atomic
-def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
-    """Make a draft public; the derived periods of its places are rebuilt in the same transaction."""
-    if change.review_state == ReviewState.PUBLISHED:
-        raise ValidationError({"review_state": "this change is already published"})
-    if change.review_state == ReviewState.WITHDRAWN:
-        raise ValidationError({"review_state": "a withdrawn change cannot be published again; record a new one"})
-    change.review_state = ReviewState.PUBLISHED
-    change.reviewed_by = by
-    change.reviewed_at = timezone.now()
-    change.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
-    places = list(change.places.all())
+def _locked(change: ControlChange) -> ControlChange:
+    """The change's row, locked until the transaction ends, so two reviewers acting on it go one after the
+    other and the second sees what the first did."""
+    return ControlChange.objects.select_for_update().get(pk=change.pk)
+
+
+def _reviewer(by):
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+def _rebuild_and_touch(places: Iterable[Place]) -> None:
+    places = list(places)
     control_periods_rebuild(places=places)
     maps_touch(places=places)
+
+
+@transaction.atomic
+def control_change_update(
+    *,
+    change: ControlChange,
+    on: dt.date,
+    places: Sequence[Place],
+    actor: Actor,
+    sources: Sequence[Source],
+    status: str,
+    confidence: str,
+    date_precision: str = DatePrecision.DAY,
+    title: str = "",
+    note: str = "",
+    by=None,
+) -> ControlChange:
+    """Edit a change (a draft, or, for reviewers, a published one). The derived periods of every place it
+    covered before or covers now are rebuilt in this transaction when it is public."""
+    _validate_change(
+        on=on,
+        places=places,
+        actor=actor,
+        status=status,
+        confidence=confidence,
+        sources=sources,
+        date_precision=date_precision,
+    )
+    change = _locked(change)
+    if change.review_state == ReviewState.WITHDRAWN:
+        raise ValidationError({"review_state": _("a withdrawn change cannot be edited; record a new one")})
+    places_before = list(change.places.all())
+    change.date = on
+    change.date_precision = date_precision
+    change.actor = actor
+    change.status = status
+    change.confidence = confidence
+    change.title = title.strip()
+    change.note = note.strip()
+    change.full_clean()
+    _stamp(change, by=by, reason="edited")
+    change.save()
+    change.places.set(places)
+    change.sources.set(sources)
+    if change.review_state == ReviewState.PUBLISHED:
+        _rebuild_and_touch({place.pk: place for place in [*places_before, *places]}.values())
+    return change
+
+
+@transaction.atomic
+def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
+    """Make a draft (or a rejected change) public; the derived periods of its places are rebuilt in the same
+    transaction."""
+    change = _locked(change)
+    if change.review_state == ReviewState.PUBLISHED:
+        raise ValidationError({"review_state": _("this change is already published")})
+    if change.review_state == ReviewState.WITHDRAWN:
+        raise ValidationError({"review_state": _("a withdrawn change cannot be published again; record a new one")})
+    change.review_state = ReviewState.PUBLISHED
+    change.reviewed_by = _reviewer(by)
+    change.reviewed_at = timezone.now()
+    _stamp(change, by=by, reason="published")
+    change.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
+    _rebuild_and_touch(change.places.all())
+    return change
+
+
+@transaction.atomic
+def control_change_reject(*, change: ControlChange, by=None, reason: str) -> ControlChange:
+    """Send a draft back: it stays in the record, marked rejected with the reviewer's reason. Only drafts can
+    be rejected (a published change is withdrawn instead); the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("say why the change is rejected, so the editor can fix it")})
+    change = _locked(change)
+    if change.review_state != ReviewState.DRAFT:
+        raise ValidationError(
+            {
+                "review_state": _("only a draft can be rejected; this change is %(state)s")
+                % {"state": word(change.review_state)}
+            }
+        )
+    change.review_state = ReviewState.REJECTED
+    change.reviewed_by = _reviewer(by)
+    change.reviewed_at = timezone.now()
+    change.review_note = reason
+    _stamp(change, by=by, reason="rejected")
+    change.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
     return change
 
 
 @transaction.atomic
 def control_change_withdraw(*, change: ControlChange, by=None, reason: str = "") -> ControlChange:
     """Take a published change out of the public record (it is kept, marked withdrawn); state is derived again."""
+    change = _locked(change)
     if change.review_state == ReviewState.WITHDRAWN:
-        raise ValidationError({"review_state": "this change is already withdrawn"})
+        raise ValidationError({"review_state": _("this change is already withdrawn")})
     was_public = change.review_state == ReviewState.PUBLISHED
     change.review_state = ReviewState.WITHDRAWN
-    change.reviewed_by = by
+    change.reviewed_by = _reviewer(by)
     change.reviewed_at = timezone.now()
     change.review_note = reason.strip()
+    _stamp(change, by=by, reason="withdrawn")
     change.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
     if was_public:
-        places = list(change.places.all())
-        control_periods_rebuild(places=places)
-        maps_touch(places=places)
+        _rebuild_and_touch(change.places.all())
     return change
+
+
+_RESTORED_FIELDS = (
+    "date",
+    "date_precision",
+    "actor_id",
+    "status",
+    "confidence",
+    "title",
+    "note",
+    "review_state",
+    "review_note",
+    "reviewed_by_id",
+    "reviewed_at",
+)
+
+
+@transaction.atomic
+def control_change_restore(*, change: ControlChange, version_id: int, by=None) -> ControlChange:
+    """Put a change back as it was in an earlier version (a history record of it): its fields, places,
+    sources and review state. The derived periods of every place it covered in either version are rebuilt in
+    this transaction, so restoring the version before a publish takes the change off the public map again.
+    The restore is itself a new version: nothing in the history is lost."""
+    change = _locked(change)
+    version = change.history.filter(history_id=version_id).first()
+    if version is None:
+        raise ValidationError({"version": _("this change has no version %(id)s") % {"id": version_id}})
+    place_ids = [row.place_id for row in version.places.all()]
+    source_ids = [row.source_id for row in version.sources.all()]
+    if not place_ids or not source_ids:
+        raise ValidationError(
+            {"version": _("that version was saved before its places and sources were set; pick a later one")}
+        )
+    places = list(Place.objects.filter(pk__in=place_ids))
+    sources = list(Source.objects.filter(pk__in=source_ids))
+    if len(places) != len(set(place_ids)) or len(sources) != len(set(source_ids)):
+        raise ValidationError({"version": _("a place or source of that version no longer exists")})
+    if not Actor.objects.filter(pk=version.actor_id).exists():
+        raise ValidationError({"version": _("the actor of that version no longer exists")})
+    was_public = change.review_state == ReviewState.PUBLISHED
+    places_before = list(change.places.all())
+    for field in _RESTORED_FIELDS:
+        setattr(change, field, getattr(version, field))
+    _stamp(change, by=by, reason=f"restored version {version_id}")
+    change.save()
+    change.places.set(places)
+    change.sources.set(sources)
+    if was_public or change.review_state == ReviewState.PUBLISHED:
+        _rebuild_and_touch({place.pk: place for place in [*places_before, *places]}.values())
+    return change
+
+
+@transaction.atomic
+def source_get_or_create(
+    *, title: str, url: str = "", publisher: str = "", published: dt.date | None = None, quote: str = ""
+) -> Source:
+    """The source with this URL and quote (or, without a URL, this title, publisher, date and quote) if the
+    record has it already, else a new one: the same article cited by ten changes is one source."""
+    title, url, publisher, quote = title.strip(), url.strip(), publisher.strip(), quote.strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = _("a source needs a title (the headline of the article or report)")
+    if published is not None and (isinstance(published, dt.datetime) or not isinstance(published, dt.date)):
+        errors["published"] = _("the publication date must be a date (YYYY-MM-DD)")
+    elif published is not None and published > timezone.now().date():
+        errors["published"] = _("the publication date %(date)s is in the future") % {"date": published.isoformat()}
+    if errors:
+        raise ValidationError(errors)
+    same = Source.objects.filter(quote=quote)
+    same = same.filter(url=url) if url else same.filter(url="", title=title, publisher=publisher, published=published)
+    existing = same.order_by("id").first()
+    if existing is not None:
+        return existing
+    return source_create(title=title, url=url, publisher=publisher, published=published, quote=quote)
 
 
 def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
@@ -337,6 +567,87 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
         return len(periods)
 
 
+def _validate_siege(
+    *,
+    besieged_actor,
+    besieging_actors,
+    start,
+    end,
+    start_precision,
+    places,
+    sources,
+    supplies,
+) -> None:
+    errors: dict[str, str] = {}
+    if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
+        errors["start"] = _("the siege needs a start date (YYYY-MM-DD), got %(value)s") % {"value": repr(start)}
+    elif start > timezone.now().date():
+        errors["start"] = _("the siege start %(date)s is in the future") % {"date": start.isoformat()}
+    elif end is not None and (isinstance(end, dt.datetime) or not isinstance(end, dt.date)):
+        errors["end"] = _("the siege end must be a date (YYYY-MM-DD) or empty, got %(value)s") % {"value": repr(end)}
+    elif end is not None and end <= start:
+        errors["end"] = _("the siege ends (%(end)s) on or before it starts (%(start)s)") % {
+            "end": end.isoformat(),
+            "start": start.isoformat(),
+        }
+    if start_precision not in DatePrecision.values:
+        errors["start_precision"] = _("date precision must be one of %(choices)s") % {
+            "choices": ", ".join(DatePrecision.values)
+        }
+    if besieged_actor is None:
+        errors["besieged_actor"] = _("say who is besieged")
+    if not places:
+        errors["places"] = _("a siege needs at least one besieged place")
+    if not besieging_actors:
+        errors["besieging_actors"] = _("a siege needs at least one besieging actor")
+    elif besieged_actor is not None and besieged_actor in besieging_actors:
+        errors["besieging_actors"] = _("an actor cannot besiege itself")
+    if not sources:
+        errors["sources"] = _("a siege needs at least one source")
+    seen: set[int] = set()
+    for place, until in places:
+        if place.pk in seen:
+            errors["places"] = _("%(place)s is listed twice") % {"place": place.name_en}
+        seen.add(place.pk)
+        if "start" in errors or "end" in errors:
+            continue
+        if until is not None and (until <= start or (end is not None and until > end)):
+            errors["places"] = _("%(place)s: relieved on %(until)s, outside the siege %(start)s..%(end)s") % {
+                "place": place.name_en,
+                "until": until.isoformat(),
+                "start": start.isoformat(),
+                "end": end.isoformat() if end else _("open"),
+            }
+    for method, supply_start, supply_end, _note in supplies:
+        if method not in SupplyMethod.values:
+            errors["supplies"] = _("supply method must be one of %(choices)s, got %(value)s") % {
+                "choices": ", ".join(SupplyMethod.values),
+                "value": repr(method),
+            }
+        elif supply_start is None:
+            errors["supplies"] = _("%(method)s: a supply line needs a start date") % {"method": method}
+        elif supply_end is not None and supply_end <= supply_start:
+            errors["supplies"] = _("%(method)s: ends (%(end)s) on or before it starts (%(start)s)") % {
+                "method": method,
+                "end": supply_end.isoformat(),
+                "start": supply_start.isoformat(),
+            }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _siege_set_places_and_supplies(siege: Siege, places, supplies) -> None:
+    SiegePlace.objects.filter(siege=siege).delete()
+    SiegeSupply.objects.filter(siege=siege).delete()
+    SiegePlace.objects.bulk_create([SiegePlace(siege=siege, place=place, until=until) for place, until in places])
+    SiegeSupply.objects.bulk_create(
+        [
+            SiegeSupply(siege=siege, method=method, start=s_start, end=s_end, note=s_note)
+            for method, s_start, s_end, s_note in supplies
+        ]
+    )
+
+
 @transaction.atomic
 def siege_record(
     *,
@@ -356,30 +667,17 @@ def siege_record(
     publish: bool = False,
 ) -> Siege:
     """Record a siege over [start, end) of `places` [(place, until or None)], with how it was supplied
-    [(method, start, end or None, note)] and its sources."""
-    errors: dict[str, str] = {}
-    if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
-        errors["start"] = f"start must be a date, got {start!r}"
-    elif end is not None and end <= start:
-        errors["end"] = f"the siege ends ({end}) on or before it starts ({start})"
-    if not places:
-        errors["places"] = "a siege needs at least one besieged place"
-    if not besieging_actors:
-        errors["besieging_actors"] = "a siege needs at least one besieging actor"
-    elif besieged_actor in besieging_actors:
-        errors["besieging_actors"] = "an actor cannot besiege itself"
-    if not sources:
-        errors["sources"] = "a siege needs at least one source"
-    for place, until in places:
-        if until is not None and (until <= start or (end is not None and until > end)):
-            errors["places"] = f"{place.slug}: relieved on {until}, outside the siege {start}..{end or 'open'}"
-    for method, supply_start, supply_end, _note in supplies:
-        if method not in SupplyMethod.values:
-            errors["supplies"] = f"supply method must be one of {', '.join(SupplyMethod.values)}, got {method!r}"
-        elif supply_end is not None and supply_end <= supply_start:
-            errors["supplies"] = f"{method}: ends ({supply_end}) on or before it starts ({supply_start})"
-    if errors:
-        raise ValidationError(errors)
+    [(method, start, end or None, note)] and its sources. A draft unless `publish`."""
+    _validate_siege(
+        besieged_actor=besieged_actor,
+        besieging_actors=besieging_actors,
+        start=start,
+        end=end,
+        start_precision=start_precision,
+        places=places,
+        sources=sources,
+        supplies=supplies,
+    )
     siege = Siege(
         slug=slug,
         name_en=name_en,
@@ -389,21 +687,17 @@ def siege_record(
         end=end,
         start_precision=start_precision,
         note=note,
-        created_by=by,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
         review_state=ReviewState.PUBLISHED if publish else ReviewState.DRAFT,
     )
     siege.full_clean()
+    _stamp(siege, by=by, reason="recorded")
     siege.save()
     siege.besieging_actors.set(besieging_actors)
     siege.sources.set(sources)
-    SiegePlace.objects.bulk_create([SiegePlace(siege=siege, place=place, until=until) for place, until in places])
-    SiegeSupply.objects.bulk_create(
-        [
-            SiegeSupply(siege=siege, method=method, start=s_start, end=s_end, note=s_note)
-            for method, s_start, s_end, s_note in supplies
-        ]
-    )
-    maps_touch(places=[place for place, _until in places])
+    _siege_set_places_and_supplies(siege, places, supplies)
+    if publish:
+        maps_touch(places=[place for place, _until in places])
     return siege
 
 
@@ -416,3 +710,96 @@ def actor_set_allies(*, actor: Actor, allies: Sequence[Actor]) -> Actor:
     actor.allies.set(allies)
     maps_touch(maps=Map.objects.filter(actors__in=[actor, *allies]).distinct())
     return actor
+
+
+@transaction.atomic
+def siege_update(
+    *,
+    siege: Siege,
+    name_en: str,
+    name_ar: str = "",
+    besieged_actor: Actor,
+    besieging_actors: Sequence[Actor],
+    start: dt.date,
+    end: dt.date | None = None,
+    start_precision: str = DatePrecision.DAY,
+    places: Sequence[tuple[Place, dt.date | None]],
+    sources: Sequence[Source],
+    supplies: Sequence[tuple[str, dt.date, dt.date | None, str]] = (),
+    note: str = "",
+    by=None,
+) -> Siege:
+    """Replace everything a siege says (its slug stays). Same rules as siege_record; the maps showing any
+    place it covered before or covers now are touched when it is public."""
+    _validate_siege(
+        besieged_actor=besieged_actor,
+        besieging_actors=besieging_actors,
+        start=start,
+        end=end,
+        start_precision=start_precision,
+        places=places,
+        sources=sources,
+        supplies=supplies,
+    )
+    siege = Siege.objects.select_for_update().get(pk=siege.pk)
+    places_before = list(siege.places.all())
+    siege.name_en = name_en
+    siege.name_ar = name_ar
+    siege.besieged_actor = besieged_actor
+    siege.start = start
+    siege.end = end
+    siege.start_precision = start_precision
+    siege.note = note
+    siege.full_clean()
+    _stamp(siege, by=by, reason="edited")
+    siege.save()
+    siege.besieging_actors.set(besieging_actors)
+    siege.sources.set(sources)
+    _siege_set_places_and_supplies(siege, places, supplies)
+    if siege.review_state == ReviewState.PUBLISHED:
+        maps_touch(places=[*places_before, *(place for place, _until in places)])
+    return siege
+
+
+@transaction.atomic
+def siege_set_review_state(*, siege: Siege, state: str, by=None) -> Siege:
+    """Publish a siege, or withdraw it from the public map (kept in the record either way)."""
+    if state not in (ReviewState.PUBLISHED, ReviewState.WITHDRAWN):
+        raise ValidationError({"review_state": _("a siege can only be published or withdrawn")})
+    siege = Siege.objects.select_for_update().get(pk=siege.pk)
+    if siege.review_state == state:
+        raise ValidationError({"review_state": _("this siege is already %(state)s") % {"state": word(state)}})
+    siege.review_state = state
+    _stamp(siege, by=by, reason=str(state))
+    siege.save(update_fields=["review_state"])
+    maps_touch(places=siege.places.all())
+    return siege
+
+
+def _token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """A new write-API token for `user`. Returns (token, key); the key is shown once and only its SHA-256
+    is stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("give the token a name (what script uses it)")})
+    if not user.is_active:
+        raise ValidationError({"user": _("%(user)s is not an active user") % {"user": user.get_username()}})
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=_token_hash(key))
+    return token, key
+
+
+def api_token_user(*, key: str):
+    """The active user a token key belongs to (and note that it was used), or None."""
+    if not key:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

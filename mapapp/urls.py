@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from gazetteer import api as gazetteer_api
-from mapapp import api, api_analytics, embed_views, openapi, views
+from mapapp import api, api_analytics, api_write, embed_views, openapi, views
 
 handler404 = "mapapp.api.not_found"
 handler500 = "mapapp.api.server_error"
@@ -24,7 +24,13 @@ urlpatterns = [
     path("api/v1/schema", schema_view, name="api-schema"),
     path("api/v1/maps/", api.maps_list, name="api-maps"),
     path("api/v1/maps/<slug:slug>/zones", api.zones, name="api-zones"),
-    path("api/v1/maps/<slug:slug>/changes", api.changes, name="api-changes"),
+    path("api/v1/maps/<slug:slug>/changes", api_write.map_changes, name="api-changes"),
+    path("api/v1/maps/<slug:slug>/changes/preview", api_write.change_preview_view, name="api-change-preview"),
+    path("api/v1/changes/<int:change_id>", api_write.change_detail, name="api-change"),
+    path("api/v1/changes/<int:change_id>/publish", api_write.change_publish, name="api-change-publish"),
+    path("api/v1/changes/<int:change_id>/reject", api_write.change_reject, name="api-change-reject"),
+    path("api/v1/changes/<int:change_id>/restore", api_write.change_restore, name="api-change-restore"),
+    path("api/v1/changes/<int:change_id>/history", api_write.change_history, name="api-change-history"),
     path("api/v1/maps/<slug:slug>/timeline", api.timeline, name="api-timeline"),
     path("api/v1/maps/<slug:slug>/geometry", api.geometry, name="api-geometry"),
     path("api/v1/maps/<slug:slug>/history", api.history, name="api-history"),

@@ -134,3 +134,33 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+PASSWORD = "correct-horse-battery"
+_PASSWORD_HASH = ""
+
+
+@pytest.fixture
+def people(db):
+    """One user per role (password PASSWORD): editor and reviewer (staff, in their group), staff (staff, no
+    group), outsider (no staff, no group)."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, User
+
+    global _PASSWORD_HASH
+    _PASSWORD_HASH = _PASSWORD_HASH or make_password(PASSWORD)  # hashing is slow on purpose: do it once
+
+    def user(username: str, group: str | None, staff: bool = True):
+        person = User.objects.create(username=username, password=_PASSWORD_HASH, is_staff=staff)
+        if group:
+            person.groups.add(Group.objects.get(name=group))
+        return person
+
+    return SimpleNamespace(
+        editor=user("edna", "Editors"),
+        reviewer=user("rafiq", "Reviewers"),
+        staff=user("stan", None),
+        outsider=user("olga", None, staff=False),
+    )

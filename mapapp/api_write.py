@@ -1,0 +1,439 @@
+"""The write API, v1 (PRODUCT.md): editors record draft control changes, reviewers publish, reject, withdraw
+and restore them. The admin's "Mark control change" page uses these same endpoints, and they call the same
+services as everything else, so the rules and the error messages are the same everywhere.
+
+Authentication: a logged-in session (with its CSRF token, as any Django form), or the header
+`Authorization: Token <key>` (keys from `manage.py create_api_token`; no CSRF, no cookie). Anonymous: 401.
+Logged in without the permission: 403. Errors are {"error", "field"} like the read API, in the language of
+the request (Accept-Language or ?lang=ar).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import orjson
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from gazetteer.models import Place
+from mapapp import api, services
+from mapapp.models import Actor, ControlChange, Map, Source
+from mapapp.selectors import change_preview
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CHANGE_FIELDS = {"date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note"}
+SOURCE_FIELDS = {"id", "url", "title", "publisher", "published", "quote"}
+MAX_PLACES = 500
+MAX_SOURCES = 50
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's own CSRF check, answering with the reason instead of a 403 page."""
+
+    def _reject(self, request, reason):
+        return reason
+
+
+def _authenticate(request: HttpRequest):
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _space, key = header.partition(" ")
+        if scheme.lower() != "token" or not key.strip():
+            raise api.ApiError(_("send the header as Authorization: Token <key>"), "Authorization", status=401)
+        user = services.api_token_user(key=key.strip())
+        if user is None:
+            raise api.ApiError(_("this API token is not valid (unknown, or its user is inactive)"), status=401)
+        request.user = user  # django-simple-history reads who did it from the request
+        return user
+    user = request.user
+    if not user.is_authenticated:
+        raise api.ApiError(_("log in first, or send the header Authorization: Token <key>"), status=401)
+    check = _CsrfCheck(lambda request: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise api.ApiError(_("the CSRF check failed (%(reason)s); reload the page") % {"reason": reason}, status=403)
+    return user
+
+
+def _require(user, permission: str, action: str) -> None:
+    if not user.has_perm(permission):
+        raise api.ApiError(_("you are not allowed to %(action)s") % {"action": action}, status=403)
+
+
+def write_view(view: Callable):
+    """Authenticate, pick the language (?lang= or Accept-Language), turn errors into their JSON answer."""
+
+    @csrf_exempt
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        language = request.GET.get("lang")
+        if language is not None and language not in dict(settings.LANGUAGES):
+            choices = ", ".join(code for code, _name in settings.LANGUAGES)
+            return api.error_response(f"lang must be one of {choices}, got {language!r}", "lang")
+        with translation.override(language or translation.get_language()):
+            try:
+                user = _authenticate(request)
+                return view(request, user, *args, **kwargs)
+            except api.ApiError as exc:
+                response = api.error_response(exc.message, exc.field, exc.status)
+                if exc.status == 401:
+                    response["WWW-Authenticate"] = 'Token realm="api"'
+                return response
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _refusal(error: ValidationError, prefix: str = "") -> api.ApiError:
+    """The first problem of a service's ValidationError, as a 400 naming its field."""
+    if hasattr(error, "error_dict"):
+        field, messages = next(iter(error.message_dict.items()))
+        field = None if field == "__all__" else f"{prefix}{field}"
+        return api.ApiError(messages[0], field)
+    return api.ApiError(error.messages[0], prefix.rstrip(".") or None)
+
+
+def _json_body(request: HttpRequest) -> dict:
+    if not request.body:
+        return {}
+    try:
+        body = orjson.loads(request.body)
+    except orjson.JSONDecodeError:
+        raise api.ApiError(_("the body is not valid JSON")) from None
+    if not isinstance(body, dict):
+        raise api.ApiError(_("the body must be a JSON object"))
+    return body
+
+
+def _unknown_keys(body: dict, allowed: set[str], prefix: str = "") -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise api.ApiError(
+            _("unknown field %(field)s (allowed: %(allowed)s)")
+            % {"field": repr(unknown[0]), "allowed": ", ".join(sorted(allowed))},
+            f"{prefix}{unknown[0]}",
+        )
+
+
+def _string(body: dict, field: str, default: str = "", prefix: str = "") -> str:
+    value = body.get(field, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise api.ApiError(_("%(field)s must be text") % {"field": field}, f"{prefix}{field}")
+    return value
+
+
+def _date(value, field: str, *, required: bool = True) -> dt.date | None:
+    if value in (None, "") and not required:
+        return None
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise api.ApiError(
+            _("%(field)s must be a date written YYYY-MM-DD, got %(value)s")
+            % {"field": field.split(".")[-1], "value": repr(value)},
+            field,
+        )
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        message = _("%(field)s %(value)s is not a real date")
+        raise api.ApiError(message % {"field": field.split(".")[-1], "value": repr(value)}, field) from None
+
+
+def _map(slug: str) -> Map:
+    # Editors work on maps before they are public too.
+    map_ = Map.objects.filter(slug=slug).first()
+    if map_ is None:
+        raise api.ApiError(_("no map %(slug)s") % {"slug": repr(slug)}, status=404)
+    return map_
+
+
+def _places(map_: Map, value) -> list[Place]:
+    if not isinstance(value, list) or not value:
+        raise api.ApiError(_("a control change needs at least one place (a list of place slugs)"), "places")
+    if len(value) > MAX_PLACES:
+        raise api.ApiError(_("at most %(count)s places in one change") % {"count": MAX_PLACES}, "places")
+    if not all(isinstance(slug, str) for slug in value):
+        raise api.ApiError(_("places must be a list of place slugs"), "places")
+    slugs = list(dict.fromkeys(value))
+    found = {place.slug: place for place in map_.places.filter(slug__in=slugs)}
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        known = set(Place.objects.filter(slug__in=missing).values_list("slug", flat=True))
+        first = missing[0]
+        if first in known:
+            message = _("%(place)s is not a zone of the map %(map)s") % {"place": repr(first), "map": map_.slug}
+        else:
+            message = _("unknown place %(place)s") % {"place": repr(first)}
+        raise api.ApiError(message, "places")
+    return [found[slug] for slug in slugs]
+
+
+def _actor(map_: Map, value) -> Actor:
+    if not isinstance(value, str) or not value:
+        raise api.ApiError(_("a control change needs an actor (its slug)"), "actor")
+    actor = Actor.objects.filter(slug=value).first()
+    if actor is None:
+        raise api.ApiError(_("unknown actor %(actor)s") % {"actor": repr(value)}, "actor")
+    if map_.actors.exists() and not map_.actors.filter(pk=actor.pk).exists():
+        raise api.ApiError(_("%(actor)s is not an actor of this map") % {"actor": repr(value)}, "actor")
+    return actor
+
+
+def _sources(value) -> list[Source]:
+    """Cited sources: existing ones by {"id"}, new ones by their fields (the same article twice is one
+    source: services.source_get_or_create)."""
+    if not isinstance(value, list) or not value:
+        raise api.ApiError(_("a control change needs at least one source"), "sources")
+    if len(value) > MAX_SOURCES:
+        raise api.ApiError(_("at most %(count)s sources in one change") % {"count": MAX_SOURCES}, "sources")
+    sources: list[Source] = []
+    for index, item in enumerate(value):
+        prefix = f"sources[{index}]."
+        if not isinstance(item, dict):
+            raise api.ApiError(_("each source must be an object with a title"), f"sources[{index}]")
+        _unknown_keys(item, SOURCE_FIELDS, prefix)
+        if "id" in item:
+            if not isinstance(item["id"], int) or isinstance(item["id"], bool):
+                raise api.ApiError(_("a source id must be a number"), f"{prefix}id")
+            source = Source.objects.filter(pk=item["id"]).first()
+            if source is None:
+                raise api.ApiError(_("unknown source %(id)s") % {"id": item["id"]}, f"{prefix}id")
+        else:
+            try:
+                source = services.source_get_or_create(
+                    title=_string(item, "title", prefix=prefix),
+                    url=_string(item, "url", prefix=prefix),
+                    publisher=_string(item, "publisher", prefix=prefix),
+                    published=_date(item.get("published"), f"{prefix}published", required=False),
+                    quote=_string(item, "quote", prefix=prefix),
+                )
+            except ValidationError as exc:
+                raise _refusal(exc, prefix) from None
+        if source not in sources:
+            sources.append(source)
+    return sources
+
+
+def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
+    _unknown_keys(body, CHANGE_FIELDS)
+    if "date" not in body:
+        raise api.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
+    arguments = {
+        "on": _date(body["date"], "date"),
+        "places": _places(map_, body.get("places")),
+        "actor": _actor(map_, body.get("actor")),
+        "status": _string(body, "status", "held"),
+        "confidence": _string(body, "confidence", "medium"),
+        "date_precision": _string(body, "date_precision", "day"),
+        "title": _string(body, "title"),
+        "note": _string(body, "note"),
+    }
+    if with_sources:
+        arguments["sources"] = _sources(body.get("sources"))
+    return arguments
+
+
+def change_json(change: ControlChange) -> dict:
+    return {
+        "id": change.pk,
+        "date": change.date.isoformat(),
+        "date_precision": change.date_precision,
+        "places": [place.slug for place in change.places.order_by("slug")],
+        "actor": change.actor.slug,
+        "status": change.status,
+        "confidence": change.confidence,
+        "title": change.title,
+        "note": change.note,
+        "review_state": change.review_state,
+        "review_note": change.review_note,
+        "created_by": change.created_by.get_username() if change.created_by else None,
+        "created_at": change.created_at.isoformat(),
+        "reviewed_by": change.reviewed_by.get_username() if change.reviewed_by else None,
+        "reviewed_at": change.reviewed_at.isoformat() if change.reviewed_at else None,
+        "sources": [
+            {
+                "id": source.pk,
+                "url": source.url,
+                "title": source.title,
+                "publisher": source.publisher,
+                "published": source.published.isoformat() if source.published else None,
+                "quote": source.quote,
+            }
+            for source in change.sources.order_by("id")
+        ],
+        "admin_url": reverse("admin:mapapp_controlchange_change", args=[change.pk]),
+    }
+
+
+@write_view
+def change_create(request: HttpRequest, user, slug: str) -> HttpResponse:
+    """POST /api/v1/maps/<slug>/changes: record one draft change (editors)."""
+    _require(user, "mapapp.add_controlchange", _("record control changes"))
+    map_ = _map(slug)
+    body = _json_body(request)
+    try:
+        with transaction.atomic():  # new sources and the change are saved together or not at all
+            arguments = _change_arguments(map_, body, with_sources=True)
+            change = services.control_change_record(**arguments, by=user)
+    except ValidationError as exc:
+        raise _refusal(exc) from None
+    payload = change_json(change)
+    payload["preview"] = change_preview(
+        on=change.date, places=arguments["places"], actor=change.actor, status=change.status
+    )
+    response = api.json_response(payload, status=201)
+    response["Location"] = f"/api/v1/changes/{change.pk}"
+    return response
+
+
+@write_view
+def change_preview_view(request: HttpRequest, user, slug: str) -> HttpResponse:
+    """POST /api/v1/maps/<slug>/changes/preview: what a change would do, without saving it (editors).
+    Sources are optional here; when given, an `alters_nothing` change also gets the message saving would."""
+    _require(user, "mapapp.add_controlchange", _("record control changes"))
+    map_ = _map(slug)
+    body = _json_body(request)
+    with_sources = bool(body.get("sources"))
+    try:
+        with transaction.atomic():
+            arguments = _change_arguments(map_, body, with_sources=with_sources)
+            preview = change_preview(
+                on=arguments["on"],
+                places=arguments["places"],
+                actor=arguments["actor"],
+                status=arguments["status"],
+                confidence=arguments["confidence"] if with_sources else None,
+                sources=arguments.get("sources"),
+            )
+            transaction.set_rollback(True)  # a preview never creates sources
+    except ValidationError as exc:
+        raise _refusal(exc) from None
+    if preview["alters_nothing"]:
+        preview["message"] = services.alters_nothing_message(
+            on=arguments["on"], places=arguments["places"], actor=arguments["actor"], status=arguments["status"]
+        )
+    return api.json_response(preview)
+
+
+def _change(change_id: int) -> ControlChange:
+    change = ControlChange.objects.select_related("actor", "created_by", "reviewed_by").filter(pk=change_id).first()
+    if change is None:
+        raise api.ApiError(_("no control change %(id)s") % {"id": change_id}, status=404)
+    return change
+
+
+@write_view
+def change_detail(request: HttpRequest, user, change_id: int) -> HttpResponse:
+    """GET /api/v1/changes/<id> (editors); DELETE withdraws it (reviewers)."""
+    if request.method == "GET":
+        _require(user, "mapapp.view_controlchange", _("see control changes"))
+        return api.json_response(change_json(_change(change_id)))
+    if request.method == "DELETE":
+        _require(user, "mapapp.withdraw_controlchange", _("withdraw control changes"))
+        change = _change(change_id)
+        reason = _string(_json_body(request), "reason")
+        try:
+            change = services.control_change_withdraw(change=change, by=user, reason=reason)
+        except ValidationError as exc:
+            raise _refusal(exc) from None
+        return api.json_response(change_json(change))
+    raise api.ApiError(_("use GET or DELETE"), status=405)
+
+
+def _post_only(request: HttpRequest) -> None:
+    if request.method != "POST":
+        raise api.ApiError(_("use POST"), status=405)
+
+
+@write_view
+def change_publish(request: HttpRequest, user, change_id: int) -> HttpResponse:
+    """POST /api/v1/changes/<id>/publish (reviewers)."""
+    _post_only(request)
+    _require(user, "mapapp.publish_controlchange", _("publish control changes"))
+    change = _change(change_id)
+    try:
+        change = services.control_change_publish(change=change, by=user)
+    except ValidationError as exc:
+        raise _refusal(exc) from None
+    return api.json_response(change_json(change))
+
+
+@write_view
+def change_reject(request: HttpRequest, user, change_id: int) -> HttpResponse:
+    """POST /api/v1/changes/<id>/reject {"reason"} (reviewers)."""
+    _post_only(request)
+    _require(user, "mapapp.reject_controlchange", _("reject control changes"))
+    change = _change(change_id)
+    body = _json_body(request)
+    _unknown_keys(body, {"reason"})
+    try:
+        change = services.control_change_reject(change=change, by=user, reason=_string(body, "reason"))
+    except ValidationError as exc:
+        raise _refusal(exc) from None
+    return api.json_response(change_json(change))
+
+
+@write_view
+def change_restore(request: HttpRequest, user, change_id: int) -> HttpResponse:
+    """POST /api/v1/changes/<id>/restore {"version"} (reviewers): back to an earlier version."""
+    _post_only(request)
+    _require(user, "mapapp.restore_controlchange", _("restore earlier versions of control changes"))
+    change = _change(change_id)
+    body = _json_body(request)
+    _unknown_keys(body, {"version"})
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise api.ApiError(_("version must be the number of a version in the change's history"), "version")
+    try:
+        change = services.control_change_restore(change=change, version_id=version, by=user)
+    except ValidationError as exc:
+        raise _refusal(exc) from None
+    return api.json_response(change_json(change))
+
+
+@write_view
+def change_history(request: HttpRequest, user, change_id: int) -> HttpResponse:
+    """GET /api/v1/changes/<id>/history (editors): every version, newest first: who, when, why, what."""
+    if request.method != "GET":
+        raise api.ApiError(_("use GET"), status=405)
+    _require(user, "mapapp.view_controlchange", _("see control changes"))
+    change = _change(change_id)
+    versions = []
+    for version in change.history.select_related("history_user", "actor").order_by("-history_date", "-history_id"):
+        versions.append(
+            {
+                "version": version.history_id,
+                "at": version.history_date.isoformat(),
+                "by": version.history_user.get_username() if version.history_user else None,
+                "reason": version.history_change_reason or "",
+                "type": {"+": "created", "~": "changed", "-": "deleted"}[version.history_type],
+                "date": version.date.isoformat(),
+                "actor": version.actor.slug,
+                "status": version.status,
+                "confidence": version.confidence,
+                "review_state": version.review_state,
+                "places": sorted(row.place.slug for row in version.places.select_related("place")),
+                "sources": sorted(row.source_id for row in version.sources.all()),
+            }
+        )
+    return api.json_response({"id": change.pk, "versions": versions})
+
+
+@csrf_exempt
+def map_changes(request: HttpRequest, slug: str) -> HttpResponse:
+    """/api/v1/maps/<slug>/changes: GET lists the published changes (public), POST records a draft."""
+    if request.method == "POST":
+        return change_create(request, slug)
+    return api.changes(request, slug)
