@@ -1,8 +1,55 @@
-from django.contrib import admin
+"""The admin, as editors and reviewers use it (roles in mapapp.roles).
+
+Every save here goes through mapapp.services, so the admin keeps the same rules as the API: control changes
+are marked on their own page (mapapp.admin_views.mark_change) and reviewed in a queue; a change form edits a
+draft (reviewers: any change that is not withdrawn); sieges are saved by siege_record / siege_update with the
+service's errors shown on the form; nothing is deleted (changes are withdrawn, and kept).
+
+History pages (django-simple-history) show who changed what, when, before and after. simple-history's own
+"revert" is switched off because it saves around the services; a control change is restored by
+services.control_change_restore, which rebuilds the derived periods in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from mapapp.models import Actor, ControlChange, ControlPeriod, Map, Siege, SiegePlace, SiegeSupply, Source
+from mapapp import admin_views, services
+from mapapp.models import (
+    Actor,
+    ControlChange,
+    ControlPeriod,
+    Map,
+    ReviewState,
+    Siege,
+    SiegePlace,
+    SiegeSupply,
+    Source,
+)
+
+
+class ServiceHistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's pages, read-only: a past version is looked at here and restored through a service."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("restore through the history page's Restore button")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record is append-only: withdraw, reject or correct instead
 
 
 @admin.register(Actor)
@@ -10,10 +57,26 @@ class ActorAdmin(admin.ModelAdmin):
     list_display = ("slug", "name_en", "name_ar", "color", "sort_order")
 
 
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ["title", "url", "publisher", "published", "quote"]
+
+
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ServiceHistoryAdmin):
+    form = SourceForm
     list_display = ("title", "publisher", "published", "url")
     search_fields = ("title", "publisher", "url", "quote")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {key: data.get(key) or "" for key in ("title", "url", "publisher", "quote")}
+        if change:
+            services.source_update(source=obj, published=data.get("published"), **fields)
+        else:
+            saved = services.source_create(published=data.get("published"), **fields)
+            obj.pk = saved.pk
 
 
 @admin.register(Map)
@@ -23,13 +86,91 @@ class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
     readonly_fields = ("data_version",)
 
 
+class ControlChangeForm(forms.ModelForm):
+    """Edits a change; the service's rules run in clean() so errors appear next to their fields."""
+
+    class Meta:
+        model = ControlChange
+        fields = ["date", "date_precision", "places", "actor", "status", "confidence", "title", "note", "sources"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            services.control_change_validate(
+                on=data.get("date"),
+                places=list(data.get("places") or []),
+                actor=data.get("actor"),
+                status=data.get("status"),
+                confidence=data.get("confidence"),
+                sources=list(data.get("sources") or []),
+                date_precision=data.get("date_precision"),
+            )
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, problems)
+        return data
+
+
 @admin.register(ControlChange)
-class ControlChangeAdmin(SimpleHistoryAdmin):
-    list_display = ("date", "actor", "status", "confidence", "review_state", "title")
+class ControlChangeAdmin(ServiceHistoryAdmin):
+    form = ControlChangeForm
+    list_display = ("date", "actor", "status", "confidence", "review_state", "title", "created_by")
     list_filter = ("review_state", "actor", "status", "confidence")
-    search_fields = ("title", "note", "places__name_en", "places__name_ar")
+    search_fields = ("title", "note", "places__name_en", "places__name_ar", "places__names__name")
     date_hierarchy = "date"
     filter_horizontal = ("places", "sources")
+    readonly_fields = ("review_state", "review_note", "created_by", "created_at", "reviewed_by", "reviewed_at")
+    change_list_template = "admin/mapapp/controlchange/change_list.html"
+    object_history_list_template = "admin/mapapp/controlchange/history_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("mark/", view(admin_views.mark_change), name="mapapp_controlchange_mark"),
+            path("review/", view(admin_views.review_queue), name="mapapp_controlchange_review"),
+            path("<int:change_id>/act/", view(admin_views.review_act), name="mapapp_controlchange_act"),
+            path(
+                "<int:change_id>/restore/<int:version_id>/",
+                view(admin_views.restore_version),
+                name="mapapp_controlchange_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:mapapp_controlchange_mark"))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed:
+            return allowed
+        if obj.review_state == ReviewState.WITHDRAWN:
+            return False
+        # Editors correct drafts (their own or another's); what the public sees is changed by reviewers only.
+        return obj.review_state == ReviewState.DRAFT or request.user.has_perm("mapapp.publish_controlchange")
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its places and sources by save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        data = form.cleaned_data
+        services.control_change_update(
+            change=form.instance,
+            on=data["date"],
+            places=list(data["places"]),
+            actor=data["actor"],
+            sources=list(data["sources"]),
+            status=data["status"],
+            confidence=data["confidence"],
+            date_precision=data["date_precision"],
+            title=data.get("title", ""),
+            note=data.get("note", ""),
+            by=request.user,
+        )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [{"changed": {"fields": sorted(form.changed_data)}}]
 
 
 @admin.register(ControlPeriod)
@@ -51,16 +192,151 @@ class ControlPeriodAdmin(admin.ModelAdmin):
 
 class SiegePlaceInline(admin.TabularInline):
     model = SiegePlace
-    extra = 0
+    extra = 1
+    autocomplete_fields = ("place",)
+    verbose_name = gettext_lazy("besieged place")
+    verbose_name_plural = gettext_lazy("besieged places (with the day each was relieved, if before the end)")
 
 
 class SiegeSupplyInline(admin.TabularInline):
     model = SiegeSupply
     extra = 0
+    verbose_name_plural = gettext_lazy("how the besieged were supplied")
+
+
+class SiegeForm(forms.ModelForm):
+    class Meta:
+        model = Siege
+        fields = [
+            "slug",
+            "name_en",
+            "name_ar",
+            "besieged_actor",
+            "besieging_actors",
+            "start",
+            "start_precision",
+            "end",
+            "sources",
+            "note",
+        ]
+
+
+class _Refused(Exception):
+    def __init__(self, error: ValidationError):
+        self.error = error
 
 
 @admin.register(Siege)
-class SiegeAdmin(SimpleHistoryAdmin):
+class SiegeAdmin(ServiceHistoryAdmin):
+    """The siege form: the siege, its places and its supply lines, saved together by siege_record (new) or
+    siege_update (existing). When the service refuses, the form is shown again with its reasons."""
+
+    form = SiegeForm
     list_display = ("slug", "name_en", "besieged_actor", "start", "end", "review_state")
+    list_filter = ("review_state", "besieged_actor")
+    search_fields = ("slug", "name_en", "name_ar")
     inlines = [SiegePlaceInline, SiegeSupplyInline]
     filter_horizontal = ("besieging_actors", "sources")
+    readonly_fields = ("review_state",)
+    actions = ["publish_sieges", "withdraw_sieges"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("slug", "review_state") if obj is not None else ("review_state",)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed or obj.review_state == ReviewState.DRAFT:
+            return allowed
+        return request.user.has_perm("mapapp.publish_siege")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("mapapp.publish_siege"):
+            actions.pop("publish_sieges", None)
+            actions.pop("withdraw_sieges", None)
+        return actions
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refused:
+            # Everything was rolled back; show the same form again, this time with the service's reasons.
+            request._siege_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_siege_refusal", None)
+        if refusal is None:
+            return form_class
+
+        class RefusedSiegeForm(form_class):
+            def clean(self):
+                data = super().clean()
+                for field, problems in refusal.message_dict.items():
+                    self.add_error(field if field in self.fields else None, problems)
+                return data
+
+        return RefusedSiegeForm
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its places and supply lines by save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        rows = {formset.model: [] for formset in formsets}
+        for formset in formsets:
+            for row in formset.forms:
+                data = getattr(row, "cleaned_data", None)
+                if data and not data.get("DELETE"):
+                    rows[formset.model].append(data)
+        data = form.cleaned_data
+        arguments = {
+            "name_en": data["name_en"],
+            "name_ar": data.get("name_ar", ""),
+            "besieged_actor": data["besieged_actor"],
+            "besieging_actors": list(data["besieging_actors"]),
+            "start": data["start"],
+            "end": data.get("end"),
+            "start_precision": data["start_precision"],
+            "places": [(row["place"], row.get("until")) for row in rows.get(SiegePlace, []) if row.get("place")],
+            "supplies": [
+                (row["method"], row["start"], row.get("end"), row.get("note", ""))
+                for row in rows.get(SiegeSupply, [])
+                if row.get("method")
+            ],
+            "sources": list(data["sources"]),
+            "note": data.get("note", ""),
+            "by": request.user,
+        }
+        try:
+            if change:
+                services.siege_update(siege=form.instance, **arguments)
+            else:
+                siege = services.siege_record(slug=data["slug"], **arguments)
+                form.instance.pk = siege.pk
+        except ValidationError as exc:
+            raise _Refused(exc) from None
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [{"added": {}}] if add else [{"changed": {"fields": sorted(form.changed_data)}}]
+
+    def _set_state(self, request, queryset, state):
+        done = 0
+        for siege in queryset:
+            try:
+                services.siege_set_review_state(siege=siege, state=state, by=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{siege.slug}: {exc.messages[0]}", messages.WARNING)
+        if done:
+            message = _("%(count)s siege(s) now %(state)s") % {"count": done, "state": services.word(state)}
+            self.message_user(request, message)
+
+    @admin.action(description=gettext_lazy("Publish the selected sieges"))
+    def publish_sieges(self, request, queryset):
+        self._set_state(request, queryset, ReviewState.PUBLISHED)
+
+    @admin.action(description=gettext_lazy("Withdraw the selected sieges from the public map"))
+    def withdraw_sieges(self, request, queryset):
+        self._set_state(request, queryset, ReviewState.WITHDRAWN)

@@ -201,7 +201,9 @@ def maps_refresh_geometry(*, places: Iterable[Place]) -> list[Map]:
     return maps
 
 
-def _validate_change(*, on, places, actor, status, confidence, sources, date_precision) -> None:
+def control_change_validate(*, on, places, actor, status, confidence, sources, date_precision) -> None:
+    """The rules every control change must keep; ValidationError {field: message} in the active language.
+    Forms call this to show errors next to their fields; the services below call it before saving."""
     errors: dict[str, str] = {}
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
         errors["date"] = _("date must be a real date (YYYY-MM-DD), got %(value)s") % {"value": repr(on)}
@@ -282,7 +284,7 @@ def control_change_record(
     Two changes recorded at the same moment are both kept; their order is their id (the order in which the
     database committed them), which is also what decides between two published changes of one place on one day.
     """
-    _validate_change(
+    control_change_validate(
         on=on,
         places=places,
         actor=actor,
@@ -346,7 +348,7 @@ def control_change_update(
 ) -> ControlChange:
     """Edit a change (a draft, or, for reviewers, a published one). The derived periods of every place it
     covered before or covers now are rebuilt in this transaction when it is public."""
-    _validate_change(
+    control_change_validate(
         on=on,
         places=places,
         actor=actor,
@@ -565,6 +567,21 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
         ControlPeriod.objects.filter(place_id__in=place_ids).delete()
         ControlPeriod.objects.bulk_create(periods, batch_size=2000)
         return len(periods)
+
+
+@transaction.atomic
+def source_update(
+    *, source: Source, title: str, url: str = "", publisher: str = "", published: dt.date | None = None, quote: str = ""
+) -> Source:
+    """Correct a source (a typo in its title, a better URL). Every change citing it cites the corrected one."""
+    if not title.strip():
+        raise ValidationError({"title": _("a source needs a title (the headline of the article or report)")})
+    source.title, source.url, source.publisher = title.strip(), url.strip(), publisher.strip()
+    source.published, source.quote = published, quote.strip()
+    source.full_clean()
+    source.save()
+    maps_touch(places=Place.objects.filter(control_changes__sources=source).distinct())
+    return source
 
 
 def _validate_siege(

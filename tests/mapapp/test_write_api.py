@@ -155,7 +155,10 @@ def test_a_reviewer_rejects_a_draft_with_a_reason_and_only_a_draft(grid, people)
     published = ControlChange.objects.filter(review_state=ReviewState.PUBLISHED).get()
     refused = post(reviewer, f"/api/v1/changes/{published.pk}/reject", {"reason": "late"})
     assert refused.status_code == 400
-    assert refused.json() == {"error": "only a draft can be rejected; this change is published", "field": "review_state"}
+    assert refused.json() == {
+        "error": "only a draft can be rejected; this change is published",
+        "field": "review_state",
+    }
 
 
 def test_a_token_works_without_csrf_and_a_bad_token_is_refused(grid, people):
@@ -321,11 +324,12 @@ def test_errors_come_in_arabic_when_asked(grid, people):
     client = login(people.editor)
     response = post(client, URL, body(date="2017-02-30"), **{"Accept-Language": "ar"})
     assert response.status_code == 400
-    assert response.json() == {"error": "التاريخ '2017-02-30' غير موجود في التقويم", "field": "date"}
+    assert response.json() == {"error": "التاريخ '2017-02-30' غير موجود في التقويم (date)", "field": "date"}
     by_param = post(client, URL + "?lang=ar", body(sources=[]))
     assert by_param.json() == {"error": "يحتاج تغيير السيطرة إلى مصدر واحد على الأقل", "field": "sources"}
-    unchanged = post(client, URL + "?lang=ar", body(actor="gov", places=["a"], confidence="medium", sources=[{"id": grid.source.pk}]))
-    assert unchanged.json()["error"].startswith("هذا التغيير لا يغيّر شيئًا: في 2016-01-16 كانت Gov تسيطر أصلًا على ألف")
+    same = body(actor="gov", places=["a"], confidence="medium", sources=[{"id": grid.source.pk}])
+    unchanged = post(client, URL + "?lang=ar", same)
+    assert unchanged.json()["error"].startswith("هذا التغيير لا يغيّر شيئًا: في 2016-01-16 كان Gov يسيطر أصلًا على ألف")
     assert post(client, URL + "?lang=xx", body()).json()["field"] == "lang"
 
 

@@ -1,0 +1,213 @@
+"""Admin pages for the editorial workflow: mark a control change on a map, the reviewers' queue, and the
+review and restore actions. Wrapped by admin_site.admin_view (login, staff) in ControlChangeAdmin.get_urls;
+each checks its own permission. Writes go through mapapp.services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mapapp import services
+from mapapp.models import Actor, Confidence, ControlChange, ControlStatus, Map, ReviewState
+from mapapp.selectors import change_preview
+from mapapp.views import basemap_url
+
+# Words the mark page's script shows, in the page's language (the script builds no text of its own).
+MARK_WORDS = {
+    "loading": gettext_lazy("Loading the map…"),
+    "noZones": gettext_lazy("This map has no zones to mark."),
+    "selected": gettext_lazy("selected"),
+    "nothingSelected": gettext_lazy("Click zones on the map, or tick them in the list."),
+    "changesHands": gettext_lazy("%(count)s place(s) change hands, %(km2)s km²"),
+    "statusOnly": gettext_lazy("changes status only"),
+    "noChange": gettext_lazy("no change"),
+    "unknown": gettext_lazy("unknown"),
+    "until": gettext_lazy("until %(date)s (a later change)"),
+    "gained": gettext_lazy("%(actor)s gains %(km2)s km²"),
+    "lost": gettext_lazy("%(actor)s loses %(km2)s km²"),
+    "saved": gettext_lazy("Saved as draft #%(id)s. A reviewer will check it before it goes public."),
+    "openQueue": gettext_lazy("Open the review queue"),
+    "fixErrors": gettext_lazy("The change was not saved:"),
+    "removeSource": gettext_lazy("Remove this source"),
+    "notAZone": gettext_lazy("not a zone of this map"),
+    "noMatches": gettext_lazy("No known places found in this text."),
+    "matchUnavailable": gettext_lazy("Place matching is not available on this server yet."),
+    "held": gettext_lazy("held"),
+    "contested": gettext_lazy("contested"),
+    "networkError": gettext_lazy("The server could not be reached; nothing was saved. Try again."),
+}
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _context(request: HttpRequest, title: str) -> dict:
+    opts = ControlChange._meta
+    return {**admin.site.each_context(request), "title": title, "opts": opts, "app_label": opts.app_label}
+
+
+def mark_change(request: HttpRequest) -> HttpResponse:
+    """The "Mark control change" page. The page itself only reads; it saves through the write API."""
+    _require(request, "mapapp.add_controlchange")
+    maps = []
+    for map_ in Map.objects.public().prefetch_related("actors").order_by("slug"):
+        maps.append(
+            {
+                "slug": map_.slug,
+                "title": map_.title_ar if request.LANGUAGE_CODE == "ar" and map_.title_ar else map_.title_en,
+                "start": map_.start.isoformat(),
+                "end": map_.end.isoformat(),
+                "default_date": map_.default_date.isoformat(),
+                "basemap": basemap_url(map_),
+                "actors": [
+                    {"slug": a.slug, "name": services.local_name(a), "color": a.color}
+                    for a in map_.actors.order_by("sort_order", "slug")
+                ],
+            }
+        )
+    config = {
+        "maps": maps,
+        "map": request.GET.get("map") or (maps[0]["slug"] if maps else None),
+        "date": request.GET.get("date", ""),
+        "language": request.LANGUAGE_CODE,
+        "queueUrl": reverse("admin:mapapp_controlchange_review"),
+        "words": {key: str(value) for key, value in MARK_WORDS.items()},
+    }
+    context = _context(request, _("Mark control change"))
+    context.update(
+        {
+            "config": config,
+            "statuses": [(value, services.word(value)) for value in ControlStatus.values],
+            "confidences": [
+                (Confidence.HIGH, _("high")),
+                (Confidence.MEDIUM, _("medium")),
+                (Confidence.LOW, _("low")),
+            ],
+            "has_maps": bool(maps),
+        }
+    )
+    return render(request, "admin/mapapp/controlchange/mark.html", context)
+
+
+def _map_for(change: ControlChange) -> Map | None:
+    """The public map showing the change's places (the first by slug), for its preview."""
+    return Map.objects.public().filter(places__in=change.places.all()).distinct().order_by("slug").first()
+
+
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Drafts, oldest first, each with what it would change (the same preview as the mark page)."""
+    _require(request, "mapapp.view_controlchange")
+    state = request.GET.get("state", ReviewState.DRAFT)
+    if state not in ReviewState.values:
+        state = ReviewState.DRAFT
+    changes = (
+        ControlChange.objects.filter(review_state=state)
+        .select_related("actor", "created_by", "reviewed_by")
+        .prefetch_related("places", "sources")
+        .order_by("created_at", "id")[:100]
+    )
+    actors = {actor.slug: actor for actor in Actor.objects.all()}
+    cards = []
+    for change in changes:
+        places = list(change.places.all())
+        preview = change_preview(on=change.date, places=places, actor=change.actor, status=change.status)
+        for row in preview["places"]:
+            before = actors.get(row["from_actor"])
+            row["from_name"] = services.local_name(before) if before else _("unknown")
+            row["name"] = row["name_ar"] if request.LANGUAGE_CODE == "ar" and row["name_ar"] else row["name_en"]
+        map_ = _map_for(change)
+        cards.append(
+            {
+                "change": change,
+                "actor_name": services.local_name(change.actor),
+                "status_word": services.word(change.status),
+                "preview": preview,
+                "map": map_,
+                "map_name": f"draft-map-{change.pk}",
+                "map_config": {
+                    "id": change.pk,
+                    "map": map_.slug if map_ else None,
+                    "date": change.date.isoformat(),
+                    "places": [place.slug for place in places],
+                    "color": change.actor.color,
+                    "status": change.status,
+                    "basemap": basemap_url(map_) if map_ else None,
+                },
+            }
+        )
+    context = _context(request, _("Review queue"))
+    context.update(
+        {
+            "cards": cards,
+            "state": state,
+            "states": [(value, services.word(value)) for value in ReviewState.values],
+            "can_publish": request.user.has_perm("mapapp.publish_controlchange"),
+            "can_reject": request.user.has_perm("mapapp.reject_controlchange"),
+            "can_withdraw": request.user.has_perm("mapapp.withdraw_controlchange"),
+        }
+    )
+    return render(request, "admin/mapapp/controlchange/review.html", context)
+
+
+_ACTIONS = {
+    "publish": ("mapapp.publish_controlchange", gettext_lazy("Change #%(id)s is published.")),
+    "reject": ("mapapp.reject_controlchange", gettext_lazy("Change #%(id)s is rejected; the editor sees why.")),
+    "withdraw": ("mapapp.withdraw_controlchange", gettext_lazy("Change #%(id)s is withdrawn (kept in history).")),
+}
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = default
+    return HttpResponseRedirect(target or default)
+
+
+def review_act(request: HttpRequest, change_id: int) -> HttpResponse:
+    """POST action=publish|reject|withdraw (reason for reject and withdraw)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    action = request.POST.get("action", "")
+    if action not in _ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return _back(request, reverse("admin:mapapp_controlchange_review"))
+    permission, done = _ACTIONS[action]
+    _require(request, permission)
+    change = get_object_or_404(ControlChange, pk=change_id)
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "publish":
+            services.control_change_publish(change=change, by=request.user)
+        elif action == "reject":
+            services.control_change_reject(change=change, by=request.user, reason=reason)
+        else:
+            services.control_change_withdraw(change=change, by=request.user, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, _("Change #%(id)s: %(problem)s") % {"id": change.pk, "problem": exc.messages[0]})
+    else:
+        messages.success(request, done % {"id": change.pk})
+    return _back(request, reverse("admin:mapapp_controlchange_review"))
+
+
+def restore_version(request: HttpRequest, change_id: int, version_id: int) -> HttpResponse:
+    """POST: put the change back as it was in version `version_id`; the public map follows."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    _require(request, "mapapp.restore_controlchange")
+    change = get_object_or_404(ControlChange, pk=change_id)
+    try:
+        services.control_change_restore(change=change, version_id=version_id, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        message = _("Change #%(id)s is back as it was in version %(version)s.")
+        messages.success(request, message % {"id": change.pk, "version": version_id})
+    return HttpResponseRedirect(reverse("admin:mapapp_controlchange_history", args=[change.pk]))
