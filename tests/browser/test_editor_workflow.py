@@ -15,6 +15,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
+GOVERNMENT_COLOUR = "#c62828"
 DATE = "2017-06-20"  # the government holds the city districts, besieged; nothing changes hands that week
 
 
@@ -44,6 +45,13 @@ def click_zone(page, map_id: str, slug: str) -> None:
 def zone_actor(page, base: str, slug: str, date: str) -> str | None:
     data = page.request.get(f"{base}/api/v1/maps/deir-ez-zor/zones?date={date}").json()
     return next(f["properties"]["actor"] for f in data["features"] if f["id"] == slug)
+
+
+def public_fill(page, base: str, slug: str, date: str) -> str:
+    """The fill of a zone on the public map page opened at `date`."""
+    page.goto(f"{base}/maps/deir-ez-zor/?date={date}")
+    page.wait_for_selector("[data-viewer][data-ready=true]", timeout=15000)
+    return page.locator(f'path.zone[data-zone="{slug}"]').get_attribute("fill")
 
 
 def wait_for_zones(page, date: str) -> None:
@@ -127,9 +135,9 @@ def test_mark_review_publish_history_restore(live_server, browser, page, demo, p
         assert zone_actor(reviewer, base, "al-joura", DATE) == "isis"
         assert zone_actor(reviewer, base, "al-joura", "2017-06-19") == "government"
 
-        # the public map page on that date shows it too
-        reviewer.goto(f"{base}/maps/deir-ez-zor/?date={DATE}")
-        expect(reviewer.locator("body")).to_have_attribute("data-date", DATE, timeout=15000)
+        # the public map page shows it too: al-Joura hatched as contested from that day, solid red before
+        assert public_fill(reviewer, base, "al-joura", "2017-06-19") == GOVERNMENT_COLOUR
+        assert public_fill(reviewer, base, "al-joura", DATE).startswith("url(#")  # the contested hatch
 
         # --- history: both steps, and a restore undoes the publish --------------------------------------
         reviewer.goto(f"{base}/admin/mapapp/controlchange/{change_id}/history/")
@@ -142,6 +150,8 @@ def test_mark_review_publish_history_restore(live_server, browser, page, demo, p
         change.refresh_from_db()
         assert change.review_state == ReviewState.DRAFT
         assert zone_actor(reviewer, base, "al-joura", DATE) == "government"
+        assert public_fill(reviewer, base, "al-joura", DATE) == GOVERNMENT_COLOUR
+        reviewer.goto(f"{base}/admin/mapapp/controlchange/{change_id}/history/")
         expect(reviewer.locator("tr.history-row").first).to_have_attribute("data-reason", re.compile("^restored"))
     finally:
         reviewer_context.close()
