@@ -120,7 +120,7 @@ def test_mark_review_publish_history_restore(live_server, browser, page, demo, p
     page.goto(f"{base}/admin/mapapp/controlchange/review/")
     card = page.locator(f"#change-{change_id}")
     expect(card).to_be_visible()
-    expect(card.locator(".draft-summary")).to_contain_text("2 places change hands")
+    expect(card.locator(".draft-summary")).to_contain_text("2 place(s) change hands, 7.62 km²")
     expect(card.locator(".publish-button")).to_have_count(0)
     expect(card).to_have_attribute("data-map-ready", "true")
 
