@@ -200,3 +200,56 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
     bulk_create_with_history(names, PlaceName, batch_size=2000)
     name_index.invalidate()
     return [by_slug[slug] for slug in slugs]
+
+
+@transaction.atomic
+def place_update(
+    *,
+    place: Place,
+    name_en: str,
+    name_ar: str = "",
+    kind: str,
+    parent: Place | None = None,
+    label_point: Point | None = None,
+    footprint: GEOSGeometry | None = None,
+    footprint_approximate: bool = True,
+    footprint_method: str = "",
+    coord_basis: str = "sourced",
+    uncertainty_m: int | None = None,
+    source: str = "",
+    notes: str = "",
+) -> tuple[Place, str]:
+    """Edit a place (the admin's place form). A new footprint goes through place_set_footprint: repaired,
+    with the reason returned and kept in `footprint_method`, or refused. A new English or Arabic name is added
+    as an official name; the old one stays findable. Returns (place, repair reason or "")."""
+    ancestor = parent
+    while ancestor is not None:
+        if ancestor.pk == place.pk:
+            raise ValidationError({"parent": "a place cannot lie inside itself or inside one of its own parts"})
+        ancestor = ancestor.parent
+    place.name_en, place.name_ar, place.kind, place.parent = name_en.strip(), name_ar.strip(), kind, parent
+    place.coord_basis, place.uncertainty_m, place.source, place.notes = coord_basis, uncertainty_m, source, notes
+    old = Place.objects.filter(pk=place.pk).values_list("footprint", flat=True).first()
+    reason = ""
+    footprint_changed = footprint is not None and (old is None or not footprint.equals_exact(old, tolerance=0))
+    if footprint is None and label_point is None:
+        raise ValidationError({"label_point": "a place needs a point or a footprint"})
+    if footprint_changed:
+        place, reason = place_set_footprint(
+            place=place, footprint=footprint, approximate=footprint_approximate, method=footprint_method
+        )
+    else:
+        place.footprint_approximate, place.footprint_method = footprint_approximate, footprint_method
+        if footprint is None and old is not None:
+            place.footprint, place.area_km2 = None, None
+    if label_point is None:
+        label_point = place.footprint.point_on_surface
+    label_point.srid = label_point.srid or geo.WGS84
+    place.label_point = label_point
+    place.full_clean()
+    place.save()
+    names = [(place.name_en, "en", NameKind.OFFICIAL)]
+    if place.name_ar:
+        names.append((place.name_ar, "ar", NameKind.OFFICIAL))
+    place_names_add(place=place, names=names)
+    return place, reason
