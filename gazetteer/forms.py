@@ -57,6 +57,15 @@ class PlaceForm(forms.ModelForm):
         self.repair_reason = reason  # the service repairs it the same way when saving, and says why
         return footprint
 
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        ancestor = parent
+        while ancestor is not None and self.instance.pk is not None:
+            if ancestor.pk == self.instance.pk:
+                raise ValidationError(_("a place cannot lie inside itself or inside one of its own parts"))
+            ancestor = ancestor.parent
+        return parent
+
     def clean(self):
         data = super().clean()
         if not data.get("footprint") and not data.get("label_point") and "footprint" not in self.errors:

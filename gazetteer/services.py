@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from gazetteer import index as name_index
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
@@ -225,15 +226,16 @@ def place_update(
     ancestor = parent
     while ancestor is not None:
         if ancestor.pk == place.pk:
-            raise ValidationError({"parent": "a place cannot lie inside itself or inside one of its own parts"})
+            raise ValidationError({"parent": _("a place cannot lie inside itself or inside one of its own parts")})
         ancestor = ancestor.parent
     place.name_en, place.name_ar, place.kind, place.parent = name_en.strip(), name_ar.strip(), kind, parent
     place.coord_basis, place.uncertainty_m, place.source, place.notes = coord_basis, uncertainty_m, source, notes
-    old = Place.objects.filter(pk=place.pk).values_list("footprint", flat=True).first()
+    old, old_label = Place.objects.filter(pk=place.pk).values_list("footprint", "label_point").first()
     reason = ""
     footprint_changed = footprint is not None and (old is None or not footprint.equals_exact(old, tolerance=0))
     if footprint is None and label_point is None:
         raise ValidationError({"label_point": "a place needs a point or a footprint"})
+    place.label_point = label_point or old_label  # a new outline without a point gets its own point below
     if footprint_changed:
         place, reason = place_set_footprint(
             place=place, footprint=footprint, approximate=footprint_approximate, method=footprint_method
@@ -242,10 +244,11 @@ def place_update(
         place.footprint_approximate, place.footprint_method = footprint_approximate, footprint_method
         if footprint is None and old is not None:
             place.footprint, place.area_km2 = None, None
-    if label_point is None:
+    if label_point is None and (footprint_changed or place.label_point is None):
         label_point = place.footprint.point_on_surface
-    label_point.srid = label_point.srid or geo.WGS84
-    place.label_point = label_point
+    if label_point is not None:
+        label_point.srid = label_point.srid or geo.WGS84
+        place.label_point = label_point
     place.full_clean()
     place.save()
     names = [(place.name_en, "en", NameKind.OFFICIAL)]

@@ -198,8 +198,23 @@ class SiegePlaceInline(admin.TabularInline):
     verbose_name_plural = gettext_lazy("besieged places (with the day each was relieved, if before the end)")
 
 
+class SiegeSupplyForm(forms.ModelForm):
+    class Meta:
+        model = SiegeSupply
+        fields = ["method", "start", "end", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") and data.get("start"):
+            problem = services.supply_problem(method=data["method"], start=data["start"], end=data.get("end"))
+            if problem:
+                self.add_error("end", problem)  # also keeps the database constraint's bare message away
+        return data
+
+
 class SiegeSupplyInline(admin.TabularInline):
     model = SiegeSupply
+    form = SiegeSupplyForm
     extra = 0
     verbose_name_plural = gettext_lazy("how the besieged were supplied")
 
@@ -219,6 +234,27 @@ class SiegeForm(forms.ModelForm):
             "sources",
             "note",
         ]
+
+    def clean(self):
+        """The service's rules for the siege's own fields, next to those fields (places and supply lines are
+        checked when saving; their reasons come back on the form if the service refuses)."""
+        data = super().clean()
+        try:
+            services.siege_validate(
+                besieged_actor=data.get("besieged_actor"),
+                besieging_actors=list(data.get("besieging_actors") or []),
+                start=data.get("start"),
+                end=data.get("end"),
+                start_precision=data.get("start_precision"),
+                places=[],  # the inline rows are checked by the service on save ("places" is not a field here)
+                sources=list(data.get("sources") or []),
+                supplies=[],
+            )
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, problems)
+        return data
 
 
 class _Refused(Exception):

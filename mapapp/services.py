@@ -584,7 +584,25 @@ def source_update(
     return source
 
 
-def _validate_siege(
+def supply_problem(*, method: str, start, end) -> str:
+    """What is wrong with one supply line (method, [start, end)), or "" (the siege form checks each row)."""
+    if method not in SupplyMethod.values:
+        return _("supply method must be one of %(choices)s, got %(value)s") % {
+            "choices": ", ".join(SupplyMethod.values),
+            "value": repr(method),
+        }
+    if start is None:
+        return _("%(method)s: a supply line needs a start date") % {"method": method}
+    if end is not None and end <= start:
+        return _("%(method)s: ends (%(end)s) on or before it starts (%(start)s)") % {
+            "method": method,
+            "end": end.isoformat(),
+            "start": start.isoformat(),
+        }
+    return ""
+
+
+def siege_validate(
     *,
     besieged_actor,
     besieging_actors,
@@ -595,6 +613,8 @@ def _validate_siege(
     sources,
     supplies,
 ) -> None:
+    """The rules of a siege; ValidationError {field: message} in the active language. The siege form calls
+    this for its own fields so the reasons appear next to them; siege_record and siege_update call it too."""
     errors: dict[str, str] = {}
     if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
         errors["start"] = _("the siege needs a start date (YYYY-MM-DD), got %(value)s") % {"value": repr(start)}
@@ -636,19 +656,9 @@ def _validate_siege(
                 "end": end.isoformat() if end else _("open"),
             }
     for method, supply_start, supply_end, _note in supplies:
-        if method not in SupplyMethod.values:
-            errors["supplies"] = _("supply method must be one of %(choices)s, got %(value)s") % {
-                "choices": ", ".join(SupplyMethod.values),
-                "value": repr(method),
-            }
-        elif supply_start is None:
-            errors["supplies"] = _("%(method)s: a supply line needs a start date") % {"method": method}
-        elif supply_end is not None and supply_end <= supply_start:
-            errors["supplies"] = _("%(method)s: ends (%(end)s) on or before it starts (%(start)s)") % {
-                "method": method,
-                "end": supply_end.isoformat(),
-                "start": supply_start.isoformat(),
-            }
+        problem = supply_problem(method=method, start=supply_start, end=supply_end)
+        if problem:
+            errors["supplies"] = problem
     if errors:
         raise ValidationError(errors)
 
@@ -685,7 +695,7 @@ def siege_record(
 ) -> Siege:
     """Record a siege over [start, end) of `places` [(place, until or None)], with how it was supplied
     [(method, start, end or None, note)] and its sources. A draft unless `publish`."""
-    _validate_siege(
+    siege_validate(
         besieged_actor=besieged_actor,
         besieging_actors=besieging_actors,
         start=start,
@@ -748,7 +758,7 @@ def siege_update(
 ) -> Siege:
     """Replace everything a siege says (its slug stays). Same rules as siege_record; the maps showing any
     place it covered before or covers now are touched when it is public."""
-    _validate_siege(
+    siege_validate(
         besieged_actor=besieged_actor,
         besieging_actors=besieging_actors,
         start=start,

@@ -59,7 +59,7 @@ def test_the_groups_exist_after_migrate_with_their_permissions(db):
     assert review | {"publish_siege"} <= reviewers
     assert editors < reviewers
     # the record is append-only: nobody in either group deletes changes, sieges, sources or places
-    assert not {c for c in reviewers if c.startswith("delete_") and c.endswith(("change", "siege", "source", "place"))}
+    assert not {"delete_controlchange", "delete_siege", "delete_source", "delete_place"} & reviewers
 
 
 @pytest.mark.django_db(transaction=True)
@@ -134,9 +134,9 @@ def test_a_reviewer_publishes_rejects_with_a_reason_and_withdraws(grid, people):
     assert ControlPeriod.objects.in_effect(dt.date(2016, 2, 1)).get(place=grid.place("a")).actor.slug == "isis"
 
     no_reason = act(reviewer, second, "reject")
-    assert [str(m) for m in no_reason.wsgi_request._messages] == [
+    assert [str(m) for m in no_reason.wsgi_request._messages][-1] == (
         f"Change #{second.pk}: say why the change is rejected, so the editor can fix it"
-    ]
+    )
     second.refresh_from_db()
     assert second.review_state == ReviewState.DRAFT
     act(reviewer, second, "reject", "the source says contested")
@@ -147,7 +147,7 @@ def test_a_reviewer_publishes_rejects_with_a_reason_and_withdraws(grid, people):
     first.refresh_from_db()
     assert first.review_state == ReviewState.WITHDRAWN
     assert ControlPeriod.objects.in_effect(dt.date(2016, 2, 1)).get(place=grid.place("a")).actor.slug == "gov"
-    assert reviewer.get("/admin/mapapp/controlchange/%d/act/" % first.pk).status_code == 405
+    assert reviewer.get(f"/admin/mapapp/controlchange/{first.pk}/act/").status_code == 405
 
 
 def test_restore_in_the_admin_needs_the_permission_and_undoes_an_edit(grid, people):
@@ -288,9 +288,9 @@ def test_a_redrawn_outline_goes_through_the_service_and_the_list_filters_by_pare
     assert quarter.area_km2 == pytest.approx(4 * city.area_km2, rel=1e-3)
     assert quarter.name_ar == "الحي"
     assert quarter.names.filter(name="الحي", language="ar").exists()
-    listing = editor.get(f"/admin/gazetteer/place/?parent={city.pk}").content.decode()
-    assert "/admin/gazetteer/place/%d/change/" % quarter.pk in listing
-    assert "/admin/gazetteer/place/%d/change/" % city.pk not in listing
+    listing = editor.get(f"/admin/gazetteer/place/?parent={city.pk}")
+    assert [place.slug for place in listing.context["cl"].result_list] == ["quarter"]
+    assert "City" in listing.content.decode()  # offered as a parent in the filter
     # a place cannot be put inside its own part
     data = place_form("city", SQUARE, kind="city", parent=str(quarter.pk))
     data.pop("slug")
