@@ -164,3 +164,15 @@ def people(db):
         staff=user("stan", None),
         outsider=user("olga", None, staff=False),
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked():
+    """Each test starts in the default language: a request with ?lang=ar or Accept-Language: ar activates
+    Arabic in the thread, and services called directly afterwards would otherwise answer in it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
