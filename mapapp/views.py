@@ -149,6 +149,8 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         "basemap": basemap_url(map_),
         "tilesUrl": settings.MAP_TILES_URL,
         "tilesAttribution": settings.MAP_TILES_ATTRIBUTION,
+        # ?renderer=canvas|svg overrides the viewer's choice (canvas above 1,500 zones); anything else is ignored.
+        "preferCanvas": {"canvas": True, "svg": False}.get(request.GET.get("renderer", "")),
     }
     context = {
         "map": map_,

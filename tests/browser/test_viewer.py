@@ -1,8 +1,10 @@
 """The public map viewer in Chromium: what a reader can do on /maps/<slug>/ (issue #3)."""
 
 import datetime as dt
+import io
 import re
 
+import numpy
 import pytest
 from django.contrib.gis.geos import Point
 
@@ -452,3 +454,51 @@ def test_without_tiles_the_map_draws_the_shipped_outline_and_river_on_a_plain_ba
     assert basemap.count() == 5  # the outline and four river channels
     assert page.locator(".leaflet-basemap-pane path[stroke='#5b9bd5']").count() == 4
     assert page.locator(".zone-label").count() >= 5
+
+
+def map_pixels(page):
+    return page.locator(".viewer-map").screenshot(animations="disabled")
+
+
+def pixels(png: bytes):
+    from PIL import Image  # Pillow comes with matplotlib
+
+    return numpy.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=numpy.int16)
+
+
+def test_the_canvas_renderer_repaints_changed_zones_exactly_as_a_full_redraw_would(page, live_server, demo):
+    """Big maps draw on a canvas that repaints only the rectangles of the zones that changed; after many steps
+    the picture must be the same as a fresh full repaint."""
+    open_map(page, live_server, query="?date=2014-01-01&renderer=canvas")
+    assert page.locator("[data-viewer]").get_attribute("data-renderer") == "canvas"
+    assert page.locator("path.zone").count() == 0
+    page.evaluate("document.querySelector('.legend').open = false")
+    for _ in range(12):
+        page.get_by_role("button", name="Next change").click()
+    # the highlight of the last step fades
+    page.wait_for_function(
+        "window.frontlineViewer.layers.layers.every((layer) => layer.options.color !== '#ffd400')"
+    )
+    page.wait_for_timeout(300)
+    patched = map_pixels(page)
+    page.evaluate(
+        """() => window.frontlineMap.eachLayer((layer) => {
+            if (layer instanceof L.Canvas) layer._updatePaths();
+        })"""
+    )
+    page.wait_for_timeout(200)
+    full = map_pixels(page)
+    # Anti-aliased edges may round differently where a patch was clipped: a difference of a few levels in a
+    # colour channel is invisible; a path left stale or drawn wrongly differs by far more.
+    difference = numpy.abs(pixels(full) - pixels(patched))
+    assert difference.max() <= 8, f"{(difference > 8).any(axis=2).sum()} pixels differ"
+    # a contested zone on the canvas is filled with a pattern
+    go_to(page, "2014-12-10")
+    fill = page.evaluate(
+        """() => {
+            const viewer = window.frontlineViewer;
+            return viewer.layers.layers[viewer.zoneIndex('al-jafra')].options.fillColor instanceof CanvasPattern;
+        }"""
+    )
+    assert fill is True
+    assert page.js_errors == []

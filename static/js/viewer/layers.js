@@ -65,6 +65,49 @@ function canvasPatterns(actors) {
   });
 }
 
+// Leaflet's canvas repaints the one rectangle that holds every changed path, so a few changed zones far apart
+// repaint the whole map. This one repaints a small rectangle per changed path instead (falling back to the
+// union when very many changed), which keeps a step on a country-sized map to the zones that changed.
+const PatchCanvas = L.Canvas.extend({
+  // After a pan or zoom Leaflet repaints everything; pending patches are then moot.
+  _updatePaths() {
+    this._dirtyBoxes = null;
+    L.Canvas.prototype._updatePaths.call(this);
+  },
+  _extendRedrawBounds(layer) {
+    if (!layer._pxBounds) return;
+    const padding = (layer.options.weight || 0) + 1;
+    this._dirtyBoxes = this._dirtyBoxes || [];
+    this._dirtyBoxes.push(
+      L.bounds(layer._pxBounds.min.subtract([padding, padding]), layer._pxBounds.max.add([padding, padding])),
+    );
+  },
+  _redraw() {
+    this._redrawRequest = null;
+    const boxes = this._dirtyBoxes;
+    this._dirtyBoxes = null;
+    if (!boxes || boxes.length > 64) {
+      if (boxes) {
+        this._redrawBounds = L.bounds(boxes[0].min, boxes[0].max);
+        for (const box of boxes) this._redrawBounds.extend(box.min).extend(box.max);
+        this._redrawBounds.min._floor();
+        this._redrawBounds.max._ceil();
+      }
+      this._clear();
+      this._draw();
+    } else {
+      for (const box of boxes) {
+        box.min._floor();
+        box.max._ceil();
+        this._redrawBounds = box;
+        this._clear();
+        this._draw();
+      }
+    }
+    this._redrawBounds = null;
+  },
+});
+
 function labelIcon(text, className) {
   const span = document.createElement("span");
   span.textContent = text;
@@ -77,7 +120,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   const zoneCount = features.length;
   const actors = history.actors;
   const useCanvas = preferCanvas === undefined ? zoneCount > CANVAS_ABOVE : preferCanvas;
-  const renderer = useCanvas ? L.canvas({ padding: 0.3 }) : L.svg({ padding: 0.3 });
+  const renderer = useCanvas ? new PatchCanvas({ padding: 0.3 }) : L.svg({ padding: 0.3 });
   const hatches = useCanvas ? canvasPatterns(actors) : svgPatterns(map.getContainer(), actors, prefix);
 
   // Hairline outlines on big maps, where thousands of white borders would grey the whole picture.

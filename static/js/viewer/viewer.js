@@ -73,7 +73,7 @@ export async function createViewer(config) {
     geometry,
     history,
     i18n,
-    preferCanvas: config.preferCanvas,
+    preferCanvas: config.preferCanvas === null ? undefined : config.preferCanvas,
     onSelect: (z) => selectZone(z),
   });
   if (!(initialUrl && initialUrl.view) && layers.bounds.isValid()) map.fitBounds(layers.bounds, { padding: [8, 8], animate: false });
