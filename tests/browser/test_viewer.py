@@ -476,9 +476,7 @@ def test_the_canvas_renderer_repaints_changed_zones_exactly_as_a_full_redraw_wou
     for _ in range(12):
         page.get_by_role("button", name="Next change").click()
     # the highlight of the last step fades
-    page.wait_for_function(
-        "window.frontlineViewer.layers.layers.every((layer) => layer.options.color !== '#ffd400')"
-    )
+    page.wait_for_function("window.frontlineViewer.layers.layers.every((layer) => layer.options.color !== '#ffd400')")
     page.wait_for_timeout(300)
     patched = map_pixels(page)
     page.evaluate(
