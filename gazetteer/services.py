@@ -135,14 +135,15 @@ def place_set_footprint(
 def places_bulk_create(*, places: list[dict]) -> list[Place]:
     """Create many places at once (imports, synthetic maps): the fast path of place_create, with the same
     checks: each dict takes place_create's keyword arguments (slug, name_en, name_ar, kind, label_point,
-    footprint, footprint_approximate, footprint_method, coord_basis, source, notes). Footprints are repaired or
-    refused as in place_create; slugs must be new. Official names are added; history rows are written in bulk.
+    footprint, footprint_approximate, footprint_method, coord_basis, uncertainty_m, parent, variants, source,
+    notes). Footprints are repaired or refused as in place_create; slugs must be new. Official names and the
+    variants [(name, language)] are added; history rows are written in bulk.
     All or nothing: the first bad row raises a ValidationError naming it."""
     from simple_history.utils import bulk_create_with_history
 
     allowed = {
         "slug", "name_en", "name_ar", "kind", "label_point", "footprint", "footprint_approximate",
-        "footprint_method", "coord_basis", "source", "notes",
+        "footprint_method", "coord_basis", "uncertainty_m", "parent", "variants", "source", "notes",
     }  # fmt: skip
     slugs = [row.get("slug") for row in places]
     if len(set(slugs)) != len(slugs):
@@ -174,6 +175,8 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
             footprint_approximate=row.get("footprint_approximate", True),
             footprint_method=f"{method} (repaired: {reason})".strip() if reason else method,
             coord_basis=row.get("coord_basis", "sourced"),
+            uncertainty_m=row.get("uncertainty_m"),
+            parent=row.get("parent"),
             area_km2=geo.area_km2(footprint) if footprint is not None else None,
             source=row.get("source", ""),
             notes=row.get("notes", ""),
@@ -187,16 +190,15 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
     names = []
     for row in places:
         place = by_slug[row["slug"]]
-        for name, language in ((row["name_en"], "en"), (row.get("name_ar", ""), "ar")):
-            if name.strip():
+        seen = set()
+        official = [(row["name_en"], "en", NameKind.OFFICIAL), (row.get("name_ar", ""), "ar", NameKind.OFFICIAL)]
+        variants = [(name, language, NameKind.VARIANT) for name, language in row.get("variants", ())]
+        for name, language, kind in official + variants:
+            name = name.strip()
+            if name and (name, language) not in seen:
+                seen.add((name, language))
                 names.append(
-                    PlaceName(
-                        place=place,
-                        name=name.strip(),
-                        language=language,
-                        kind=NameKind.OFFICIAL,
-                        search_key=search_key(name),
-                    )
+                    PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name))
                 )
     bulk_create_with_history(names, PlaceName, batch_size=2000)
     name_index.invalidate()

@@ -1,0 +1,447 @@
+"""import_places: real files of every supported type, written with geopandas into tmp_path, and a real extract of
+the Syria gazetteer. One test per kind of bad file and bad feature, each asserting its line of the report."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from django.core.management import CommandError, call_command
+
+from gazetteer.importer import ImportOptions, places_import
+from gazetteer.models import Place, PlaceName
+from gazetteer.services import place_create
+from tests.conftest import square
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> list[str]:
+    out = io.StringIO()
+    call_command("import_places", *map(str, args), "--verbosity", "2", stdout=out)
+    return out.getvalue().splitlines()
+
+
+def refused(*args) -> str:
+    before = (Place.objects.count(), PlaceName.objects.count())
+    with pytest.raises(CommandError) as caught:
+        run(*args)
+    assert (Place.objects.count(), PlaceName.objects.count()) == before  # nothing written
+    return str(caught.value)
+
+
+def box(x, y, size=0.01):
+    return shapely.box(x, y, x + size, y + size)
+
+
+BOWTIE = shapely.Polygon([(40.0, 35.0), (40.01, 35.01), (40.01, 35.0), (40.0, 35.01), (40.0, 35.0)])
+
+
+def frame(rows, crs="EPSG:4326"):
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+# --- GeoJSON, and bad features ---------------------------------------------------------------------------
+
+
+def test_geojson_polygons_and_each_kind_of_bad_feature(tmp_path):
+    path = tmp_path / "districts.geojson"
+    frame(
+        [
+            {"name": "al-Joura", "name_ar": "الجورة", "geometry": box(40.10, 35.33)},
+            {"name": "Bowtie", "name_ar": None, "geometry": BOWTIE},
+            {"name": "Nowhere", "name_ar": None, "geometry": None},
+            {"name": "Airport road", "name_ar": None, "geometry": shapely.LineString([(40.1, 35.3), (40.2, 35.3)])},
+            {"name": None, "name_ar": None, "geometry": box(40.3, 35.3)},
+            {
+                "name": "Flat",
+                "name_ar": None,
+                "geometry": shapely.Polygon([(40, 35), (40.1, 35), (40.2, 35), (40, 35)]),
+            },
+            {
+                "name": "High",
+                "name_ar": "عالي",
+                "geometry": shapely.Polygon(
+                    [(40.5, 35.5, 300), (40.6, 35.5, 300), (40.6, 35.6, 310), (40.5, 35.5, 300)]
+                ),
+            },
+        ]
+    ).to_file(path, driver="GeoJSON")
+    lines = run(path, "--kind", "district")
+    assert lines[0] == "read 7 features from districts.geojson (layer 'districts', EPSG:4326)"
+    assert "created al-joura: al-Joura / الجورة" in lines
+    assert "created bowtie: Bowtie" in lines
+    assert 'repaired feature 2 "Bowtie": Self-intersection[40.005 35.005]' in lines
+    assert 'skipped feature 3 "Nowhere": no geometry' in lines
+    assert 'skipped feature 4 "Airport road": a LineString is not a place: expected a point or a polygon' in lines
+    assert "skipped feature 5: no name (field 'name' or 'name_ar' is empty)" in lines
+    assert (
+        'skipped feature 6 "Flat": unusable geometry: no area left after repair (Self-intersection[40.1 35])' in lines
+    )
+    assert lines[-1] == "created 3, merged 0, repaired 1, skipped 4"
+    joura = Place.objects.get(slug="al-joura")
+    assert joura.footprint.geom_type == "MultiPolygon" and not joura.footprint_approximate
+    assert joura.footprint_method == "imported from districts.geojson"
+    assert sorted(joura.names.values_list("name", "language", "kind")) == [
+        ("al-Joura", "en", "official"),
+        ("الجورة", "ar", "official"),
+    ]
+    bowtie = Place.objects.get(slug="bowtie")
+    assert bowtie.footprint.valid and len(bowtie.footprint) == 2  # the two triangles of the bow tie
+    assert "repaired: Self-intersection" in bowtie.footprint_method
+    high = Place.objects.get(slug="high")
+    assert not high.footprint.hasz  # Z dropped
+
+
+def test_an_old_geojson_crs_member_is_honoured(tmp_path):
+    path = tmp_path / "mercator.geojson"
+    frame([{"name": "Harabesh", "geometry": box(40.15, 35.30)}]).to_crs(3857).to_file(path, driver="GeoJSON")
+    assert '"crs"' in path.read_text()  # GDAL writes the old member for a CRS other than WGS84
+    lines = run(path)
+    assert lines[0] == "read 1 features from mercator.geojson (layer 'mercator', EPSG:3857)"
+    west, south, east, north = Place.objects.get(slug="harabesh").footprint.extent
+    assert (west, south, east, north) == pytest.approx((40.15, 35.30, 40.16, 35.31), abs=1e-6)
+
+
+def test_an_epsg_crs_member_of_the_2008_draft(tmp_path):
+    path = tmp_path / "draft.geojson"
+    x, y = 4463600.0, 4202100.0  # metres, web mercator, near Deir ez-Zor
+    ring = [[x, y], [x + 1000, y], [x + 1000, y + 1000], [x, y + 1000], [x, y]]
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "EPSG", "properties": {"code": 3857}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "Square"},
+                        "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    }
+                ],
+            }
+        )
+    )
+    run(path)
+    assert Place.objects.get(slug="square").label_point.x == pytest.approx(40.1, abs=0.01)
+
+
+def test_bad_json_is_one_line_and_writes_nothing(tmp_path):
+    path = tmp_path / "broken.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [}')
+    assert refused(path) == "broken.geojson: not valid JSON: Expecting value at line 1 column 44"
+
+
+def test_json_that_is_not_geojson(tmp_path):
+    path = tmp_path / "list.json"
+    path.write_text('[{"name": "Jura"}]')
+    assert refused(path) == "list.json: JSON, but not GeoJSON (no FeatureCollection, Feature or geometry)"
+
+
+def test_an_unknown_crs_is_refused(tmp_path):
+    path = tmp_path / "odd.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::999999"}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "X"},
+                        "geometry": {"type": "Point", "coordinates": [1, 2]},
+                    }
+                ],
+            }
+        )
+    )
+    assert refused(path) == (
+        "odd.geojson: unknown CRS 'urn:ogc:def:crs:EPSG::999999' in its crs member (say which with --srid)"
+    )
+    assert refused(path, "--srid", "999999") == "unknown CRS EPSG:999999 (--srid)"
+
+
+def test_coordinates_that_are_not_lon_lat_are_skipped(tmp_path):
+    path = tmp_path / "metres.geojson"  # metres written as if they were degrees: a wrong or missing CRS
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "Far"},
+                        "geometry": {"type": "Point", "coordinates": [4463600, 4202100]},
+                    }
+                ],
+            }
+        )
+    )
+    lines = run(path)
+    assert 'skipped feature 1 "Far": coordinates outside longitude/latitude: is the CRS right? (--srid)' in lines
+    lines = run(path, "--srid", "3857")
+    assert "created far: Far" in lines
+
+
+# --- Shapefile -------------------------------------------------------------------------------------------
+
+
+def _shapefile(tmp_path, name="zones"):
+    path = tmp_path / f"{name}.shp"
+    utm = frame([{"name": "al-Qusour", "name_ar": "القصور", "geometry": box(40.12, 35.33)}]).to_crs(32637)
+    utm.to_file(path, driver="ESRI Shapefile", encoding="utf-8")
+    return path
+
+
+def test_a_shapefile_in_utm_is_reprojected(tmp_path):
+    lines = run(_shapefile(tmp_path), "--kind", "district")
+    assert lines[0] == "read 1 features from zones.shp (layer 'zones', EPSG:32637)"
+    qusour = Place.objects.get(slug="al-qusour")
+    assert qusour.name_ar == "القصور"
+    assert qusour.footprint.extent == pytest.approx((40.12, 35.33, 40.13, 35.34), abs=1e-6)
+
+
+def test_a_zipped_shapefile(tmp_path):
+    shp = _shapefile(tmp_path)
+    archive = tmp_path / "zones.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in tmp_path.glob("zones.*"):
+            if part != archive:
+                zipped.write(part, f"export/{part.name}")
+    assert shp.exists()
+    lines = run(archive)
+    assert lines[0] == "read 1 features from zones.zip (layer 'zones', EPSG:32637)"
+    assert "created al-qusour: al-Qusour / القصور" in lines
+
+
+def test_a_shapefile_without_its_shp(tmp_path):
+    shp = _shapefile(tmp_path)
+    shp.unlink()
+    assert (
+        refused(shp)
+        == "zones.shp is missing: a shapefile needs its .shp (found zones.cpg, zones.dbf, zones.prj, zones.shx)"
+    )
+    assert refused(tmp_path / "zones.dbf") == "zones.shp is missing: a shapefile needs its .shp beside zones.dbf"
+
+
+def test_a_zip_without_the_shp(tmp_path):
+    shp = _shapefile(tmp_path)
+    archive = tmp_path / "parts.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in sorted(tmp_path.glob("zones.*")):
+            if part != shp:
+                zipped.write(part, part.name)
+    assert (
+        refused(archive)
+        == "parts.zip holds a shapefile without its .shp (found zones.cpg, zones.dbf, zones.prj, zones.shx)"
+    )
+
+
+def test_a_shapefile_without_its_prj_needs_srid(tmp_path):
+    shp = _shapefile(tmp_path)
+    (tmp_path / "zones.prj").unlink()
+    assert refused(shp) == "zones.shp says nothing of its coordinate system (a shapefile's .prj?); use --srid"
+    lines = run(shp, "--srid", "32637")
+    assert lines[-1] == "created 1, merged 0, repaired 0, skipped 0"
+
+
+def test_a_shapefile_with_a_garbled_prj(tmp_path):
+    shp = _shapefile(tmp_path)
+    (tmp_path / "zones.prj").write_text('PROJCS["nonsense",GEOGCS["nothing"]]')
+    assert refused(shp) in (
+        "zones.shp says nothing of its coordinate system (a shapefile's .prj?); use --srid",
+        "zones.shp: unknown CRS (missing CONVERSION node); say which with --srid",
+    )
+
+
+def test_not_a_zip(tmp_path):
+    path = tmp_path / "fake.zip"
+    path.write_text("hello")
+    assert refused(path) == "fake.zip: not a zip file"
+
+
+def test_an_unsupported_file_type(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Jura")
+    assert refused(path).startswith("notes.txt: not a file type this imports (use .geojson, .json, .shp")
+
+
+# --- KML, GeoPackage, CSV --------------------------------------------------------------------------------
+
+
+def test_kml(tmp_path):
+    path = tmp_path / "places.kml"
+    rows = [
+        {"Name": "Jabal al-Tharda", "geometry": box(40.10, 35.23, 0.04)},
+        {"Name": "Ayyash", "geometry": shapely.Point(40.053, 35.42)},
+    ]
+    frame(rows).to_file(path, driver="KML")
+    lines = run(path)
+    assert "created jabal-al-tharda: Jabal al-Tharda" in lines
+    assert "created ayyash: Ayyash" in lines
+    assert "approximate footprints: 1 (circles sized by kind)" in lines
+
+
+def test_geopackage_layers(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    frame([{"name": "Harabesh", "geometry": box(40.15, 35.30)}]).to_file(path, layer="districts", driver="GPKG")
+    frame([{"name": "Ayyash", "geometry": shapely.Point(40.053, 35.42)}]).to_file(path, layer="villages", driver="GPKG")
+    assert refused(path) == "atlas.gpkg has 2 layers; choose one with --layer (districts, villages)"
+    assert refused(path, "--layer", "roads") == "atlas.gpkg has no layer 'roads' (layers: districts, villages)"
+    lines = run(path, "--layer", "villages", "--kind", "village")
+    assert lines[0] == "read 1 features from atlas.gpkg (layer 'villages', EPSG:4326)"
+    ayyash = Place.objects.get(slug="ayyash")
+    assert ayyash.kind == "village" and ayyash.footprint_approximate
+    assert ayyash.area_km2 == pytest.approx(3.14159 * 0.6**2, rel=0.02)  # a 600 m circle for a village
+
+
+def test_csv_with_wkt_and_bad_rows(tmp_path):
+    path = tmp_path / "zones.csv"
+    rows = [
+        {"name": "al-Joura", "name_ar": "الجورة", "wkt": box(40.10, 35.33).wkt},
+        {"name": "Broken", "name_ar": "", "wkt": "POLYGON((40 35, 40.1"},
+        {"name": "Empty", "name_ar": "", "wkt": ""},
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)  # quotes the WKT's commas
+    lines = run(path)
+    assert lines[0] == "read 3 features from zones.csv (EPSG:4326)"
+    assert "created al-joura: al-Joura / الجورة" in lines
+    assert "skipped feature 2 \"Broken\": wkt is not WKT: 'POLYGON((40 35, 40.1'" in lines
+    assert 'skipped feature 3 "Empty": no geometry' in lines
+
+
+def test_csv_with_lat_lon(tmp_path):
+    path = tmp_path / "villages.csv"
+    path.write_text("name,latitude,longitude\nAyyash,35.4202,40.0530\nSomewhere,north,40.1\n", encoding="utf-8")
+    lines = run(path, "--kind", "village")
+    assert "created ayyash: Ayyash" in lines
+    assert "skipped feature 2 \"Somewhere\": latitude/longitude are not numbers: 'north', '40.1'" in lines
+    assert Place.objects.get(slug="ayyash").label_point.coords == pytest.approx((40.053, 35.4202))
+
+
+def test_csv_without_geometry_columns(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("name,notes\nJura,west\n")
+    assert refused(path) == (
+        "names.csv: no geometry columns: expected a WKT column (wkt, geometry, geom) or latitude and longitude "
+        "columns (lat/lon, latitude/longitude); found name, notes"
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--parent", "nowhere"], "no place 'nowhere' to be the parent (--parent)"),
+        (["--kind", "castle"], "unknown kind 'castle' (one of city, town, village"),
+        (["--name-field", "title"], "no field 'title' for --name-field (fields: name)"),
+    ],
+)
+def test_bad_options(tmp_path, args, message):
+    path = tmp_path / "one.geojson"
+    frame([{"name": "Jura", "geometry": box(40.1, 35.3)}]).to_file(path, driver="GeoJSON")
+    assert refused(path, *args).startswith(message)
+
+
+# --- merging, footprints from points, dry run ------------------------------------------------------------
+
+
+def test_a_new_spelling_of_a_known_place_is_merged(tmp_path):
+    joura = place_create(
+        slug="al-joura", name_en="al-Joura", name_ar="الجورة", kind="district", footprint=square(40.10, 35.33)
+    )
+    path = tmp_path / "survey.geojson"
+    frame(
+        [
+            {
+                "name": "Jura",
+                "name_ar": "حي الجورة",
+                "geometry": box(40.101, 35.331, 0.012),
+            },  # overlaps: the same place
+            {"name": "Jura", "name_ar": None, "geometry": box(41.0, 36.0)},  # same name, elsewhere: another place
+            {"name": "al-Joura", "name_ar": None, "geometry": shapely.Point(40.105, 35.335)},  # inside, nothing new
+        ]
+    ).to_file(path, driver="GeoJSON")
+    lines = run(path, "--kind", "district")
+    assert (
+        "merged feature 1 \"Jura\" into al-joura: added 'Jura' (en), 'حي الجورة' (ar); "
+        "footprint replaced (it was approximate)" in lines
+    )
+    assert "created jura: Jura" in lines
+    assert 'merged feature 3 "al-Joura" into al-joura: nothing new' in lines
+    joura.refresh_from_db()
+    assert not joura.footprint_approximate
+    assert joura.footprint.extent == pytest.approx((40.101, 35.331, 40.113, 35.343))
+    assert set(joura.names.values_list("name", "kind")) >= {("Jura", "variant"), ("حي الجورة", "variant")}
+
+
+def test_a_place_of_another_kind_is_not_merged(tmp_path):
+    place_create(slug="deir-ez-zor", name_en="Deir ez-Zor", kind="city", footprint=square(40.08, 35.30, 0.1))
+    path = tmp_path / "admin.geojson"
+    frame([{"name": "Deir-ez-Zor", "geometry": box(39.5, 35.0, 1.0)}]).to_file(path, driver="GeoJSON")
+    lines = run(path, "--kind", "region")
+    assert "created deir-ez-zor-2: Deir-ez-Zor" in lines
+
+
+def test_points_get_voronoi_cells_within_their_parent(tmp_path):
+    place_create(slug="district", name_en="District", kind="region", footprint=square(40.0, 35.0, 0.1))
+    path = tmp_path / "villages.geojson"
+    points = [(40.02, 35.05), (40.08, 35.05), (40.05, 35.2)]  # the last is outside the district
+    frame([{"name": f"Village {i}", "geometry": shapely.Point(p)} for i, p in enumerate(points, 1)]).to_file(path)
+    lines = run(path, "--parent", "district", "--kind", "village")
+    assert "approximate footprints: 2 (Voronoi cells within district)" in lines
+    assert "approximate footprints: 1 (circles sized by kind)" in lines
+    assert 'note feature 3 "Village 3": the point is outside district: a circle instead' in lines
+    west, east = Place.objects.get(slug="village-1"), Place.objects.get(slug="village-2")
+    assert west.parent.slug == "district" and west.footprint_approximate
+    assert west.footprint.extent == pytest.approx((40.0, 35.0, 40.05, 35.1))  # split halfway between the points
+    assert east.footprint.extent == pytest.approx((40.05, 35.0, 40.1, 35.1))
+    assert west.footprint_method == "Voronoi cell of the point within district (approximate)"
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    path = tmp_path / "one.geojson"
+    frame([{"name": "Jura", "geometry": box(40.1, 35.3)}]).to_file(path, driver="GeoJSON")
+    lines = run(path, "--dry-run")
+    assert lines[-2:] == ["created 1, merged 0, repaired 0, skipped 0", "dry run: nothing was written"]
+    assert not Place.objects.exists() and not PlaceName.objects.exists()
+
+
+# --- a real extract of the Syria gazetteer ---------------------------------------------------------------
+
+
+def test_the_deir_ez_zor_district_from_whos_on_first(demo, tmp_path, capsys, client):
+    district = run(DATA / "syria-deir-ez-zor-district.geojson", "--kind", "region")
+    assert district[-1] == "created 1, merged 0, repaired 0, skipped 0"
+    report = places_import(
+        path=DATA / "syria-deir-ez-zor-district-localities.geojson",
+        options=ImportOptions(parent="deir-ez-zor-2"),
+        progress=True,
+    )
+    assert "203/203" in capsys.readouterr().err  # the progress bar
+    lines = report.lines()
+    assert report.summary == "created 197, merged 6, repaired 0, skipped 0"
+    assert [line for line in lines if line.startswith("merged")] == [
+        "merged feature 112 \"Junaynah\" into jnena: added 'جنينة' (ar)",
+        "merged feature 126 \"`Ayyash\" into ayyash: added '‘Ayyāsh' (en)",
+        "merged feature 141 \"Safat az Zur\" into saffat-az-zirr: added 'Safat az Zur' (en)",  # twice in the file
+        "merged feature 164 \"Bughayliyah\" into al-baghiliyah: added 'بغيلية' (ar)",
+        "merged feature 166 \"Al Husayniyah\" into al-husseiniyah: added 'Al Husayniyah' (en)",
+        'merged feature 203 "Dayr al-Zawr" into deir-ez-zor: nothing new',  # the demo city, by its Arabic name
+    ]
+    # Real data is untidy: an Arabic name field in Latin script is kept as a variant, and said so.
+    assert "note feature 161 \"Jasim\": name_ar 'Jāsim' is not in Arabic script: kept as a variant" in lines
+    assert "approximate footprints: 197 (Voronoi cells within deir-ez-zor-2)" in lines
+    busayrah = Place.objects.get(slug="al-busayrah")
+    assert (busayrah.name_en, busayrah.name_ar, busayrah.kind) == ("Al Busayrah", "البصيرة", "locality")
+    assert set(busayrah.names.values_list("name", flat=True)) == {"Al Busayrah", "البصيرة", "Circesium", "قرقيسيا"}
+    assert busayrah.footprint_approximate and busayrah.parent.slug == "deir-ez-zor-2"
+    assert busayrah.footprint.contains(busayrah.label_point)
+    for q in ("Al Busayrah", "البصيرة", "Busayra", "Circesium"):
+        response = client.get("/api/v1/places", {"q": q})
+        assert response.json()["results"][0]["slug"] == "al-busayrah", q
