@@ -5,6 +5,7 @@ Errors follow mapapp.api: 400 {"error", "field"} for bad input, 404 for an unkno
 
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 
 import orjson
@@ -12,8 +13,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from gazetteer import selectors
-from mapapp.api import ApiError, api_view, error_response, get_map, json_response
+from gazetteer import export, selectors
+from mapapp.api import ApiError, api_view, error_response, get_map, in_map_range, json_response, parse_date
 
 MAX_QUERY = 200  # characters of q
 MAX_LIMIT = 50
@@ -104,3 +105,27 @@ def places_match(request: HttpRequest) -> HttpResponse:
         raise ApiError(f"text is too long ({len(text)} characters; at most {MAX_TEXT})", "text")
     place_ids = _map_place_ids(body.get("map"))
     return json_response({"matches": selectors.places_match(text=text, place_ids=place_ids)})
+
+
+@only("GET")
+@api_view({"date", "format"})
+def map_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET /api/v1/maps/<slug>/export?date=&format= : the zones with all names; a snapshot on `date`, or without
+    it the full interval history."""
+    map_ = get_map(slug)
+    format = request.GET.get("format", "geojson")
+    if format not in export.FORMATS:
+        raise ApiError(f"format must be one of {', '.join(export.FORMATS)}, got {format!r}", "format")
+    on = in_map_range(map_, parse_date(request.GET["date"], "date"), "date") if "date" in request.GET else None
+    content_type, extension = export.FORMATS[format]
+    filename = f"{map_.slug}-{on.isoformat() if on else 'history'}.{extension}"
+    key = f"{map_.slug}:{map_.data_version}:{request.get_full_path()}"
+    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(export.export_map(map=map_, on=on, format=format), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=60"
+    return response

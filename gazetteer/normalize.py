@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --- the tokeniser --------------------------------------------------------------------------------------
 
@@ -153,6 +154,8 @@ def _latin_search(exact: str) -> str:
 # --- words and names ------------------------------------------------------------------------------------
 
 
+# Words repeat (in a text, across names): folding each distinct word once makes matching a long article cheap.
+@lru_cache(maxsize=100_000)
 def word_exact(word: str) -> str:
     """One word of a name or a text, folded for exact comparison; "" if nothing is left."""
     if is_arabic(word):
@@ -160,6 +163,7 @@ def word_exact(word: str) -> str:
     return _latin_exact(word)
 
 
+@lru_cache(maxsize=100_000)
 def word_key(word: str) -> str:
     """One word folded into its search form; "" for an article or a word with no letters or digits."""
     if is_arabic(word):
@@ -167,6 +171,7 @@ def word_key(word: str) -> str:
     return _latin_search(_latin_exact(word))
 
 
+@lru_cache(maxsize=100_000)
 def exact_key(name: str) -> str:
     return " ".join(filter(None, (word_exact(token.raw) for token in tokenize(name))))
 

@@ -267,6 +267,44 @@ def gazetteer_paths() -> dict:
                 },
             }
         },
+        "/api/v1/maps/{slug}/export": {
+            "get": {
+                "summary": "Download the map's zones with all their names: a snapshot on a date, or the full history.",
+                "description": (
+                    "With `date`: one row per zone, who held it that day (`actor`, `actor_name`, `status` held/"
+                    "contested/unknown, `since`, `confidence`, `sources`). Without `date`: the full interval "
+                    "history, one row per control period, `valid_from` inclusive and `valid_to` exclusive (null "
+                    "while open), `held_since`; a zone with no published change gets one row with status unknown. "
+                    "Every row has `place` (slug), `name_en`, `name_ar`, `names` (every name with its language and "
+                    "kind: official, variant ...), `kind`, `approximate` (footprint), `area_km2` (geodesic), "
+                    "`label_lon`, `label_lat`, and the footprint. geojson: a FeatureCollection with foreign members "
+                    "`map`, `date`, `kind` (snapshot/history); `names` and `sources` are arrays. csv: UTF-8 with a "
+                    "byte-order mark, the footprint as `wkt`, `names` and `sources` joined with '; '. gpkg: a "
+                    "GeoPackage (EPSG:4326) with layer `zones` (snapshot) or `history`. Only published records. "
+                    "Sent as an attachment named <slug>-<date or history>.<format>; ETag/304."
+                ),
+                "parameters": [
+                    SLUG,
+                    _query("date", DATE, "the day of the snapshot (within the map's dates); omit for the history"),
+                    _query(
+                        "format", {"type": "string", "enum": ["geojson", "csv", "gpkg"], "default": "geojson"}, "file"
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the file",
+                        "content": {
+                            "application/geo+json": {},
+                            "text/csv": {},
+                            "application/geopackage+sqlite3": {},
+                        },
+                    },
+                    "304": {"description": "not modified (If-None-Match)"},
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
         "/api/v1/places/match": {
             "post": {
                 "summary": "Find the gazetteer places a text mentions (an article in Arabic or English).",

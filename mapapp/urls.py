@@ -40,5 +40,6 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
+    path("api/v1/maps/<slug:slug>/export", gazetteer_api.map_export, name="api-export"),
     path("admin/", admin.site.urls),
 ]
