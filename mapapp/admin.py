@@ -79,11 +79,28 @@ class SourceAdmin(ServiceHistoryAdmin):
             obj.pk = saved.pk
 
 
+class MapAdminForm(forms.ModelForm):
+    """The admin builds the fields (modelform_factory); this only refuses zones without a footprint."""
+
+    def clean_places(self):
+        places = self.cleaned_data["places"]
+        missing = [place.slug for place in places if place.footprint is None]
+        if missing:
+            raise forms.ValidationError(f"places without a footprint cannot be zones: {', '.join(missing)}")
+        return places
+
+
 @admin.register(Map)
 class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
+    form = MapAdminForm
     list_display = ("slug", "title_en", "start", "end", "default_date", "is_public", "data_version")
     filter_horizontal = ("actors", "places")
     readonly_fields = ("data_version",)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The map's area and shared edges are derived from its zones: derive them again through the service.
+        services.map_set_zones(map=form.instance, zones=list(form.instance.places.all()))
 
 
 class ControlChangeForm(forms.ModelForm):

@@ -410,3 +410,12 @@ def test_answers_carry_an_etag_and_a_repeat_gets_304(client, centre_held):
     first = client.get(f"/api/v1/maps/{map_.slug}/fronts?date=2016-01-01")
     again = client.get(f"/api/v1/maps/{map_.slug}/fronts?date=2016-01-01", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+
+
+def test_a_draft_change_moves_no_front_and_no_ground(client, centre_held):
+    world, map_ = centre_held
+    world.change("2015-06-01", ["g11"], "red", publish=False)
+    [front] = get(client, f"/api/v1/maps/{map_.slug}/fronts?date=2016-01-01")["features"]
+    assert front["properties"]["actors"] == ["blue", "red"]
+    series = get(client, f"/api/v1/maps/{map_.slug}/stats/area?from=2016-01-01&to=2016-01-01")["series"]
+    assert series[0]["blue"] == pytest.approx(world.places["g11"].area_km2, abs=1e-6)

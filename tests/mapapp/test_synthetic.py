@@ -53,3 +53,19 @@ def test_an_existing_slug_is_refused_unless_replaced(synthetic):
         call_command("make_synthetic_map", "--zones", "20", "--slug", "syn-test", "--years", "1")
     call_command("make_synthetic_map", "--zones", "20", "--slug", "syn-test", "--years", "1", "--replace")
     assert Map.objects.get(slug="syn-test").places.count() <= 20
+
+
+def test_the_same_seed_gives_the_same_zones_and_history(db):
+    def history(slug):
+        call_command("make_synthetic_map", "--zones", "40", "--slug", slug, "--years", "1", "--seed", "3")
+        map_ = Map.objects.get(slug=slug)
+        index = {pk: n for n, pk in enumerate(map_.places.order_by("slug").values_list("pk", flat=True))}
+        return sorted(
+            (index[place_id], actor.split("-", 1)[1], status, valid_from, valid_to)
+            for place_id, actor, status, valid_from, valid_to in ControlPeriod.objects.filter(
+                place__maps=map_
+            ).values_list("place_id", "actor__slug", "status", "valid_from", "valid_to")
+        )
+
+    first, second = history("syn-one"), history("syn-two")
+    assert first == second and len(first) > 40
