@@ -123,10 +123,11 @@ def pieces_at(
     """Each actor's connected pieces of ground on `on` (a zone is the actor's ground when the actor holds or
     contests it), with the pieces enclosed by hostile ground marked.
 
-    A piece is enclosed when it is not its actor's largest piece (by area; ties go to the piece with the lowest
-    zone id) or is that piece but still cut off, has no zone on the map's outer edge, has at least one
-    neighbour, and every zone bordering it is held or contested by an actor that is neither its own actor nor
-    an ally (ground of unknown control does not enclose). `siege_id` is the published siege in effect whose
+    A piece is enclosed when it has no zone on the map's outer edge, has at least one neighbour, and every zone
+    bordering it is held or contested by an actor that is neither its own actor nor an ally (ground of unknown
+    control does not enclose). Such a piece never borders its actor's largest piece (pieces are maximal); the
+    largest piece (by area, ties to the lowest zone id; `largest`) is judged by the same rule, so ground ringed
+    on every side is enclosed even when it is all the actor holds. `siege_id` is the published siege in effect whose
     besieged places overlap the piece most that day, if any. Five queries at most; pass what you already have.
     """
     if states is None:

@@ -382,9 +382,10 @@ def _analytics_paths() -> dict:
                 _query("enclosed", {"type": "boolean", "default": False}, "only the enclosed pieces (true/false)"),
             ],
             "Pieces are connected through shared edges; an actor's ground is every zone it holds or contests. "
-            "`enclosed`: the piece touches neither the map's outer edge nor (so also not) the actor's largest "
-            "piece, and every zone around it is held or contested by an actor that is neither the piece's actor "
-            "nor its ally (unknown ground does not enclose). Properties: `actor`, `enclosed`, `largest`, "
+            "`enclosed`: the piece touches neither the map's outer edge nor the actor's other pieces (pieces are "
+            "maximal), and every zone around it is held or contested by an actor that is neither the piece's actor "
+            "nor its ally (unknown ground does not enclose); an actor's only or largest piece can be enclosed too. "
+            "Properties: `actor`, `enclosed`, `largest`, "
             "`area_km2`, `places` (slugs), `siege` (slug of the siege in effect besieging most of it, or null), "
             "`suggest_siege` (enclosed and no siege recorded: a hint for editors).",
         ),

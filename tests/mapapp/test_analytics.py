@@ -419,3 +419,16 @@ def test_a_draft_change_moves_no_front_and_no_ground(client, centre_held):
     assert front["properties"]["actors"] == ["blue", "red"]
     series = get(client, f"/api/v1/maps/{map_.slug}/stats/area?from=2016-01-01&to=2016-01-01")["series"]
     assert series[0]["blue"] == pytest.approx(world.places["g11"].area_km2, abs=1e-6)
+
+
+def test_the_schema_documents_the_analytics_endpoints(client, db):
+    paths = get(client, "/api/v1/schema")["paths"]
+    for endpoint in ("fronts", "sieges", "pockets", "stats/area"):
+        entry = paths[f"/api/v1/maps/{{slug}}/{endpoint}"]["get"]
+        assert entry["summary"] and entry["description"]
+    assert {p["name"] for p in paths["/api/v1/maps/{slug}/stats/area"]["get"]["parameters"]} == {
+        "slug",
+        "from",
+        "to",
+        "step",
+    }
