@@ -95,6 +95,9 @@ VIEWER_STRINGS = (
     gettext_noop("from %(from)s"),
     gettext_noop("%(from)s to %(to)s"),
     gettext_noop("Sources (%(n)s)"),
+    gettext_noop("Front lines: %(km)s km"),
+    gettext_noop("No front lines"),
+    gettext_noop("%(name)s: day %(n)s, besieged by %(by)s"),
 )
 
 

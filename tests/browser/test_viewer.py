@@ -500,3 +500,32 @@ def test_the_canvas_renderer_repaints_changed_zones_exactly_as_a_full_redraw_wou
     )
     assert fill is True
     assert page.js_errors == []
+
+
+def test_on_this_day_gives_front_length_and_sieges_from_the_analytics_api_once_the_date_settles(
+    page, live_server, demo, client
+):
+    import orjson
+
+    open_map(page, live_server, query="?date=2017-03-01")
+    summary = page.locator("[data-summary=root]")
+    page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-03-01'")
+    fronts = orjson.loads(client.get("/api/v1/maps/deir-ez-zor/fronts?date=2017-03-01").content)
+    total = sum(f["properties"]["length_km"] for f in fronts["features"])
+    assert total > 0
+    front = summary.locator(".summary-fronts")
+    assert front.inner_text() == f"Front lines: {total:.1f} km"
+    assert summary.locator(".summary-siege").inner_text() == (
+        "Siege of Deir ez-Zor: day 777, besieged by Islamic State (ISIS)"
+    )
+    # Ten quick steps ask the server once, for the date they end on.
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/fronts?" in request.url else None)
+    page.get_by_role("slider", name="Date").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-03-11'")
+    assert [url.split("date=")[1] for url in asked] == ["2017-03-11"]
+    go_to(page, "2017-10-01")  # the siege is over
+    page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-10-01'")
+    assert summary.locator(".summary-siege").count() == 0

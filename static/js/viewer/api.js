@@ -1,7 +1,7 @@
 // The viewer's three loads, each once per page: geometry (cached for a year at its versioned URL), the compact
 // history of control, and the timeline for the slider's histogram.
-function getJson(url) {
-  return fetch(url, { credentials: "same-origin" }).then(function (response) {
+function getJson(url, signal) {
+  return fetch(url, { credentials: "same-origin", signal }).then(function (response) {
     if (!response.ok) throw new Error(url + " answered " + response.status);
     return response.json();
   });
@@ -14,6 +14,9 @@ export function mapApi(apiRoot, slug, version) {
     geometry: () => getJson(base + "geometry" + v),
     history: () => getJson(base + "history" + v),
     timeline: () => getJson(base + "timeline"),
+    // Per-date reads (the analytics endpoints), for what the browser does not work out itself.
+    fronts: (iso, signal) => getJson(base + "fronts?date=" + iso, signal),
+    sieges: (iso, signal) => getJson(base + "sieges?date=" + iso, signal),
     basemap: (url) => getJson(url),
   };
 }

@@ -13,6 +13,7 @@ import { makeI18n } from "./i18n.js";
 import { createZoneLayers } from "./layers.js";
 import { createZonePanel } from "./panel.js";
 import { createTimeControls } from "./slider.js";
+import { createDaySummary } from "./summary.js";
 import { createUrlState, withLanguage } from "./urlstate.js";
 
 function addBasemap(map, data) {
@@ -119,6 +120,9 @@ export async function createViewer(config) {
       })
     : null;
 
+  const summaryRoot = find('[data-summary="root"]');
+  const summary = summaryRoot ? createDaySummary({ root: summaryRoot, api, calendar, i18n, history }) : null;
+
   const compareRoot = find('[data-compare="root"]');
   const compare = compareRoot
     ? createCompare({
@@ -189,6 +193,7 @@ export async function createViewer(config) {
     else if (compare) compare.update(day);
     if (chart) chart.mark(day);
     if (panel) panel.update(state);
+    if (summary) summary.update(day);
     lastRepaintMs = performance.now() - t0;
     root.dataset.date = calendar.isoOf(day);
     if (status && mode === "push") {
