@@ -445,3 +445,19 @@ def test_the_deir_ez_zor_district_from_whos_on_first(demo, tmp_path, capsys, cli
     for q in ("Al Busayrah", "البصيرة", "Busayra", "Circesium"):
         response = client.get("/api/v1/places", {"q": q})
         assert response.json()["results"][0]["slug"] == "al-busayrah", q
+
+
+def test_a_multipoint_and_an_overlong_name_are_skipped(tmp_path):
+    path = tmp_path / "odd.geojson"
+    frame(
+        [
+            {"name": "Scattered farms", "geometry": shapely.MultiPoint([(40.1, 35.3), (40.2, 35.4)])},
+            {"name": "X" * 201, "geometry": box(40.1, 35.3)},
+            {"name": "Lone well", "geometry": shapely.MultiPoint([(40.3, 35.3)])},  # one point: a point
+        ]
+    ).to_file(path, driver="GeoJSON")
+    lines = run(path)
+    assert 'skipped feature 1 "Scattered farms": a MultiPoint is not a place: expected a point or a polygon' in lines
+    assert f'skipped feature 2 "{"X" * 201}": a name longer than 200 characters' in lines
+    assert "created lone-well: Lone well" in lines
+    assert lines[-1] == "created 1, merged 0, repaired 0, skipped 2"
