@@ -94,7 +94,9 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
             continue
         existing.add((name, language))
         created.append(PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name)))
-    added = PlaceName.objects.bulk_create(created)
+    from simple_history.utils import bulk_create_with_history
+
+    added = bulk_create_with_history(created, PlaceName)
     name_index.invalidate()
     return added
 

@@ -129,3 +129,19 @@ def test_post_is_405(client, demo):
     response = client.post(URL, {"q": "Jura"})
     assert response.status_code == 405
     assert response["Allow"] == "GET"
+
+
+def test_a_name_changed_elsewhere_is_seen_without_the_services(client, demo):
+    """Another process (or the admin's inline) saving a name does not reach this process's index directly; the
+    per-request signature sees the change."""
+    from gazetteer.models import PlaceName
+
+    assert search(client, q="Jura")[0]["slug"] == "al-joura"
+    name = PlaceName.objects.get(place__slug="al-joura", name="Jura")
+    name.name = "Djoura Quarter"
+    name.save()  # no service, no invalidate(): only the history row tells
+    assert search(client, q="Djoura Quarter")[0] == {
+        **search(client, q="Djoura Quarter")[0],
+        "slug": "al-joura",
+        "score": 0.97,
+    }
