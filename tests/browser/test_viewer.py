@@ -1,10 +1,8 @@
 """The public map viewer in Chromium: what a reader can do on /maps/<slug>/ (issue #3)."""
 
 import datetime as dt
-import io
 import re
 
-import numpy
 import pytest
 from django.contrib.gis.geos import Point
 
@@ -181,8 +179,8 @@ def test_contested_zones_are_hatched_and_besieged_ground_is_outlined_and_marked(
     go_to(page, "2017-03-01")  # the enclave is two pockets from January 2017
     assert page.locator(".siege-marker").count() == 2
     assert page.locator(".siege-marker").first.inner_text() == "Besieged"
-    siege_path = page.locator("path[stroke='#6a1b9a']")
-    assert len(siege_path.get_attribute("d")) > 50
+    siege_edges = page.locator(".leaflet-viewer-sieges-pane path[stroke='#6a1b9a']")
+    assert siege_edges.count() > 5  # the perimeters of the two pockets
     assert page.locator('path.zone[data-zone="al-joura"]').get_attribute("stroke") == "#4a148c"
     go_to(page, "2017-09-10")  # relieved on the 9th
     assert page.locator(".siege-marker").count() == 0
@@ -192,10 +190,21 @@ def test_front_lines_run_where_different_sides_meet(page, live_server, demo):
     open_map(page, live_server, query="?date=2016-06-01")
     fronts = page.evaluate("window.frontlineViewer.layers.frontCount()")
     assert fronts > 10
-    front_path = page.locator("path[stroke='#111111']")
-    assert len(front_path.get_attribute("d")) > 100
+    shown = page.locator(".leaflet-viewer-fronts-pane path[stroke='#111111']")
+    assert shown.count() == fronts
+    assert page.locator(".leaflet-viewer-fronts-pane path[stroke='none']").count() == 0  # none hidden yet
     go_to(page, "2017-12-31")  # the city is all the government's by then, the rest ISIS or SDF
-    assert page.evaluate("window.frontlineViewer.layers.frontCount()") != fronts
+    later = page.evaluate("window.frontlineViewer.layers.frontCount()")
+    assert later != fronts
+    assert page.locator(".leaflet-viewer-fronts-pane path[stroke='#111111']").count() == later
+    # exactly the edges between zones of two different holders are shown
+    assert later == page.evaluate(
+        """() => {
+            const v = window.frontlineViewer, s = v.history.stateAt(v.day);
+            return v.layers.edges.filter((e) => e.b >= 0 && s.actor[e.a] >= 0 && s.actor[e.b] >= 0
+                && s.actor[e.a] !== s.actor[e.b]).length;
+        }"""
+    )
 
 
 def test_zones_that_changed_since_the_last_step_are_briefly_highlighted(page, live_server, demo):
@@ -456,40 +465,43 @@ def test_without_tiles_the_map_draws_the_shipped_outline_and_river_on_a_plain_ba
     assert page.locator(".zone-label").count() >= 5
 
 
-def map_pixels(page):
-    return page.locator(".viewer-map").screenshot(animations="disabled")
+CANVAS_CHECK = """() => {
+    // For each canvas renderer: repaint it fully and count the colour values that moved by more than 8 levels.
+    const seen = new Set(), out = [];
+    window.frontlineMap.eachLayer((renderer) => {
+        if (!(renderer instanceof L.Canvas) || seen.has(renderer)) return;
+        seen.add(renderer);
+        const canvas = renderer._container, ctx = canvas.getContext("2d");
+        const patched = ctx.getImageData(0, 0, canvas.width, canvas.height).data.slice();
+        renderer._updatePaths();
+        const full = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        let moved = 0;
+        for (let i = 0; i < full.length; i++) if (Math.abs(full[i] - patched[i]) > 8) moved++;
+        out.push([renderer.options.pane, moved, full.length]);
+    });
+    return out;
+}"""
 
 
-def pixels(png: bytes):
-    from PIL import Image  # Pillow comes with matplotlib
-
-    return numpy.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=numpy.int16)
-
-
-def test_the_canvas_renderer_repaints_changed_zones_exactly_as_a_full_redraw_would(page, live_server, demo):
-    """Big maps draw on a canvas that repaints only the rectangles of the zones that changed; after many steps
-    the picture must be the same as a fresh full repaint."""
+def test_the_canvas_renderer_repaints_changed_zones_as_a_full_redraw_would(page, live_server, demo):
+    """Big maps draw on canvases that repaint only the patches of the zones and edges that changed; after each
+    step the picture must be what a full repaint gives. Leaflet's own partial repaints already differ from a full
+    one by a few anti-aliased pixels where lines meet, so a few hundred colour values may move; a zone or edge
+    left stale or drawn wrongly moves tens of thousands."""
     open_map(page, live_server, query="?date=2014-01-01&renderer=canvas")
     assert page.locator("[data-viewer]").get_attribute("data-renderer") == "canvas"
     assert page.locator("path.zone").count() == 0
-    page.evaluate("document.querySelector('.legend').open = false")
+    panes = set()
     for _ in range(12):
         page.get_by_role("button", name="Next change").click()
-    # the highlight of the last step fades
-    page.wait_for_function("window.frontlineViewer.layers.layers.every((layer) => layer.options.color !== '#ffd400')")
-    page.wait_for_timeout(300)
-    patched = map_pixels(page)
-    page.evaluate(
-        """() => window.frontlineMap.eachLayer((layer) => {
-            if (layer instanceof L.Canvas) layer._updatePaths();
-        })"""
-    )
-    page.wait_for_timeout(200)
-    full = map_pixels(page)
-    # Anti-aliased edges may round differently where a patch was clipped: a difference of a few levels in a
-    # colour channel is invisible; a path left stale or drawn wrongly differs by far more.
-    difference = numpy.abs(pixels(full) - pixels(patched))
-    assert difference.max() <= 8, f"{(difference > 8).any(axis=2).sum()} pixels differ"
+        page.wait_for_function(
+            "window.frontlineViewer.layers.layers.every((layer) => layer.options.color !== '#ffd400')"
+        )
+        page.wait_for_timeout(100)
+        for pane, moved, _total in page.evaluate(CANVAS_CHECK):
+            panes.add(pane)
+            assert moved < 600, (viewer_date(page), pane, moved)
+    assert {"overlayPane", "viewer-fronts", "viewer-sieges"} <= panes
     # a contested zone on the canvas is filled with a pattern
     go_to(page, "2014-12-10")
     fill = page.evaluate(

@@ -1,6 +1,6 @@
-// Shared edges between zones, the basis of front lines and siege perimeters: a front on day D is every edge
-// whose two zones are held by different actors; a siege's perimeter is every edge with a besieged zone on one
-// side only. Edges come from /geometry (ZoneEdge, derived on the server) when the map has them; otherwise they
+// Shared edges between zones, the basis of front lines and siege perimeters (drawn by layers.js): a front on
+// day D is every edge whose two zones are held by different actors; a siege's perimeter is every edge with a
+// besieged zone on one side only. Edges come from /geometry (ZoneEdge, derived on the server) when the map has them; otherwise they
 // are found here once, from segments two footprints share vertex for vertex.
 
 // Leaflet wants [lat, lng]; GeoJSON gives [lng, lat].
@@ -58,28 +58,6 @@ export function edgesFromFootprints(features) {
   // Segments no other zone shares are the map's outer edge.
   for (const seen of firstOwner.values()) if (seen) add(seen[0], -1, seen[1]);
   return Array.from(pairs.values());
-}
-
-// Lines of the fronts and siege perimeters on the day `state` describes, as Leaflet multi-polylines.
-export function frontLines(edges, state) {
-  const lines = [];
-  for (const edge of edges) {
-    if (edge.b < 0) continue;
-    const a = state.actor[edge.a];
-    const b = state.actor[edge.b];
-    if (a >= 0 && b >= 0 && a !== b) for (const line of edge.lines) lines.push(line);
-  }
-  return lines;
-}
-
-export function siegeLines(edges, state) {
-  const lines = [];
-  for (const edge of edges) {
-    const inside = state.siege[edge.a] >= 0;
-    const other = edge.b >= 0 && state.siege[edge.b] >= 0;
-    if (inside !== other) for (const line of edge.lines) lines.push(line);
-  }
-  return lines;
 }
 
 // Separate pieces of besieged ground (zones of the same siege touching along an edge): [[zone, ...], ...].

@@ -2,7 +2,7 @@
 // contested zones hatched, besieged ground outlined with a marker per pocket, front lines, labels, and a brief
 // highlight of the zones that changed since the previous step. Large maps draw on one canvas; small ones as
 // SVG paths (crisper, and each zone is an element tests and tools can find).
-import { besiegedPockets, edgesFromFootprints, edgesFromServer, frontLines, siegeLines } from "./edges.js";
+import { besiegedPockets, edgesFromFootprints, edgesFromServer } from "./edges.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const UNKNOWN_FILL = "#c9c9c4";
@@ -81,6 +81,27 @@ const PatchCanvas = L.Canvas.extend({
     this._dirtyBoxes.push(
       L.bounds(layer._pxBounds.min.subtract([padding, padding]), layer._pxBounds.max.add([padding, padding])),
     );
+  },
+  // Leaflet's own _draw, except that paths passing within 2 px of the patch are redrawn too: their anti-aliased
+  // fringe reaches into it, and the patch was cleared.
+  _draw() {
+    const bounds = this._redrawBounds;
+    const near = bounds && L.bounds(bounds.min.subtract([2, 2]), bounds.max.add([2, 2]));
+    const ctx = this._ctx;
+    ctx.save();
+    if (bounds) {
+      const size = bounds.getSize();
+      ctx.beginPath();
+      ctx.rect(bounds.min.x, bounds.min.y, size.x, size.y);
+      ctx.clip();
+    }
+    this._drawing = true;
+    for (let order = this._drawFirst; order; order = order.next) {
+      const layer = order.layer;
+      if (!near || (layer._pxBounds && layer._pxBounds.intersects(near))) layer._updatePath();
+    }
+    this._drawing = false;
+    ctx.restore();
   },
   _redraw() {
     this._redrawRequest = null;
@@ -200,41 +221,63 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   const edges =
     geometry.edges && geometry.edges.a.length ? edgesFromServer(geometry.edges) : edgesFromFootprints(features);
 
-  // Fronts and siege perimeters span the whole map: on a renderer of their own, redrawing them does not make
-  // the zones' canvas repaint every zone, only the few that changed.
-  if (!map.getPane("viewer-lines")) {
-    map.createPane("viewer-lines");
-    map.getPane("viewer-lines").style.zIndex = "450";
-    map.getPane("viewer-lines").style.pointerEvents = "none";
+  // Fronts and siege perimeters, one line per shared edge, each on a renderer of its own (sieges above fronts).
+  // A step restyles only the edges of the zones that changed hands or came under or out of siege, so on a canvas
+  // only those edges' patches repaint. An edge gets its line the first time it is needed; a line no longer
+  // needed is hidden (stroke off), not removed.
+  function linesRenderer(name, zIndex) {
+    if (!map.getPane(name)) {
+      map.createPane(name);
+      map.getPane(name).style.zIndex = String(zIndex);
+      map.getPane(name).style.pointerEvents = "none";
+    }
+    const options = { pane: name, padding: 0.3 };
+    return useCanvas ? new PatchCanvas(options) : L.svg(options);
   }
-  const lineOptions = { pane: "viewer-lines", padding: 0.3 };
-  const lineRenderer = useCanvas ? L.canvas(lineOptions) : L.svg(lineOptions);
-  const frontHalo = L.polyline([], {
-    renderer: lineRenderer,
-    color: "#ffffff",
-    weight: 5,
-    opacity: 0.8,
-    interactive: false,
+  const frontRenderer = linesRenderer("viewer-fronts", 450);
+  const siegeRenderer = linesRenderer("viewer-sieges", 455);
+  const selectedRenderer = linesRenderer("viewer-selected", 460);
+  const FRONT = { renderer: frontRenderer, color: "#111111", weight: 2.6, opacity: 1, interactive: false };
+  const SIEGE = { renderer: siegeRenderer, color: "#6a1b9a", weight: 3.5, opacity: 1, dashArray: "9 5", interactive: false };
+  const SHOW = { stroke: true };
+  const HIDE = { stroke: false };
+  const edgesOfZone = Array.from({ length: zoneCount }, () => []);
+  edges.forEach(function (edge, i) {
+    edgesOfZone[edge.a].push(i);
+    if (edge.b >= 0) edgesOfZone[edge.b].push(i);
   });
-  const front = L.polyline([], {
-    renderer: lineRenderer,
-    color: "#111111",
-    weight: 2.4,
-    opacity: 1,
-    interactive: false,
-  });
-  const siegeLine = L.polyline([], {
-    renderer: lineRenderer,
-    color: "#6a1b9a",
-    weight: 3.5,
-    opacity: 1,
-    dashArray: "9 5",
-    interactive: false,
-  });
-  frontHalo.addTo(map);
-  front.addTo(map);
-  siegeLine.addTo(map);
+  const frontLayer = new Array(edges.length).fill(null);
+  const siegeLayer = new Array(edges.length).fill(null);
+  const isFront = new Uint8Array(edges.length);
+  const isSiege = new Uint8Array(edges.length);
+  let frontsShown = 0;
+
+  function toggle(store, flags, i, on, style) {
+    if (flags[i] === on) return;
+    flags[i] = on;
+    if (store[i]) store[i].setStyle(on ? SHOW : HIDE);
+    else if (on) store[i] = L.polyline(edges[i].lines, style).addTo(map);
+  }
+
+  function paintEdge(i, state) {
+    const edge = edges[i];
+    const a = state.actor[edge.a];
+    const b = edge.b >= 0 ? state.actor[edge.b] : -1;
+    const front = a >= 0 && b >= 0 && a !== b ? 1 : 0;
+    frontsShown += front - isFront[i];
+    toggle(frontLayer, isFront, i, front, FRONT);
+    const inside = state.siege[edge.a] >= 0;
+    const outside = edge.b >= 0 && state.siege[edge.b] >= 0;
+    toggle(siegeLayer, isSiege, i, inside !== outside ? 1 : 0, SIEGE);
+  }
+
   const siegeMarkers = L.layerGroup().addTo(map);
+  // The chosen zone's outline sits above the fronts and siege lines, which often run along its edge.
+  const selectedOutline = L.geoJSON(null, {
+    renderer: selectedRenderer,
+    interactive: false,
+    style: { color: "#0d47a1", weight: 3.5, opacity: 1, fill: false, dashArray: null },
+  }).addTo(map);
 
   // Labels: a zone's name where it is big enough on screen to carry it, at most a few hundred at once.
   const labelPoints = features.map((f) => (f.properties.label ? L.latLng(f.properties.label[1], f.properties.label[0]) : null));
@@ -274,8 +317,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   }
   map.on("zoomend moveend", refreshLabels);
 
-  function paintSieges(state) {
-    siegeLine.setLatLngs(siegeLines(edges, state));
+  function paintSiegeMarkers(state) {
     siegeMarkers.clearLayers();
     for (const pocket of besiegedPockets(edges, state, zoneCount)) {
       // The marker sits on the largest zone of the pocket.
@@ -310,6 +352,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   function paint(state, { flash = true } = {}) {
     current = state;
     const changed = [];
+    const touched = []; // zones whose holder or siege changed: their edges need a look
     let siegesChanged = false;
     const now = performance.now();
     for (let z = 0; z < zoneCount; z++) {
@@ -319,6 +362,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
       if (a === shownActor[z] && s === shownStatus[z] && g === shownSiege[z]) continue;
       const first = shownActor[z] === -2;
       if (g !== shownSiege[z]) siegesChanged = true;
+      if (a !== shownActor[z] || g !== shownSiege[z]) touched.push(z);
       if (!first && (a !== shownActor[z] || s !== shownStatus[z])) {
         changed.push(z);
         if (flash) flashUntil[z] = now + FLASH_MS;
@@ -328,12 +372,17 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
       shownSiege[z] = g;
       layers[z].setStyle(styleOf(z));
     }
-    if (changed.length || siegesChanged || front.getLatLngs().length === 0) {
-      const lines = frontLines(edges, state);
-      front.setLatLngs(lines);
-      frontHalo.setLatLngs(lines);
+    if (touched.length) {
+      const seen = new Set();
+      for (const z of touched) {
+        for (const i of edgesOfZone[z]) {
+          if (seen.has(i)) continue;
+          seen.add(i);
+          paintEdge(i, state);
+        }
+      }
     }
-    if (siegesChanged) paintSieges(state);
+    if (siegesChanged) paintSiegeMarkers(state);
     if (flash && changed.length) scheduleUnflash();
     return changed;
   }
@@ -346,6 +395,8 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
     const previous = selected;
     selected = z;
     restyle([previous, z]);
+    selectedOutline.clearLayers();
+    if (z >= 0) selectedOutline.addData(features[z]);
     if (z >= 0 && !useCanvas) layers[z].bringToFront();
   }
 
@@ -372,7 +423,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
     select,
     setCompare,
     refreshLabels,
-    frontCount: () => front.getLatLngs().length,
+    frontCount: () => frontsShown,
     siegeMarkerCount: () => siegeMarkers.getLayers().length,
     zoneOfLayer: (layer) => layer.zoneIndex,
   };
