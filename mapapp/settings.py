@@ -119,6 +119,10 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent writers queue (up to the
     # timeout) instead of one failing with "database is locked" when it upgrades a read lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # The test database is a file beside it, not SQLite's shared-cache memory database, whose table locks fail
+    # at once instead of waiting: concurrent tests then meet the locking production has.
+    _db_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(_db_file.with_name(f"test-{_db_file.name}")))
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references (needs 3.9);
 # imports read only files an editor uploads, and we say so in the README.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
