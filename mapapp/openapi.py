@@ -91,6 +91,7 @@ def schema() -> dict:
     paths.update(embed_paths())
     paths.update(gazetteer_paths())
     paths.update(_analytics_paths())
+    _add_write_paths(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -99,6 +100,22 @@ def schema() -> dict:
             "description": "Who controls which ground, since when, and on whose word. Dates are YYYY-MM-DD.",
         },
         "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "token": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`Token <key>`; keys from `manage.py create_api_token <username>`",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "sessionid",
+                    "description": "an admin login; send the csrftoken cookie's value as X-CSRFToken",
+                },
+            }
+        },
     }
 
 
@@ -402,4 +419,182 @@ def _analytics_paths() -> dict:
             "actor's ground is every zone it holds or contests; areas are geodesic, summed as whole m². At most "
             "5000 steps. Computed by a sweep over the interval record, not by deriving the map at every step.",
         ),
+    }
+
+
+# --- the write API (issue #4): editors record drafts, reviewers publish, reject, withdraw and restore ---------
+
+WRITE_SECURITY = [{"token": []}, {"session": []}]
+CHANGE_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SOURCE_IN = {
+    "type": "object",
+    "description": "a new source (the same URL and quote, or without a URL the same title, publisher, date and "
+    "quote, is the same source and is reused), or {`id`} to cite a source already in the record",
+    "properties": {
+        "id": {"type": "integer"},
+        "url": {"type": "string", "format": "uri"},
+        "title": {"type": "string", "maxLength": 500},
+        "publisher": {"type": "string", "maxLength": 300},
+        "published": {"type": "string", "format": "date"},
+        "quote": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+CHANGE_IN = {
+    "type": "object",
+    "properties": {
+        "date": {**DATE, "description": "the change is in effect from this day (inclusive); not in the future"},
+        "date_precision": {"type": "string", "enum": ["day", "month", "approx"], "default": "day"},
+        "places": {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "maxItems": 500,
+            "description": "slugs of zones of this map",
+        },
+        "actor": {"type": "string", "description": "slug of one of the map's actors"},
+        "status": {"type": "string", "enum": ["held", "contested"], "default": "held"},
+        "confidence": {"type": "string", "enum": ["high", "medium", "low"], "default": "medium"},
+        "sources": {"type": "array", "items": SOURCE_IN, "minItems": 1, "maxItems": 50},
+        "title": {"type": "string", "maxLength": 300},
+        "note": {"type": "string"},
+    },
+    "required": ["date", "places", "actor", "sources"],
+    "additionalProperties": False,
+}
+CHANGE_OUT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "date": DATE,
+        "places": {"type": "array", "items": {"type": "string"}},
+        "actor": {"type": "string"},
+        "status": {"type": "string"},
+        "confidence": {"type": "string"},
+        "review_state": {"type": "string", "enum": ["draft", "published", "rejected", "withdrawn"]},
+        "review_note": {"type": "string"},
+        "created_by": {"type": ["string", "null"]},
+        "reviewed_by": {"type": ["string", "null"]},
+        "sources": {"type": "array", "items": {"type": "object"}},
+        "admin_url": {"type": "string"},
+    },
+}
+PREVIEW = {
+    "type": "object",
+    "description": "what the change does to the published record: per place `from_actor`, `from_status`, "
+    "`to_actor`, `to_status`, `changes`, `changes_hands`, `until` (the place's next published change, exclusive); "
+    "`changing_hands` (count), `area_km2`: {`changing_hands`, `by_actor`: {actor: {`gained`, `lost`, `net`}}} "
+    "(geodesic km²), `alters_nothing`",
+}
+WRITE_ERRORS = {
+    "400": {**ERROR, "description": "refused: {error, field}; field names the input (`sources[1].url`)"},
+    "401": {"description": "no login and no token, or a bad token (WWW-Authenticate: Token)"},
+    "403": {"description": "logged in without the permission (or, for a session, without the CSRF token)"},
+    "404": {"description": "unknown map or change"},
+}
+
+
+def _write(summary: str, description: str, *, body: dict | None = None, params=(), ok: str = "200", out=None):
+    operation = {
+        "summary": summary,
+        "description": description,
+        "security": WRITE_SECURITY,
+        "parameters": list(params),
+        "responses": {
+            ok: {"description": "done", "content": {"application/json": {"schema": out or CHANGE_OUT}}},
+            **WRITE_ERRORS,
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def _add_write_paths(paths: dict) -> None:
+    rules = (
+        "Errors are in the request's language (Accept-Language, or ?lang=ar). Refused with 400 and the field: a "
+        "date that is not YYYY-MM-DD, not a real date or in the future (`date`); no places, an unknown place or "
+        "one that is not a zone of this map (`places`); an unknown actor or one not on this map (`actor`); no "
+        "source, or a bad one (`sources`, `sources[i].title|url|published|id`); an unknown field (its name); a "
+        "change that alters nothing, that is every place already stands as it says on that date by the published "
+        "record, with the same confidence and no new source (`places`, saying so). Nothing is half-written: new "
+        "sources are saved with the change or not at all. Two changes recorded at the same moment are both "
+        "kept, ordered by id; of two published changes of one place on one day, the higher id wins."
+    )
+    paths.setdefault("/api/v1/maps/{slug}/changes", {})["post"] = _write(
+        "Record one draft control change covering places of this map (editors).",
+        "201 with the change (review_state `draft`) and its `preview`; Location: /api/v1/changes/{id}. " + rules,
+        body=_json_body(
+            CHANGE_IN,
+            {
+                "date": "2017-01-16",
+                "places": ["al-jaryah", "cemeteries", "al-ommal"],
+                "actor": "isis",
+                "status": "held",
+                "confidence": "high",
+                "sources": [{"url": "https://example.org/sohr", "title": "ISIS advances", "publisher": "SOHR"}],
+            },
+        ),
+        params=[SLUG],
+        ok="201",
+    )
+    paths["/api/v1/maps/{slug}/changes/preview"] = {
+        "post": _write(
+            "What a change would do, without saving it (editors).",
+            "Same body and checks as recording, except that sources are optional; the answer is the preview, "
+            "with `message` when it alters nothing. Saves nothing.",
+            body=_json_body(CHANGE_IN, {"date": "2017-06-20", "places": ["al-joura"], "actor": "isis"}),
+            params=[SLUG],
+            out=PREVIEW,
+        )
+    }
+    paths["/api/v1/changes/{id}"] = {
+        "get": _write("One control change, in any review state (editors).", "", params=[CHANGE_ID]),
+        "delete": _write(
+            "Withdraw a change (reviewers).",
+            "It stays in the record, marked withdrawn, with the optional reason from the body {`reason`}; the "
+            "derived state of its places is rebuilt at once, so the public map no longer shows it.",
+            params=[CHANGE_ID],
+        ),
+    }
+    paths["/api/v1/changes/{id}/publish"] = {
+        "post": _write(
+            "Publish a draft (reviewers): the public map shows it at once.",
+            "400 `review_state` if it is already published or withdrawn.",
+            params=[CHANGE_ID],
+        )
+    }
+    paths["/api/v1/changes/{id}/reject"] = {
+        "post": _write(
+            "Reject a draft with a reason the editor sees (reviewers).",
+            "Body {`reason`} (required). Only drafts; a published change is withdrawn instead.",
+            body=_json_body(
+                {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]},
+                {"reason": "SOHR says contested, not held"},
+            ),
+            params=[CHANGE_ID],
+        )
+    }
+    paths["/api/v1/changes/{id}/history"] = {
+        "get": _write(
+            "Every version of a change, newest first (editors).",
+            "`versions`: [{`version`, `at`, `by`, `reason` (recorded, edited, published, rejected, withdrawn, "
+            "restored version N), `type`, `date`, `actor`, `status`, `confidence`, `review_state`, `places`, "
+            "`sources`}].",
+            params=[CHANGE_ID],
+            out={"type": "object"},
+        )
+    }
+    paths["/api/v1/changes/{id}/restore"] = {
+        "post": _write(
+            "Put a change back as it was in an earlier version (reviewers).",
+            "Body {`version`}: a version number from its history. Fields, places, sources and review state "
+            "return to that version's; the public map follows in the same transaction (restoring the version "
+            "before a publish takes the change off the map). The restore is itself a new version.",
+            body=_json_body(
+                {"type": "object", "properties": {"version": {"type": "integer"}}, "required": ["version"]},
+                {"version": 42},
+            ),
+            params=[CHANGE_ID],
+        )
     }

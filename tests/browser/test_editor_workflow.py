@@ -5,6 +5,7 @@ steps, and restoring the earlier version takes it off the public map again."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -156,3 +157,55 @@ def test_mark_review_publish_history_restore(live_server, browser, page, demo, p
     finally:
         reviewer_context.close()
     assert page.js_errors == []
+
+
+def test_a_pasted_article_highlights_places_and_a_click_selects_the_zone(live_server, page, demo, people):
+    base = live_server.url
+    log_in(page, base, "edna", "/admin/mapapp/controlchange/mark/")
+    page.wait_for_selector("body[data-ready=true]")
+    article = (Path(__file__).resolve().parents[2] / "mapapp/demo/data/sample-article-en.txt").read_text()
+    page.fill("#article-text", article)
+    page.click("#find-places")
+    marks = page.locator("#article-matches mark.place-match")
+    expect(marks.first).to_be_visible()
+    found = set(marks.evaluate_all("marks => marks.map(m => m.dataset.place)"))
+    assert {"al-joura", "al-qusour", "harabesh", "brigade-137"} <= found
+    # the highlighted words are the article's own, in place
+    assert page.locator("#article-matches").inner_text() == article
+    jura = page.locator("#article-matches mark[data-place=al-joura]").first
+    assert jura.inner_text() == "Jura"
+    jura.click()
+    expect(page.locator("body")).to_have_attribute("data-selected", "al-joura")
+    expect(jura).to_have_class(re.compile("is-selected"))
+    expect(page.locator("#place-list li[data-place=al-joura] input")).to_be_checked()
+    jura.click()  # and again unselects
+    expect(page.locator("body")).to_have_attribute("data-selected", "")
+    assert page.js_errors == []
+
+
+def test_the_mark_page_in_arabic_is_right_to_left_and_says_what_is_wrong_in_arabic(live_server, browser, demo, people):
+    context = browser.new_context(locale="ar", viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    try:
+        base = live_server.url
+        log_in(page, base, "edna", "/admin/mapapp/controlchange/mark/")
+        page.wait_for_selector("body[data-ready=true]")
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        page.fill("#id_date", DATE)
+        page.dispatch_event("#id_date", "change")
+        wait_for_zones(page, DATE)
+        page.fill("#place-search", "القصور")
+        page.check("#place-list li[data-place=al-qusour] input")
+        page.select_option("#id_actor", "isis")
+        page.click("#save-change")
+        expect(page.locator("#form-errors")).to_have_text(
+            "لم يُحفظ التغيير: يحتاج تغيير السيطرة إلى مصدر واحد على الأقل"
+        )
+        future = "2999-01-01"
+        page.fill("#source-0-title", "تقرير")
+        page.fill("#source-0-published", future)
+        page.click("#save-change")
+        expect(page.locator("[data-problem-for=published]")).to_have_text(f"تاريخ النشر {future} في المستقبل")
+        assert ControlChange.objects.filter(review_state=ReviewState.DRAFT).count() == 0
+    finally:
+        context.close()

@@ -390,3 +390,20 @@ def test_history_lists_each_step_and_a_restore_undoes_a_publish(grid, people, cl
     assert refused.json()["field"] == "version"
     unknown = post(reviewer, f"/api/v1/changes/{change_id}/restore", {"version": "latest"})
     assert unknown.json()["field"] == "version"
+
+
+def test_the_schema_documents_every_write_endpoint(client, db):
+    paths = client.get("/api/v1/schema").json()["paths"]
+    assert set(paths["/api/v1/maps/{slug}/changes"]) == {"get", "post"}
+    assert set(paths["/api/v1/changes/{id}"]) == {"get", "delete"}
+    for action in ("publish", "reject", "restore"):
+        assert set(paths[f"/api/v1/changes/{{id}}/{action}"]) == {"post"}
+    assert set(paths["/api/v1/changes/{id}/history"]) == {"get"}
+    post = paths["/api/v1/maps/{slug}/changes"]["post"]
+    assert {"201", "400", "401", "403", "404"} <= set(post["responses"])
+    assert post["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "date",
+        "places",
+        "actor",
+        "sources",
+    ]

@@ -453,7 +453,10 @@
     const text = document.getElementById("article-text").value;
     box.textContent = "";
     if (!text.trim()) return;
-    E.callJson("/api/v1/places/match", { text: text }, config.language)
+    // Offsets are in code points (PRODUCT.md); Array.from counts the same way whatever the script.
+    const chars = Array.from(text);
+    const slice = (start, end) => chars.slice(start, end).join("");
+    E.callJson("/api/v1/places/match", { text: text, map: mapInfo.slug })
       .then(function (answer) {
         if (answer.status === 404 || answer.status === 405) {
           box.textContent = words.matchUnavailable;
@@ -471,9 +474,9 @@
         let cursor = 0;
         matches.forEach(function (match) {
           if (match.start < cursor) return; // overlapping matches: keep the first
-          box.append(text.slice(cursor, match.start));
+          box.append(slice(cursor, match.start));
           const mark = document.createElement("mark");
-          mark.textContent = text.slice(match.start, match.end);
+          mark.textContent = slice(match.start, match.end);
           mark.dataset.place = match.place;
           const isZone = byPlace.has(match.place);
           mark.className = isZone ? "place-match is-zone" : "place-match not-zone";
@@ -493,7 +496,7 @@
           box.appendChild(mark);
           cursor = match.end;
         });
-        box.append(text.slice(cursor));
+        box.append(slice(cursor));
       })
       .catch(function () {
         box.textContent = words.networkError;
