@@ -9,6 +9,7 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
@@ -22,16 +23,32 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"maps": maps})
 
 
-def page_date(request: HttpRequest, map_: Map) -> dt.date:
-    """The date a page opens at: ?date= when it is a real date inside the map's range, else the default."""
-    raw = request.GET.get("date", "")
+def page_date(request: HttpRequest, map_: Map) -> tuple[dt.date, str | None]:
+    """The date a page opens at, and what was wrong with ?date= if it had to be set aside.
+
+    A real date inside the map's range opens as asked; anything else opens the map's default date, and the page
+    says why (a reader who followed a bad link should know the map is not showing the day they asked for).
+    """
+    raw = request.GET.get("date")
+    if raw is None or raw == "":
+        return map_.default_date, None
     try:
         day = dt.date.fromisoformat(raw) if len(raw) == 10 else None
     except ValueError:
         day = None
-    if day is None or not map_.start <= day <= map_.end:
-        return map_.default_date
-    return day
+    shown = date_format(map_.default_date, "j F Y")
+    if day is None:
+        problem = _("“%(raw)s” is not a date as YYYY-MM-DD; the map shows %(shown)s.")
+        return map_.default_date, problem % {"raw": raw[:40], "shown": shown}
+    if not map_.start <= day <= map_.end:
+        problem = _("%(day)s is outside this map’s dates (%(start)s to %(end)s); the map shows %(shown)s.")
+        return map_.default_date, problem % {
+            "day": date_format(day, "j F Y"),
+            "start": date_format(map_.start, "j F Y"),
+            "end": date_format(map_.end, "j F Y"),
+            "shown": shown,
+        }
+    return day, None
 
 
 def basemap_url(map_: Map) -> str | None:
@@ -139,7 +156,7 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         {"slug": a.slug, "name": (a.name_ar if arabic and a.name_ar else a.name_en), "color": a.color}
         for a in map_.actors.order_by("sort_order", "slug")
     ]
-    day = page_date(request, map_)
+    day, date_problem = page_date(request, map_)
     map_config = {
         "slug": map_.slug,
         "start": map_.start.isoformat(),
@@ -161,6 +178,7 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         "description": map_.description_ar if arabic and map_.description_ar else map_.description_en,
         "actors": actors,
         "date": day,
+        "date_problem": date_problem,
         "map_config": map_config,
         "viewer_strings": viewer_strings(),
         "language_links": language_links(request),

@@ -18,3 +18,9 @@ window.frontlineMapInit = function (map) {
       throw error;
     });
 };
+
+// A bad ?date= is set aside with a notice saying why; the reader can close it.
+document.addEventListener("click", function (event) {
+  const close = event.target.closest("[data-close-notice]");
+  if (close) close.parentNode.remove();
+});

@@ -279,8 +279,10 @@ def test_share_dialogs_code_pasted_into_a_page_works(page, live_server, demo, ne
     assert "legend=off" in code and "theme=dark" in code and "date=2014-07-13" in code
     assert f'<script async src="{live_server.url}/static/js/embed-host.js"></script>' in code
     # The live preview shows the same embed.
+    # The preview follows the options after a short pause: wait for the document built from them (dark), not
+    # the one the dialog opened with.
     preview = page.frame_locator("[data-share=preview] iframe")
-    preview.locator(EMBED_READY).wait_for(timeout=15000)
+    preview.locator(f"html.theme-dark {EMBED_READY}").wait_for(timeout=15000)
     assert preview.locator(".embed-legend").count() == 0
 
     # Pasted into a news page on another origin, the code works.
