@@ -167,7 +167,7 @@ def oembed(request: HttpRequest) -> HttpResponse:
     Other parameters a consumer sends (callback, dnt, ...) are ignored, as the spec allows; url, maxwidth,
     maxheight and format are checked. A URL that is not one of our maps: 404. format other than json: 501.
     """
-    fmt = request.GET.get("format", "json")
+    fmt = request.GET.get("format") or "json"
     if fmt != "json":
         return error_response(f"format {fmt!r} is not available; only json", "format", status=501)
     url = request.GET.get("url")
