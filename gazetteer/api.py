@@ -14,7 +14,16 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer import export, selectors
-from mapapp.api import ApiError, api_view, error_response, get_map, in_map_range, json_response, parse_date
+from mapapp.api import (
+    ApiError,
+    api_view,
+    error_response,
+    get_map,
+    in_map_range,
+    json_response,
+    nul_field,
+    parse_date,
+)
 
 MAX_QUERY = 200  # characters of q
 MAX_LIMIT = 50
@@ -93,6 +102,9 @@ def places_match(request: HttpRequest) -> HttpResponse:
         raise ApiError(f'the body must be JSON like {{"text": "..."}} ({exc})', "text") from None
     if not isinstance(body, dict):
         raise ApiError('the body must be a JSON object like {"text": "..."}', "text")
+    where = nul_field(body)
+    if where:
+        raise ApiError(f"{where} contains a NUL character (\\0), which no text may hold", where)
     unknown = sorted(set(body) - {"text", "map"})
     if unknown:
         raise ApiError(f"unknown field {unknown[0]!r} (allowed: map, text)", unknown[0])

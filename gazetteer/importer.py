@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -384,7 +385,8 @@ def _pick(columns, wanted: str | None, defaults: tuple[str, ...], option: str) -
 def _text(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return " ".join(str(value).split())
+    # Control characters (NUL, which PostgreSQL cannot store, and the like) read as spaces; whitespace folds.
+    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(value)).split())
 
 
 def _names_list(value) -> list[str]:

@@ -41,6 +41,27 @@ def error_response(message: str, field: str | None = None, status: int = 400) ->
     return json_response(payload, status=status)
 
 
+def nul_field(value, path: str = "") -> str | None:
+    """The path of the first text holding a NUL character in a JSON value (or None).
+
+    No text we store or look up may hold one: PostgreSQL refuses it outright ("text fields cannot contain NUL"),
+    and SQLite would cut the text short at it. So it is refused at the door, naming where it was.
+    """
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return None
+    for where, item in items:
+        found = nul_field(item, where)
+        if found:
+            return found
+    return None
+
+
 def api_view(allowed_params: set[str]):
     """Wrap a view: reject unknown query parameters, turn ApiError into its JSON answer."""
 
@@ -50,6 +71,9 @@ def api_view(allowed_params: set[str]):
             if unknown:
                 allowed = ", ".join(sorted(allowed_params)) or "none"
                 return error_response(f"unknown parameter {unknown[0]!r} (allowed: {allowed})", unknown[0])
+            for name, value in request.GET.lists():
+                if any("\x00" in item for item in value):
+                    return error_response(f"{name} contains a NUL character (\\0), which no text may hold", name)
             try:
                 return view(request, *args, **kwargs)
             except ApiError as exc:

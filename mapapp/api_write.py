@@ -113,6 +113,10 @@ def _json_body(request: HttpRequest) -> dict:
         raise api.ApiError(_("the body is not valid JSON")) from None
     if not isinstance(body, dict):
         raise api.ApiError(_("the body must be a JSON object"))
+    where = api.nul_field(body)
+    if where:
+        message = _("%(field)s contains a NUL character (\\0), which no text may hold")
+        raise api.ApiError(message % {"field": where}, where)
     return body
 
 

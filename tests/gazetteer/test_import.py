@@ -461,3 +461,15 @@ def test_a_multipoint_and_an_overlong_name_are_skipped(tmp_path):
     assert f'skipped feature 2 "{"X" * 201}": a name longer than 200 characters' in lines
     assert "created lone-well: Lone well" in lines
     assert lines[-1] == "created 1, merged 0, repaired 0, skipped 2"
+
+
+def test_control_characters_in_names_read_as_spaces(tmp_path):
+    """A NUL in a CSV name (PostgreSQL cannot store one) or a stray tab becomes a space, on both databases."""
+    path = tmp_path / "nul.csv"
+    rows = [{"name": "Old\u0000Market\t", "name_ar": "السوق\u0000القديم", "wkt": box(40.1, 35.3).wkt}]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert "\u0000" in path.read_text()
+    lines = run(path)
+    assert lines[-1] == "created 1, merged 0, repaired 0, skipped 0"
+    assert "created old-market: Old Market / السوق القديم" in lines
+    assert Place.objects.get(slug="old-market").name_ar == "السوق القديم"

@@ -158,6 +158,7 @@ def test_no_csrf_token_is_needed(demo):
         (b'{"text": "Jura", "lang": "en"}', "lang", "unknown field 'lang' (allowed: map, text)"),
         (b'{"text": "Jura", "map": 3}', "map", "map must be a map slug"),
         (orjson.dumps({"text": "x" * 100_001}), "text", "text is too long (100001 characters; at most 100000)"),
+        (b'{"text": "Jura", "map": "deir\\u0000"}', "map", "map contains a NUL character"),
     ],
 )
 def test_bad_bodies_are_400_naming_the_field(client, demo, body, field, message):

@@ -257,6 +257,13 @@ FUTURE = (dt.date.today() + dt.timedelta(days=2)).isoformat()
         ({"sources": [{"title": "T", "author": "me"}]}, "sources[0].author", None),
         ({"colour": "red"}, "colour", None),
         ({"note": ["a list"]}, "note", "note must be text"),
+        # PostgreSQL cannot hold a NUL in text (it used to be a 500 there); refused on both databases.
+        ({"note": "a\x00b"}, "note", "note contains a NUL character (\\0), which no text may hold"),
+        (
+            {"sources": [{"title": "T", "quote": "x\x00"}]},
+            "sources[0].quote",
+            "sources[0].quote contains a NUL character (\\0), which no text may hold",
+        ),
     ],
 )
 def test_each_bad_input_gets_a_400_naming_its_field(grid, people, overrides, field, error):
