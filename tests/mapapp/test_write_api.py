@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import orjson
 import pytest
@@ -414,3 +415,45 @@ def test_the_schema_documents_every_write_endpoint(client, db):
         "actor",
         "sources",
     ]
+
+
+# --- hostile values in every field -------------------------------------------------------------------------
+
+HOSTILE_JSON = [
+    None,
+    "",
+    " ",
+    "x",
+    0,
+    -1,
+    10**30,
+    1.5,
+    True,
+    [],
+    {},
+    ["a"],
+    {"a": 1},
+    "2016-02-30",
+    "٢٠١٦-٠١-١٦",
+    "<script>alert(1)</script>",
+    "\x00",
+    "a" * 5000,
+]
+
+
+@pytest.mark.parametrize("field", sorted(["date", "places", "actor", "status", "confidence", "sources", "note"]))
+def test_hostile_values_in_each_field_are_refused_or_recorded_never_a_500(grid, people, field):
+    """Each value is either a good draft (201) or a 400 naming the field (or a part of it), and a refused one
+    writes nothing, on both databases."""
+    client = login(people.editor)
+    for value in HOSTILE_JSON + [[value] for value in HOSTILE_JSON[:8]]:
+        changes, sources = ControlChange.objects.count(), Source.objects.count()
+        response = post(client, URL, json.dumps(body(**{field: value})))  # json: orjson refuses 10**30
+        assert response.status_code in (201, 400), (field, value, response.status_code, response.content[:300])
+        if response.status_code == 400:
+            payload = response.json()
+            assert payload["error"], (field, value)
+            assert str(payload.get("field", "")).startswith(field), (field, value, payload)
+            assert (ControlChange.objects.count(), Source.objects.count()) == (changes, sources), (field, value)
+        else:
+            assert ControlChange.objects.count() == changes + 1
