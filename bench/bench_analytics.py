@@ -17,6 +17,8 @@ real views with Django's test client (no network): fronts and sieges on 12 dates
 - area series: for every month, per actor, the geodesic area of ST_Union of the zones it holds.
 
 Targets (issue #6), on PostGIS: fronts and sieges under 200 ms, the four-year monthly series under 2 s.
+Also, with no target: the editor's write path on the big map (record a draft change of 20 zones through the
+write API, publish it), rolled back so the map stays as built.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ SLUG = "syria-synthetic"
 POSTGIS_URL = os.environ.get("BENCH_POSTGIS_URL", "postgis://frontline:frontline@127.0.0.1:5432/frontline_bench")
 SPATIALITE_URL = f"spatialite:///{ROOT / 'var' / 'bench-analytics.sqlite3'}"
 DATES = 12
+WRITE_ZONES = 20
 
 
 # --- the parent: databases, data, and the table ---------------------------------------------------------
@@ -113,6 +116,12 @@ def _figures(label: str, target: dict[str, float], measured: dict) -> list[tuple
         (f"{label}: area series, plain SQL ST_Union per actor per month", sql["median"], "ms"),
         (f"{label}: area series, ours / plain SQL", round(ours["median"] / sql["median"], 4), "x"),
         (f"{label}: pockets on a date (no target), median", measured["pockets"]["median"], "ms"),
+        (
+            f"{label}: write API, draft change of {WRITE_ZONES} zones (no target), median",
+            measured["draft"]["median"],
+            "ms",
+        ),
+        (f"{label}: write API, publish it: periods derived (no target), median", measured["publish"]["median"], "ms"),
     ]
     return rows
 
@@ -250,6 +259,7 @@ def _child(what: str) -> dict:
     measured["series"] = _summary(_timed(lambda: get(url), repeat=5))
     months = analytics.step_dates(map_.start, map_.end, "month")
     measured["series_sql"] = _summary(_timed(lambda: [plain("series", on=day) for day in months], repeat=1))
+    measured.update(_writes(client, map_, dates[:6]))
     # The answers agree: the plain SQL's areas against the series' (same zones, same ellipsoid).
     series = get(url).json()["series"]
     slugs = dict(Actor.objects.values_list("pk", "slug"))
@@ -257,6 +267,54 @@ def _child(what: str) -> dict:
         for actor_id, area_m2 in plain("series", on=day):
             assert abs(point[slugs[actor_id]] - area_m2 / 1e6) < 1e-3 * max(1.0, area_m2 / 1e6), (day, actor_id)
     return measured
+
+
+def _writes(client, map_, dates) -> dict:
+    """An editor's path on the big map through the write API (token auth): record a draft change of
+    WRITE_ZONES zones, then publish it (the derived periods of those zones are rebuilt in its transaction). All
+    inside one transaction rolled back at the end, so the benchmark map stays as it was."""
+    import orjson
+    from django.contrib.auth.models import Group, User
+    from django.db import transaction
+    from django.db.models import Q
+
+    from mapapp import services
+    from mapapp.models import ControlPeriod
+
+    places = list(map_.places.order_by("pk").values_list("pk", "slug")[:WRITE_ZONES])
+    actors = list(map_.actors.order_by("pk").values_list("pk", "slug"))
+    draft, publish = [], []
+    with transaction.atomic():
+        user = User.objects.create(username="bench-reviewer", is_staff=True)
+        user.groups.add(*Group.objects.filter(name__in=["Editors", "Reviewers"]))
+        _token, key = services.api_token_create(user=user, name="bench")
+        headers = {"Authorization": f"Token {key}"}
+        for day in dates:
+            held = set(
+                ControlPeriod.objects.filter(place_id=places[0][0], valid_from__lte=day)
+                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+                .values_list("actor_id", flat=True)
+            )
+            payload = {
+                "date": day.isoformat(),
+                "places": [slug for _pk, slug in places],
+                "actor": next(slug for pk, slug in actors if pk not in held),
+                "status": "held",
+                "confidence": "medium",
+                "sources": [{"url": f"https://example.org/bench/{day}", "title": "Bench", "publisher": "Bench"}],
+            }
+            began = time.perf_counter()
+            response = client.post(
+                f"/api/v1/maps/{SLUG}/changes", orjson.dumps(payload), content_type="application/json", headers=headers
+            )
+            draft.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 201, response.content[:500]
+            began = time.perf_counter()
+            response = client.post(f"/api/v1/changes/{response.json()['id']}/publish", headers=headers)
+            publish.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, response.content[:500]
+        transaction.set_rollback(True)
+    return {"draft": _summary(draft), "publish": _summary(publish)}
 
 
 if __name__ == "__main__":
