@@ -285,18 +285,44 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   const labelMarkers = new Map();
   const labels = L.layerGroup().addTo(map);
   const MAX_LABELS = 250;
+  const LABEL_HALF_HEIGHT = 8; // 11px type on a 14px line (site.css), with a pixel to spare
+  const measure = document.createElement("canvas").getContext("2d");
+  const labelWidths = new Map();
+  function labelWidth(text) {
+    if (!labelWidths.has(text)) {
+      measure.font = "600 11px " + getComputedStyle(map.getContainer()).fontFamily;
+      labelWidths.set(text, measure.measureText(text).width);
+    }
+    return labelWidths.get(text);
+  }
 
   function refreshLabels() {
     const view = map.getBounds();
     const zoom = map.getZoom();
-    const wanted = new Set();
-    for (let z = 0; z < zoneCount && wanted.size < MAX_LABELS; z++) {
+    const candidates = [];
+    for (let z = 0; z < zoneCount; z++) {
       const bounds = zoneBounds[z];
       if (!labelPoints[z] || !bounds.isValid() || !view.intersects(bounds)) continue;
       const sw = map.project(bounds.getSouthWest(), zoom);
       const ne = map.project(bounds.getNorthEast(), zoom);
       const name = i18n.name(features[z].properties);
-      if (Math.abs(ne.x - sw.x) >= Math.min(name.length * 6.5, 110) && Math.abs(sw.y - ne.y) >= 16) wanted.add(z);
+      const w = Math.abs(ne.x - sw.x);
+      const h = Math.abs(sw.y - ne.y);
+      if (w >= Math.min(name.length * 6.5, 110) && h >= 16) candidates.push({ z, size: w * h, name });
+    }
+    // Biggest zones first; a label whose box would overlap one already placed is left out (names are wider or
+    // narrower than their letter count suggests, Arabic especially, so the box is measured in the label font).
+    candidates.sort((a, b) => b.size - a.size);
+    const wanted = new Set();
+    const placed = siegeMarkerBoxes();
+    for (const { z, name } of candidates) {
+      if (wanted.size >= MAX_LABELS) break;
+      const at = map.latLngToContainerPoint(labelPoints[z]);
+      const half = labelWidth(name) / 2 + 2;
+      const box = { x0: at.x - half, x1: at.x + half, y0: at.y - LABEL_HALF_HEIGHT, y1: at.y + LABEL_HALF_HEIGHT };
+      if (placed.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) continue;
+      placed.push(box);
+      wanted.add(z);
     }
     for (const [z, marker] of labelMarkers) {
       if (!wanted.has(z)) {
@@ -317,6 +343,17 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   }
   map.on("zoomend moveend", refreshLabels);
 
+  // The "Besieged" badges, in the map container's pixels: zone labels keep clear of them.
+  function siegeMarkerBoxes() {
+    const frame = map.getContainer().getBoundingClientRect();
+    return siegeMarkers.getLayers().flatMap((marker) => {
+      const badge = marker.getElement() && marker.getElement().firstChild;
+      if (!badge) return [];
+      const r = badge.getBoundingClientRect();
+      return [{ x0: r.left - frame.left, x1: r.right - frame.left, y0: r.top - frame.top, y1: r.bottom - frame.top }];
+    });
+  }
+
   function paintSiegeMarkers(state) {
     siegeMarkers.clearLayers();
     for (const pocket of besiegedPockets(edges, state, zoneCount)) {
@@ -330,6 +367,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
       marker.siegeName = i18n.name(siege);
       siegeMarkers.addLayer(marker);
     }
+    refreshLabels();
   }
 
   let flashTimer = null;
