@@ -133,6 +133,31 @@ def _choice(params, name, choices, problems) -> str | None:
     return raw
 
 
+def _zoom(params, problems) -> int | None:
+    raw = _single(params, "zoom", problems)
+    if raw is None:
+        return None
+    if not _INTEGER.match(raw) or not MIN_ZOOM <= int(raw) <= MAX_ZOOM:
+        problems.append(("zoom", f"zoom must be a whole number from {MIN_ZOOM} to {MAX_ZOOM}, got {raw!r}"))
+        return None
+    return int(raw)
+
+
+def _center(params, problems) -> tuple[float, float] | None:
+    raw = _single(params, "center", problems)
+    if raw is None:
+        return None
+    parts = raw.split(",")
+    if len(parts) != 2 or not all(_NUMBER.match(part.strip()) for part in parts):
+        problems.append(("center", f"center must be latitude,longitude in degrees, got {raw!r}"))
+        return None
+    lat, lng = (float(part) for part in parts)
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        problems.append(("center", f"center {raw!r} is not on Earth: latitude -90..90, longitude -180..180"))
+        return None
+    return (lat, lng)
+
+
 def parse_embed_options(map: Map, params: QueryDict, *, default_lang: str) -> EmbedOptions:
     """The embed's options from a query string. Raises OptionError naming every bad option at once.
 
@@ -159,28 +184,8 @@ def parse_embed_options(map: Map, params: QueryDict, *, default_lang: str) -> Em
     legend = _choice(params, "legend", SWITCH, problems) or "on"
     theme = _choice(params, "theme", THEMES, problems) or "light"
 
-    zoom = None
-    raw_zoom = _single(params, "zoom", problems)
-    if raw_zoom is not None:
-        if not _INTEGER.match(raw_zoom) or not MIN_ZOOM <= int(raw_zoom) <= MAX_ZOOM:
-            problems.append(("zoom", f"zoom must be a whole number from {MIN_ZOOM} to {MAX_ZOOM}, got {raw_zoom!r}"))
-        else:
-            zoom = int(raw_zoom)
-
-    center = None
-    raw_center = _single(params, "center", problems)
-    if raw_center is not None:
-        parts = raw_center.split(",")
-        if len(parts) != 2 or not all(_NUMBER.match(part.strip()) for part in parts):
-            problems.append(("center", f"center must be latitude,longitude in degrees, got {raw_center!r}"))
-        else:
-            lat, lng = (float(part) for part in parts)
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                problems.append(
-                    ("center", f"center {raw_center!r} is not on Earth: latitude -90..90, longitude -180..180")
-                )
-            else:
-                center = (lat, lng)
+    zoom = _zoom(params, problems)
+    center = _center(params, problems)
 
     if problems:
         raise OptionError(problems)
@@ -206,9 +211,12 @@ class ImageOptions:
     height: int
     lang: str
     theme: str
+    # The view, as in the embed: Leaflet's zoom level and (lat, lng); None: fit the map's zones.
+    zoom: int | None = None
+    center: tuple[float, float] | None = None
 
 
-IMAGE_OPTIONS = ("date", "width", "height", "lang", "theme")
+IMAGE_OPTIONS = ("date", "width", "height", "lang", "theme", "zoom", "center")
 
 
 def _size(params, name, low, high, default, problems) -> int:
@@ -223,7 +231,8 @@ def _size(params, name, low, high, default, problems) -> int:
 
 def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
     """The picture's options: date (default the map's default date), width and height in pixels (default
-    600x400, bounded), lang en/ar (default en), theme light/dark. Raises OptionError."""
+    600x400, bounded), lang en/ar (default en), theme light/dark, and the view as the embed takes it: zoom 1..18
+    and center "lat,lng" (either alone: the other as the embed picks it). Raises OptionError."""
     problems: list[tuple[str, str]] = []
     for name in sorted(set(params) - set(IMAGE_OPTIONS)):
         problems.append((name, f"unknown option {name!r}; the options are {', '.join(IMAGE_OPTIONS)}"))
@@ -232,9 +241,13 @@ def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
     height = _size(params, "height", IMAGE_MIN_HEIGHT, IMAGE_MAX_HEIGHT, DEFAULT_HEIGHT, problems)
     lang = _choice(params, "lang", LANGUAGES, problems) or "en"
     theme = _choice(params, "theme", THEMES, problems) or "light"
+    zoom = _zoom(params, problems)
+    center = _center(params, problems)
     if problems:
         raise OptionError(problems)
-    return ImageOptions(date=day or map.default_date, width=width, height=height, lang=lang, theme=theme)
+    return ImageOptions(
+        date=day or map.default_date, width=width, height=height, lang=lang, theme=theme, zoom=zoom, center=center
+    )
 
 
 # --- Who may frame the embed -------------------------------------------------------------------------------
@@ -300,11 +313,30 @@ def map_url(map: Map, options: EmbedOptions) -> str:
     return site_url(reverse("map", args=[map.slug]), query)
 
 
-def image_url(map: Map, *, date: dt.date, width: int, height: int, lang: str, theme: str = "light") -> str:
+def image_query(
+    *,
+    date: dt.date,
+    width: int,
+    height: int,
+    lang: str,
+    theme: str = "light",
+    zoom: int | None = None,
+    center: tuple[float, float] | None = None,
+) -> dict[str, str]:
+    """The picture's URL parameters, written as parse_image_options reads them; defaults left out."""
     query = {"date": date.isoformat(), "width": str(width), "height": str(height), "lang": lang}
     if theme != "light":
         query["theme"] = theme
-    return site_url(reverse("embed-image", args=[map.slug]), query)
+    if zoom is not None:
+        query["zoom"] = str(zoom)
+    if center is not None:
+        query["center"] = f"{_short(center[0])},{_short(center[1])}"
+    return query
+
+
+def image_url(map: Map, **options) -> str:
+    """The absolute URL of the picture; keyword options as image_query takes them."""
+    return site_url(reverse("embed-image", args=[map.slug]), image_query(**options))
 
 
 _PAGE_PATH = re.compile(r"^/(?P<kind>maps|embed)/(?P<slug>[-a-zA-Z0-9_]+)/?$")

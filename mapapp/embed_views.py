@@ -113,16 +113,19 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
             *([config["basemap"]] if config["basemap"] else []),
         ],
         "modules": EMBED_MODULES,
+        # The same day, view, language and colours as the embed, so the fallback shows what the script would.
         "image_url": reverse("embed-image", args=[map_.slug])
         + "?"
         + urlencode(
-            {
-                "date": options.date.isoformat(),
-                "width": image_width,
-                "height": image_height,
-                "lang": options.lang,
-                "theme": options.theme,
-            }
+            embed.image_query(
+                date=options.date,
+                width=image_width,
+                height=image_height,
+                lang=options.lang,
+                theme=options.theme,
+                zoom=options.zoom,
+                center=options.center,
+            )
         ),
         "image_width": image_width,
         "image_height": image_height,
@@ -212,7 +215,14 @@ def oembed(request: HttpRequest) -> HttpResponse:
         thumbnail = None  # smaller than we draw pictures: better no thumbnail than one bigger than asked
     else:
         thumbnail = embed.image_url(
-            map_, date=options.date, width=thumb_width, height=thumb_height, lang=options.lang, theme=options.theme
+            map_,
+            date=options.date,
+            width=thumb_width,
+            height=thumb_height,
+            lang=options.lang,
+            theme=options.theme,
+            zoom=options.zoom,
+            center=options.center,
         )
     payload = {
         "version": "1.0",
@@ -236,12 +246,23 @@ def oembed(request: HttpRequest) -> HttpResponse:
 
 
 def card_context(request: HttpRequest, map_: Map, date, lang: str) -> dict:
-    """Absolute URLs for a map page's link previews (Open Graph, Twitter) and oEmbed discovery."""
+    """Absolute URLs for a map page's link previews (Open Graph, Twitter) and oEmbed discovery. The card picture
+    shows the page's view (?lat=&lng=&z=) when the page URL has a valid one, as the oEmbed answer for it does."""
+    view = embed.options_from_map_page(map_, request.GET, default_lang=lang)
     options = embed.EmbedOptions(date=date, first=map_.start, last=map_.end, lang=lang)
+    card_image = embed.image_url(
+        map_,
+        date=date,
+        width=embed.CARD_WIDTH,
+        height=embed.CARD_HEIGHT,
+        lang=lang,
+        zoom=view.zoom,
+        center=view.center,
+    )
     return {
         "page_url": embed.map_url(map_, options),
         "oembed_url": embed.site_url(reverse("oembed"), {"url": embed.map_url(map_, options), "format": "json"}),
-        "card_image": embed.image_url(map_, date=date, width=embed.CARD_WIDTH, height=embed.CARD_HEIGHT, lang=lang),
+        "card_image": card_image,
         "card_width": embed.CARD_WIDTH,
         "card_height": embed.CARD_HEIGHT,
     }

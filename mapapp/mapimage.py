@@ -34,7 +34,7 @@ from django.contrib.staticfiles import finders
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from mapapp import geo, selectors
+from mapapp import embed, geo, selectors
 from mapapp.models import Map
 
 # Part of every cache key: bump it when the drawing changes, so cached pictures are drawn again.
@@ -69,7 +69,7 @@ def font_family(text: str) -> list[str]:
 def cache_key(map: Map, options) -> str:
     key = (
         f"{RENDER_VERSION}:{map.slug}:{map.data_version}:{options.date.isoformat()}:"
-        f"{options.width}x{options.height}:{options.lang}:{options.theme}"
+        f"{options.width}x{options.height}:{options.lang}:{options.theme}:{options.zoom}:{options.center}"
     )
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
@@ -322,14 +322,19 @@ def render_png(map: Map, options) -> bytes:
             axes.plot(line[:, 0], line[:, 1], color=SIEGE_COLOR, linewidth=siege_width, linestyle=(0, (3, 1.6)),
                       zorder=6)  # fmt: skip
 
-    # The view: the map's zones with a margin, stretched so a degree of longitude is as long as on the ground.
+    # The view: the map's zones with a margin, stretched so a degree of longitude is as long as on the ground;
+    # or, when asked for, the embed's view (zoom level and centre).
     if footprints:
         west, south, east, north = shapely.union_all(footprints).bounds
     elif map.area is not None:
         west, south, east, north = map.area.extent
     else:
         west, south, east, north = -1.0, -1.0, 1.0, 1.0
-    _set_view(axes, west, south, east, north, width, (map_top - map_bottom) * height)
+    map_height_px = (map_top - map_bottom) * height
+    if options.zoom is None and options.center is None:
+        _set_view(axes, west, south, east, north, width, map_height_px)
+    else:
+        _set_embed_view(axes, (west, south, east, north), options.zoom, options.center, width, map_height_px)
 
     handles = []
     for actor_id in sorted(shown_actors, key=lambda pk: (actors[pk].sort_order, actors[pk].slug)):
@@ -372,6 +377,37 @@ def _tint(color: str, strength: float) -> str:
     red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     mix = [round(255 - (255 - channel) * strength) for channel in (red, green, blue)]
     return "#" + "".join(f"{channel:02x}" for channel in mix)
+
+
+# Leaflet's Web Mercator: the world is 256 * 2**zoom pixels wide.
+TILE_SIZE = 256
+
+
+def fit_zoom(bounds, width_px: float, height_px: float) -> int:
+    """The whole zoom level at which `bounds` (west, south, east, north) fits, as Leaflet's getBoundsZoom picks
+    it (zoomSnap 1: rounded down), kept to the embed's 1..18."""
+    west, south, east, north = bounds
+    middle_lat = math.radians((south + north) / 2)
+    span_lng = max(east - west, 1e-6)
+    span_lat = max(north - south, 1e-6) / max(0.05, math.cos(middle_lat))  # in longitude-degree units
+    zoom = min(math.log2(360 * width_px / (TILE_SIZE * span_lng)), math.log2(360 * height_px / (TILE_SIZE * span_lat)))
+    return max(embed.MIN_ZOOM, min(embed.MAX_ZOOM, math.floor(zoom)))
+
+
+def _set_embed_view(axes, bounds, zoom, center, width_px, height_px) -> None:
+    """Frame the picture as the embed frames its map for ?zoom=&center= (embed.js): centred on `center` (default:
+    the middle of the zones), at `zoom` (default: the zoom that fits the zones). A picture as wide as the embed
+    spans the same ground from west to east."""
+    west, south, east, north = bounds
+    lat, lng = center if center is not None else ((south + north) / 2, (west + east) / 2)
+    if zoom is None:
+        zoom = fit_zoom(bounds, width_px, height_px)
+    stretch = 1 / max(0.05, math.cos(math.radians(lat)))
+    span_x = 360 * width_px / (TILE_SIZE * 2**zoom)
+    span_y = span_x * (height_px / max(width_px, 1)) / stretch
+    axes.set_xlim(lng - span_x / 2, lng + span_x / 2)
+    axes.set_ylim(lat - span_y / 2, lat + span_y / 2)
+    axes.set_aspect(stretch, adjustable="box")
 
 
 def _set_view(axes, west, south, east, north, width_px, height_px) -> None:

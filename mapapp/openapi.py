@@ -163,8 +163,13 @@ def embed_paths() -> dict:
                     "PNG: zones in their holders' colours (contested ones hatched), besieged ground outlined, "
                     "front lines, the legend, title, date and the map's credit; laid out right to left with "
                     "Arabic names for lang=ar. The link-preview image (og:image, twitter:image, 1200x630) of the "
-                    "map pages, the oEmbed thumbnail and the embed's <noscript> fallback. Cached per map, data "
-                    "version and options; ETag/304."
+                    "map pages, the oEmbed thumbnail and the embed's <noscript> fallback. By default it frames all "
+                    "the map's zones; `zoom` and `center` frame it as the embed frames its map for the same "
+                    "options (Web Mercator zoom level: a picture as wide as the embed spans the same ground; "
+                    "either alone: the centre of the zones, or the whole zoom level that fits them), and are "
+                    "checked the same way. The map pages pass their view (?lat=&lng=&z=) to their card image, "
+                    "the embed its zoom and center to its fallback. Cached per map, data version and options "
+                    "(the view included); ETag/304."
                 ),
                 "parameters": [
                     SLUG,
@@ -173,6 +178,8 @@ def embed_paths() -> dict:
                     _query("height", {"type": "integer", "minimum": 150, "maximum": 2000, "default": 400}, "pixels"),
                     _query("lang", {"type": "string", "enum": ["en", "ar"], "default": "en"}, "language of text"),
                     _query("theme", {"type": "string", "enum": ["light", "dark"], "default": "light"}, "colours"),
+                    _query("zoom", {"type": "integer", "minimum": 1, "maximum": 18}, "zoom level, as the embed's"),
+                    _query("center", {"type": "string", "example": "35.33,40.14"}, "latitude,longitude"),
                 ],
                 "responses": {
                     "200": {"description": "the picture", "content": {"image/png": {}}},

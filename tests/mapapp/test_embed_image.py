@@ -1,6 +1,7 @@
 """The server-drawn picture of a map (/embed/<slug>/image.png): size, colours, Arabic, validation, cache."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -133,7 +134,7 @@ def test_arabic_picture_draws_the_arabic_title(client, demo):
         ("date=2016-02-30", "date", "date '2016-02-30' is not a real date"),
         ("lang=de", "lang", "lang must be one of en, ar; got 'de'"),
         ("theme=sepia", "theme", "theme must be one of light, dark; got 'sepia'"),
-        ("size=big", "size", "unknown option 'size'; the options are date, width, height, lang, theme"),
+        ("size=big", "size", "unknown option 'size'; the options are date, width, height, lang, theme, zoom, center"),
     ],
 )
 def test_bad_picture_options_give_400_naming_the_field(client, two_sided, query, field, message):
@@ -178,3 +179,117 @@ def test_cache_keys_differ_by_every_option(two_sided):
         embed.ImageOptions(date=map_.default_date, width=600, height=400, lang="en", theme="dark"),
     ]
     assert len({mapimage.cache_key(map_, options) for options in variants}) == len(variants)
+
+
+# --- The view: ?zoom=&center= as the embed takes them ------------------------------------------------------
+
+
+def centre_colour(image, radius=3):
+    """The commonest colour in a small window at the middle of the picture (the middle of its map area is a few
+    pixels off, between the title above and the credit below)."""
+    width, height = image.size
+    window = np.asarray(image)[
+        height // 2 - radius : height // 2 + radius + 1, width // 2 - radius : width // 2 + radius + 1
+    ]
+    colours, counts = np.unique(window.reshape(-1, 3), axis=0, return_counts=True)
+    return tuple(int(channel) for channel in colours[counts.argmax()])
+
+
+def close(colour, hex_colour, tolerance=6):
+    return all(abs(a - b) <= tolerance for a, b in zip(colour, hex_to_rgb(hex_colour), strict=True))
+
+
+@pytest.mark.parametrize("slug", ["al-joura", "al-hweiqa"])
+def test_a_zoomed_picture_shows_the_zone_at_its_centre_in_its_holders_colour(client, demo, slug):
+    from gazetteer.models import Place
+
+    place = Place.objects.get(slug=slug)
+    assert place.footprint.contains(place.label_point)
+    zones = client.get("/api/v1/maps/deir-ez-zor/zones?date=2016-06-01").json()["features"]
+    [zone] = [feature for feature in zones if feature["id"] == slug]
+    assert zone["properties"]["status"] == "held"
+    holder = blend(zone["properties"]["color"], 0.85, mapimage.THEMES["light"]["land"])
+
+    lng, lat = place.label_point.coords
+    query = f"date=2016-06-01&zoom=16&center={lat:.5f},{lng:.5f}"
+    zoomed = picture(client.get(f"/embed/deir-ez-zor/image.png?{query}"))
+    whole = picture(client.get("/embed/deir-ez-zor/image.png?date=2016-06-01"))
+    assert zoomed.size == whole.size == (600, 400)
+    assert close(centre_colour(zoomed), holder), (centre_colour(zoomed), holder)
+    # Zoomed in on one district, its holder's colour fills much more of the picture than on the whole map.
+    assert share_of(zoomed, holder) > 0.4
+    assert share_of(zoomed, holder) > share_of(whole, holder) * 1.5
+
+
+def test_zoom_alone_centres_on_the_zones_and_center_alone_keeps_the_fitting_zoom(client, demo):
+    whole = np.asarray(picture(client.get("/embed/deir-ez-zor/image.png?date=2016-06-01")))
+    near = np.asarray(picture(client.get("/embed/deir-ez-zor/image.png?date=2016-06-01&zoom=11")))
+    far = np.asarray(picture(client.get("/embed/deir-ez-zor/image.png?date=2016-06-01&zoom=9")))
+    moved = np.asarray(picture(client.get("/embed/deir-ez-zor/image.png?date=2016-06-01&center=35.40,40.05")))
+    assert len({whole.tobytes(), near.tobytes(), far.tobytes(), moved.tobytes()}) == 4
+    zones_fill = mapimage.THEMES["light"]["land"]
+    government = blend("#c62828", 0.85, zones_fill)
+    # Zooming out shrinks the zones; the same ground seen from further away.
+    assert share_of(Image.fromarray(far), government) < share_of(Image.fromarray(near), government) / 3
+
+
+def test_the_view_is_part_of_the_cache_key(client, demo, image_cache):
+    client.get("/embed/deir-ez-zor/image.png?date=2016-06-01")
+    client.get("/embed/deir-ez-zor/image.png?date=2016-06-01&zoom=15")
+    client.get("/embed/deir-ez-zor/image.png?date=2016-06-01&zoom=15&center=35.337,40.117")
+    client.get("/embed/deir-ez-zor/image.png?date=2016-06-01&zoom=15&center=35.35,40.135")
+    assert len(list(image_cache.glob("deir-ez-zor/v*/*.png"))) == 4
+
+
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("zoom=0", "zoom", "zoom must be a whole number from 1 to 18, got '0'"),
+        ("zoom=19", "zoom", "zoom must be a whole number from 1 to 18, got '19'"),
+        ("zoom=12.5", "zoom", "zoom must be a whole number from 1 to 18, got '12.5'"),
+        ("zoom=12&zoom=13", "zoom", "zoom is given 2 times; give it once"),
+        ("center=35.3", "center", "center must be latitude,longitude in degrees, got '35.3'"),
+        ("center=north,east", "center", "center must be latitude,longitude in degrees, got 'north,east'"),
+        (
+            "center=95,40",
+            "center",
+            "center '95,40' is not on Earth: latitude -90..90, longitude -180..180",
+        ),
+    ],
+)
+def test_bad_view_gives_400_naming_the_field_as_the_embed_does(client, two_sided, query, field, message):
+    response = client.get(f"/embed/test-map/image.png?{query}")
+    assert response.status_code == 400
+    assert response.json() == {"error": message, "field": field}
+    # The embed refuses the same value with the same words.
+    embed_page = client.get(f"/embed/test-map/?{query}")
+    assert embed_page.status_code == 400
+    assert message in embed_page.content.decode().replace("&#x27;", "'")
+
+
+def test_noscript_fallback_and_oembed_thumbnail_carry_the_embeds_view(client, two_sided):
+    html = client.get("/embed/test-map/?date=2016-05-01&zoom=12&center=0.05,0.15&theme=dark").content.decode()
+    fallback = re.search(r'<noscript><img class="embed-fallback" src="([^"]+)"', html)[1].replace("&amp;", "&")
+    assert fallback == (
+        "/embed/test-map/image.png?date=2016-05-01&width=600&height=400&lang=en&theme=dark&zoom=12&center=0.05%2C0.15"
+    )
+    assert client.get(fallback).status_code == 200
+    oembed = client.get(
+        "/oembed", {"url": "http://testserver/embed/test-map/?date=2016-05-01&zoom=12&center=0.05,0.15"}
+    ).json()
+    assert "zoom=12&center=0.05%2C0.15" in oembed["thumbnail_url"]
+
+
+def test_map_page_card_image_shows_the_pages_view(client, two_sided):
+    html = client.get("/maps/test-map/?date=2016-05-01&lat=0.05&lng=0.15&z=12").content.decode()
+    card = re.search(r'<meta property="og:image" content="([^"]+)"', html)[1].replace("&amp;", "&")
+    assert card.endswith(
+        "/embed/test-map/image.png?date=2016-05-01&width=1200&height=630&lang=en&zoom=12&center=0.05%2C0.15"
+    )
+    # A zoom the embed cannot take (20) is dropped from the card, as from the page's oEmbed answer; the centre
+    # stays, at the zoom that fits the zones.
+    html = client.get("/maps/test-map/?date=2016-05-01&lat=0.05&lng=0.15&z=20").content.decode()
+    card = re.search(r'<meta property="og:image" content="([^"]+)"', html)[1].replace("&amp;", "&")
+    assert card.endswith("image.png?date=2016-05-01&width=1200&height=630&lang=en&center=0.05%2C0.15")
+    oembed = client.get("/oembed", {"url": "http://testserver/maps/test-map/?date=2016-05-01&lat=0.05&lng=0.15&z=20"})
+    assert oembed.json()["thumbnail_url"].endswith("lang=en&center=0.05%2C0.15")
