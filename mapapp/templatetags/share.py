@@ -9,11 +9,16 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from mapapp import embed
 from mapapp.embed_views import card_context
 
 register = template.Library()
+
+# The iframe sizes the dialog offers (its width and height inputs say the same).
+SHARE_MIN_SIZE, SHARE_MAX_SIZE = 200, 2000
+SIZE_BOUNDS = {"min": SHARE_MIN_SIZE, "max": SHARE_MAX_SIZE}
 
 
 def _lang() -> str:
@@ -54,5 +59,13 @@ def share_dialog(context):
         "hostScript": settings.SITE_URL + static("js/embed-host.js"),
         "width": embed.DEFAULT_WIDTH,
         "height": embed.DEFAULT_HEIGHT,
+        "minSize": SHARE_MIN_SIZE,
+        "maxSize": SHARE_MAX_SIZE,
+        # The dialog's own messages, in the page's language (static/js/share.js shows them as text).
+        "messages": {
+            "width": _("Width must be a whole number of pixels from %(min)s to %(max)s.") % SIZE_BOUNDS,
+            "height": _("Height must be a whole number of pixels from %(min)s to %(max)s.") % SIZE_BOUNDS,
+            "range": _("The slider's range ends before it starts: 'to' is before 'from'."),
+        },
     }
     return {"share_config": config, "lang": lang}

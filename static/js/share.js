@@ -1,7 +1,7 @@
 // The map page's "Share / Embed" dialog: the link to the view the reader is looking at (date, zoom and centre,
 // language, all read from the page's URL, which the viewer keeps current), and the iframe code for an embed of
 // it with the options a publisher picks, previewed live. The code is text for a textarea, never put into this
-// page as HTML; the preview iframe is built with DOM calls.
+// page as HTML; the preview iframe is built with DOM calls. Its messages come translated in the config.
 const config = JSON.parse(document.getElementById("share-config").textContent);
 const dialog = document.querySelector('[data-share="dialog"]');
 const openButton = document.querySelector('[data-share="open"]');
@@ -45,13 +45,14 @@ function linkFor(view) {
 function embedFor(view) {
   const width = Number(field("width").value);
   const height = Number(field("height").value);
-  if (!Number.isInteger(width) || width < 200 || width > 2000) return { error: "width: 200 to 2000 pixels" };
-  if (!Number.isInteger(height) || height < 200 || height > 2000) return { error: "height: 200 to 2000 pixels" };
+  const size = (value) => Number.isInteger(value) && value >= config.minSize && value <= config.maxSize;
+  if (!size(width)) return { error: config.messages.width };
+  if (!size(height)) return { error: config.messages.height };
   const lang = field("lang").value;
   const from = field("from").value;
   const to = field("to").value;
   let date = view.date;
-  if (from && to && from > to) return { error: "the slider's range ends before it starts" };
+  if (from && to && from > to) return { error: config.messages.range };
   if (from && date < from) date = from;
   if (to && date > to) date = to;
   const url = new URL(config.embedPath, config.siteUrl);

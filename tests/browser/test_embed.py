@@ -309,3 +309,35 @@ def test_share_link_opens_the_same_view(page, live_server, demo, settings):
     page.goto(link)
     page.wait_for_selector("[data-viewer][data-ready=true]")
     assert page.locator("[data-viewer]").get_attribute("data-date") == "2016-06-01"
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_share_dialog_says_what_is_wrong_in_the_pages_language(page, live_server, demo, settings, lang):
+    from django.utils import translation
+
+    with translation.override(lang):
+        expected_width = translation.gettext("Width must be a whole number of pixels from %(min)s to %(max)s.") % {
+            "min": 200,
+            "max": 2000,
+        }
+        expected_range = translation.gettext("The slider's range ends before it starts: 'to' is before 'from'.")
+    if lang == "ar":
+        assert expected_width.startswith("يجب أن يكون العرض") and "200" in expected_width
+    settings.SITE_URL = live_server.url
+    page.goto(f"{live_server.url}/maps/deir-ez-zor/?date=2016-06-01&lang={lang}")
+    page.wait_for_selector("[data-viewer][data-ready=true]")
+    page.locator("[data-share=open]").click()
+    error = page.locator("[data-share=error]")
+    assert error.is_hidden()
+    assert page.locator("[data-share=code]").input_value().startswith("<iframe")
+
+    page.locator("[data-share=width]").fill("50")
+    assert error.is_visible()
+    assert error.text_content() == expected_width
+    assert page.locator("[data-share=code]").input_value() == ""
+
+    page.locator("[data-share=width]").fill("600")
+    assert error.is_hidden()
+    page.locator("[data-share=from]").fill("2016-06-01")
+    page.locator("[data-share=to]").fill("2015-06-01")
+    assert error.text_content() == expected_range
