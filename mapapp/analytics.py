@@ -166,8 +166,8 @@ def pieces_at(
             )
             counts: dict[int, int] = defaultdict(int)
             for place_id in part:
-                if place_id in besieged:
-                    counts[besieged[place_id]] += 1
+                for siege_id in besieged.get(place_id, ()):
+                    counts[siege_id] += 1
             if counts:
                 piece.siege_id = min(counts, key=lambda siege_id: (-counts[siege_id], siege_id))
             actor_pieces.append(piece)

@@ -38,7 +38,7 @@ from mapapp import embed, geo, selectors
 from mapapp.models import Map
 
 # Part of every cache key: bump it when the drawing changes, so cached pictures are drawn again.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 
 FONT_FAMILY = ["Noto Sans", "Noto Sans Arabic", "DejaVu Sans"]
 ARABIC_FONT_FAMILY = ["Noto Sans Arabic", "Noto Sans", "DejaVu Sans"]
@@ -314,8 +314,8 @@ def render_png(map: Map, options) -> bytes:
 
     by_siege: dict[int, list] = defaultdict(list)
     for place_id, footprint in zip(place_ids, footprints, strict=True):
-        if place_id in besieged:
-            by_siege[besieged[place_id]].append(footprint)
+        for siege_id in besieged.get(place_id, ()):  # a zone inside two sieges is in both outlines
+            by_siege[siege_id].append(footprint)
     siege_width = max(2.0, unit / 200)
     for ground in by_siege.values():
         for line in _lines(shapely.union_all(ground, grid_size=EDGE_GRID).boundary):

@@ -51,6 +51,9 @@ def schema() -> dict:
         "/api/v1/maps/{slug}/zones": _get(
             "GeoJSON of the map's zones on a date, with who held each, since when, and on whose word.",
             [SLUG, _query("date", DATE, "inclusive; defaults to the map's default date")],
+            "`besieged`: true while any published siege in effect that day besieges the zone (not relieved "
+            "from it, held or contested by its besieged actor). `sieges`: the slugs of all those sieges, by "
+            "start then slug (a zone can be inside two overlapping sieges); `siege`: the first of them, or null.",
         ),
         "/api/v1/maps/{slug}/changes": _get(
             "Published control changes dated in (from, to], and km² gained and lost by each actor.",
@@ -396,7 +399,8 @@ def _analytics_paths() -> dict:
             "Properties: `siege` (slug), `name`, `name_ar`, `besieged_actor`, `besieging_actors` (slugs), "
             "`start`, `end` (first day no longer in effect, or null), `days` (1 on the siege's first day), "
             "`places` (slugs), `parts` (separate pieces: zones linked by shared edges), `area_km2`, `supply` "
-            "(methods in effect that day: `land`, `air_bridge`, `airdrop`).",
+            "(methods in effect that day: `land`, `air_bridge`, `airdrop`). A zone inside two sieges in effect "
+            "is in the `places` and geometry of each.",
         ),
         "/api/v1/maps/{slug}/pockets": _get(
             "GeoJSON of each actor's separate pieces of ground on a date, and which are enclosed.",

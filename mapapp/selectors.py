@@ -59,9 +59,11 @@ def zone_states_at(*, map: Map, on: dt.date) -> dict[int, ZoneState]:
     }
 
 
-def besieged_place_ids(*, map: Map, on: dt.date, states: dict[int, ZoneState]) -> dict[int, int]:
-    """{place_id: siege_id} for the map's zones besieged on `on`: a published siege in effect, the place not
-    yet relieved, and held or contested by the besieged actor that day. One query."""
+def besieged_place_ids(*, map: Map, on: dt.date, states: dict[int, ZoneState]) -> dict[int, list[int]]:
+    """{place_id: [siege_id, ...]} for the map's zones besieged on `on`: a published siege in effect, the place not
+    yet relieved from it, and held or contested by that siege's besieged actor that day. A zone inside two sieges
+    at once (overlapping in time) is in both, listed by siege start then slug (the order of /history's sieges);
+    the first is the one `siege` names in /zones. One query."""
     rows = (
         SiegePlace.objects.filter(
             Q(until__isnull=True) | Q(until__gt=on),
@@ -69,14 +71,14 @@ def besieged_place_ids(*, map: Map, on: dt.date, states: dict[int, ZoneState]) -
             siege__in=Siege.objects.published().in_effect(on),
         )
         .values_list("place_id", "siege_id", "siege__besieged_actor_id")
-        .order_by("siege_id")
+        .order_by("siege__start", "siege__slug")
     )
-    besieged: dict[int, int] = {}
+    besieged: dict[int, list[int]] = defaultdict(list)
     for place_id, siege_id, besieged_actor_id in rows:
         state = states.get(place_id)
         if state is not None and state.actor_id == besieged_actor_id:
-            besieged.setdefault(place_id, siege_id)
-    return besieged
+            besieged[place_id].append(siege_id)
+    return dict(besieged)
 
 
 def sources_of_changes(change_ids) -> dict[int, list[dict]]:
@@ -121,7 +123,8 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
     besieged = besieged_place_ids(map=map, on=on, states=states)
     actors = actors_by_id(map)
     sources = sources_of_changes(state.change_id for state in states.values())
-    siege_slugs = dict(Siege.objects.filter(pk__in=set(besieged.values())).values_list("pk", "slug"))
+    siege_ids = {siege_id for ids in besieged.values() for siege_id in ids}
+    siege_slugs = dict(Siege.objects.filter(pk__in=siege_ids).values_list("pk", "slug"))
     places = (
         map.places.annotate(geojson=AsGeoJSON("footprint", precision=GEOJSON_PRECISION))
         .order_by("slug")
@@ -148,7 +151,8 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
                     "status": state.status if state else "unknown",
                     "since": state.since.isoformat() if state and state.since else None,
                     "besieged": place_id in besieged,
-                    "siege": siege_slugs.get(besieged.get(place_id)),
+                    "siege": siege_slugs[besieged[place_id][0]] if place_id in besieged else None,
+                    "sieges": [siege_slugs[siege_id] for siege_id in besieged.get(place_id, ())],
                     "confidence": state.confidence if state else None,
                     "sources": sources.get(state.change_id, []) if state else [],
                     "approximate": approximate,
