@@ -541,3 +541,49 @@ def test_on_this_day_gives_front_length_and_sieges_from_the_analytics_api_once_t
     go_to(page, "2017-10-01")  # the siege is over
     page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-10-01'")
     assert summary.locator(".summary-siege").count() == 0
+
+
+def test_the_panel_names_every_siege_a_zone_is_inside(page, live_server, world):
+    from mapapp import services
+
+    world.actor("gov", "#c62828")
+    world.actor("isis", "#3b3b3b")
+    world.actor("rebels", "#2e7d32")
+    world.place("city", size=0.1)
+    world.place("airport", x=0.2, size=0.1)
+    world.change("2015-01-01", ["city", "airport"], "gov")
+    world.map()
+    common = {"besieged_actor": world.actor("gov"), "sources": [world.source], "publish": True}
+    services.siege_record(
+        slug="rebel-siege",
+        name_en="Rebel siege",
+        besieging_actors=[world.actor("rebels")],
+        start=dt.date(2015, 6, 1),
+        end=dt.date(2017, 1, 1),
+        places=[(world.place("city"), None)],
+        **common,
+    )
+    services.siege_record(
+        slug="isis-siege",
+        name_en="ISIS siege",
+        besieging_actors=[world.actor("isis")],
+        start=dt.date(2015, 3, 1),
+        end=dt.date(2016, 1, 1),
+        places=[(world.place("city"), None), (world.place("airport"), None)],
+        **common,
+    )
+
+    def besieged_rows():
+        facts = page.locator("[data-panel=root] dt", has_text="Besieged")
+        return [facts.nth(i).locator("xpath=following-sibling::dd[1]").inner_text() for i in range(facts.count())]
+
+    open_map(page, live_server, slug="test-map", query="?date=2015-08-01")
+    page.locator('path.zone[data-zone="city"]').click()
+    assert besieged_rows() == ["ISIS siege · since 1 March 2015", "Rebel siege · since 1 June 2015"]
+    page.locator('path.zone[data-zone="airport"]').click()
+    assert besieged_rows() == ["ISIS siege · since 1 March 2015"]
+    # After the ISIS siege ends the rebels' still holds the city; the panel follows the date.
+    open_map(page, live_server, slug="test-map", query="?date=2016-06-01")
+    page.locator('path.zone[data-zone="city"]').click()
+    assert besieged_rows() == ["Rebel siege · since 1 June 2015"]
+    assert page.js_errors == []

@@ -65,6 +65,20 @@ export function buildHistory(raw, zoneAreas) {
     return state;
   }
 
+  // Every siege besieging zone z on the state's day, in the server's order (start, slug); state.siege[z] is the
+  // first. A zone can be inside two sieges that overlap in time.
+  function siegesOf(state, z) {
+    const found = [];
+    if (state.siege[z] < 0) return found;
+    for (let s = state.siege[z]; s < sieges.length; s++) {
+      const siege = sieges[s];
+      if (siege.start > state.day || state.day >= siege.endDay || state.actor[z] !== siege.besieged) continue;
+      const k = siege.zones.indexOf(z);
+      if (k >= 0 && state.day < siege.untilDays[k]) found.push(s);
+    }
+    return found;
+  }
+
   function period(i) {
     return {
       index: i,
@@ -154,6 +168,7 @@ export function buildHistory(raw, zoneAreas) {
     changeDays,
     newState,
     stateAt,
+    siegesOf,
     zonePeriods,
     changeInfo,
     nextChangeDay,

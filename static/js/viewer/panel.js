@@ -115,8 +115,8 @@ export function createZonePanel({ root, picker, geometry, history, calendar, i18
     }
     const change = currentPeriod ? history.changeInfo(currentPeriod.change) : null;
     if (change) row(facts, i18n.t("Confidence"), i18n.t("confidence:" + change.confidence));
-    if (state.siege[zone] >= 0) {
-      const siege = history.sieges[state.siege[zone]];
+    for (const s of history.siegesOf(state, zone)) {
+      const siege = history.sieges[s];
       row(facts, i18n.t("Besieged"), i18n.name(siege) + " · " + i18n.t("since %(date)s", { date: day(siege.start) }));
     }
     if (props.area_km2) row(facts, i18n.t("Area"), i18n.km2(props.area_km2));
