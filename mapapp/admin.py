@@ -12,16 +12,21 @@ services.control_change_restore, which rebuilds the derived periods in the same 
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from mapapp import admin_views, services
 from mapapp.models import (
@@ -37,8 +42,23 @@ from mapapp.models import (
 )
 
 
+class HistoryDeltaHelper(HistoricalRecordContextHelper):
+    """The "what it changed" column: an empty value reads "—" (simple-history calls an empty foreign key
+    "Deleted user (pk=None)"), a moment reads as the admin writes moments, not as an ISO string with microseconds."""
+
+    def prepare_delta_change_value(self, change, value):
+        if value is None or (isinstance(value, DeletedObject) and value.pk is None):
+            return "—"
+        if isinstance(value, datetime.datetime):
+            return formats.localize(timezone.localtime(value) if timezone.is_aware(value) else value)
+        return super().prepare_delta_change_value(change, value)
+
+
 class ServiceHistoryAdmin(SimpleHistoryAdmin):
     """simple-history's pages, read-only: a past version is looked at here and restored through a service."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryDeltaHelper(self.model, historical_record)
 
     def revert_disabled(self, request, obj=None):
         return True

@@ -163,7 +163,8 @@ class ControlChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.actor_id} {self.status}"
+        # Headings and breadcrumbs in the admin (the history page) show this: the side by name, not its id.
+        return f"{self.date} {self.actor} ({self.get_status_display()})"
 
 
 class ControlPeriodQuerySet(models.QuerySet):

@@ -168,7 +168,7 @@
       swatch.className = "swatch";
       swatch.style.background = p.color || "#bdbdbd";
       holder.appendChild(swatch);
-      holder.append(p.actor ? `${p.actor_name || p.actor} (${words[p.status] || p.status})` : words.unknown);
+      holder.append(p.actor ? `${actorName(p.actor)} (${words[p.status] || p.status})` : words.unknown);
       label.appendChild(holder);
       item.appendChild(label);
       placeList.appendChild(item);

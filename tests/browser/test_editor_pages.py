@@ -1,0 +1,101 @@
+"""The editor's and reviewer's admin pages as a journalist meets them: no empty error box, readable counters,
+the sides named in the page's language, and a history page that reads as sentences, not as database ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from gazetteer.models import Place
+from mapapp import services
+from mapapp.models import Actor, ControlChange
+from tests.browser.test_editor_workflow import DATE, click_zone, log_in, wait_for_zones
+
+pytestmark = pytest.mark.browser
+
+CONTRAST = """(el) => {
+  // WCAG contrast of an element's text against the first opaque background behind it.
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  let node = el, bg = null;
+  while (node && !bg) {
+    const c = rgb(getComputedStyle(node).backgroundColor);
+    if (c.length < 4 || c[3] > 0) bg = c;
+    node = node.parentElement;
+  }
+  bg = bg || [255, 255, 255];
+  const lum = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_the_mark_page_opens_without_an_empty_error_box_and_the_count_is_readable(live_server, page, demo, people):
+    base = live_server.url
+    log_in(page, base, "edna", "/admin/mapapp/controlchange/mark/")
+    page.wait_for_selector("body[data-ready=true]")
+    # Before: the admin's .errornote display beat [hidden]; a red box with nothing in it stood under the intro.
+    expect(page.locator("#form-errors")).to_be_hidden()
+    expect(page.locator("#saved-note")).to_be_hidden()
+
+    page.fill("#id_date", DATE)
+    page.dispatch_event("#id_date", "change")
+    wait_for_zones(page, DATE)
+    click_zone(page, "mark-map", "al-joura")
+    count = page.locator("#selected-count")
+    expect(count).to_have_text(re.compile(r"1"))
+    # Before: blue on the admin's blue module header, about 1.5:1.
+    assert count.evaluate(CONTRAST) >= 4.5
+
+    page.click("#save-change")  # no source yet: the box appears, with the reason in it
+    expect(page.locator("#form-errors")).to_be_visible()
+    expect(page.locator("#form-errors")).to_contain_text("source")
+    assert page.js_errors == []
+
+
+def test_the_arabic_mark_page_names_the_sides_in_arabic_in_the_place_list(live_server, browser, demo, people):
+    context = browser.new_context(locale="ar", viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "edna", "/admin/mapapp/controlchange/mark/")
+        page.wait_for_selector("body[data-ready=true]")
+        page.fill("#id_date", DATE)
+        page.dispatch_event("#id_date", "change")
+        wait_for_zones(page, DATE)
+        holder = page.locator("#place-list li[data-place=al-joura] .holder")
+        expect(holder).to_contain_text("الحكومة السورية")  # before: "Syrian government" on the Arabic page
+        assert "Syrian government" not in holder.inner_text()
+    finally:
+        context.close()
+
+
+def test_the_history_page_names_the_side_and_shows_no_deleted_user_for_an_empty_reviewer(
+    live_server, page, demo, people
+):
+    government = Actor.objects.get(slug="government")
+    change = services.control_change_record(
+        on=dt.date(2017, 6, 20),
+        places=[Place.objects.get(slug="cemeteries")],
+        actor=government,
+        status="held",
+        sources=[services.source_create(title="Army advances near the cemeteries", publisher="SANA")],
+        publish=False,
+        by=people.editor,
+    )
+    services.control_change_publish(change=ControlChange.objects.get(pk=change.pk), by=people.reviewer)
+
+    log_in(page, live_server.url, "rafiq", f"/admin/mapapp/controlchange/{change.pk}/history/")
+    title = page.locator("#content h1").inner_text()
+    assert "Syrian government" in title and f" {government.pk} " not in title  # before: "2017-06-20 1 held"
+    delta = page.locator("#change-history tbody tr").first.inner_text()
+    assert "Reviewed by" in delta and "rafiq" in delta
+    assert "Deleted" not in delta and "pk=None" not in delta  # before: "Deleted user (pk=None) → rafiq"
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", delta)  # before: "2026-11-28 15:49:38.725268+00:00"
