@@ -77,3 +77,12 @@ def test_the_embed_in_arabic_on_a_phone_keeps_its_names_apart(browser, live_serv
         assert page.evaluate(OVERLAPS, [".zone-label span", ".siege-marker span"]) == []
     finally:
         context.close()
+
+
+def test_an_english_credit_in_the_arabic_embed_reads_left_to_right(page, live_server, demo):
+    # Before: the credit inherited the page's right-to-left direction and its full stop jumped to the front.
+    page.goto(f"{live_server.url}/embed/deir-ez-zor/?lang=ar")
+    page.wait_for_selector("[data-ready=true]", timeout=15000)
+    credit = page.locator(".embed-credit")
+    assert credit.inner_text().startswith("Approximate footprints")
+    assert credit.evaluate("el => getComputedStyle(el).direction") == "ltr"
