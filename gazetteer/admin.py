@@ -1,4 +1,5 @@
 import dataclasses
+import math
 import secrets
 import shutil
 import time
@@ -106,6 +107,22 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, "slug") if obj is not None else self.readonly_fields
+
+    @property
+    def settings_overrides(self):
+        """An empty map widget opens on the ground the maps cover, not on the whole world (a new place is drawn
+        where the others are); a place that has a footprint opens on it, as before."""
+        from mapapp.models import Map
+
+        first = Map.objects.public().exclude(area=None).order_by("slug").first()
+        if first is None:
+            return {}
+        west, south, east, north = first.area.extent
+        span = max(east - west, north - south, 1e-4)
+        return {
+            "DEFAULT_CENTER": ((south + north) / 2, (west + east) / 2),
+            "DEFAULT_ZOOM": min(16, int(math.log2(360 / span)) + 1),
+        }
 
     def save_model(self, request, obj, form, change):
         place, reason = place_save(form=form, change=change, by=request.user)

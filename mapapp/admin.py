@@ -72,6 +72,10 @@ class ServiceHistoryAdmin(SimpleHistoryAdmin):
         return False  # the record is append-only: withdraw, reject or correct instead
 
 
+# The newsroom's tool, not "Django administration": the login page and every admin page say what this is.
+admin.site.site_header = admin.site.site_title = "Frontline Atlas"
+
+
 @admin.register(Actor)
 class ActorAdmin(admin.ModelAdmin):
     list_display = ("slug", "name_en", "name_ar", "color", "sort_order")

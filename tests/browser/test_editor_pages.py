@@ -99,3 +99,27 @@ def test_the_history_page_names_the_side_and_shows_no_deleted_user_for_an_empty_
     assert "Reviewed by" in delta and "rafiq" in delta
     assert "Deleted" not in delta and "pk=None" not in delta  # before: "Deleted user (pk=None) → rafiq"
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", delta)  # before: "2026-11-28 15:49:38.725268+00:00"
+
+
+def widget_view(page, widget: str) -> tuple[float, float, int]:
+    return page.evaluate(
+        "w => { const m = window[w]; const c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]; }", widget
+    )
+
+
+def test_a_new_place_is_drawn_on_a_widget_opened_over_the_maps_ground(live_server, page, demo, people):
+    # Before: the footprint and label-point widgets of "Add place" opened on the whole world (a 10,000 km scale
+    # bar over a grey box), and a journalist had to find Deir ez-Zor by zooming in a dozen times.
+    log_in(page, live_server.url, "rafiq", "/admin/gazetteer/place/add/")
+    page.wait_for_function("() => window['leafletmapid_footprint-map'] && window['leafletmapid_label_point-map']")
+    west, south, east, north = demo.area.extent
+    for widget in ("leafletmapid_footprint-map", "leafletmapid_label_point-map"):
+        lat, lng, zoom = widget_view(page, widget)
+        assert south < lat < north and west < lng < east
+        assert zoom >= 10
+    # a place with a footprint still opens on its own outline
+    joura = Place.objects.get(slug="al-joura")
+    page.goto(f"{live_server.url}/admin/gazetteer/place/{joura.pk}/change/")
+    page.wait_for_function("() => window['leafletmapid_footprint-map']")
+    lat, lng, zoom = widget_view(page, "leafletmapid_footprint-map")
+    assert joura.footprint.extent[1] < lat < joura.footprint.extent[3] and zoom >= 13

@@ -86,3 +86,12 @@ def test_an_english_credit_in_the_arabic_embed_reads_left_to_right(page, live_se
     credit = page.locator(".embed-credit")
     assert credit.inner_text().startswith("Approximate footprints")
     assert credit.evaluate("el => getComputedStyle(el).direction") == "ltr"
+
+
+@pytest.mark.parametrize("path", ["/maps/deir-ez-zor/", "/embed/deir-ez-zor/"])
+def test_the_scale_bar_reads_number_then_unit_in_arabic(page, live_server, demo, path):
+    page.goto(f"{live_server.url}{path}?lang=ar")
+    page.wait_for_selector("[data-ready=true]", timeout=15000)
+    scale = page.locator(".leaflet-control-scale-line")
+    assert scale.inner_text().endswith(" km")
+    assert scale.evaluate("el => getComputedStyle(el).direction") == "ltr"  # before: rtl, shown as "km 5"

@@ -37,3 +37,11 @@ def test_links_between_pages_keep_arabic(client, demo):
     assert '<a class="brand" href="/?lang=ar">' in page
     english = client.get("/maps/deir-ez-zor/").content.decode()
     assert '<a class="brand" href="/">' in english
+
+
+def test_the_admin_login_says_frontline_atlas(client, db):
+    # An anonymous visitor at /admin/ is sent to the login page, which named "Django administration".
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    body = response.content.decode()
+    assert "Frontline Atlas" in body and "Django administration" not in body
