@@ -147,7 +147,7 @@ def test_etag_answers_304_until_the_data_changes(client, small_map, world):
         ("/api/v1/maps/test-map/zones?date=2016-01-01&colour=red", "colour", "unknown parameter"),
         ("/api/v1/maps/test-map/changes?from=2017-01-01&to=2016-01-01", "from", "is after to"),
         ("/api/v1/maps/test-map/changes?from=2016-01-01&to=2016-13-01", "to", "not a real date"),
-        ("/api/v1/maps/test-map/changes?from=%00", "from", "YYYY-MM-DD"),
+        ("/api/v1/maps/test-map/changes?from=%00", "from", "NUL character"),
         ("/api/v1/maps/test-map/timeline?date=2016-01-01", "date", "unknown parameter"),
         ("/api/v1/maps/?page=2", "page", "unknown parameter"),
     ],
