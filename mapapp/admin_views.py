@@ -118,12 +118,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     cards = []
     for change in changes:
         places = list(change.places.all())
-        preview = change_preview(on=change.date, places=places, actor=change.actor, status=change.status)
+        preview = change_preview(
+            on=change.date, places=places, actor=change.actor, status=change.status, excluding=change
+        )
         for row in preview["places"]:
             before = actors.get(row["from_actor"])
             row["from_name"] = services.local_name(before) if before else _("unknown")
             row["name"] = row["name_ar"] if request.LANGUAGE_CODE == "ar" and row["name_ar"] else row["name_en"]
         map_ = _map_for(change)
+        # the small map shows the change's date, or the map's nearest day when the change lies outside its dates
+        map_date = min(max(change.date, map_.start), map_.end) if map_ else change.date
         cards.append(
             {
                 "change": change,
@@ -132,10 +136,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 "preview": preview,
                 "map": map_,
                 "map_name": f"draft-map-{change.pk}",
+                "map_date": map_date,
                 "map_config": {
                     "id": change.pk,
                     "map": map_.slug if map_ else None,
-                    "date": change.date.isoformat(),
+                    "date": map_date.isoformat(),
                     "places": [place.slug for place in places],
                     "color": change.actor.color,
                     "status": change.status,

@@ -510,8 +510,41 @@ def map_history(*, map: Map) -> dict:
     }
 
 
-def change_preview(*, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None) -> dict:
+def _record_without(change, *, on: dt.date, place_ids) -> tuple[dict, dict]:
+    """The published record of `place_ids` on `on` as if `change` were not in it, read from the changes by the
+    derivation's own rule (the latest date wins; on one day the higher id): {place: (actor, status,
+    confidence, change)} in effect on `on`, and {place: date of its next change after `on`}. One query."""
+    through = ControlChange.places.through
+    rows = (
+        through.objects.filter(place_id__in=place_ids, controlchange__review_state=ReviewState.PUBLISHED)
+        .exclude(controlchange_id=change.pk)
+        .order_by("place_id", "controlchange__date", "controlchange_id")
+        .values_list(
+            "place_id",
+            "controlchange__date",
+            "controlchange__actor_id",
+            "controlchange__status",
+            "controlchange__confidence",
+            "controlchange_id",
+        )
+    )
+    before: dict[int, tuple] = {}
+    next_start: dict[int, dt.date] = {}
+    for place_id, day, actor_id, status, confidence, change_id in rows:
+        if day <= on:
+            before[place_id] = (actor_id, status, confidence, change_id)
+        else:
+            next_start.setdefault(place_id, day)
+    return before, next_start
+
+
+def change_preview(
+    *, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None, excluding=None
+) -> dict:
     """What recording "on `on`, `places` came under `actor` with `status`" would do to the published record.
+
+    `excluding` (a change already in the record, such as a published change shown in the review queue) is left
+    out of the record compared against, so that its preview shows what it did rather than "no change".
 
     For each place: who held it on `on` before (by the published changes), who after, whether control
     changes, and until when the change would hold (the date of the place's next published change, exclusive;
@@ -524,19 +557,22 @@ def change_preview(*, on: dt.date, places, actor: Actor, status: str, confidence
     """
     places = list(places)
     place_ids = [place.pk for place in places]
-    before: dict[int, tuple[int, str, str, int]] = {
-        place_id: (actor_id, period_status, change_confidence, change_id)
-        for place_id, actor_id, period_status, change_confidence, change_id in ControlPeriod.objects.in_effect(on)
-        .filter(place_id__in=place_ids)
-        .values_list("place_id", "actor_id", "status", "change__confidence", "change_id")
-    }
-    next_start: dict[int, dt.date] = {}
-    for place_id, valid_from in (
-        ControlPeriod.objects.filter(place_id__in=place_ids, valid_from__gt=on)
-        .order_by("place_id", "valid_from")
-        .values_list("place_id", "valid_from")
-    ):
-        next_start.setdefault(place_id, valid_from)
+    if excluding is not None and excluding.review_state == ReviewState.PUBLISHED:
+        before, next_start = _record_without(excluding, on=on, place_ids=place_ids)
+    else:
+        before = {
+            place_id: (actor_id, period_status, change_confidence, change_id)
+            for place_id, actor_id, period_status, change_confidence, change_id in ControlPeriod.objects.in_effect(on)
+            .filter(place_id__in=place_ids)
+            .values_list("place_id", "actor_id", "status", "change__confidence", "change_id")
+        }
+        next_start = {}
+        for place_id, valid_from in (
+            ControlPeriod.objects.filter(place_id__in=place_ids, valid_from__gt=on)
+            .order_by("place_id", "valid_from")
+            .values_list("place_id", "valid_from")
+        ):
+            next_start.setdefault(place_id, valid_from)
     cited: dict[int, set[int]] = defaultdict(set)
     if sources is not None:
         through = ControlChange.sources.through

@@ -110,6 +110,42 @@ def test_the_add_button_leads_to_the_mark_page(grid, people):
     assert response.status_code == 302 and response["Location"] == MARK
 
 
+def test_the_queue_shows_what_a_published_change_did_not_that_it_changes_nothing(grid, people):
+    taken = grid.change("2016-01-16", ["a", "b"], "isis")
+    grid.change("2016-06-01", ["a"], "gov")  # a later change gives a back: the preview says until when
+    queue = login(people.reviewer).get(QUEUE, {"state": "published"})
+    card = next(card for card in queue.context["cards"] if card["change"] == taken)
+    preview = card["preview"]
+    assert (preview["changing_hands"], preview["alters_nothing"]) == (2, False)
+    rows = {row["place"]: row for row in preview["places"]}
+    assert {slug: (row["from_actor"], row["to_actor"]) for slug, row in rows.items()} == {
+        "a": ("gov", "isis"),
+        "b": ("gov", "isis"),
+    }
+    assert (rows["a"]["until"], rows["b"]["until"]) == ("2016-06-01", None)
+    assert preview["area_km2"]["by_actor"]["isis"]["gained"] == preview["area_km2"]["changing_hands"] > 0
+    html = queue.content.decode()
+    assert "2 place(s) change hands" in html
+    assert "By the published record these places already stand like this" not in html
+    # a draft still compares against the whole published record, the published change included
+    retaking = grid.change("2016-02-01", ["b"], "gov", publish=False)
+    drafts = login(people.reviewer).get(QUEUE).context["cards"]
+    row = next(card for card in drafts if card["change"] == retaking)["preview"]["places"][0]
+    assert (row["from_actor"], row["to_actor"]) == ("isis", "gov")
+
+
+def test_a_card_dated_outside_the_maps_dates_shows_the_maps_nearest_day(grid, people):
+    early = draft(grid, on="2014-06-01")
+    queue = login(people.reviewer).get(QUEUE)
+    card = next(card for card in queue.context["cards"] if card["change"] == early)
+    assert card["map_config"]["date"] == "2015-01-01"
+    html = queue.content.decode()
+    assert "The map covers 2015-01-01 to 2017-12-31, so it shows 2015-01-01." in html
+    assert "?date=2015-01-01" in html
+    # the zones request the card's map makes is answered, not refused as outside the map's dates
+    assert login(people.reviewer).get("/api/v1/maps/test-map/zones?date=2015-01-01").status_code == 200
+
+
 # --- review actions in the admin ----------------------------------------------------------------------------
 
 
