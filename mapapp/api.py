@@ -132,6 +132,38 @@ def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpR
     return response
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def version_param(request: HttpRequest, map_: Map) -> int | None:
+    """?v= (optional): the data version the client expects, a whole number."""
+    raw = request.GET.get("v")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ApiError(f"v must be the map's data version, a whole number, got {raw!r}", "v")
+    return int(raw)
+
+
+def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
+    """Serve data that only changes with the map's data version. With ?v=<current version> the answer never
+    changes, so it is cached for a year (immutable); with an old version the client is sent to the same query
+    at the current version; without ?v= it is an ordinary ETag/304 answer (max-age 60)."""
+    version = version_param(request, map_)
+    if version is None:
+        return cached(request, map_, build)
+    if version != map_.data_version:
+        query = request.GET.copy()
+        query["v"] = str(map_.data_version)
+        response = HttpResponse(status=302)
+        response["Location"] = f"{request.path}?{query.urlencode()}"
+        response["Cache-Control"] = "no-cache"
+        return response
+    response = cached(request, map_, build)
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
 @require_GET
 @api_view(set())
 def maps_list(request: HttpRequest) -> HttpResponse:
@@ -152,59 +184,29 @@ def maps_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@api_view({"date"})
+@api_view({"date", "v"})
 def zones(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = in_map_range(map_, date_param(request, "date", map_.default_date), "date")
-    return cached(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
 
 
 @require_GET
-@api_view({"from", "to"})
+@api_view({"from", "to", "v"})
 def changes(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     after = date_param(request, "from", map_.start - dt.timedelta(days=1))
     until = date_param(request, "to", map_.end)
     if after > until:
         raise ApiError(f"from ({after.isoformat()}) is after to ({until.isoformat()})", "from")
-    return cached(request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until)))
+    return versioned(request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until)))
 
 
 @require_GET
-@api_view(set())
+@api_view({"v"})
 def timeline(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
-    return cached(request, map_, lambda: orjson.dumps(selectors.timeline(map=map_)))
-
-
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def version_param(request: HttpRequest, map_: Map) -> int | None:
-    """?v= (optional): the data version the client expects, a whole number."""
-    raw = request.GET.get("v")
-    if raw is None:
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise ApiError(f"v must be the map's data version, a whole number, got {raw!r}", "v")
-    return int(raw)
-
-
-def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
-    """Serve data that only changes with the map's data version. With ?v=<current version> the answer never
-    changes, so it is cached for a year (immutable); with an old version the client is sent to the current
-    URL; without ?v= it is an ordinary ETag/304 answer."""
-    version = version_param(request, map_)
-    if version is None:
-        return cached(request, map_, build)
-    if version != map_.data_version:
-        response = HttpResponse(status=302)
-        response["Location"] = f"{request.path}?v={map_.data_version}"
-        response["Cache-Control"] = "no-cache"
-        return response
-    response = cached(request, map_, build)
-    response["Cache-Control"] = IMMUTABLE
-    return response
+    return versioned(request, map_, lambda: orjson.dumps(selectors.timeline(map=map_)))
 
 
 @require_GET

@@ -1,7 +1,7 @@
 """The read API for what the record means (v1, see PRODUCT.md): fronts, sieges, pockets, area over time.
 
 Same conventions as mapapp.api: 400 {"error", "field"} for a bad parameter, 404 for an unknown map, an ETag from
-the map's data version.
+the map's data version, and `?v=<data version>` for an answer cached for a year.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from mapapp import analytics
-from mapapp.api import ApiError, api_view, cached, date_param, get_map, in_map_range
+from mapapp.api import ApiError, api_view, date_param, get_map, in_map_range, versioned
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
@@ -21,23 +21,23 @@ def _day(request: HttpRequest, map_):
 
 
 @require_GET
-@api_view({"date"})
+@api_view({"date", "v"})
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return cached(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on))
 
 
 @require_GET
-@api_view({"date"})
+@api_view({"date", "v"})
 def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return cached(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on))
 
 
 @require_GET
-@api_view({"date", "enclosed"})
+@api_view({"date", "enclosed", "v"})
 def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
@@ -45,11 +45,11 @@ def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     if raw.lower() not in _BOOLEANS:
         raise ApiError(f"enclosed must be true or false, got {raw!r}", "enclosed")
     enclosed_only = _BOOLEANS[raw.lower()]
-    return cached(request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only))
+    return versioned(request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only))
 
 
 @require_GET
-@api_view({"from", "to", "step"})
+@api_view({"from", "to", "step", "v"})
 def area_stats(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     start = in_map_range(map_, date_param(request, "from", map_.start), "from")
@@ -66,4 +66,6 @@ def area_stats(request: HttpRequest, slug: str) -> HttpResponse:
             f"{analytics.MAX_STEPS}; use a longer step or a shorter range",
             "step",
         )
-    return cached(request, map_, lambda: orjson.dumps(analytics.area_series(map=map_, start=start, end=end, step=step)))
+    return versioned(
+        request, map_, lambda: orjson.dumps(analytics.area_series(map=map_, start=start, end=end, step=step))
+    )

@@ -19,8 +19,26 @@ VERSION = {
     "in": "query",
     "required": False,
     "schema": {"type": "integer", "minimum": 0},
-    "description": "the map's data version; makes the answer immutable (cached for a year)",
+    "description": (
+        "the map's data version (`version` in /api/v1/maps/): with the current one the answer is cached for a "
+        "year (`Cache-Control: immutable`); an old one redirects (302) to the same query at the current version; "
+        "without it the answer carries an ETag and max-age 60"
+    ),
 }
+
+# Every read of a map's data takes ?v=: the viewer and the embed ask with it, so that a publish (which bumps
+# the version) is seen at once instead of after a minute of stale caches.
+VERSIONED_PATHS = (
+    "zones",
+    "changes",
+    "timeline",
+    "geometry",
+    "history",
+    "fronts",
+    "sieges",
+    "pockets",
+    "stats/area",
+)
 SLUG = {
     "name": "slug",
     "in": "path",
@@ -94,6 +112,10 @@ def schema() -> dict:
     paths.update(embed_paths())
     paths.update(gazetteer_paths())
     paths.update(_analytics_paths())
+    for name in VERSIONED_PATHS:
+        parameters = paths[f"/api/v1/maps/{{slug}}/{name}"]["get"]["parameters"]
+        if VERSION not in parameters:
+            parameters.append(VERSION)
     _add_write_paths(paths)
     return {
         "openapi": "3.1.0",

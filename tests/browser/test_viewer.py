@@ -6,6 +6,8 @@ import re
 import pytest
 from django.contrib.gis.geos import Point
 
+from mapapp.models import Map
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 READY = "[data-viewer][data-ready=true]"
@@ -538,6 +540,8 @@ def test_on_this_day_gives_front_length_and_sieges_from_the_analytics_api_once_t
         page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-03-11'")
     assert [url.split("date=")[1] for url in asked] == ["2017-03-11"]
+    version = Map.objects.get(slug="deir-ez-zor").data_version  # asked at the data version: cached until a publish
+    assert all(f"/fronts?v={version}&" in url for url in asked)
     go_to(page, "2017-10-01")  # the siege is over
     page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-10-01'")
     assert summary.locator(".summary-siege").count() == 0

@@ -71,6 +71,50 @@ def test_geometry_with_the_current_version_is_immutable_and_an_old_one_redirects
     assert old["Location"] == f"/api/v1/maps/squares/geometry?v={version}"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "zones?date=2015-07-01",
+        "changes?from=2015-02-01&to=2015-07-01",
+        "timeline",
+        "fronts?date=2015-07-01",
+        "sieges?date=2015-07-01",
+        "pockets?date=2015-07-01&enclosed=false",
+        "stats/area?from=2015-02-01&to=2015-12-01&step=month",
+    ],
+)
+def test_every_read_of_a_maps_data_is_immutable_at_its_version_and_a_publish_moves_it_on(client, squares, query):
+    map_ = Map.objects.get(slug="squares")
+    version = map_.data_version
+    url = f"/api/v1/maps/squares/{query}{'&' if '?' in query else '?'}v={version}"
+    current = client.get(url)
+    assert current.status_code == 200, current.content
+    assert current["Cache-Control"] == "public, max-age=31536000, immutable"
+    # a published change bumps the version: the old URL now sends the client to the same question, answered anew
+    squares.change("2015-05-01", ["c"], "isis")
+    map_.refresh_from_db()
+    assert map_.data_version > version
+    moved = client.get(url)
+    assert moved.status_code == 302 and moved["Cache-Control"] == "no-cache"
+    target = moved["Location"]
+    assert target.startswith(f"/api/v1/maps/squares/{query.split('?')[0]}?")
+    expected = dict(part.split("=") for part in query.partition("?")[2].split("&") if part) | {
+        "v": str(map_.data_version)
+    }
+    assert dict(part.split("=") for part in target.partition("?")[2].split("&")) == expected
+    fresh = client.get(target)
+    assert fresh.status_code == 200
+    assert fresh.content == client.get(f"/api/v1/maps/squares/{query}").content  # today's answer
+    if not query.startswith("sieges"):  # c going to isis moves fronts, pockets and areas; the siege of a stays
+        assert fresh.content != current.content
+
+
+def test_a_bad_version_is_refused_naming_v(client, squares):
+    response = client.get("/api/v1/maps/squares/fronts?date=2015-07-01&v=latest")
+    assert response.status_code == 400
+    assert response.json()["field"] == "v"
+
+
 @pytest.mark.parametrize("endpoint", ["geometry", "history"])
 def test_viewer_endpoints_answer_304_to_a_matching_etag(client, squares, endpoint):
     first = client.get(f"/api/v1/maps/squares/{endpoint}")

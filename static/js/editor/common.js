@@ -36,6 +36,7 @@
     const options = {
       method: body === undefined ? "GET" : "POST",
       credentials: "same-origin",
+      cache: "no-cache", // editors see the record as it is now: revalidate (a cheap 304) instead of max-age
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
     };
     if (body !== undefined) {

@@ -1,5 +1,5 @@
-// The viewer's three loads, each once per page: geometry (cached for a year at its versioned URL), the compact
-// history of control, and the timeline for the slider's histogram.
+// The viewer's three loads, each once per page: geometry, the compact history of control, and the timeline for
+// the slider's histogram, each cached for a year at its versioned URL (?v=<data version>).
 function getJson(url, signal) {
   return fetch(url, { credentials: "same-origin", signal }).then(function (response) {
     if (!response.ok) throw new Error(url + " answered " + response.status);
@@ -13,10 +13,11 @@ export function mapApi(apiRoot, slug, version) {
   return {
     geometry: () => getJson(base + "geometry" + v),
     history: () => getJson(base + "history" + v),
-    timeline: () => getJson(base + "timeline"),
-    // Per-date reads (the analytics endpoints), for what the browser does not work out itself.
-    fronts: (iso, signal) => getJson(base + "fronts?date=" + iso, signal),
-    sieges: (iso, signal) => getJson(base + "sieges?date=" + iso, signal),
+    timeline: () => getJson(base + "timeline" + v),
+    // Per-date reads (the analytics endpoints), for what the browser does not work out itself. All carry the
+    // data version: cached for good while it holds, and a publish is seen at once.
+    fronts: (iso, signal) => getJson(base + "fronts" + v + "&date=" + iso, signal),
+    sieges: (iso, signal) => getJson(base + "sieges" + v + "&date=" + iso, signal),
     basemap: (url) => getJson(url),
   };
 }
