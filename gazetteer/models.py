@@ -1,6 +1,7 @@
 """Places and their names. Writes go through gazetteer.services; nothing else saves these."""
 
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -63,6 +64,8 @@ class Place(models.Model):
     objects = PlaceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -87,6 +90,8 @@ class PlaceName(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("place name")
+        verbose_name_plural = _("place names")
         ordering = ["place_id", "kind", "language", "name"]
         constraints = [
             models.UniqueConstraint(fields=["place", "name", "language"], name="placename_unique_per_place"),

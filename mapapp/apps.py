@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class MapappConfig(AppConfig):
     name = "mapapp"
-    verbose_name = "Maps and control"
+    verbose_name = _("Maps and control")
 
     def ready(self):
         from mapapp.roles import ensure_roles_after_migrate

@@ -4,6 +4,7 @@ sieges and maps. Writes go through mapapp.services; nothing else saves these."""
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from gazetteer.models import Place
@@ -43,6 +44,8 @@ class Actor(models.Model):
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
         ordering = ["sort_order", "slug"]
 
     def __str__(self) -> str:
@@ -60,6 +63,8 @@ class Source(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["title", "id"]
 
     def __str__(self) -> str:
@@ -96,6 +101,8 @@ class Map(models.Model):
     objects = MapQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("map")
+        verbose_name_plural = _("maps")
         ordering = ["slug"]
         constraints = [
             models.CheckConstraint(condition=Q(start__lte=F("end")), name="map_start_not_after_end"),
@@ -149,6 +156,8 @@ class ControlChange(models.Model):
     objects = ControlChangeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("control change")
+        verbose_name_plural = _("control changes")
         ordering = ["date", "id"]
         # Reviewers' actions (mapapp.roles gives them to the Reviewers group); editors only add and change drafts.
         permissions = [
@@ -189,6 +198,8 @@ class ControlPeriod(models.Model):
     objects = ControlPeriodQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("control period")
+        verbose_name_plural = _("control periods")
         ordering = ["place_id", "valid_from"]
         constraints = [
             models.CheckConstraint(
@@ -241,6 +252,8 @@ class Siege(models.Model):
     objects = SiegeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("siege")
+        verbose_name_plural = _("sieges")
         ordering = ["start", "slug"]
         permissions = [("publish_siege", "Can publish or withdraw a siege")]
         constraints = [
@@ -260,6 +273,8 @@ class SiegePlace(models.Model):
     until = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("siege place")
+        verbose_name_plural = _("siege places")
         constraints = [models.UniqueConstraint(fields=["siege", "place"], name="siegeplace_unique")]
 
 
@@ -279,6 +294,8 @@ class SiegeSupply(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("siege supply")
+        verbose_name_plural = _("siege supplies")
         ordering = ["start", "method"]
         constraints = [
             models.CheckConstraint(
@@ -300,6 +317,8 @@ class ZoneEdge(models.Model):
     length_km = models.FloatField()
 
     class Meta:
+        verbose_name = _("zone edge")
+        verbose_name_plural = _("zone edges")
         constraints = [
             models.UniqueConstraint(fields=["map", "place_a", "place_b"], name="edge_unique_pair"),
             models.CheckConstraint(
@@ -316,6 +335,10 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name}"

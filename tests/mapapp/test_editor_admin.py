@@ -105,6 +105,18 @@ def test_the_mark_page_speaks_arabic(grid, people):
     assert "احفظ كمسودة" in page
 
 
+def test_the_admin_names_its_sections_and_models_in_arabic(grid, people):
+    reviewer = login(people.reviewer)
+    index = reviewer.get("/admin/", headers={"Accept-Language": "ar"}).content.decode()
+    for arabic in ("الخرائط والسيطرة", "معجم الأماكن", "تغييرات السيطرة", "الحصارات", "الأطراف", "الأماكن"):
+        assert arabic in index
+    assert "Control changes" not in index and "Sieges" not in index
+    changelist = reviewer.get("/admin/mapapp/siege/", headers={"Accept-Language": "ar"}).content.decode()
+    assert "حصار" in changelist and "Select siege to change" not in changelist
+    english = reviewer.get("/admin/").content.decode()
+    assert "Control changes" in english and "Maps and control" in english
+
+
 def test_the_add_button_leads_to_the_mark_page(grid, people):
     response = login(people.editor).get("/admin/mapapp/controlchange/add/")
     assert response.status_code == 302 and response["Location"] == MARK
