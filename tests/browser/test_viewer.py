@@ -274,6 +274,7 @@ def test_the_area_chart_marks_the_date_and_a_click_moves_the_map_there(page, liv
     assert page.locator(".area-chart .series").count() >= 2
     readout = page.locator("[data-chart=readout]").inner_text()
     assert "Syrian government" in readout and "km²" in readout
+    assert page.get_by_text("Ground held over time (km²)").is_visible()  # the axis numbers' unit
     plot = page.locator(".area-chart .plot").bounding_box()
     page.mouse.click(plot["x"] + plot["width"] * 0.25, plot["y"] + plot["height"] / 2)
     assert "2014-12-01" < viewer_date(page) < "2015-01-31"
