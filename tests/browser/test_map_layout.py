@@ -46,8 +46,15 @@ def test_zone_names_and_siege_badges_never_overlap(browser, live_server, demo, s
         assert page.evaluate(OVERLAPS, [".zone-label span", ".siege-marker span"]) == []
         # after zooming in, more names fit, still apart
         shown = labels.count()
+        placed_for = float(page.locator("[data-viewer] .leaflet-container").first.get_attribute("data-labels-zoom"))
         page.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(600)
+        # the names are placed again for the new zoom once its animation is over (not after a guessed delay: on a
+        # busy machine the zoom ends later and the old names, at their new places, were measured)
+        page.wait_for_function(
+            "(zoom) => { const map = document.querySelector('[data-viewer] .leaflet-container');"
+            " return Number(map.dataset.labelsZoom) > zoom && !map.classList.contains('leaflet-zoom-anim'); }",
+            arg=placed_for,
+        )
         assert labels.count() > shown
         assert page.evaluate(OVERLAPS, [".zone-label span", ".siege-marker span"]) == []
     finally:

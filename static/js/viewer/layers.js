@@ -340,17 +340,23 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
       labelMarkers.set(z, marker);
       labels.addLayer(marker);
     }
+    map.getContainer().dataset.labelsZoom = String(zoom); // the zoom the names were last placed for
   }
   map.on("zoomend moveend", refreshLabels);
 
-  // The "Besieged" badges, in the map container's pixels: zone labels keep clear of them.
+  // The "Besieged" badges, in the map container's pixels: zone labels keep clear of them. Worked out from the
+  // marker's point at the current zoom and the badge's layout size (CSS: centred, its bottom 0.6 of its height
+  // above the point), not from where the badge is drawn: at zoomend a zoom animation may not have placed it yet.
   function siegeMarkerBoxes() {
-    const frame = map.getContainer().getBoundingClientRect();
     return siegeMarkers.getLayers().flatMap((marker) => {
       const badge = marker.getElement() && marker.getElement().firstChild;
       if (!badge) return [];
-      const r = badge.getBoundingClientRect();
-      return [{ x0: r.left - frame.left, x1: r.right - frame.left, y0: r.top - frame.top, y1: r.bottom - frame.top }];
+      const at = map.latLngToContainerPoint(marker.getLatLng());
+      const w = badge.offsetWidth;
+      const h = badge.offsetHeight;
+      const x0 = at.x + badge.offsetLeft - w / 2 - 1; // a pixel to spare on each side
+      const y0 = at.y + badge.offsetTop - 1.6 * h - 1;
+      return [{ x0, x1: x0 + w + 2, y0, y1: y0 + h + 2 }];
     });
   }
 
