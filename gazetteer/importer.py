@@ -164,6 +164,9 @@ def read_layer(path: Path, *, layer: str | None = None, srid: int | None = None)
             found = f" (found {', '.join(siblings)})" if siblings else ""
             raise ImportFileError(f"{path.name} is missing: a shapefile needs its .shp{found}")
         raise ImportFileError(f"{path.name}: no such file")
+    if suffix == ".shp" and not any(path.with_suffix(ext).exists() for ext in (".dbf", ".DBF")):
+        # Without it GDAL reads shapes with no fields, and the file would be refused for having no name field.
+        raise ImportFileError(f"{path.stem}.dbf is missing: a shapefile keeps its names in the .dbf beside {path.name}")
     crs_override = _check_srid(srid)
     if suffix == ".csv":
         return _read_csv(path, crs_override)
@@ -238,6 +241,11 @@ def _zip_member(path: Path) -> tuple[str, str | None]:
     for suffix in (".shp", ".gpkg", ".geojson", ".json", ".kml"):
         if len(by_suffix[suffix]) > 1:
             raise ImportFileError(f"{path.name} holds several {suffix} files ({', '.join(by_suffix[suffix])}); zip one")
+        if suffix == ".shp" and by_suffix[suffix] and not by_suffix[".dbf"]:
+            raise ImportFileError(
+                f"{path.name} holds a shapefile without its .dbf, which keeps its names "
+                f"(found {', '.join(sorted(members))})"
+            )
         if by_suffix[suffix]:
             return f"/vsizip/{path}/{by_suffix[suffix][0]}", ("EPSG:4326" if suffix in (".kml", ".geojson") else None)
     if by_suffix[".dbf"] or by_suffix[".shx"]:
@@ -268,6 +276,16 @@ def _read_ogr(label: str, source: str, layer: str | None, crs_override: str | No
     except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError) as exc:
         raise ImportFileError(f"{label}: cannot be read ({_first_line(exc)})") from None
     frame = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields, strict=True)})
+    if source.lower().endswith(".shp") and _read_as_latin1_arabic(frame):
+        # A .dbf written by Arabic Windows (code page 1256) with no .cpg to say so: GDAL reads it as Latin-1 and
+        # every Arabic name comes out as ãæÍÓä. Read it again in the code page its bytes are in.
+        try:
+            meta, _fids, geometries, fields = pyogrio.raw.read(source, layer=layer, encoding="cp1256")
+        except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError) as exc:
+            raise ImportFileError(f"{label}: cannot be read ({_first_line(exc)})") from None
+        frame = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields, strict=True)})
+    if frame.empty:
+        raise ImportFileError(f"{label}: layer {layer!r} has no features")
     shapes = shapely.from_wkb(geometries) if geometries is not None else np.full(len(frame), None)
     crs = crs_override or meta.get("crs") or default_crs
     if crs is None:
@@ -277,11 +295,37 @@ def _read_ogr(label: str, source: str, layer: str | None, crs_override: str | No
     return Layer(frame, layer, _crs_label(crs))
 
 
+def _read_latin1_arabic(value) -> str | None:
+    """The Arabic a Latin-1 reading of Windows-1256 bytes hides (ãæÍÓä -> موحسن), or None."""
+    if not isinstance(value, str) or value.isascii():
+        return None
+    try:
+        decoded = value.encode("latin-1").decode("cp1256")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return decoded if all(ch.isascii() or "\u0600" <= ch <= "\u06ff" for ch in decoded) else None
+
+
+def _read_as_latin1_arabic(frame: pd.DataFrame) -> bool:
+    """True when every non-ASCII text in the frame reads as Arabic in Windows-1256 (and there is some)."""
+    texts = [v for column in frame.columns for v in frame[column] if isinstance(v, str) and not v.isascii()]
+    return bool(texts) and all(_read_latin1_arabic(v) is not None for v in texts)
+
+
 def _read_csv(path: Path, crs_override: str | None) -> Layer:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        if len(frame.columns) == 1 and ";" in frame.columns[0]:
+            # Spreadsheets in locales with a decimal comma save CSV with semicolons.
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=";")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"{path.name}: not UTF-8 text ({_first_line(exc)}); save it as CSV UTF-8 and import it again"
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ImportFileError(f"{path.name}: not a readable CSV ({_first_line(exc)})") from None
+    if frame.empty:
+        raise ImportFileError(f"{path.name}: no rows under its header")
     wkt = next((c for c in WKT_COLUMNS if c in frame.columns), None)
     lat_lon = next(((lat, lon) for lat, lon in LAT_LON_COLUMNS if lat in frame.columns and lon in frame.columns), None)
     if wkt is None and lat_lon is None:

@@ -473,3 +473,63 @@ def test_control_characters_in_names_read_as_spaces(tmp_path):
     assert lines[-1] == "created 1, merged 0, repaired 0, skipped 0"
     assert "created old-market: Old Market / السوق القديم" in lines
     assert Place.objects.get(slug="old-market").name_ar == "السوق القديم"
+
+
+# --- files found in the field: QA pass ------------------------------------------------------------------
+
+
+def test_a_shapefile_without_its_dbf(tmp_path):
+    shp = _shapefile(tmp_path)
+    (tmp_path / "zones.dbf").unlink()
+    assert refused(shp) == "zones.dbf is missing: a shapefile keeps its names in the .dbf beside zones.shp"
+    archive = tmp_path / "parts.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in sorted(tmp_path.glob("zones.*")):
+            zipped.write(part, part.name)
+    assert refused(archive) == (
+        "parts.zip holds a shapefile without its .dbf, which keeps its names "
+        "(found zones.cpg, zones.prj, zones.shp, zones.shx)"
+    )
+
+
+def test_an_arabic_windows_dbf_without_a_cpg_is_read_in_its_code_page(tmp_path):
+    path = tmp_path / "villages.shp"
+    rows = [{"name": "Mohassan", "name_ar": "موحسن", "geometry": box(40.23, 35.23)}]
+    frame(rows).to_file(path, driver="ESRI Shapefile", encoding="cp1256")
+    (tmp_path / "villages.cpg").unlink(missing_ok=True)
+    lines = run(path, "--kind", "village")
+    assert "created mohassan: Mohassan / موحسن" in lines
+    assert Place.objects.get(slug="mohassan").name_ar == "موحسن"
+
+
+def test_a_latin_dbf_without_a_cpg_is_left_alone(tmp_path):
+    path = tmp_path / "villages.shp"
+    frame([{"name": "Sainte-Hélène", "geometry": box(40.23, 35.23)}]).to_file(path, encoding="ISO-8859-1")
+    (tmp_path / "villages.cpg").unlink(missing_ok=True)
+    assert "created sainte-helene: Sainte-Hélène" in run(path, "--kind", "village")
+
+
+def test_an_empty_feature_collection(tmp_path):
+    path = tmp_path / "nothing.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    assert refused(path) == "nothing.geojson: layer 'nothing' has no features"
+
+
+def test_a_csv_with_only_a_header(tmp_path):
+    path = tmp_path / "villages.csv"
+    path.write_text("name,lat,lon\n")
+    assert refused(path) == "villages.csv: no rows under its header"
+
+
+def test_a_csv_with_semicolons_and_decimal_commas(tmp_path):
+    path = tmp_path / "villages.csv"
+    path.write_text("name;name_ar;lat;lon\nKhasham;خشام;35,2902;40,2901\n", encoding="utf-8")
+    assert "created khasham: Khasham / خشام" in run(path, "--kind", "village")
+    assert Place.objects.get(slug="khasham").label_point.coords == pytest.approx((40.2901, 35.2902))
+
+
+def test_a_csv_in_an_arabic_windows_code_page(tmp_path):
+    path = tmp_path / "villages.csv"
+    path.write_bytes("name,name_ar,lat,lon\nAyyash,عياش,35.42,40.05\n".encode("cp1256"))
+    assert refused(path).startswith("villages.csv: not UTF-8 text (")
+    assert refused(path).endswith("); save it as CSV UTF-8 and import it again")
