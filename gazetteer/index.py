@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from gazetteer.models import NameKind, Place, PlaceName
-from gazetteer.normalize import exact_key, name_words, without_generic
+from gazetteer.normalize import exact_key, name_words, tokenize, without_generic
 
 # How strongly a name identifies its place, best first. Used by search (as a score) and by matching.
 TIER_OFFICIAL, TIER_VARIANT, TIER_GENERIC = 0, 1, 2
@@ -56,15 +56,29 @@ class GazetteerIndex:
         words = name_words(raw_name)
         if not words:
             return
-        key = " ".join(words)
         self.by_exact[exact_key(raw_name)].append(entry)
-        self.by_key[key].append(entry)
-        self.phrases[tuple(words)].append((TIER_OFFICIAL if entry.official else TIER_VARIANT, entry))
+        self._add_words(entry, words, TIER_OFFICIAL if entry.official else TIER_VARIANT)
+        # Two words of a name written as one, as news text and social media often do: ديرالزور, Deir Alzour,
+        # Aljoura. A variant spelling, found by search and in text like any other.
+        tokens = [token.raw for token in tokenize(raw_name)]
+        spellings = [[*tokens[:at], tokens[at] + tokens[at + 1], *tokens[at + 2 :]] for at in range(len(tokens) - 1)]
+        if len(tokens) > 2:
+            spellings.append(["".join(tokens)])  # Deirezzor
+        for spelling in spellings:
+            joined = name_words(" ".join(spelling))
+            if joined and joined != words:
+                self._add_words(entry, joined, TIER_VARIANT)
+        self.max_words = max(self.max_words, len(words))
+
+    def _add_words(self, entry: NameEntry, words: list[str], tier: int) -> None:
+        key = " ".join(words)
+        if entry not in self.by_key[key]:
+            self.by_key[key].append(entry)
+            self.phrases[tuple(words)].append((tier, entry))
         core = without_generic(words)
-        if core and core != words:
+        if core and core != words and entry not in self.by_core[" ".join(core)]:
             self.by_core[" ".join(core)].append(entry)
             self.phrases[tuple(core)].append((TIER_GENERIC, entry))
-        self.max_words = max(self.max_words, len(words))
 
     def finish(self) -> None:
         self.keys = sorted(self.by_key)

@@ -28,6 +28,7 @@ SCORE_EXACT_VARIANT = 0.97
 SCORE_KEY_OFFICIAL = 0.93  # the same name after folding articles and transliteration variants
 SCORE_KEY_VARIANT = 0.9
 SCORE_CORE = 0.85  # the same once generic words are set aside: "حي الجورة", "Harabesh hill"
+SCORE_WORDS_START = 0.86  # two or more whole words that begin a longer name: "مطار دير الزور" is the airport's
 SCORE_PREFIX = (0.6, 0.8)  # the query starts a name (or one of its words): typing in a search box
 SCORE_FUZZY_MAX = 0.59  # rapidfuzz similarity, scaled below every other kind of match
 FUZZY_CUTOFF = 72  # rapidfuzz token_sort_ratio, 0-100
@@ -72,11 +73,19 @@ def places_search(*, q: str, limit: int = 10, place_ids: Collection[int] | None 
             stripped = " ".join([reading.key, *rest])
             offer(index.by_key.get(stripped, []), SCORE_KEY_VARIANT - 0.02, SCORE_KEY_VARIANT - 0.03)
             offer(index.by_core.get(stripped, []), SCORE_CORE - 0.02, SCORE_CORE - 0.02)
+    if len(tokens) > 1:  # a name written as one word, searched for as two: البو كمال for البوكمال
+        joined = " ".join(name_words("".join(token.raw for token in tokens)))
+        offer(index.by_key.get(joined, []), SCORE_KEY_VARIANT - 0.01, SCORE_KEY_VARIANT - 0.02)
     if len(key) >= MIN_PREFIX:
         low, high = SCORE_PREFIX
         for name_key, at_start in prefix_keys(index, key):
-            # A longer share of the name typed scores higher; the start of the whole name over a later word.
-            score = low + (high - low) * (len(key) / len(name_key)) * (1.0 if at_start else 0.8)
+            if len(words) > 1 and name_key.startswith(key + " "):
+                # Whole words that begin a longer name: they outrank the shorter name the query holds once a
+                # generic word is set aside (مطار دير الزور: the airport, not the city).
+                score = SCORE_WORDS_START
+            else:
+                # A longer share of the name typed scores higher; the start of the whole name over a later word.
+                score = low + (high - low) * (len(key) / len(name_key)) * (1.0 if at_start else 0.8)
             offer(index.by_key[name_key], score, score - 0.01)
     if len(best) < limit and key:
         for name_key, similarity, _ in process.extract(

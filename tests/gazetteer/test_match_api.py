@@ -84,7 +84,9 @@ ARABIC_CASES = [
     ("والجُورَة محاصرة", [("al-joura", "الجُورَة")]),  # diacritics in the text, offsets on the raw text
     ("حي الجوره وحي القصور", [("al-joura", "الجوره"), ("al-qusour", "القصور")]),  # ه for ة
     ("قرب اللواء ١٣٧ غرب المدينة", [("brigade-137", "اللواء ١٣٧")]),  # Arabic-Indic digits
-    ("تقدم نحو مطار دير الزور", [("deir-ez-zor", "دير الزور")]),  # not the airport's full name: the city
+    ("تقدم نحو مطار دير الزور", [("deir-ez-zor-airport", "مطار دير الزور")]),  # as "Deir ez-Zor airport"
+    ("تقدم نحو مطار ديرالزور العسكري", [("deir-ez-zor-airport", "مطار ديرالزور العسكري")]),  # two words as one
+    ("قصف على ديرالزور وبديرالزور", [("deir-ez-zor", "ديرالزور"), ("deir-ez-zor", "ديرالزور")]),
     ("مطار دير الزور العسكري", [("deir-ez-zor-airport", "مطار دير الزور العسكري")]),
     ("معارك في جبل الثردة ثم في الثردة", [("jabal-al-tharda", "جبل الثردة"), ("jabal-al-tharda", "الثردة")]),
     ("دير، الزور", []),  # a comma ends a name
@@ -104,6 +106,10 @@ LATIN_CASES = [
     ("an attack at Tanf", [("al-tanf", "Tanf")]),  # "at" is not taken for an article without a hyphen
     ("near at-Tanf", [("al-tanf", "at-Tanf")]),
     ("🙂🙂 Jura", [("al-joura", "Jura")]),  # offsets in code points, not UTF-16 units
+    (
+        "Deir Alzour, Dair Alzour and Aljoura",
+        [("deir-ez-zor", "Deir Alzour"), ("deir-ez-zor", "Dair Alzour"), ("al-joura", "Aljoura")],
+    ),
     ("Jabal Harabesh and Harabesh", [("jabal-harabesh", "Jabal Harabesh"), ("harabesh", "Harabesh")]),
 ]
 

@@ -38,3 +38,27 @@ def test_folded_spellings_rank_under_exact_ones(client, world):
     results = search(client, q="Joura")
     assert slugs(results) == ["joura", "jura"]
     assert results[0]["score"] > results[1]["score"] >= 0.9
+
+
+def test_two_words_of_a_name_written_as_one_and_the_reverse(client, world):
+    place_create(
+        slug="city", name_en="Deir ez-Zor", name_ar="دير الزور", variants=[("Deir al-Zour", "en")],
+        label_point=Point(0, 0, srid=4326),
+    )  # fmt: skip
+    place_create(slug="town", name_en="Al-Bukamal", name_ar="البوكمال", label_point=Point(1, 1, srid=4326))
+    for q in ("ديرالزور", "Deirezzor", "Deir Alzour"):
+        assert slugs(search(client, q=q))[:1] == ["city"], q
+        assert search(client, q=q)[0]["score"] >= 0.9, q
+    assert slugs(search(client, q="البو كمال"))[:1] == ["town"]
+    assert search(client, q="البو كمال")[0]["score"] >= 0.85
+
+
+def test_whole_words_that_begin_a_name_outrank_the_name_inside_them(client, world):
+    place_create(slug="city", name_en="Deir ez-Zor", name_ar="دير الزور", label_point=Point(0, 0, srid=4326))
+    place_create(
+        slug="airport", name_en="Deir ez-Zor Military Airport", name_ar="مطار دير الزور العسكري", kind="airport",
+        label_point=Point(1, 1, srid=4326),
+    )  # fmt: skip
+    assert slugs(search(client, q="مطار دير الزور")) == ["airport", "city"]
+    assert slugs(search(client, q="Deir ez-Zor Military"))[:1] == ["airport"]
+    assert slugs(search(client, q="دير الزور")) == ["city", "airport"]
