@@ -43,8 +43,19 @@ class Token:
     raw: str
 
 
+_ZERO_WIDTH = "\u200c\u200d"
+
+
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    tokens = []
+    for found in _WORD.finditer(text):
+        # A zero-width (non-)joiner belongs inside a word; at its edges (pasted from a web page) it is no part of
+        # the word, and a mention that carried it would highlight and copy an invisible character.
+        raw = found.group().strip(_ZERO_WIDTH)
+        if raw:
+            start = found.start() + found.group().index(raw)
+            tokens.append(Token(start, start + len(raw), raw))
+    return tokens
 
 
 # --- Arabic ---------------------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ ARABIC_CASES = [
     ("قرب اللواء ١٣٧ غرب المدينة", [("brigade-137", "اللواء ١٣٧")]),  # Arabic-Indic digits
     ("تقدم نحو مطار دير الزور", [("deir-ez-zor-airport", "مطار دير الزور")]),  # as "Deir ez-Zor airport"
     ("تقدم نحو مطار ديرالزور العسكري", [("deir-ez-zor-airport", "مطار ديرالزور العسكري")]),  # two words as one
+    ("على حي \u200cالرشدية\u200c ودوار", [("al-rashdiyah", "الرشدية")]),  # joiners at a word's edges: not in it
+    ("دخلوا الجورة\u200c والقصور", [("al-joura", "الجورة"), ("al-qusour", "القصور")]),
     ("قصف على ديرالزور وبديرالزور", [("deir-ez-zor", "ديرالزور"), ("deir-ez-zor", "ديرالزور")]),
     ("مطار دير الزور العسكري", [("deir-ez-zor-airport", "مطار دير الزور العسكري")]),
     ("معارك في جبل الثردة ثم في الثردة", [("jabal-al-tharda", "جبل الثردة"), ("jabal-al-tharda", "الثردة")]),
