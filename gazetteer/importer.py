@@ -253,7 +253,9 @@ def _zip_member(path: Path) -> tuple[str, str | None]:
     raise ImportFileError(f"{path.name} holds no shapefile, GeoPackage, GeoJSON or KML (found {', '.join(members)})")
 
 
-def _read_ogr(label: str, source: str, layer: str | None, crs_override: str | None, default_crs: str | None) -> Layer:
+def _read_ogr(
+    label: str, source: str, layer: str | None, crs_override: str | None, default_crs: str | None, *, part=False
+) -> Layer:
     import pyogrio
     from pyogrio.errors import CRSError, DataLayerError, DataSourceError, FieldError, GeometryError
 
@@ -266,6 +268,14 @@ def _read_ogr(label: str, source: str, layer: str | None, crs_override: str | No
     if layer is None:
         if not layers:
             raise ImportFileError(f"{label} has no layers")
+        if len(layers) > 1 and label.lower().endswith((".kml", ".kmz")):
+            # A KML's layers are its folders, nested as Google Earth and My Maps save them: one set of places.
+            parts = [_read_ogr(label, source, name, crs_override, default_crs, part=True) for name in layers]
+            parts = [part for part in parts if not part.frame.empty]
+            if not parts:
+                raise ImportFileError(f"{label}: none of its folders ({', '.join(layers)}) has features")
+            frame = pd.concat([part.frame for part in parts], ignore_index=True)
+            return Layer(frame, ", ".join(part.name for part in parts), parts[0].crs)
         if len(layers) > 1:
             raise ImportFileError(f"{label} has {len(layers)} layers; choose one with --layer ({', '.join(layers)})")
         layer = layers[0]
@@ -284,7 +294,7 @@ def _read_ogr(label: str, source: str, layer: str | None, crs_override: str | No
         except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError) as exc:
             raise ImportFileError(f"{label}: cannot be read ({_first_line(exc)})") from None
         frame = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields, strict=True)})
-    if frame.empty:
+    if frame.empty and not part:
         raise ImportFileError(f"{label}: layer {layer!r} has no features")
     shapes = shapely.from_wkb(geometries) if geometries is not None else np.full(len(frame), None)
     crs = crs_override or meta.get("crs") or default_crs
