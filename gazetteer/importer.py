@@ -69,6 +69,7 @@ BUFFER_M = {
     PlaceKind.GOVERNORATE: 30000, PlaceKind.OTHER: 500,
 }  # fmt: skip
 MERGE_POINT_DISTANCE_M = 1000  # two points with the same name closer than this are one place
+MERGE_MIN_SHARE = 0.8  # two outlines with the same name are one place when they share this much of the larger
 MAX_NAME = 200
 
 
@@ -593,7 +594,14 @@ def _overlap(feature: Feature, candidate: Candidate) -> float:
         if not shape.intersects(candidate.shape):
             return 0.0
         shared = shape.intersection(candidate.shape).area
-        return shared / min(shape.area, candidate.shape.area) if shared > 0 else 0.0
+        if shared <= 0:
+            return 0.0
+        if candidate.approximate:  # a circle or a cell drawn around a point: any real outline over it will do
+            return shared / min(shape.area, candidate.shape.area)
+        # Two real outlines are one place when they cover much the same ground, not when one holds the other:
+        # Who's On First's districts lie inside the governorates they are named after, and fill 19-76% of them.
+        share = shared / max(shape.area, candidate.shape.area)
+        return share if share >= MERGE_MIN_SHARE else 0.0
     return 1.0 if shape.covers(candidate.point) else 0.0
 
 

@@ -562,3 +562,20 @@ def test_a_kml_whose_folders_are_all_empty(tmp_path):
     path.write_text(KML_FOLDERS.split("<Folder><name>Villages")[0] + "<Folder><name>A</name></Folder>"
                     "<Folder><name>B</name></Folder></Document></kml>")  # fmt: skip
     assert refused(path) == "empty.kml: none of its folders (A, B) has features"
+
+
+def test_a_district_inside_the_governorate_of_its_name_is_not_merged_into_it(tmp_path):
+    # Who's On First names most districts after their governorate (placetype region and county, both "region"
+    # here); each lies inside it. They are two places; one outline traced again a little off is still one.
+    path = tmp_path / "admin.geojson"
+    rows = [
+        {"name": "Daraa Governorate", "variants": "Daraa", "geometry": box(36.0, 32.5, 1.0)},
+        {"name": "Daraa", "geometry": box(36.0, 32.5, 0.6)},  # 36% of the governorate
+        {"name": "Daraa", "geometry": box(36.02, 32.5, 0.6)},  # the district again: 97% of it shared
+    ]
+    frame(rows).to_file(path, driver="GeoJSON")
+    lines = run(path, "--kind", "region")
+    assert "created daraa-governorate: Daraa Governorate" in lines
+    assert "created daraa: Daraa" in lines
+    assert 'merged feature 3 "Daraa" into daraa: nothing new' in lines
+    assert lines[-1] == "created 2, merged 1, repaired 0, skipped 0"
