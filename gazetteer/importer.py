@@ -272,7 +272,7 @@ def _read_ogr(
         if len(layers) > 1 and label.lower().endswith((".kml", ".kmz")):
             # A KML's layers are its folders, nested as Google Earth and My Maps save them: one set of places.
             parts = [_read_ogr(label, source, name, crs_override, default_crs, part=True) for name in layers]
-            parts = [part for part in parts if not part.frame.empty]
+            parts = [part for part in parts if len(part.frame)]
             if not parts:
                 raise ImportFileError(f"{label}: none of its folders ({', '.join(layers)}) has features")
             frame = pd.concat([part.frame for part in parts], ignore_index=True)
@@ -295,7 +295,8 @@ def _read_ogr(
         except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError) as exc:
             raise ImportFileError(f"{label}: cannot be read ({_first_line(exc)})") from None
         frame = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields, strict=True)})
-    if frame.empty and not part:
+    features = len(geometries) if geometries is not None else len(frame)  # a layer may have no fields
+    if features == 0 and not part:
         raise ImportFileError(f"{label}: layer {layer!r} has no features")
     shapes = shapely.from_wkb(geometries) if geometries is not None else np.full(len(frame), None)
     crs = crs_override or meta.get("crs") or default_crs
@@ -437,11 +438,18 @@ def _pick(columns, wanted: str | None, defaults: tuple[str, ...], option: str) -
     return next((c for c in defaults if c in columns), None)
 
 
+# Direction marks and embeddings (LRM, RLM, ALM, LRE ... PDF, LRI ... PDI) and the byte-order mark: invisible,
+# copied along with Arabic names from web pages and word processors, and never part of a name.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
+
+
 def _text(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     # Control characters (NUL, which PostgreSQL cannot store, and the like) read as spaces; whitespace folds.
-    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(value)).split())
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(value).translate(_INVISIBLE))
+    # Joiners belong inside a word, not at the ends of a name.
+    return " ".join(text.split()).strip("\u200c\u200d")
 
 
 def _names_list(value) -> list[str]:

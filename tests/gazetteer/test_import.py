@@ -579,3 +579,20 @@ def test_a_district_inside_the_governorate_of_its_name_is_not_merged_into_it(tmp
     assert "created daraa: Daraa" in lines
     assert 'merged feature 3 "Daraa" into daraa: nothing new' in lines
     assert lines[-1] == "created 2, merged 1, repaired 0, skipped 0"
+
+
+def test_direction_marks_around_a_name_are_not_a_new_spelling(tmp_path):
+    place_create(slug="al-joura", name_en="al-Joura", name_ar="الجورة", kind="district", footprint=square(40.11, 35.33))
+    path = tmp_path / "pasted.geojson"
+    rows = [{"name": "\u200f\u200fالجورة\u200f", "geometry": shapely.Point(40.115, 35.335)}]
+    frame(rows).to_file(path, driver="GeoJSON")
+    assert 'merged feature 1 "الجورة" into al-joura: nothing new' in run(path, "--kind", "district")
+    assert set(PlaceName.objects.filter(place__slug="al-joura").values_list("name", flat=True)) == {
+        "al-Joura", "الجورة",
+    }  # fmt: skip
+
+
+def test_a_bare_geometry_has_a_feature_but_no_name(tmp_path):
+    path = tmp_path / "bare.geojson"
+    path.write_text('{"type": "Point", "coordinates": [40.3, 35.4]}')
+    assert refused(path).startswith("no name field: expected one of name_en, name,")
