@@ -31,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gazetteer import services
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
-from gazetteer.normalize import exact_key, is_arabic, search_key
+from gazetteer.normalize import clean_name, exact_key, is_arabic, search_key
 from mapapp import geo
 
 SUFFIXES = (".geojson", ".json", ".shp", ".zip", ".kml", ".kmz", ".gpkg", ".csv")
@@ -438,18 +438,11 @@ def _pick(columns, wanted: str | None, defaults: tuple[str, ...], option: str) -
     return next((c for c in defaults if c in columns), None)
 
 
-# Direction marks and embeddings (LRM, RLM, ALM, LRE ... PDF, LRI ... PDI) and the byte-order mark: invisible,
-# copied along with Arabic names from web pages and word processors, and never part of a name.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
-
-
 def _text(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     # Control characters (NUL, which PostgreSQL cannot store, and the like) read as spaces; whitespace folds.
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(value).translate(_INVISIBLE))
-    # Joiners belong inside a word, not at the ends of a name.
-    return " ".join(text.split()).strip("\u200c\u200d")
+    return clean_name("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(value)))
 
 
 def _names_list(value) -> list[str]:

@@ -58,6 +58,16 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+# Direction marks and embeddings (LRM, RLM, ALM, LRE ... PDF, LRI ... PDI) and the byte-order mark: invisible,
+# copied along with Arabic names from web pages and word processors, and never part of a name.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
+
+
+def clean_name(name: str) -> str:
+    """A name as it is stored: no direction marks, whitespace folded, no joiner at either end."""
+    return " ".join(name.translate(_INVISIBLE).split()).strip(_ZERO_WIDTH)
+
+
 # --- Arabic ---------------------------------------------------------------------------------------------
 
 _ARABIC_LETTERS = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")

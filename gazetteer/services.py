@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from gazetteer import index as name_index
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
-from gazetteer.normalize import search_key
+from gazetteer.normalize import clean_name, search_key
 from mapapp import geo
 
 
@@ -60,8 +60,8 @@ def place_create(
         footprint_method = f"{footprint_method} (repaired: {repair_reason})".strip()
     place = Place(
         slug=slug,
-        name_en=name_en,
-        name_ar=name_ar,
+        name_en=clean_name(name_en),
+        name_ar=clean_name(name_ar),
         kind=kind,
         label_point=label_point,
         footprint=footprint,
@@ -89,7 +89,7 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
     existing = set(place.names.values_list("name", "language"))
     created = []
     for name, language, kind in names:
-        name = name.strip()
+        name = clean_name(name)
         if not name or (name, language) in existing:
             continue
         existing.add((name, language))
@@ -196,7 +196,7 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
         official = [(row["name_en"], "en", NameKind.OFFICIAL), (row.get("name_ar", ""), "ar", NameKind.OFFICIAL)]
         variants = [(name, language, NameKind.VARIANT) for name, language in row.get("variants", ())]
         for name, language, kind in official + variants:
-            name = name.strip()
+            name = clean_name(name)
             if name and (name, language) not in seen:
                 seen.add((name, language))
                 names.append(
@@ -232,7 +232,7 @@ def place_update(
         if ancestor.pk == place.pk:
             raise ValidationError({"parent": _("a place cannot lie inside itself or inside one of its own parts")})
         ancestor = ancestor.parent
-    place.name_en, place.name_ar, place.kind, place.parent = name_en.strip(), name_ar.strip(), kind, parent
+    place.name_en, place.name_ar, place.kind, place.parent = clean_name(name_en), clean_name(name_ar), kind, parent
     place.coord_basis, place.uncertainty_m, place.source, place.notes = coord_basis, uncertainty_m, source, notes
     old, old_label = Place.objects.filter(pk=place.pk).values_list("footprint", "label_point").first()
     reason = ""
