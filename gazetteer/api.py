@@ -20,6 +20,7 @@ from mapapp.api import (
     error_response,
     get_map,
     in_map_range,
+    is_whole_number,
     json_response,
     nul_field,
     parse_date,
@@ -64,7 +65,7 @@ def _json_type(value) -> str:
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not is_whole_number(raw) or len(raw) > 9 or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}", "limit")
     return int(raw)
 

@@ -19,6 +19,13 @@ from mapapp import selectors
 from mapapp.models import Map
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: str.isdigit() also says yes to "²" and "①", which int() then refuses (a 500).
+_WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+
+
+def is_whole_number(raw: str | None) -> bool:
+    """True for a non-empty run of the digits 0-9 and nothing else (no sign, space or other script's digits)."""
+    return raw is not None and bool(_WHOLE_NUMBER.match(raw))
 
 
 class ApiError(Exception):
@@ -140,7 +147,7 @@ def version_param(request: HttpRequest, map_: Map) -> int | None:
     raw = request.GET.get("v")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not is_whole_number(raw) or len(raw) > 9:
         raise ApiError(f"v must be the map's data version, a whole number, got {raw!r}", "v")
     return int(raw)
 

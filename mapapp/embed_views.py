@@ -21,7 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from mapapp import embed, mapimage, selectors
-from mapapp.api import error_response, json_response
+from mapapp.api import ApiError, error_response, is_whole_number, json_response
 from mapapp.models import Map
 from mapapp.views import basemap_url, viewer_strings
 
@@ -36,6 +36,9 @@ EMBED_MODULES = [
     "js/viewer/edges.js",
     "js/viewer/slider.js",
 ]
+
+
+MAX_PIXELS = 10**9  # a maxwidth or maxheight with more digits means the same: no limit
 
 
 def _public_map(slug: str) -> Map | None:
@@ -154,13 +157,16 @@ def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _positive_int(request: HttpRequest, name: str) -> int | None:
+def _max_pixels(request: HttpRequest, name: str) -> int | None:
+    """oEmbed's maxwidth/maxheight: a whole number of pixels above 0 (ASCII digits). Any size at all is a fair
+    limit: one bigger than the embed is offered at is no limit, so a huge one is not an error."""
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
-        raise ValueError(f"{name} must be a whole number of pixels above 0, got {raw!r}")
-    return int(raw)
+    digits = raw.lstrip("0")
+    if not is_whole_number(raw) or not digits:
+        raise ApiError(f"{name} must be a whole number of pixels above 0, got {raw[:50]!r}", name)
+    return int(digits) if len(digits) <= 9 else MAX_PIXELS
 
 
 @require_GET
@@ -177,11 +183,10 @@ def oembed(request: HttpRequest) -> HttpResponse:
     if not url:
         return error_response("url is required: the address of a map page or an embed", "url")
     try:
-        maxwidth = _positive_int(request, "maxwidth")
-        maxheight = _positive_int(request, "maxheight")
-    except ValueError as error:
-        field = "maxwidth" if "maxwidth" in str(error) else "maxheight"
-        return error_response(str(error), field)
+        maxwidth = _max_pixels(request, "maxwidth")
+        maxheight = _max_pixels(request, "maxheight")
+    except ApiError as error:
+        return error_response(error.message, error.field)
 
     shared = embed.parse_shared_url(url, hosts=embed.our_hosts(request.get_host()))
     if shared is None:

@@ -24,6 +24,9 @@ HOSTILE = [
     "0",
     "-1",
     "99999999999999999999999",
+    "9" * 5000,  # more digits than int() reads
+    "²",  # isdigit() says yes, int() says no
+    "١٢",  # Arabic-Indic digits
     "1e309",
     "NaN",
     "\x00",

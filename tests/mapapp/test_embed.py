@@ -320,6 +320,9 @@ def test_oembed_carries_the_views_options_into_the_iframe(client, small_map, sit
         ({"maxheight": "200"}, (300, 200)),
         ({"maxwidth": "900", "maxheight": "900"}, (600, 400)),
         ({"maxwidth": "480", "maxheight": "100"}, (150, 100)),
+        # Bigger than the embed is offered at, however big: no limit, not an error.
+        ({"maxwidth": "99999999"}, (600, 400)),
+        ({"maxwidth": "9" * 50, "maxheight": "0400"}, (600, 400)),
     ],
 )
 def test_oembed_honours_maxwidth_and_maxheight(client, small_map, site, params, size):
@@ -373,6 +376,9 @@ def test_oembed_format_xml_is_not_implemented(client, small_map, site):
         ({"url": "https://atlas.example/maps/test-map/", "maxwidth": "wide"}, "maxwidth", "maxwidth must be"),
         ({"url": "https://atlas.example/maps/test-map/", "maxheight": "0"}, "maxheight", "maxheight must be"),
         ({"url": "https://atlas.example/maps/test-map/", "maxwidth": "-5"}, "maxwidth", "maxwidth must be"),
+        ({"url": "https://atlas.example/maps/test-map/", "maxwidth": "²"}, "maxwidth", "maxwidth must be"),
+        ({"url": "https://atlas.example/maps/test-map/", "maxheight": "000"}, "maxheight", "maxheight must be"),
+        ({"url": "https://atlas.example/maps/test-map/", "maxwidth": " 300"}, "maxwidth", "maxwidth must be"),
     ],
 )
 def test_oembed_bad_parameters_give_400(client, small_map, site, query, field, message):
