@@ -33,14 +33,16 @@ MAX_TEXT = 100_000  # characters of text to match: a long article is 5,000-20,00
 
 
 def only(method: str):
-    """Answer other methods with 405 in JSON (Django's require_http_methods answers with an empty body)."""
+    """Answer other methods with 405 in JSON (Django's require_http_methods answers with an empty body). A GET
+    view answers HEAD too (link checkers and CDNs ask with HEAD; the server drops the body)."""
+    accepted = {method, "HEAD"} if method == "GET" else {method}
 
     def decorate(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            if request.method != method:
+            if request.method not in accepted:
                 response = error_response(f"use {method} for this endpoint, not {request.method}", status=405)
-                response["Allow"] = method
+                response["Allow"] = ", ".join(sorted(accepted, key=["GET", "HEAD", "POST"].index))
                 return response
             return view(request, *args, **kwargs)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from mapapp import selectors
 from mapapp.models import Map
@@ -171,7 +171,7 @@ def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> Ht
     return response
 
 
-@require_GET
+@require_safe
 @api_view(set())
 def maps_list(request: HttpRequest) -> HttpResponse:
     maps = [
@@ -190,7 +190,7 @@ def maps_list(request: HttpRequest) -> HttpResponse:
     return json_response({"maps": maps})
 
 
-@require_GET
+@require_safe
 @api_view({"date", "v"})
 def zones(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -198,7 +198,7 @@ def zones(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
 
 
-@require_GET
+@require_safe
 @api_view({"from", "to", "v"})
 def changes(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -209,21 +209,21 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until)))
 
 
-@require_GET
+@require_safe
 @api_view({"v"})
 def timeline(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     return versioned(request, map_, lambda: orjson.dumps(selectors.timeline(map=map_)))
 
 
-@require_GET
+@require_safe
 @api_view({"v"})
 def geometry(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     return versioned(request, map_, lambda: selectors.map_geometry(map=map_))
 
 
-@require_GET
+@require_safe
 @api_view({"v"})
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)

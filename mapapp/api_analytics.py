@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from mapapp import analytics
 from mapapp.api import ApiError, api_view, date_param, get_map, in_map_range, versioned
@@ -20,7 +20,7 @@ def _day(request: HttpRequest, map_):
     return in_map_range(map_, date_param(request, "date", map_.default_date), "date")
 
 
-@require_GET
+@require_safe
 @api_view({"date", "v"})
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -28,7 +28,7 @@ def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on))
 
 
-@require_GET
+@require_safe
 @api_view({"date", "v"})
 def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -36,7 +36,7 @@ def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on))
 
 
-@require_GET
+@require_safe
 @api_view({"date", "enclosed", "v"})
 def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -48,7 +48,7 @@ def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only))
 
 
-@require_GET
+@require_safe
 @api_view({"from", "to", "step", "v"})
 def area_stats(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)

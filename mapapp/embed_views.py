@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from mapapp import embed, mapimage, selectors
 from mapapp.api import ApiError, error_response, is_whole_number, json_response
@@ -57,7 +57,7 @@ def _error_page(request: HttpRequest, map_: Map | None, status: int, problems: l
 
 
 @xframe_options_exempt
-@require_GET
+@require_safe
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _public_map(slug)
     if map_ is None:
@@ -136,7 +136,7 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
     """The map at a date as a PNG, drawn on the server. Cached per (map, data version, options) on disk;
     ETag/304."""
@@ -169,7 +169,7 @@ def _max_pixels(request: HttpRequest, name: str) -> int | None:
     return int(digits) if len(digits) <= 9 else MAX_PIXELS
 
 
-@require_GET
+@require_safe
 def oembed(request: HttpRequest) -> HttpResponse:
     """oEmbed 1.0 (https://oembed.com/) for our map pages and embeds: JSON, type rich, the iframe as html.
 

@@ -128,7 +128,7 @@ def test_unknown_map_is_404(client, demo):
 def test_post_is_405(client, demo):
     response = client.post(URL, {"q": "Jura"})
     assert response.status_code == 405
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"
 
 
 def test_a_name_changed_elsewhere_is_seen_without_the_services(client, demo):
