@@ -44,3 +44,54 @@ def test_head_answers_wherever_get_does(client, demo, site, path):
     # ...and so do its errors: an unknown map is a 404, not a 405.
     if "{slug}" in path:
         assert client.head(path.replace("{slug}", "no-such-map"), query).status_code == 404
+
+
+ORIGIN = {"HTTP_ORIGIN": "https://news.example"}
+
+
+@pytest.mark.parametrize("path", list(public_get_paths()))
+def test_public_reads_may_be_fetched_from_other_origins(client, demo, site, path):
+    if path == "/embed/{slug}/":
+        pytest.skip("a page for iframes, not data: framing is governed by frame-ancestors")
+    url = path.replace("{slug}", demo.slug)
+    response = client.get(url, GOOD.get(path, {}), **ORIGIN)
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+    assert "ETag" in response["Access-Control-Expose-Headers"]
+    # A script can read why it was refused.
+    refused = client.get(url, {**GOOD.get(path, {}), "colour": "red"}, **ORIGIN)
+    if refused.status_code >= 400:
+        assert refused["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_preflight_for_a_read_is_answered_and_one_for_a_write_is_not(client, demo):
+    preflight = {
+        **ORIGIN,
+        "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET",
+        "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "if-none-match",
+    }
+    response = client.options("/api/v1/maps/deir-ez-zor/zones", **preflight)
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in response["Access-Control-Allow-Headers"]
+
+    match = {
+        **ORIGIN,
+        "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST",
+        "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "content-type",
+    }
+    response = client.options("/api/v1/places/match", **match)
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    response = client.post("/api/v1/places/match", {"text": "al-Joura"}, content_type="application/json", **ORIGIN)
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+
+    # Recording a change is for editors: no CORS, so a page elsewhere cannot even send it.
+    for path in ("/api/v1/maps/deir-ez-zor/changes", "/api/v1/changes/1/publish"):
+        response = client.options(path, **match)
+        assert "Access-Control-Allow-Origin" not in response, path
+    response = client.post("/api/v1/maps/deir-ez-zor/changes", {}, content_type="application/json", **ORIGIN)
+    assert response.status_code in (401, 403) and "Access-Control-Allow-Origin" not in response
+    # Pages are not data: no CORS on the map page.
+    assert "Access-Control-Allow-Origin" not in client.get("/maps/deir-ez-zor/", **ORIGIN)
