@@ -158,7 +158,9 @@ def export_map(*, map: Map, on: dt.date | None, format: str) -> bytes:
                 "features": [
                     {
                         "type": "Feature",
-                        "id": properties["place"] if on is not None else None,
+                        # A snapshot has one feature per zone, named by its slug; a history has several per zone,
+                        # so no id (RFC 7946 wants a string or a number there, never null).
+                        **({"id": properties["place"]} if on is not None else {}),
                         "geometry": orjson.Fragment(text) if text else None,
                         "properties": {c: properties.get(c) for c in columns},
                     }

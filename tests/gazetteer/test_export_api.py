@@ -51,6 +51,8 @@ def test_geojson_snapshot_says_who_held_each_zone(client, demo):
 def test_history_without_a_date_has_every_period(client, demo):
     body = orjson.loads(get(client).content)
     assert body["kind"] == "history" and body["date"] is None
+    # GeoJSON (RFC 7946): a feature's id is a string or a number when present, never null.
+    assert all("id" not in feature for feature in body["features"])
     periods = ControlPeriod.objects.filter(place__maps=demo)
     zones_without = demo.places.exclude(control_periods__in=periods).count()
     assert len(body["features"]) == periods.count() + zones_without
