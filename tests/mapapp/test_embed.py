@@ -224,6 +224,31 @@ def test_a_frame_ancestors_setting_that_is_not_origins_is_refused(world, value):
     assert not Map.objects.filter(slug="bad").exists()
 
 
+def test_a_pages_address_is_refused_with_the_origin_to_write_instead(world):
+    # Chromium matches frame-ancestors against the framing page's origin: a source with a path matches no page,
+    # so a newsroom pasting its article's address would have blocked the embed on its own site.
+    world.place("zone")
+    with pytest.raises(ValidationError) as caught:
+        services.map_create(
+            slug="pages",
+            title_en="Pages",
+            start=D("2015-01-01"),
+            end=D("2015-12-31"),
+            default_date=D("2015-06-01"),
+            zones=list(world.places.values()),
+            frame_ancestors="https://news.example/ https://paper.example/world/2017/story.html",
+        )
+    assert caught.value.message_dict["frame_ancestors"] == [
+        "a page's address, not a site's: https://paper.example/world/2017/story.html. Browsers allow framing by "
+        "whole sites (origins), so write https://paper.example"
+    ]
+
+
+def test_a_pages_address_that_slipped_in_allows_its_site(client, small_map):
+    Map.objects.filter(slug="test-map").update(frame_ancestors="https://paper.example/world/story.html")
+    assert client.get("/embed/test-map/")["Content-Security-Policy"] == "frame-ancestors 'self' https://paper.example"
+
+
 def test_a_broken_setting_that_slipped_in_never_reaches_the_header(client, small_map):
     # Saved around the services (an old row, a raw update): the header still carries no injected directive,
     # and an allow-list with nothing valid left does not open the map to every site.
