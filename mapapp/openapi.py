@@ -59,6 +59,322 @@ def _get(summary: str, params=(), description: str = "") -> dict:
     }
 
 
+# --- What the read endpoints answer (JSON Schema, as OpenAPI 3.1 takes it) ----------------------------------
+
+STRING = {"type": "string"}
+TEXT_OR_NULL = {"type": ["string", "null"]}
+DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
+NUMBER = {"type": "number"}
+SLUGS = {"type": "array", "items": STRING}
+LON_LAT = {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2, "description": "[longitude, latitude]"}
+SOURCE_OUT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "title": STRING,
+        "publisher": STRING,
+        "url": {"type": "string", "description": "empty when the source has no address"},
+        "published": DATE_OR_NULL,
+        "quote": STRING,
+    },
+    "required": ["id", "title", "publisher", "url", "published"],
+}
+STATUS = {"type": "string", "enum": ["held", "contested", "unknown"]}
+CONFIDENCE = {"type": ["string", "null"], "enum": ["high", "medium", "low", None]}
+
+
+def _geometry(*types: str) -> dict:
+    return {
+        "type": "object",
+        "description": "GeoJSON geometry, WGS84 longitude/latitude",
+        "properties": {"type": {"type": "string", "enum": list(types)}, "coordinates": {"type": "array"}},
+        "required": ["type", "coordinates"],
+    }
+
+
+def _features(geometry: dict, properties: dict, required: list[str], *, with_id: bool = False) -> dict:
+    """A GeoJSON FeatureCollection with the foreign members `map` and `date`."""
+    feature = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "geometry": geometry,
+            "properties": {"type": "object", "properties": properties, "required": required},
+        },
+        "required": ["type", "geometry", "properties"],
+    }
+    if with_id:
+        feature["properties"]["id"] = {"type": "string", "description": "the place slug"}
+        feature["required"].append("id")
+    return {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "map": STRING,
+            "date": {"type": "string", "format": "date"},
+            "features": {"type": "array", "items": feature},
+        },
+        "required": ["type", "map", "date", "features"],
+    }
+
+
+MAPS_OUT = {
+    "type": "object",
+    "properties": {
+        "maps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "slug": STRING,
+                    "title": STRING,
+                    "title_ar": STRING,
+                    "start": DATE,
+                    "end": DATE,
+                    "default_date": DATE,
+                    "bbox": {
+                        "type": ["array", "null"],
+                        "items": NUMBER,
+                        "minItems": 4,
+                        "maxItems": 4,
+                        "description": "[west, south, east, north]",
+                    },
+                    "version": {"type": "integer", "description": "the map's data version (see `v`)"},
+                },
+                "required": ["slug", "title", "start", "end", "default_date", "bbox", "version"],
+            },
+        }
+    },
+    "required": ["maps"],
+}
+ZONES_OUT = _features(
+    {**_geometry("MultiPolygon"), "type": ["object", "null"]},
+    {
+        "place": STRING,
+        "name_en": STRING,
+        "name_ar": STRING,
+        "kind": STRING,
+        "actor": TEXT_OR_NULL,
+        "actor_name": TEXT_OR_NULL,
+        "actor_name_ar": TEXT_OR_NULL,
+        "color": {"type": ["string", "null"], "description": "#rrggbb"},
+        "status": STATUS,
+        "since": DATE_OR_NULL,
+        "besieged": {"type": "boolean"},
+        "siege": TEXT_OR_NULL,
+        "sieges": SLUGS,
+        "confidence": CONFIDENCE,
+        "sources": {"type": "array", "items": SOURCE_OUT},
+        "approximate": {"type": "boolean"},
+        "area_km2": {"type": ["number", "null"]},
+    },
+    ["place", "name_en", "name_ar", "kind", "actor", "actor_name", "color", "status", "since", "besieged",
+     "confidence", "sources"],
+    with_id=True,
+)  # fmt: skip
+CHANGES_OUT = {
+    "type": "object",
+    "properties": {
+        "from": DATE,
+        "to": DATE,
+        "changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "date": DATE,
+                    "place": STRING,
+                    "name_en": STRING,
+                    "name_ar": STRING,
+                    "from_actor": TEXT_OR_NULL,
+                    "from_status": STATUS,
+                    "to_actor": STRING,
+                    "status": {"type": "string", "enum": ["held", "contested"]},
+                    "confidence": {"type": "string", "enum": ["high", "medium", "low"]},
+                    "title": STRING,
+                    "sources": {"type": "array", "items": SOURCE_OUT},
+                },
+                "required": ["date", "place", "name_en", "name_ar", "from_actor", "to_actor", "status",
+                             "confidence", "sources"],
+            },
+        },
+        "area_km2": {
+            "type": "object",
+            "description": "by actor slug",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "gained": NUMBER,
+                    "lost": NUMBER,
+                    "net": NUMBER,
+                    "gained_places": SLUGS,
+                    "lost_places": SLUGS,
+                },
+                "required": ["gained", "lost", "net", "gained_places", "lost_places"],
+            },
+        },
+        "changed_hands": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "place": STRING,
+                    "from_actor": TEXT_OR_NULL,
+                    "to_actor": TEXT_OR_NULL,
+                    "area_km2": NUMBER,
+                },
+                "required": ["place", "from_actor", "to_actor", "area_km2"],
+            },
+        },
+    },
+    "required": ["changes", "area_km2", "changed_hands"],
+}  # fmt: skip
+TIMELINE_OUT = {
+    "type": "object",
+    "properties": {
+        "start": DATE,
+        "end": DATE,
+        "events": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"date": DATE, "count": {"type": "integer", "minimum": 1}, "title": STRING},
+                "required": ["date", "count", "title"],
+            },
+        },
+    },
+    "required": ["start", "end", "events"],
+}
+GEOMETRY_OUT = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "map": STRING,
+        "version": {"type": "integer"},
+        "features": {"type": "array"},
+        "edges": {
+            "type": "object",
+            "properties": {"a": {"type": "array"}, "b": {"type": "array"}, "geometry": {"type": "array"}},
+            "required": ["a", "b", "geometry"],
+        },
+    },
+    "required": ["type", "map", "version", "features", "edges"],
+}
+HISTORY_OUT = {
+    "type": "object",
+    "properties": {
+        "map": STRING,
+        "version": {"type": "integer"},
+        "epoch": DATE,
+        "start": {"type": "integer"},
+        "end": {"type": "integer"},
+        "default": {"type": "integer"},
+        "actors": {"type": "array"},
+        "statuses": SLUGS,
+        "confidences": SLUGS,
+        "zones": {"type": "integer"},
+        "periods": {"type": "object"},
+        "changes": {"type": "object"},
+        "sources": {"type": "object"},
+        "sieges": {"type": "array"},
+    },
+    "required": ["map", "version", "epoch", "start", "end", "default", "actors", "zones", "periods", "changes"],
+}
+FRONTS_OUT = _features(
+    _geometry("LineString"),
+    {
+        "actors": {**SLUGS, "minItems": 2, "maxItems": 2},
+        "length_km": {"type": "number", "minimum": 0},
+        "contested": {"type": "boolean"},
+    },
+    ["actors", "length_km", "contested"],
+)
+SIEGES_OUT = _features(
+    _geometry("MultiPolygon"),
+    {
+        "siege": STRING,
+        "name": STRING,
+        "name_ar": STRING,
+        "besieged_actor": STRING,
+        "besieging_actors": SLUGS,
+        "start": DATE,
+        "end": DATE_OR_NULL,
+        "days": {"type": "integer", "minimum": 1},
+        "places": SLUGS,
+        "parts": {"type": "integer", "minimum": 1},
+        "area_km2": {"type": "number", "minimum": 0},
+        "supply": {"type": "array", "items": {"type": "string", "enum": ["land", "air_bridge", "airdrop"]}},
+    },
+    ["siege", "name", "besieged_actor", "besieging_actors", "start", "end", "days", "places", "parts", "supply"],
+)
+POCKETS_OUT = _features(
+    _geometry("Polygon", "MultiPolygon"),
+    {
+        "actor": STRING,
+        "enclosed": {"type": "boolean"},
+        "largest": {"type": "boolean"},
+        "area_km2": {"type": "number", "minimum": 0},
+        "places": SLUGS,
+        "siege": TEXT_OR_NULL,
+        "suggest_siege": {"type": "boolean"},
+    },
+    ["actor", "enclosed", "area_km2", "places", "siege"],
+)
+AREA_OUT = {
+    "type": "object",
+    "properties": {
+        "actors": SLUGS,
+        "step": {"type": "string", "enum": ["day", "week", "month"]},
+        "series": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "description": "`date` and one number (km²) per actor in `actors`",
+                "properties": {"date": DATE},
+                "required": ["date"],
+                "additionalProperties": {"type": "number", "minimum": 0},
+            },
+        },
+    },
+    "required": ["actors", "step", "series"],
+}
+OEMBED_OUT = {
+    "type": "object",
+    "properties": {
+        "version": {"type": "string", "enum": ["1.0"]},
+        "type": {"type": "string", "enum": ["rich"]},
+        "title": STRING,
+        "provider_name": STRING,
+        "provider_url": STRING,
+        "author_name": STRING,
+        "html": STRING,
+        "width": {"type": "integer", "minimum": 1},
+        "height": {"type": "integer", "minimum": 1},
+        "cache_age": {"type": "integer"},
+        "thumbnail_url": STRING,
+        "thumbnail_width": {"type": "integer", "minimum": 1},
+        "thumbnail_height": {"type": "integer", "minimum": 1},
+    },
+    "required": ["version", "type", "title", "provider_name", "provider_url", "html", "width", "height"],
+}
+
+# The JSON each read endpoint answers with 200 (tests/test_openapi_contract.py checks the real answers).
+READ_RESPONSES = {
+    "/api/v1/maps/": MAPS_OUT,
+    "/api/v1/maps/{slug}/zones": ZONES_OUT,
+    "/api/v1/maps/{slug}/changes": CHANGES_OUT,
+    "/api/v1/maps/{slug}/timeline": TIMELINE_OUT,
+    "/api/v1/maps/{slug}/geometry": GEOMETRY_OUT,
+    "/api/v1/maps/{slug}/history": HISTORY_OUT,
+    "/api/v1/maps/{slug}/fronts": FRONTS_OUT,
+    "/api/v1/maps/{slug}/sieges": SIEGES_OUT,
+    "/api/v1/maps/{slug}/pockets": POCKETS_OUT,
+    "/api/v1/maps/{slug}/stats/area": AREA_OUT,
+    "/oembed": OEMBED_OUT,
+}
+
+
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
@@ -117,6 +433,9 @@ def schema() -> dict:
         if VERSION not in parameters:
             parameters.append(VERSION)
     _add_write_paths(paths)
+    for path, answer in READ_RESPONSES.items():
+        ok = paths[path]["get"]["responses"]["200"]
+        ok["content"] = {"application/json": {"schema": answer}}
     return {
         "openapi": "3.1.0",
         "info": {
