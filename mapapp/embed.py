@@ -25,6 +25,8 @@ LANGUAGES = ("en", "ar")
 THEMES = ("light", "dark")
 CONTROLS = ("slider", "none")
 SWITCH = ("on", "off")
+# legend=true/false reads as on/off: the API's booleans (?enclosed=) are true/false, and publishers write them.
+SWITCH_WORDS = {"on": "on", "off": "off", "true": "on", "false": "off"}
 MIN_ZOOM, MAX_ZOOM = 1, 18
 EMBED_OPTIONS = ("date", "from", "to", "lang", "controls", "legend", "zoom", "center", "theme")
 
@@ -163,7 +165,7 @@ def parse_embed_options(map: Map, params: QueryDict, *, default_lang: str) -> Em
 
     date: the day shown first (default: the map's default date, moved into from..to if outside it);
     from/to: the slider's range, inside the map's dates; lang: en or ar (default: `default_lang`);
-    controls: slider or none (a fixed date); legend: on or off; zoom: 1..18; center: "lat,lng";
+    controls: slider or none (a fixed date); legend: on or off (or true, false); zoom: 1..18; center: "lat,lng";
     theme: light or dark. Unknown parameters are errors too: a misspelt option must not be ignored.
     """
     problems: list[tuple[str, str]] = []
@@ -181,7 +183,7 @@ def parse_embed_options(map: Map, params: QueryDict, *, default_lang: str) -> Em
         problems.append(("date", f"date {day.isoformat()} is outside from..to, {first} to {last}"))
     lang = _choice(params, "lang", LANGUAGES, problems) or (default_lang if default_lang in LANGUAGES else "en")
     controls = _choice(params, "controls", CONTROLS, problems) or "slider"
-    legend = _choice(params, "legend", SWITCH, problems) or "on"
+    legend = SWITCH_WORDS.get(_choice(params, "legend", tuple(SWITCH_WORDS), problems) or "on")
     theme = _choice(params, "theme", THEMES, problems) or "light"
 
     zoom = _zoom(params, problems)

@@ -488,7 +488,11 @@ def embed_paths() -> dict:
                     _query("to", DATE, "last day of the slider"),
                     _query("lang", {"type": "string", "enum": ["en", "ar"]}, "interface language; ar is right to left"),
                     _query("controls", {"type": "string", "enum": ["slider", "none"]}, "none: a fixed date"),
-                    _query("legend", {"type": "string", "enum": ["on", "off"]}, "show the legend (default on)"),
+                    _query(
+                        "legend",
+                        {"type": "string", "enum": ["on", "off", "true", "false"]},
+                        "show the legend (default on; true/false read as on/off)",
+                    ),
                     _query("zoom", {"type": "integer", "minimum": 1, "maximum": 18}, "zoom level"),
                     _query("center", {"type": "string", "example": "35.33,40.14"}, "latitude,longitude"),
                     _query("theme", {"type": "string", "enum": ["light", "dark"]}, "colours (default light)"),

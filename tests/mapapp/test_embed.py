@@ -90,7 +90,7 @@ def test_the_language_defaults_to_the_negotiated_one(small_map):
         ("date=2015-03-01&from=2016-01-01", "date", "date 2015-03-01 is outside from..to, 2016-01-01 to 2017-12-31"),
         ("lang=fr", "lang", "lang must be one of en, ar; got 'fr'"),
         ("controls=full", "controls", "controls must be one of slider, none; got 'full'"),
-        ("legend=yes", "legend", "legend must be one of on, off; got 'yes'"),
+        ("legend=yes", "legend", "legend must be one of on, off, true, false; got 'yes'"),
         ("theme=blue", "theme", "theme must be one of light, dark; got 'blue'"),
         ("zoom=0", "zoom", "zoom must be a whole number from 1 to 18, got '0'"),
         ("zoom=19", "zoom", "zoom must be a whole number from 1 to 18, got '19'"),
@@ -129,6 +129,13 @@ def test_embed_page_shows_the_map_without_site_chrome(client, small_map):
     # The viewer's heavier parts stay out of the embed.
     for module in ("chart.js", "compare.js", "panel.js", "map-page.js", "viewer.js"):
         assert module not in html
+
+
+@pytest.mark.parametrize(("value", "legend"), [("on", True), ("off", False), ("true", True), ("false", False)])
+def test_legend_reads_on_off_and_true_false(small_map, value, legend):
+    parsed = options(small_map, f"legend={value}")
+    assert parsed.legend is legend
+    assert parsed.query(small_map).get("legend") == (None if legend else "off")  # written back as on/off
 
 
 def test_fixed_date_and_no_legend(client, small_map):
