@@ -341,3 +341,61 @@ def test_share_dialog_says_what_is_wrong_in_the_pages_language(page, live_server
     page.locator("[data-share=from]").fill("2016-06-01")
     page.locator("[data-share=to]").fill("2015-06-01")
     assert error.text_content() == expected_range
+
+
+def test_a_newsroom_page_with_two_embeds_of_one_map(page, live_server, demo, news_site, settings, tmp_path):
+    """What a newsroom ships: one story on its own origin, two iframes of the same map (an Arabic, dark, fixed-date
+    one without legend; an English one limited to a slider range and zoomed in), the documented host script
+    sizing both, and not one cookie from the map's site."""
+    settings.EMBED_IMAGE_CACHE_DIR = tmp_path / "images"
+    set_cookies = []
+    page.on(
+        "response",
+        lambda r: set_cookies.append(r.url) if r.url.startswith(live_server.url) and "set-cookie" in r.headers else 0,
+    )
+    arabic = f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01&lang=ar&controls=none&legend=false&theme=dark"
+    english = (
+        f"{live_server.url}/embed/deir-ez-zor/?date=2017-03-01&from=2017-01-01&to=2017-06-30"
+        "&zoom=13&center=35.31,40.15&lang=en"
+    )
+    host = f'<script async src="{live_server.url}/static/js/embed-host.js"></script>'
+    frames = (
+        f'<iframe id="ar" src="{arabic}" width="320" height="200" style="border:0"></iframe><p>Between.</p>'
+        f'<iframe id="en" src="{english}" width="300" height="220" style="border:0"></iframe>'
+    )
+    page.goto(news_site.serve("/story.html", article(frames, host)))
+    ar, en = page.frame_locator("#ar"), page.frame_locator("#en")
+    for frame in (ar, en):
+        frame.locator(EMBED_READY).wait_for(timeout=15000)
+
+    # Each paints its own day, in its own language and colours.
+    assert ar.locator("html").get_attribute("dir") == "rtl"
+    assert ar.locator("html.theme-dark").count() == 1
+    assert ar.locator("[data-control=slider]").count() == 0 and ar.locator(".embed-legend").count() == 0
+    assert ar.locator("[data-embed]").get_attribute("data-date") == "2016-06-01"
+    assert zone_fill(ar, "al-jaryah") == "#c62828"  # still the government's in June 2016
+    assert en.locator("html").get_attribute("dir") == "ltr"
+    assert en.locator(".embed-legend").count() == 1
+    assert zone_fill(en, "al-jaryah") == "#3b3b3b"  # ISIS cut the airport road on 16 January 2017
+    view = en.locator("body").evaluate(
+        "() => { const m = window.frontlineEmbed.map, c = m.getCenter(); return [m.getZoom(), c.lat, c.lng]; }"
+    )
+    assert view[0] == 13 and view[1] == pytest.approx(35.31, abs=1e-4) and view[2] == pytest.approx(40.15, abs=1e-4)
+    slider = en.locator("[data-control=slider]")
+    slider.press("End")
+    assert en.locator("[data-embed]").get_attribute("data-date") == "2017-06-30"
+    slider.press("Home")
+    assert en.locator("[data-embed]").get_attribute("data-date") == "2017-01-01"
+
+    # Both frames were too short for their content: the host script grew each to the height it asked for.
+    for frame_id, frame, given in (("ar", ar, 200), ("en", en, 220)):
+        needed = int(frame.locator("[data-embed]").get_attribute("data-height"))
+        assert needed > given
+        page.wait_for_function(
+            f"Math.round(document.getElementById('{frame_id}').getBoundingClientRect().height) === {needed}"
+        )
+    messages = page.evaluate("window.atlasMessages")
+    assert {m["date"] for m in messages if m["type"] == "frontline-atlas:ready"} == {"2016-06-01", "2017-03-01"}
+    assert {"type": "frontline-atlas:date", "version": 1, "slug": "deir-ez-zor", "date": "2017-01-01"} in messages
+    assert set_cookies == [] and page.context.cookies() == []
+    assert page.js_errors == []
