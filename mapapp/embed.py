@@ -392,8 +392,8 @@ class SharedUrl:
 
 
 def parse_shared_url(url: str, *, hosts: set[str]) -> SharedUrl | None:
-    """Our map page or embed URL in any of its forms (http or https, with or without the trailing slash, with
-    options, or as a path alone), or None for anything else: another site, another page, a malformed URL."""
+    """Our map page or embed URL in any of its forms (http or https or scheme-relative, with or without the trailing
+    slash, with options, or as a path alone), or None for anything else: another site, another page, a malformed URL."""
     url = url.strip()
     if not url or len(url) > 2000 or any(ch in url for ch in "\r\n\t\\"):
         return None
@@ -405,7 +405,9 @@ def parse_shared_url(url: str, *, hosts: set[str]) -> SharedUrl | None:
     if not port_ok:
         return None
     if parts.scheme or parts.netloc:
-        if parts.scheme not in ("http", "https") or _host_key(parts.scheme, parts.netloc) not in hosts:
+        # "//atlas.example/maps/x/" (no scheme) is how some CMSs store links that work over http and https.
+        scheme = parts.scheme or "https"
+        if scheme not in ("http", "https") or not parts.netloc or _host_key(scheme, parts.netloc) not in hosts:
             return None
     elif not url.startswith("/"):
         return None

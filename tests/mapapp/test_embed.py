@@ -309,6 +309,9 @@ def iframe_src(payload):
         "http://testserver/maps/test-map/",
         "/maps/test-map/",
         "  https://atlas.example/maps/test-map/#top ",
+        "//atlas.example/maps/test-map/",
+        "https://atlas.example/maps/test-map/?lang=ar",
+        "http://atlas.example:80/embed/test-map?lang=ar&legend=false",
     ],
 )
 def test_oembed_answers_for_every_form_of_map_url(client, small_map, site, url):
@@ -320,8 +323,9 @@ def test_oembed_answers_for_every_form_of_map_url(client, small_map, site, url):
     assert payload["type"] == "rich"
     assert payload["provider_name"] == "Frontline Atlas"
     assert payload["provider_url"] == "https://atlas.example/"
-    assert payload["title"] == "Test-Map"
+    assert payload["title"] == "Test-Map"  # no Arabic title: the English one, whatever the language
     src, width, height = iframe_src(payload)
+    assert ("lang=ar" in src) is ("lang=ar" in url)
     assert (width, height) == (payload["width"], payload["height"]) == (600, 400)
     assert src.startswith("https://atlas.example/embed/test-map/?")
     assert payload["thumbnail_url"].startswith("https://atlas.example/embed/test-map/image.png?")
@@ -387,6 +391,7 @@ def test_oembed_honours_maxwidth_and_maxheight(client, small_map, site, params, 
         "https://atlas.example/embed/test-map/?date=2030-01-01",
         "https://atlas.example/embed/test-map/?colour=red",
         "http://[::1/maps/test-map/",
+        "//evil.example/maps/test-map/",
     ],
 )
 def test_oembed_refuses_foreign_and_malformed_urls_with_404(client, small_map, site, url):
