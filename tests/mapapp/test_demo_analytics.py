@@ -1,5 +1,7 @@
 """The Deir ez-Zor facts through the analytics endpoints: the siege in one pocket, then two, then none."""
 
+import itertools
+
 import pytest
 import shapely
 from shapely.geometry import shape
@@ -69,3 +71,52 @@ def test_the_front_of_march_2017_is_between_the_government_and_isis_and_rings_th
     total = sum(f["properties"]["length_km"] for f in fronts)
     outer_edge = geo.length_km(besieged.boundary.intersection(shapely.from_wkb(bytes(demo.area.wkb)).boundary))
     assert total == pytest.approx(geo.length_km(besieged.boundary) - outer_edge, rel=1e-3)
+
+
+FRONT_DATES = ["2014-01-01", "2015-01-15", "2016-06-01", "2017-01-16", "2017-03-01", "2017-09-05", "2017-11-02"]
+
+
+@pytest.mark.parametrize("day", FRONT_DATES)
+def test_fronts_run_exactly_where_two_sides_meet_as_continuous_lines(client, demo, day):
+    zones = get(client, f"/api/v1/maps/deir-ez-zor/zones?date={day}")["features"]
+    ground = {}
+    for zone in zones:
+        if zone["properties"]["actor"]:
+            ground.setdefault(zone["properties"]["actor"], []).append(shape(zone["geometry"]))
+    fronts = get(client, f"/api/v1/maps/deir-ez-zor/fronts?date={day}")["features"]
+    assert fronts
+    groups = {}
+    for front in fronts:
+        key = (*front["properties"]["actors"], front["properties"]["contested"])
+        groups.setdefault(key, []).append(shape(front["geometry"]))
+    for lines in groups.values():
+        # No two lines of one kind could be joined: each is as long as it can be.
+        assert len(shapely.get_parts(shapely.line_merge(shapely.union_all(lines)))) == len(lines)
+    for actor_a, actor_b in {key[:2] for key in groups}:
+        lines = [line for key, parts in groups.items() if key[:2] == (actor_a, actor_b) for line in parts]
+        # Worked out independently from the zones: the boundary the two sides' ground shares.
+        meet = shapely.union_all(ground[actor_a]).boundary.intersection(shapely.union_all(ground[actor_b]).boundary)
+        meet = shapely.union_all([part for part in shapely.get_parts(meet) if part.geom_type != "Point"])
+        assert shapely.union_all(lines).symmetric_difference(meet).length == pytest.approx(0, abs=1e-9)
+
+
+def test_what_one_side_gains_the_other_loses_and_the_area_series_agrees(client, demo):
+    map_area = geo.area_km2(shapely.from_wkb(bytes(demo.area.wkb)))
+    series = get(client, "/api/v1/maps/deir-ez-zor/stats/area?step=month")["series"]
+    for point in series:  # every zone is known throughout the demo's dates
+        assert sum(v for k, v in point.items() if k != "date") == pytest.approx(map_area, abs=1e-5), point["date"]
+    days = ["2014-07-13", "2014-07-14", "2016-01-15", "2016-01-16", "2017-01-16", "2017-09-09", "2017-11-03"]
+    for before, after in itertools.combinations(days, 2):
+        area = get(client, f"/api/v1/maps/deir-ez-zor/changes?from={before}&to={after}")["area_km2"]
+        gained = sum(round(entry["gained"] * 1e6) for entry in area.values())
+        lost = sum(round(entry["lost"] * 1e6) for entry in area.values())
+        assert gained == lost, (before, after)  # to the square metre
+        start, end = (
+            get(client, f"/api/v1/maps/deir-ez-zor/stats/area?from={day}&to={day}&step=day")["series"][0]
+            for day in (before, after)
+        )
+        for actor, entry in area.items():
+            assert entry["net"] == pytest.approx(end.get(actor, 0) - start.get(actor, 0), abs=1e-6), (before, actor)
+    # A change dated D is in effect on D: 14 July 2014 is in (13 July, 14 July] and not in (14 July, 15 July].
+    assert get(client, "/api/v1/maps/deir-ez-zor/changes?from=2014-07-13&to=2014-07-14")["area_km2"]["isis"]["net"] > 0
+    assert get(client, "/api/v1/maps/deir-ez-zor/changes?from=2014-07-14&to=2014-07-15")["changes"] == []
