@@ -479,7 +479,8 @@ def embed_paths() -> dict:
                     "CSS pixels, sent on load and whenever it changes), `frontline-atlas:ready` and "
                     "`frontline-atlas:date` with `date` (YYYY-MM-DD). /static/js/embed-host.js, included once "
                     "in the host page, grows each embed's iframe to that height (never below the height the page "
-                    "gave it). With scripts off, the page shows the picture below."
+                    'gave it); starting after the embeds, it posts them `{type: "frontline-atlas:hello", version: 1}` '
+                    "and each answers with a resize. With scripts off, the page shows the picture below."
                 ),
                 "parameters": [
                     SLUG,

@@ -6,8 +6,9 @@
  * It listens for the embed's messages (see static/js/embed.js): {type: "frontline-atlas:resize", version: 1,
  * slug, height}. A message is used only when it comes from one of this page's iframes (event.source is that
  * iframe's window) and from the origin the iframe's src points at; the height must be a sane number. It never
- * makes an iframe shorter than the height the page gave it. Nothing is sent back; no cookies, no globals
- * beyond one flag that stops the script from installing itself twice. Plain ES5 so old CMS pages can load it.
+ * makes an iframe shorter than the height the page gave it. When it starts it asks the frames already there to
+ * repeat their height ({type: "frontline-atlas:hello", version: 1}); nothing else is sent. No cookies, no
+ * globals beyond one flag that stops the script from installing itself twice. Plain ES5 so old CMS pages can load it.
  */
 (function () {
   "use strict";
@@ -46,4 +47,18 @@
     var least = Number(frame.getAttribute("data-atlas-height")) || 0;
     frame.style.height = Math.max(least, Math.ceil(height)) + "px";
   });
+
+  // Embeds that loaded before this script (it came late: async, a slow network, a CMS that adds scripts at the
+  // end) told their height to nobody. Ask each frame already on the page to say it again; the question goes
+  // only to the origin the frame's src points at, so no other site's frame sees it.
+  var frames = document.getElementsByTagName("iframe");
+  for (var i = 0; i < frames.length; i++) {
+    var origin = originOf(frames[i].src);
+    if (!origin || origin === "null" || !frames[i].contentWindow) continue;
+    try {
+      frames[i].contentWindow.postMessage({ type: "frontline-atlas:hello", version: 1 }, origin);
+    } catch (error) {
+      // a frame that cannot be written to is not ours
+    }
+  }
 })();

@@ -8,6 +8,8 @@
 //                                            laid out and whenever it changes (static/js/embed-host.js uses it)
 //   {type: "frontline-atlas:ready", date}     the map has painted, at `date` (YYYY-MM-DD)
 //   {type: "frontline-atlas:date", date}      the reader moved the slider to `date`
+// and one it listens for from its parent: {type: "frontline-atlas:hello"} (the host script starting late), which
+// it answers with a resize.
 import { mapApi } from "./viewer/api.js";
 import { makeCalendar } from "./viewer/days.js";
 import { buildHistory } from "./viewer/history.js";
@@ -36,6 +38,12 @@ function reportHeight() {
 }
 new ResizeObserver(reportHeight).observe(root);
 reportHeight();
+// The host script asks again when it starts after this page has already told its height.
+window.addEventListener("message", (event) => {
+  if (event.source !== window.parent || !event.data || event.data.type !== "frontline-atlas:hello") return;
+  lastHeight = 0;
+  reportHeight();
+});
 
 function addBasemap(map, data) {
   map.createPane("basemap");

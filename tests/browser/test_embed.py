@@ -399,3 +399,24 @@ def test_a_newsroom_page_with_two_embeds_of_one_map(page, live_server, demo, new
     assert {"type": "frontline-atlas:date", "version": 1, "slug": "deir-ez-zor", "date": "2017-01-01"} in messages
     assert set_cookies == [] and page.context.cookies() == []
     assert page.js_errors == []
+
+
+def test_a_host_script_that_arrives_after_the_embeds_still_sizes_them(page, live_server, demo, news_site):
+    # The embeds have loaded and told their height before the host script runs (async on a slow network, or a
+    # CMS that adds scripts at the end): the script asks them again when it starts.
+    src = f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01"
+    frames = (
+        f'<iframe id="one" src="{src}" width="320" height="220" style="border:0"></iframe>'
+        f'<iframe id="two" src="{src}&lang=ar" width="300" height="200" style="border:0"></iframe>'
+    )
+    page.goto(news_site.serve("/story.html", article(frames)))
+    for frame_id in ("one", "two"):
+        page.frame_locator(f"#{frame_id}").locator(EMBED_READY).wait_for(timeout=15000)
+    assert [page.locator(f"#{i}").bounding_box()["height"] for i in ("one", "two")] == [220, 200]
+    page.add_script_tag(url=f"{live_server.url}/static/js/embed-host.js")
+    for frame_id in ("one", "two"):
+        needed = int(page.frame_locator(f"#{frame_id}").locator("[data-embed]").get_attribute("data-height"))
+        page.wait_for_function(
+            f"Math.round(document.getElementById('{frame_id}').getBoundingClientRect().height) === {needed}"
+        )
+    assert page.js_errors == []
