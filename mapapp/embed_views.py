@@ -56,6 +56,15 @@ def _error_page(request: HttpRequest, map_: Map | None, status: int, problems: l
     return _frameable(response, map_)
 
 
+def embed_not_found(request: HttpRequest) -> HttpResponse:
+    """404 for an address under /embed/ that is no embed (a mistyped path in a publisher's iframe): the embed's
+    own error page, which may be framed, so the publisher sees the mistake inside the frame rather than the
+    browser's refusal to show a page that denies framing."""
+    response = _error_page(request, None, 404, [("url", f"there is no embed at {request.path[:200]}")])
+    response.xframe_options_exempt = True
+    return response
+
+
 @xframe_options_exempt
 @require_safe
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:

@@ -173,6 +173,16 @@ def test_unknown_or_private_map_gives_404_page(client, small_map):
     assert "there is no public map" in response.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/embed/test-map/extra", "/embed/test-map/image.jpg", "/embed/"])
+def test_a_wrong_address_under_embed_is_a_404_page_the_frame_can_show(client, small_map, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "X-Frame-Options" not in response
+    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert f"there is no embed at {path}" in response.content.decode()
+    assert not response.cookies
+
+
 def test_post_is_refused(client, small_map):
     assert client.post("/embed/test-map/").status_code == 405
 
