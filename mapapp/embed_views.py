@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
@@ -215,13 +216,16 @@ def oembed(request: HttpRequest) -> HttpResponse:
     width, height = embed.fit_size(maxwidth, maxheight)
     title = map_.title_ar if options.lang == "ar" and map_.title_ar else map_.title_en
     src = embed.embed_url(map_, options)
+    # With the host script, as the share dialog writes it: a CMS column narrower than 600 px gets a frame too
+    # short for the slider and legend, and only the script can grow it to the height the embed asks for.
     html = format_html(
         '<iframe src="{}" width="{}" height="{}" title="{}" style="border:0;max-width:100%" loading="lazy" '
-        "allowfullscreen></iframe>",
+        'allowfullscreen></iframe><script async src="{}"></script>',
         src,
         width,
         height,
         title,
+        settings.SITE_URL + static("js/embed-host.js"),
     )
     thumb_width = min(max(width, embed.IMAGE_MIN_WIDTH), embed.IMAGE_MAX_WIDTH)
     thumb_height = min(max(height, embed.IMAGE_MIN_HEIGHT), embed.IMAGE_MAX_HEIGHT)

@@ -542,7 +542,8 @@ def embed_paths() -> dict:
             "get": {
                 "summary": "oEmbed 1.0 for the site's map pages and embeds (https://oembed.com/).",
                 "description": (
-                    "JSON, type `rich`: `html` is the embed's iframe, `width`/`height` fit maxwidth/maxheight "
+                    "JSON, type `rich`: `html` is the embed's iframe and the host script that sizes it, "
+                    "`width`/`height` fit maxwidth/maxheight "
                     "(600x400 scaled down at 3:2), `thumbnail_url` is the picture above, `provider_name`, "
                     "`provider_url`, `title`, `author_name` (the map's credit), `cache_age`. `url` may be a map "
                     "page or an embed, absolute (http or https, this site's host) or a path, with or without "

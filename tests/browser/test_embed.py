@@ -420,3 +420,26 @@ def test_a_host_script_that_arrives_after_the_embeds_still_sizes_them(page, live
             f"Math.round(document.getElementById('{frame_id}').getBoundingClientRect().height) === {needed}"
         )
     assert page.js_errors == []
+
+
+def test_a_cms_pasting_the_oembed_html_for_a_narrow_column_shows_the_whole_embed(
+    page, live_server, demo, news_site, settings, client
+):
+    # A CMS asks oEmbed for a 300-pixel column and pastes `html` as it comes: 300x200 is too short for the map,
+    # slider and legend, so the html carries the host script that grows the frame.
+    settings.SITE_URL = live_server.url
+    url = f"{live_server.url}/maps/deir-ez-zor/?date=2017-03-01"
+    payload = client.get("/oembed", {"url": url, "maxwidth": "300"}, HTTP_HOST=live_server.url.split("//")[1]).json()
+    assert (payload["width"], payload["height"]) == (300, 200), payload
+    page.goto(news_site.serve("/cms.html", article(payload["html"])))
+    frame = embed_frame(page)
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 200")
+    for _ in range(50):  # the embed's height settles as its ticks and labels arrive; the frame follows it
+        needed = int(frame.locator("[data-embed]").get_attribute("data-height"))
+        if round(page.locator("iframe").bounding_box()["height"]) == needed:
+            break
+        page.wait_for_timeout(200)
+    assert round(page.locator("iframe").bounding_box()["height"]) == needed > 200
+    frame_box = page.locator("iframe").bounding_box()
+    link_box = frame.locator(".embed-full").bounding_box()
+    assert link_box["y"] + link_box["height"] <= frame_box["y"] + frame_box["height"] + 1
