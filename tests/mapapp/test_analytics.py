@@ -360,7 +360,7 @@ def test_month_steps_keep_the_day_or_the_months_last_day():
         ("fronts?date=2016-02-30", "date", "date '2016-02-30' is not a real date"),
         ("fronts?date=yesterday", "date", "date must be a date as YYYY-MM-DD, got 'yesterday'"),
         ("fronts?date=2014-12-31", "date", "date 2014-12-31 is outside this map's dates 2015-01-01..2017-12-31"),
-        ("fronts?day=2016-01-01", "day", "unknown parameter 'day' (allowed: date)"),
+        ("fronts?day=2016-01-01", "day", "unknown parameter 'day' (allowed: date, v)"),
         ("sieges?date=2018-01-01", "date", "date 2018-01-01 is outside this map's dates 2015-01-01..2017-12-31"),
         ("pockets?date=2016-01-01&enclosed=maybe", "enclosed", "enclosed must be true or false, got 'maybe'"),
         ("stats/area?step=year", "step", "step must be one of day, week, month, got 'year'"),
@@ -431,4 +431,5 @@ def test_the_schema_documents_the_analytics_endpoints(client, db):
         "from",
         "to",
         "step",
+        "v",  # the data version: see test_viewer_api
     }
