@@ -4,8 +4,9 @@
 //
 // Messages to the host page (window.parent.postMessage, target "*": they carry nothing private), each an object
 // with `type`, `version` (1), `slug` and:
-//   {type: "frontline-atlas:resize", height}  the embed's content height in CSS pixels, sent when the page is
-//                                            laid out and whenever it changes (static/js/embed-host.js uses it)
+//   {type: "frontline-atlas:resize", height}  the height the frame should have, in CSS pixels: the content's
+//                                            need, at least the frame's first height; sent when the page is laid
+//                                            out and whenever it changes (static/js/embed-host.js uses it)
 //   {type: "frontline-atlas:ready", date}     the map has painted, at `date` (YYYY-MM-DD)
 //   {type: "frontline-atlas:date", date}      the reader moved the slider to `date`
 // and one it listens for from its parent: {type: "frontline-atlas:hello"} (the host script starting late), which
@@ -27,16 +28,26 @@ function post(type, fields) {
   window.parent.postMessage({ type: "frontline-atlas:" + type, version: 1, slug: config.slug, ...fields }, "*");
 }
 
-// The height: the column's own height, which is the frame's height unless the content needs more.
+// The height: what the content needs (the column with the map at its least height), never less than the height
+// the host page gave the frame. A frame that grew for a wrapped legend shrinks back when the legend unwraps (the
+// phone turned, the column widened); the column's own height could not say so, since it fills the frame.
+const givenHeight = window.innerHeight;
+const mapBox = root.querySelector(".embed-map");
 let lastHeight = 0;
+function neededHeight() {
+  const least = parseFloat(getComputedStyle(mapBox).minHeight) || 0;
+  return Math.ceil(root.getBoundingClientRect().height - mapBox.getBoundingClientRect().height + least);
+}
 function reportHeight() {
-  const height = Math.ceil(root.getBoundingClientRect().height);
+  const height = Math.max(givenHeight, neededHeight());
   if (height === lastHeight) return;
   lastHeight = height;
   root.dataset.height = String(height);
   post("resize", { height });
 }
-new ResizeObserver(reportHeight).observe(root);
+const watcher = new ResizeObserver(reportHeight);
+watcher.observe(root);
+watcher.observe(mapBox); // the legend wrapping in a tall enough frame shrinks the map, not the column
 reportHeight();
 // The host script asks again when it starts after this page has already told its height.
 window.addEventListener("message", (event) => {

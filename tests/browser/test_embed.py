@@ -173,6 +173,33 @@ def test_embed_host_script_grows_the_frame_to_the_embeds_height(page, live_serve
     assert link_box["y"] + link_box["height"] <= frame_box["y"] + frame_box["height"] + 1
 
 
+def test_a_grown_frame_shrinks_back_when_its_content_needs_less(page, live_server, demo, news_site):
+    src = f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01"
+    host = f'<script src="{live_server.url}/static/js/embed-host.js"></script>'
+    frame_tag = f'<iframe src="{src}" width="320" height="220" style="border:0"></iframe>'
+    page.goto(news_site.serve("/story.html", article(frame_tag, host)))
+    frame = embed_frame(page)
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 220")
+    narrow = int(frame.locator("[data-embed]").get_attribute("data-height"))
+    page.wait_for_function(f"Math.round(document.querySelector('iframe').getBoundingClientRect().height) === {narrow}")
+    # The column widens (a phone turned): the title and the legend take fewer lines, the frame gives back the room.
+    page.evaluate("document.querySelector('iframe').width = '900'")
+    page.wait_for_function(
+        f"Math.round(document.querySelector('iframe').getBoundingClientRect().height) < {narrow}", timeout=5000
+    )
+    wide = int(frame.locator("[data-embed]").get_attribute("data-height"))
+    assert 220 <= wide < narrow
+    assert round(page.locator("iframe").bounding_box()["height"]) == max(220, wide)
+    # Nothing is cut off at the new size either.
+    frame_box = page.locator("iframe").bounding_box()
+    link_box = frame.locator(".embed-full").bounding_box()
+    assert link_box["y"] + link_box["height"] <= frame_box["y"] + frame_box["height"] + 1
+    # Narrow again: it grows again.
+    page.evaluate("document.querySelector('iframe').width = '320'")
+    page.wait_for_function(f"Math.round(document.querySelector('iframe').getBoundingClientRect().height) === {narrow}")
+    assert page.js_errors == []
+
+
 def test_host_script_ignores_messages_from_elsewhere(page, live_server, demo, news_site):
     src = f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01"
     host = f'<script src="{live_server.url}/static/js/embed-host.js"></script>'
