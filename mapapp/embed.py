@@ -216,9 +216,10 @@ class ImageOptions:
     # The view, as in the embed: Leaflet's zoom level and (lat, lng); None: fit the map's zones.
     zoom: int | None = None
     center: tuple[float, float] | None = None
+    legend: bool = True  # legend=off: the map alone, as an embed with its legend off shows it
 
 
-IMAGE_OPTIONS = ("date", "width", "height", "lang", "theme", "zoom", "center")
+IMAGE_OPTIONS = ("date", "width", "height", "lang", "theme", "zoom", "center", "legend")
 
 
 def _size(params, name, low, high, default, problems) -> int:
@@ -234,7 +235,8 @@ def _size(params, name, low, high, default, problems) -> int:
 def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
     """The picture's options: date (default the map's default date), width and height in pixels (default
     600x400, bounded), lang en/ar (default en), theme light/dark, and the view as the embed takes it: zoom 1..18
-    and center "lat,lng" (either alone: the other as the embed picks it). Raises OptionError."""
+    and center "lat,lng" (either alone: the other as the embed picks it), legend on/off (or true/false; default
+    on). Raises OptionError."""
     problems: list[tuple[str, str]] = []
     for name in sorted(set(params) - set(IMAGE_OPTIONS)):
         problems.append((name, f"unknown option {name!r}; the options are {', '.join(IMAGE_OPTIONS)}"))
@@ -245,10 +247,18 @@ def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
     theme = _choice(params, "theme", THEMES, problems) or "light"
     zoom = _zoom(params, problems)
     center = _center(params, problems)
+    legend = SWITCH_WORDS.get(_choice(params, "legend", tuple(SWITCH_WORDS), problems) or "on")
     if problems:
         raise OptionError(problems)
     return ImageOptions(
-        date=day or map.default_date, width=width, height=height, lang=lang, theme=theme, zoom=zoom, center=center
+        date=day or map.default_date,
+        width=width,
+        height=height,
+        lang=lang,
+        theme=theme,
+        zoom=zoom,
+        center=center,
+        legend=legend == "on",
     )
 
 
@@ -344,6 +354,7 @@ def image_query(
     theme: str = "light",
     zoom: int | None = None,
     center: tuple[float, float] | None = None,
+    legend: bool = True,
 ) -> dict[str, str]:
     """The picture's URL parameters, written as parse_image_options reads them; defaults left out."""
     query = {"date": date.isoformat(), "width": str(width), "height": str(height), "lang": lang}
@@ -353,6 +364,8 @@ def image_query(
         query["zoom"] = str(zoom)
     if center is not None:
         query["center"] = f"{_short(center[0])},{_short(center[1])}"
+    if not legend:
+        query["legend"] = "off"
     return query
 
 

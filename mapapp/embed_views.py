@@ -138,6 +138,7 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
                 theme=options.theme,
                 zoom=options.zoom,
                 center=options.center,
+                legend=options.legend,
             )
         ),
         "image_width": image_width,

@@ -69,7 +69,7 @@ def font_family(text: str) -> list[str]:
 def cache_key(map: Map, options) -> str:
     key = (
         f"{RENDER_VERSION}:{map.slug}:{map.data_version}:{options.date.isoformat()}:"
-        f"{options.width}x{options.height}:{options.lang}:{options.theme}:{options.zoom}:{options.center}"
+        f"{options.width}x{options.height}:{options.lang}:{options.theme}:{options.zoom}:{options.center}:{options.legend}"
     )
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
@@ -350,7 +350,7 @@ def render_png(map: Map, options) -> bytes:
         handles.append(Line2D([], [], color=FRONT_COLOR, linewidth=2.5, label=legend_labels["front"]))
     if any_unknown:
         handles.append(Patch(facecolor=UNKNOWN_FILL, edgecolor="none", label=legend_labels["unknown"]))
-    if handles:
+    if handles and options.legend:
         legend = axes.legend(
             handles=handles,
             loc="lower right" if rtl else "lower left",

@@ -529,6 +529,11 @@ def embed_paths() -> dict:
                     _query("theme", {"type": "string", "enum": ["light", "dark"], "default": "light"}, "colours"),
                     _query("zoom", {"type": "integer", "minimum": 1, "maximum": 18}, "zoom level, as the embed's"),
                     _query("center", {"type": "string", "example": "35.33,40.14"}, "latitude,longitude"),
+                    _query(
+                        "legend",
+                        {"type": "string", "enum": ["on", "off", "true", "false"], "default": "on"},
+                        "off: the map without its legend, as an embed with legend=off",
+                    ),
                 ],
                 "responses": {
                     "200": {"description": "the picture", "content": {"image/png": {}}},

@@ -89,6 +89,35 @@ def test_demo_picture_shows_every_side_holding_ground_and_the_siege(client, demo
     assert share_of(image, mapimage.FRONT_COLOR, tolerance=10) > 0.001  # front lines
 
 
+def test_legend_off_draws_the_map_without_its_legend(client, two_sided):
+    # Zones are drawn at 85% opacity; the actors' own colours, unblended, are the legend's swatches.
+    on = picture(client.get("/embed/test-map/image.png?date=2015-06-01"))
+    off = picture(client.get("/embed/test-map/image.png?date=2015-06-01&legend=off"))
+    also_off = picture(client.get("/embed/test-map/image.png?date=2015-06-01&legend=false"))
+    for colour in ("#c62828", "#2e7d32"):
+        assert share_of(on, colour, tolerance=2) > 0.0002  # some hundred pixels of swatch
+        assert share_of(off, colour, tolerance=2) == 0
+    assert np.array_equal(np.asarray(off), np.asarray(also_off))
+    # the map itself is the same picture
+    zones_fill = mapimage.THEMES["light"]["land"]
+    gov = blend("#c62828", 0.85, zones_fill)
+    assert share_of(off, gov) == pytest.approx(share_of(on, gov), rel=0.1)
+
+
+def test_an_embed_with_its_legend_off_falls_back_to_a_picture_without_one(client, two_sided):
+    html = client.get("/embed/test-map/?date=2015-06-01&legend=off").content.decode()
+    [src] = re.findall(r'<noscript><img class="embed-fallback" src="([^"]+)"', html)
+    assert "legend=off" in src
+    assert (
+        "legend"
+        not in re.findall(
+            r'<noscript><img class="embed-fallback" src="([^"]+)"', client.get("/embed/test-map/").content.decode()
+        )[0]
+    )
+    off = picture(client.get(src.replace("&amp;", "&")))
+    assert share_of(off, "#c62828", tolerance=2) == 0
+
+
 def test_dark_theme_is_dark(client, two_sided):
     light = np.asarray(picture(client.get("/embed/test-map/image.png?theme=light"))).mean()
     dark = np.asarray(picture(client.get("/embed/test-map/image.png?theme=dark"))).mean()
@@ -134,7 +163,11 @@ def test_arabic_picture_draws_the_arabic_title(client, demo):
         ("date=2016-02-30", "date", "date '2016-02-30' is not a real date"),
         ("lang=de", "lang", "lang must be one of en, ar; got 'de'"),
         ("theme=sepia", "theme", "theme must be one of light, dark; got 'sepia'"),
-        ("size=big", "size", "unknown option 'size'; the options are date, width, height, lang, theme, zoom, center"),
+        (
+            "size=big",
+            "size",
+            "unknown option 'size'; the options are date, width, height, lang, theme, zoom, center, legend",
+        ),
     ],
 )
 def test_bad_picture_options_give_400_naming_the_field(client, two_sided, query, field, message):
