@@ -145,3 +145,23 @@ def test_a_name_changed_elsewhere_is_seen_without_the_services(client, demo):
         "slug": "al-joura",
         "score": 0.97,
     }
+
+
+@pytest.mark.parametrize("q", ["Harabech", "Jourra", "Tharda jabal", "Zour Deir", "الرشدیة", "Baghiliya"])
+def test_fuzzy_candidates_are_token_sort_ratio_over_every_key(demo, q):
+    # The index keeps each key with its words sorted so that a query compares against 30,000 keys at the price
+    # of plain ratio; the candidates and scores must be token_sort_ratio's, key for key.
+    from rapidfuzz import fuzz, process
+
+    from gazetteer.index import get_index, sort_words
+    from gazetteer.normalize import name_words
+
+    index = get_index()
+    key = " ".join(name_words(q))
+    reference = {(k, s) for k, s, _ in process.extract(key, index.keys, scorer=fuzz.token_sort_ratio, limit=None)}
+    fast = {
+        (index.keys[at], s)
+        for _, s, at in process.extract(sort_words(key), index.sorted_keys, scorer=fuzz.ratio, limit=None)
+    }
+    assert fast == reference
+    assert any(s >= 72 for _, s in reference)  # the query is near some name: the comparison is not vacuous
