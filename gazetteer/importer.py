@@ -280,21 +280,21 @@ def _read_ogr(
         if len(layers) > 1:
             raise ImportFileError(f"{label} has {len(layers)} layers; choose one with --layer ({', '.join(layers)})")
         layer = layers[0]
-    try:
-        meta, _fids, geometries, fields = pyogrio.raw.read(source, layer=layer)
-    except CRSError as exc:
-        raise ImportFileError(f"{label}: unknown CRS ({_first_line(exc)}); say which with --srid") from None
-    except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError) as exc:
-        raise ImportFileError(f"{label}: cannot be read ({_first_line(exc)})") from None
-    frame = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields, strict=True)})
+
+    def read(**encoding) -> tuple[dict, np.ndarray | None, pd.DataFrame]:
+        try:
+            meta, _fids, geometries, fields = pyogrio.raw.read(source, layer=layer, **encoding)
+        except CRSError as exc:
+            raise ImportFileError(f"{label}: unknown CRS ({_first_line(exc)}); say which with --srid") from None
+        except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError) as exc:
+            raise ImportFileError(f"{label}: cannot be read ({_first_line(exc)})") from None
+        return meta, geometries, pd.DataFrame(dict(zip(meta["fields"], fields, strict=True)))
+
+    meta, geometries, frame = read()
     if source.lower().endswith(".shp") and _read_as_latin1_arabic(frame):
         # A .dbf written by Arabic Windows (code page 1256) with no .cpg to say so: GDAL reads it as Latin-1 and
         # every Arabic name comes out as ãæÍÓä. Read it again in the code page its bytes are in.
-        try:
-            meta, _fids, geometries, fields = pyogrio.raw.read(source, layer=layer, encoding="cp1256")
-        except (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError) as exc:
-            raise ImportFileError(f"{label}: cannot be read ({_first_line(exc)})") from None
-        frame = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields, strict=True)})
+        meta, geometries, frame = read(encoding="cp1256")
     features = len(geometries) if geometries is not None else len(frame)  # a layer may have no fields
     if features == 0 and not part:
         raise ImportFileError(f"{label}: layer {layer!r} has no features")

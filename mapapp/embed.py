@@ -24,9 +24,8 @@ from mapapp.models import ControlChange, Map
 LANGUAGES = ("en", "ar")
 THEMES = ("light", "dark")
 CONTROLS = ("slider", "none")
-SWITCH = ("on", "off")
 # legend=true/false reads as on/off: the API's booleans (?enclosed=) are true/false, and publishers write them.
-SWITCH_WORDS = {"on": "on", "off": "off", "true": "on", "false": "off"}
+SWITCH_WORDS = {"on": True, "off": False, "true": True, "false": False}
 MIN_ZOOM, MAX_ZOOM = 1, 18
 EMBED_OPTIONS = ("date", "from", "to", "lang", "controls", "legend", "zoom", "center", "theme")
 
@@ -135,6 +134,11 @@ def _choice(params, name, choices, problems) -> str | None:
     return raw
 
 
+def _legend(params, problems) -> bool:
+    """legend: on or off (or true, false); on when absent or wrong (the problem is noted)."""
+    return SWITCH_WORDS.get(_choice(params, "legend", tuple(SWITCH_WORDS), problems), True)
+
+
 def _zoom(params, problems) -> int | None:
     raw = _single(params, "zoom", problems)
     if raw is None:
@@ -183,7 +187,7 @@ def parse_embed_options(map: Map, params: QueryDict, *, default_lang: str) -> Em
         problems.append(("date", f"date {day.isoformat()} is outside from..to, {first} to {last}"))
     lang = _choice(params, "lang", LANGUAGES, problems) or (default_lang if default_lang in LANGUAGES else "en")
     controls = _choice(params, "controls", CONTROLS, problems) or "slider"
-    legend = SWITCH_WORDS.get(_choice(params, "legend", tuple(SWITCH_WORDS), problems) or "on")
+    legend = _legend(params, problems)
     theme = _choice(params, "theme", THEMES, problems) or "light"
 
     zoom = _zoom(params, problems)
@@ -199,7 +203,7 @@ def parse_embed_options(map: Map, params: QueryDict, *, default_lang: str) -> Em
         last=last,
         lang=lang,
         controls=controls,
-        legend=legend == "on",
+        legend=legend,
         zoom=zoom,
         center=center,
         theme=theme,
@@ -247,7 +251,7 @@ def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
     theme = _choice(params, "theme", THEMES, problems) or "light"
     zoom = _zoom(params, problems)
     center = _center(params, problems)
-    legend = SWITCH_WORDS.get(_choice(params, "legend", tuple(SWITCH_WORDS), problems) or "on")
+    legend = _legend(params, problems)
     if problems:
         raise OptionError(problems)
     return ImageOptions(
@@ -258,7 +262,7 @@ def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
         theme=theme,
         zoom=zoom,
         center=center,
-        legend=legend == "on",
+        legend=legend,
     )
 
 

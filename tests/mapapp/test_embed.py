@@ -32,6 +32,19 @@ def site(settings):
     return settings.SITE_URL
 
 
+def framed_map(world, slug, frame_ancestors):
+    """A one-year map of the world's zones that the given sites may frame."""
+    return services.map_create(
+        slug=slug,
+        title_en=slug.title(),
+        start=D("2015-01-01"),
+        end=D("2015-12-31"),
+        default_date=D("2015-06-01"),
+        zones=list(world.places.values()),
+        frame_ancestors=frame_ancestors,
+    )
+
+
 def options(map_, query, lang="en"):
     return embed.parse_embed_options(map_, QueryDict(query), default_lang=lang)
 
@@ -198,15 +211,7 @@ def test_any_site_may_frame_the_embed_by_default(client, small_map):
 
 def test_only_the_maps_origins_may_frame_it_when_it_lists_them(client, world):
     world.place("zone")
-    services.map_create(
-        slug="narrow",
-        title_en="Narrow",
-        start=D("2015-01-01"),
-        end=D("2015-12-31"),
-        default_date=D("2015-06-01"),
-        zones=list(world.places.values()),
-        frame_ancestors="https://news.example  https://*.paper.example:8443",
-    )
+    framed_map(world, "narrow", "https://news.example  https://*.paper.example:8443")
     response = client.get("/embed/narrow/")
     assert "X-Frame-Options" not in response
     assert response["Content-Security-Policy"] == (
@@ -228,15 +233,7 @@ def test_every_other_page_keeps_clickjacking_protection(client, small_map, path)
 def test_a_frame_ancestors_setting_that_is_not_origins_is_refused(world, value):
     world.place("zone")
     with pytest.raises(ValidationError) as caught:
-        services.map_create(
-            slug="bad",
-            title_en="Bad",
-            start=D("2015-01-01"),
-            end=D("2015-12-31"),
-            default_date=D("2015-06-01"),
-            zones=list(world.places.values()),
-            frame_ancestors=value,
-        )
+        framed_map(world, "bad", value)
     assert "not an origin" in str(caught.value)
     assert not Map.objects.filter(slug="bad").exists()
 
@@ -246,15 +243,7 @@ def test_a_pages_address_is_refused_with_the_origin_to_write_instead(world):
     # so a newsroom pasting its article's address would have blocked the embed on its own site.
     world.place("zone")
     with pytest.raises(ValidationError) as caught:
-        services.map_create(
-            slug="pages",
-            title_en="Pages",
-            start=D("2015-01-01"),
-            end=D("2015-12-31"),
-            default_date=D("2015-06-01"),
-            zones=list(world.places.values()),
-            frame_ancestors="https://news.example/ https://paper.example/world/2017/story.html",
-        )
+        framed_map(world, "pages", "https://news.example/ https://paper.example/world/2017/story.html")
     assert caught.value.message_dict["frame_ancestors"] == [
         "a page's address, not a site's: https://paper.example/world/2017/story.html. Browsers allow framing by "
         "whole sites (origins), so write https://paper.example"
