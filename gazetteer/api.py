@@ -139,7 +139,10 @@ def map_export(request: HttpRequest, slug: str) -> HttpResponse:
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(export.export_map(map=map_, on=on, format=format), content_type=content_type)
+        response = HttpResponse(
+            export.export_map(map=map_, on=on, format=format, base_url=request.build_absolute_uri("/")[:-1]),
+            content_type=content_type,
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=60"

@@ -14,18 +14,24 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import orjson
-from django.contrib.gis.db.models.functions import AsGeoJSON, AsWKT
+import shapely
+from django.contrib.gis.db.models.functions import AsWKB
 
 from gazetteer.models import PlaceName
-from mapapp import selectors
+from mapapp import selectors, standards
 from mapapp.models import ControlPeriod, Map
 
 FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "csv": ("text/csv; charset=utf-8", "csv"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+    "lpf": ("application/geo+json", "lpf.json"),
 }
+CSV_DECIMALS = 7  # about 1 cm, finer than any footprint; the float noise of a longer print says nothing
+CRS = "EPSG:4326"  # every coordinate we write: WGS84 longitude, latitude (CSV says so in its `crs` column)
+DATE_COLUMNS = {"since", "valid_from", "valid_to", "held_since"}
 COLUMNS_SNAPSHOT = ["place", "name_en", "name_ar", "names", "kind", "actor", "actor_name", "status", "since"]
 COLUMNS_HISTORY = ["place", "name_en", "name_ar", "names", "kind", "actor", "actor_name", "status", "valid_from"]
 COLUMNS_SNAPSHOT += ["confidence", "sources", "approximate", "area_km2", "label_lon", "label_lat"]
@@ -34,10 +40,11 @@ COLUMNS_HISTORY += ["label_lon", "label_lat"]
 
 
 def _zones(map: Map, geometry: str) -> list[dict]:
+    # GeoJSON is written by the database, wound as RFC 7946 says; the tables get WKB, wound and rounded in Python.
     if geometry == "geojson":
-        function = AsGeoJSON("footprint", precision=selectors.GEOJSON_PRECISION)
+        function = standards.as_geojson("footprint", precision=selectors.GEOJSON_PRECISION)
     else:
-        function = AsWKT("footprint")
+        function = AsWKB(standards.ForcePolygonCCW("footprint"))
     rows = (
         map.places.order_by("slug")
         .annotate(geometry_text=function)
@@ -129,6 +136,7 @@ def export_rows(*, map: Map, on: dt.date | None, geometry: str) -> list[tuple[di
                         "held_since": _iso(held_since),
                         "confidence": confidence,
                         "sources": sources.get(change_id, []) if change_id else [],
+                        "change": change_id,
                     },
                     zone["geometry_text"],
                 )
@@ -144,8 +152,9 @@ def _flat(properties: dict, columns: list[str]) -> dict:
     return {column: flat.get(column) for column in columns}
 
 
-def export_map(*, map: Map, on: dt.date | None, format: str) -> bytes:
-    """The export file's bytes (see the module doc). `format`: geojson, csv or gpkg."""
+def export_map(*, map: Map, on: dt.date | None, format: str, base_url: str = "") -> bytes:
+    """The export file's bytes (see the module doc). `format`: geojson, csv, gpkg or lpf (Linked Places, whose
+    identifiers start with `base_url`, the site's address)."""
     columns = COLUMNS_SNAPSHOT if on is not None else COLUMNS_HISTORY
     if format == "geojson":
         rows = export_rows(map=map, on=on, geometry="geojson")
@@ -168,13 +177,24 @@ def export_map(*, map: Map, on: dt.date | None, format: str) -> bytes:
                 ],
             }
         )
-    rows = export_rows(map=map, on=on, geometry="wkt")
+    if format == "lpf":
+        from mapapp.linkedplaces import linked_places
+
+        return linked_places(map=map, rows=export_rows(map=map, on=on, geometry="geojson"), base_url=base_url)
+    rows = [
+        (properties, standards.oriented(shapely.from_wkb(bytes(wkb))) if wkb is not None else None)
+        for properties, wkb in export_rows(map=map, on=on, geometry="wkb")
+    ]
     if format == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=[*columns, "wkt"], lineterminator="\r\n")
+        writer = csv.DictWriter(out, fieldnames=[*columns, "wkt", "crs"], lineterminator="\r\n")
         writer.writeheader()
-        for properties, text in rows:
-            writer.writerow({**_flat(properties, columns), "wkt": text or ""})
+        for properties, geometry in rows:
+            row = _flat(properties, columns)
+            for column in ("label_lon", "label_lat"):
+                row[column] = round(row[column], CSV_DECIMALS) if row[column] is not None else None
+            text = shapely.to_wkt(geometry, rounding_precision=CSV_DECIMALS, trim=True) if geometry else ""
+            writer.writerow({**row, "wkt": text, "crs": CRS})
         # With a byte-order mark, spreadsheet programs read the Arabic as UTF-8 instead of a local code page.
         return out.getvalue().encode("utf-8-sig")
     if format == "gpkg":
@@ -182,17 +202,34 @@ def export_map(*, map: Map, on: dt.date | None, format: str) -> bytes:
     raise ValueError(f"unknown format {format!r}")
 
 
-def _geopackage(rows: list[tuple[dict, str | None]], columns: list[str], layer: str) -> bytes:
-    import geopandas as gpd
-    import shapely
+def _field(column: str, values: list) -> np.ndarray:
+    """A GeoPackage column with its type: dates as Date (datetime64[D]), numbers as Real, flags as Integer
+    (0/1, null kept), the rest as text."""
+    if column in DATE_COLUMNS:
+        return np.array([value or "NaT" for value in values], dtype="datetime64[D]")
+    if column == "approximate":
+        return np.array(values, dtype=bool)
+    if column in {"area_km2", "label_lon", "label_lat"}:
+        return np.array([np.nan if value is None else value for value in values], dtype="float64")
+    return np.array(values, dtype=object)
 
-    frame = gpd.GeoDataFrame(
-        [_flat(properties, columns) for properties, _ in rows],
-        columns=columns,
-        geometry=[shapely.from_wkt(text) if text else None for _, text in rows],
-        crs="EPSG:4326",
-    )
+
+def _geopackage(rows: list[tuple[dict, shapely.Geometry | None]], columns: list[str], layer: str) -> bytes:
+    import pyogrio.raw
+
+    table = [_flat(properties, columns) for properties, _ in rows]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{layer}.gpkg"
-        frame.to_file(path, layer=layer, driver="GPKG")
+        pyogrio.raw.write(
+            str(path),
+            np.array(
+                [shapely.to_wkb(geometry) if geometry is not None else None for _, geometry in rows], dtype=object
+            ),
+            field_data=[_field(column, [row[column] for row in table]) for column in columns],
+            fields=columns,
+            layer=layer,
+            driver="GPKG",
+            geometry_type="MultiPolygon",
+            crs=CRS,
+        )
         return path.read_bytes()

@@ -20,12 +20,12 @@ import numpy as np
 import orjson
 import shapely
 from django.contrib.gis.db.models import MultiPolygonField, Union
-from django.contrib.gis.db.models.functions import AsGeoJSON, AsWKB
+from django.contrib.gis.db.models.functions import AsWKB
 from django.db import connection
 from django.db.models import F, Func, Prefetch, Q
 
 from gazetteer.models import Place
-from mapapp import geo
+from mapapp import geo, standards
 from mapapp.models import Actor, ControlPeriod, ControlStatus, Map, Siege, SiegePlace, SiegeSupply, ZoneEdge
 from mapapp.selectors import ZoneState, besieged_place_ids, zone_states_at
 
@@ -182,7 +182,7 @@ def _rounded(geometry) -> shapely.Geometry:
 
 def _geojson(geometry) -> orjson.Fragment:
     """GeoJSON text of a shapely geometry, coordinates rounded to COORDINATE_DECIMALS."""
-    return orjson.Fragment(shapely.to_geojson(_rounded(geometry)))
+    return orjson.Fragment(shapely.to_geojson(_rounded(standards.oriented(geometry))))
 
 
 def _feature_collection(map: Map, on: dt.date | None, features: list[dict], **extra) -> bytes:
@@ -322,7 +322,7 @@ def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
         .order_by()
         .values("siege_id")
         .annotate(
-            geojson=AsGeoJSON(
+            geojson=standards.as_geojson(
                 Func(Union("place__footprint"), function="ST_Multi", output_field=MultiPolygonField(srid=geo.WGS84)),
                 precision=COORDINATE_DECIMALS,
             )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from mapapp import selectors
 from mapapp.models import Map
+from mapapp.standards import GEOJSON
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # ASCII digits only: str.isdigit() also says yes to "²" and "①", which int() then refuses (a 500).
@@ -36,9 +37,11 @@ class ApiError(Exception):
         self.status = status
 
 
-def json_response(payload, status: int = 200, *, content: bytes | None = None) -> HttpResponse:
+def json_response(
+    payload, status: int = 200, *, content: bytes | None = None, content_type: str = "application/json"
+) -> HttpResponse:
     body = content if content is not None else orjson.dumps(payload)
-    return HttpResponse(body, status=status, content_type="application/json")
+    return HttpResponse(body, status=status, content_type=content_type)
 
 
 def error_response(message: str, field: str | None = None, status: int = 400) -> HttpResponse:
@@ -126,14 +129,16 @@ def in_map_range(map_: Map, day: dt.date, field: str) -> dt.date:
     return day
 
 
-def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
+def cached(
+    request: HttpRequest, map_: Map, build: Callable[[], bytes], *, content_type: str = "application/json"
+) -> HttpResponse:
     """Answer with an ETag of (map, data version, query); 304 when the client already has it."""
     key = f"{map_.slug}:{map_.data_version}:{request.get_full_path()}"
     etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
-        response = json_response(None, content=build())
+        response = json_response(None, content=build(), content_type=content_type)
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=60"
     return response
@@ -152,13 +157,15 @@ def version_param(request: HttpRequest, map_: Map) -> int | None:
     return int(raw)
 
 
-def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
+def versioned(
+    request: HttpRequest, map_: Map, build: Callable[[], bytes], *, content_type: str = "application/json"
+) -> HttpResponse:
     """Serve data that only changes with the map's data version. With ?v=<current version> the answer never
     changes, so it is cached for a year (immutable); with an old version the client is sent to the same query
     at the current version; without ?v= it is an ordinary ETag/304 answer (max-age 60)."""
     version = version_param(request, map_)
     if version is None:
-        return cached(request, map_, build)
+        return cached(request, map_, build, content_type=content_type)
     if version != map_.data_version:
         query = request.GET.copy()
         query["v"] = str(map_.data_version)
@@ -166,7 +173,7 @@ def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> Ht
         response["Location"] = f"{request.path}?{query.urlencode()}"
         response["Cache-Control"] = "no-cache"
         return response
-    response = cached(request, map_, build)
+    response = cached(request, map_, build, content_type=content_type)
     response["Cache-Control"] = IMMUTABLE
     return response
 
@@ -195,7 +202,7 @@ def maps_list(request: HttpRequest) -> HttpResponse:
 def zones(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = in_map_range(map_, date_param(request, "date", map_.default_date), "date")
-    return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on), content_type=GEOJSON)
 
 
 @require_safe
@@ -220,7 +227,7 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
 @api_view({"v"})
 def geometry(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
-    return versioned(request, map_, lambda: selectors.map_geometry(map=map_))
+    return versioned(request, map_, lambda: selectors.map_geometry(map=map_), content_type=GEOJSON)
 
 
 @require_safe

@@ -435,7 +435,8 @@ def schema() -> dict:
     _add_write_paths(paths)
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
-        ok["content"] = {"application/json": {"schema": answer}}
+        media_type = "application/geo+json" if path in GEOJSON_PATHS else "application/json"
+        ok["content"] = {media_type: {"schema": answer}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -461,6 +462,10 @@ def schema() -> dict:
             }
         },
     }
+
+
+# Answers that are GeoJSON say so (RFC 7946's media type); every GET answer also takes a single HTTP Range.
+GEOJSON_PATHS = {f"/api/v1/maps/{{slug}}/{name}" for name in ("zones", "geometry", "fronts", "sieges", "pockets")}
 
 
 def embed_paths() -> dict:
@@ -658,15 +663,21 @@ def gazetteer_paths() -> dict:
                     "kind: official, variant ...), `kind`, `approximate` (footprint), `area_km2` (geodesic), "
                     "`label_lon`, `label_lat`, and the footprint. geojson: a FeatureCollection with foreign members "
                     "`map`, `date`, `kind` (snapshot/history); `names` and `sources` are arrays. csv: UTF-8 with a "
-                    "byte-order mark, the footprint as `wkt`, `names` and `sources` joined with '; '. gpkg: a "
-                    "GeoPackage (EPSG:4326) with layer `zones` (snapshot) or `history`. Only published records. "
+                    "byte-order mark, the footprint as `wkt` (coordinates to 7 decimals), `crs` (EPSG:4326, WGS84 "
+                    "lon/lat), `names` and `sources` joined with '; '. gpkg: a GeoPackage (EPSG:4326) with layer "
+                    "`zones` (snapshot) or `history`, dates as Date fields. lpf: Linked Places Format 1.1 "
+                    "(GeoJSON-LD), one feature per zone with `names`, `when` and a `controlledBy` relation per "
+                    "period, its `when.timespans` ending on the period's last day. Polygons are wound as RFC 7946 "
+                    "says; HTTP Range requests are served (GDAL /vsicurl/). Only published records. "
                     "Sent as an attachment named <slug>-<date or history>.<format>; ETag/304."
                 ),
                 "parameters": [
                     SLUG,
                     _query("date", DATE, "the day of the snapshot (within the map's dates); omit for the history"),
                     _query(
-                        "format", {"type": "string", "enum": ["geojson", "csv", "gpkg"], "default": "geojson"}, "file"
+                        "format",
+                        {"type": "string", "enum": ["geojson", "csv", "gpkg", "lpf"], "default": "geojson"},
+                        "file",
                     ),
                 ],
                 "responses": {

@@ -15,6 +15,7 @@ import orjson
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count, Q
 
+from mapapp import standards
 from mapapp.models import (
     Actor,
     ControlChange,
@@ -126,7 +127,7 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
     siege_ids = {siege_id for ids in besieged.values() for siege_id in ids}
     siege_slugs = dict(Siege.objects.filter(pk__in=siege_ids).values_list("pk", "slug"))
     places = (
-        map.places.annotate(geojson=AsGeoJSON("footprint", precision=GEOJSON_PRECISION))
+        map.places.annotate(geojson=standards.as_geojson("footprint", precision=GEOJSON_PRECISION))
         .order_by("slug")
         .values_list("pk", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "geojson")
     )
@@ -327,7 +328,7 @@ def map_geometry(*, map: Map) -> bytes:
     (ZoneEdge): `edges` = {"a": [zone index], "b": [zone index or null], "geometry": [MultiLineString]}.
     Geometry is written by the database (AsGeoJSON) and passed through. Two queries."""
     places = (
-        map.places.annotate(geojson=AsGeoJSON("footprint", precision=VIEWER_GEOJSON_PRECISION))
+        map.places.annotate(geojson=standards.as_geojson("footprint", precision=VIEWER_GEOJSON_PRECISION))
         .order_by("slug")
         .values_list(
             "pk", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "label_point", "geojson"

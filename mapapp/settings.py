@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so that it cuts the identity body and anything that compresses sees the 206 and leaves it alone.
+    "mapapp.ranges.RangeMiddleware",
 ]
 
 ROOT_URLCONF = "mapapp.urls"

@@ -137,12 +137,18 @@ def documented_values(parameter: dict, demo) -> list[str]:
     raise AssertionError(f"no value for {name} {rules}")
 
 
+def json_content(operation) -> dict:
+    """The described JSON answer of an operation: application/json, or application/geo+json for GeoJSON."""
+    content = operation["responses"]["200"].get("content", {})
+    return content.get("application/json") or content.get("application/geo+json") or {}
+
+
 def json_get_paths():
     for path, operations in schema()["paths"].items():
         operation = operations.get("get")
         if operation is None or operation.get("security"):
             continue
-        if "application/json" not in operation["responses"]["200"].get("content", {}):
+        if not json_content(operation):
             continue  # HTML, a picture or a file: checked elsewhere (the GeoJSON export below)
         yield pytest.param(path, operation, id=path)
 
@@ -151,7 +157,7 @@ def json_get_paths():
 def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation):
     settings.SITE_URL = "http://testserver"
     url = path.replace("{slug}", demo.slug)
-    answer = operation["responses"]["200"]["content"]["application/json"].get("schema")
+    answer = json_content(operation).get("schema")
     assert answer, f"{path}: the description does not say what it answers"
     queries = operation.get("parameters", [])
     required = {p["name"]: documented_values(p, demo)[0] for p in queries if p["in"] == "query" and p["required"]}
@@ -165,6 +171,7 @@ def test_every_answer_is_what_the_description_says(client, demo, settings, path,
         response = client.get(url, query)
         assert response.status_code == 200, f"GET {url} {query}: {response.status_code} {response.content[:300]}"
         body = orjson.loads(response.content)
+        assert response["Content-Type"] == next(iter(operation["responses"]["200"]["content"]))
         wrong = problems(body, answer)
         assert not wrong, f"GET {url} {query}:\n" + "\n".join(wrong[:10])
         if body.get("type") == "FeatureCollection":
@@ -185,7 +192,7 @@ def test_the_description_covers_the_v1_contract():
     paths = schema()["paths"]
 
     def properties(path, *keys):
-        node = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        node = json_content(paths[path]["get"])["schema"]
         for key in keys:
             node = node["properties"][key] if key != "[]" else node["items"]
         return set(node["properties"])

@@ -111,7 +111,7 @@ def test_etag_and_304(client, demo):
 @pytest.mark.parametrize(
     "params, field, message",
     [
-        ({"format": "shp"}, "format", "format must be one of geojson, csv, gpkg, got 'shp'"),
+        ({"format": "shp"}, "format", "format must be one of geojson, csv, gpkg, lpf, got 'shp'"),
         ({"date": "15/06/2017"}, "date", "date must be a date as YYYY-MM-DD, got '15/06/2017'"),
         ({"date": "2017-02-30"}, "date", "date '2017-02-30' is not a real date"),
         ({"date": "2020-01-01"}, "date", "date 2020-01-01 is outside this map's dates 2014-01-01..2017-12-31"),

@@ -48,8 +48,10 @@ def cells(cols, rows, *, but=()):
 def get(client, url):
     response = client.get(url)
     assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
-    return orjson.loads(response.content)
+    body = orjson.loads(response.content)
+    geojson = isinstance(body, dict) and body.get("type") == "FeatureCollection"
+    assert response["Content-Type"] == ("application/geo+json" if geojson else "application/json")
+    return body
 
 
 def coords_closed(feature) -> bool:
