@@ -209,7 +209,9 @@ def restore_version(request: HttpRequest, change_id: int, version_id: int) -> Ht
     _require(request, "mapapp.restore_controlchange")
     change = get_object_or_404(ControlChange, pk=change_id)
     try:
-        services.control_change_restore(change=change, version_id=version_id, by=request.user)
+        services.control_change_restore(
+            change=change, version_id=version_id, by=request.user, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:

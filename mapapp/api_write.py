@@ -391,17 +391,19 @@ def change_reject(request: HttpRequest, user, change_id: int) -> HttpResponse:
 
 @write_view
 def change_restore(request: HttpRequest, user, change_id: int) -> HttpResponse:
-    """POST /api/v1/changes/<id>/restore {"version"} (reviewers): back to an earlier version."""
+    """POST /api/v1/changes/<id>/restore {"version", "reason"?} (reviewers): back to an earlier version."""
     _post_only(request)
     _require(user, "mapapp.restore_controlchange", _("restore earlier versions of control changes"))
     change = _change(change_id)
     body = _json_body(request)
-    _unknown_keys(body, {"version"})
+    _unknown_keys(body, {"version", "reason"})
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise api.ApiError(_("version must be the number of a version in the change's history"), "version")
     try:
-        change = services.control_change_restore(change=change, version_id=version, by=user)
+        change = services.control_change_restore(
+            change=change, version_id=version, by=user, reason=_string(body, "reason")
+        )
     except ValidationError as exc:
         raise _refusal(exc) from None
     return api.json_response(change_json(change))

@@ -95,6 +95,9 @@ class Map(models.Model):
     # Bumped by every service that changes what the map shows; part of cache keys and ETags.
     data_version = models.PositiveIntegerField(default=1)
     credit = models.TextField(blank=True)
+    # A published change reaches the public this many hours after publishing (feeds and the corrections log
+    # too): monitors that hold back positions for their own side's safety. Reviewers see it at once.
+    publish_delay_hours = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

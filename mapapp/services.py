@@ -454,11 +454,12 @@ _RESTORED_FIELDS = (
 
 
 @transaction.atomic
-def control_change_restore(*, change: ControlChange, version_id: int, by=None) -> ControlChange:
+def control_change_restore(*, change: ControlChange, version_id: int, by=None, reason: str = "") -> ControlChange:
     """Put a change back as it was in an earlier version (a history record of it): its fields, places,
     sources and review state. The derived periods of every place it covered in either version are rebuilt in
     this transaction, so restoring the version before a publish takes the change off the public map again.
-    The restore is itself a new version: nothing in the history is lost."""
+    The restore is itself a new version: nothing in the history is lost. `reason`, the reviewer's word on why,
+    becomes the change's review note (the public corrections log shows it)."""
     change = _locked(change)
     version = change.history.filter(history_id=version_id).first()
     if version is None:
@@ -479,6 +480,8 @@ def control_change_restore(*, change: ControlChange, version_id: int, by=None) -
     places_before = list(change.places.all())
     for field in _RESTORED_FIELDS:
         setattr(change, field, getattr(version, field))
+    if reason.strip():
+        change.review_note = reason.strip()
     _stamp(change, by=by, reason=f"restored version {version_id}")
     change.save()
     change.places.set(places)

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from gazetteer import api as gazetteer_api
-from mapapp import admin_pockets, api, api_analytics, api_write, embed_views, openapi, views
+from mapapp import admin_pockets, api, api_analytics, api_write, corrections, embed_views, feeds, openapi, views
 
 handler404 = "mapapp.api.not_found"
 handler500 = "mapapp.api.server_error"
@@ -18,6 +18,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("maps/<slug:slug>/", views.map_page, name="map"),
+    path("maps/<slug:slug>/feed.atom", feeds.feed_atom, name="feed-atom"),
+    path("maps/<slug:slug>/feed.json", feeds.feed_json, name="feed-json"),
+    path("maps/<slug:slug>/changes/", corrections.changes_log, name="changes-log"),
+    path("maps/<slug:slug>/changes/<int:change_id>/", corrections.change_page, name="change-page"),
     path("embed/<slug:slug>/", embed_views.embed_page, name="embed"),
     path("embed/<slug:slug>/image.png", embed_views.embed_image, name="embed-image"),
     path("oembed", embed_views.oembed, name="oembed"),

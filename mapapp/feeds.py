@@ -1,0 +1,210 @@
+"""A map's changes as feeds: /maps/<slug>/feed.atom (Atom 1.0, RFC 4287) and /maps/<slug>/feed.json (JSON Feed
+1.1). One entry per published change and one per correction of it (mapapp.publication), newest first, each
+saying the date in effect, who holds what, the km², the sources, and linking to the map on that date and to the
+change's page in the corrections log. `?place=<slug>`: only changes touching that place or its parts.
+
+Conditional GET: the ETag is the body's hash (the feed changes when the record does, and when a publication delay
+runs out), Last-Modified the newest entry's time; a matching If-None-Match or If-Modified-Since gets 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, format_html_join
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from gazetteer.models import Place
+from mapapp import publication
+from mapapp.api import ApiError, api_view, get_map
+from mapapp.models import Actor, Map, Source
+
+MAX_ENTRIES = 1000  # the newest; the corrections log lists every one
+
+KIND_TITLES = {
+    "published": "",
+    "withdrawn": "Withdrawn: ",
+    "unpublished": "Taken off the record: ",
+    "restored": "Restored: ",
+    "corrected": "Corrected: ",
+}
+
+
+def site() -> str:
+    return settings.SITE_URL.rstrip("/")
+
+
+def feed_entries(*, map: Map, place_slug: str | None = None) -> list[dict]:
+    """The feed's entries as plain data, newest first (both formats are written from these)."""
+    place_ids = None
+    if place_slug is not None:
+        place = Place.objects.filter(slug=place_slug).first()
+        if place is None:
+            raise ApiError(f"no place {place_slug!r}", "place")
+        place_ids = publication.place_and_parts(place)
+    events = publication.map_events(map=map, place_ids=place_ids)[::-1][:MAX_ENTRIES]
+    actors = {actor.pk: actor for actor in Actor.objects.all()}
+    place_rows = {
+        pk: (slug, name_en, name_ar, area)
+        for pk, slug, name_en, name_ar, area in Place.objects.filter(
+            pk__in={pk for e in events for pk in e.place_ids}
+        ).values_list("pk", "slug", "name_en", "name_ar", "area_km2")
+    }
+    sources = {s.pk: s for s in Source.objects.filter(pk__in={pk for e in events for pk in e.source_ids})}
+    entries = []
+    for event in events:
+        actor = actors.get(event.actor_id)
+        places = [place_rows[pk] for pk in event.place_ids if pk in place_rows]
+        names = ", ".join(name for _slug, name, _ar, _area in places)
+        holds = f"{'held by' if event.status == 'held' else 'contested by'} {actor.name_en if actor else '?'}"
+        headline = event.title or f"{names} {holds}"
+        change_url = site() + reverse("change-page", args=[map.slug, event.change_id])
+        entries.append(
+            {
+                "id": f"{change_url}#version-{event.version_id}",
+                "kind": event.kind,
+                "title": f"{KIND_TITLES[event.kind]}{event.date.isoformat()}: {headline}",
+                "change": event.change_id,
+                "version": event.version_id,
+                "date": event.date.isoformat(),
+                "published": event.public_at,
+                "actor": actor.slug if actor else None,
+                "actor_name": actor.name_en if actor else None,
+                "status": event.status,
+                "confidence": event.confidence,
+                "places": [slug for slug, _name, _ar, _area in places],
+                "summary": f"On {event.date.isoformat()} {names} {holds} ({event.confidence} confidence).",
+                "note": event.note,
+                "reason": event.reason if event.is_correction else "",
+                "area_km2": round(sum(area or 0.0 for *_rest, area in places), 4),
+                "sources": [
+                    {"title": sources[pk].title, "url": sources[pk].url, "publisher": sources[pk].publisher}
+                    for pk in event.source_ids
+                    if pk in sources
+                ],
+                "map_url": f"{site()}{reverse('map', args=[map.slug])}?date={event.date.isoformat()}",
+                "url": change_url,
+            }
+        )
+    return entries
+
+
+def _html(entry: dict) -> str:
+    """The entry as HTML for feed readers; every piece of the record is escaped (format_html)."""
+    parts = [format_html("<p>{}</p>", entry["summary"])]
+    if entry["reason"]:
+        parts.append(format_html("<p>Reason given: {}</p>", entry["reason"]))
+    if entry["note"]:
+        parts.append(format_html("<p>{}</p>", entry["note"]))
+    parts.append(format_html("<p>Area: {} km²</p>", entry["area_km2"]))
+    if entry["sources"]:
+        items = format_html_join(
+            "",
+            "<li>{}</li>",
+            (
+                (format_html('<a href="{}">{}</a>', s["url"], s["title"]) if s["url"] else s["title"],)
+                for s in entry["sources"]
+            ),
+        )
+        parts.append(format_html("<p>Sources:</p><ul>{}</ul>", items))
+    parts.append(format_html('<p><a href="{}">The map on {}</a></p>', entry["map_url"], entry["date"]))
+    return "".join(parts)
+
+
+def atom(*, map: Map, entries: list[dict], feed_url: str) -> bytes:
+    feed = Atom1Feed(
+        title=f"{map.title_en}: changes and corrections",
+        link=site() + reverse("map", args=[map.slug]),
+        description=map.description_en,
+        language="en",
+        feed_url=feed_url,
+        feed_guid=feed_url,
+    )
+    for entry in entries:
+        feed.add_item(
+            title=entry["title"],
+            link=entry["url"],
+            description=_html(entry),
+            unique_id=entry["id"],
+            pubdate=entry["published"],
+            updateddate=entry["published"],
+            categories=[entry["kind"], *(f"place:{slug}" for slug in entry["places"])],
+        )
+    return feed.writeString("utf-8").encode()
+
+
+def json_feed(*, map: Map, entries: list[dict], feed_url: str) -> bytes:
+    return orjson.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": f"{map.title_en}: changes and corrections",
+            "home_page_url": site() + reverse("map", args=[map.slug]),
+            "feed_url": feed_url,
+            "language": "en",
+            "items": [
+                {
+                    "id": entry["id"],
+                    "url": entry["url"],
+                    "external_url": entry["map_url"],
+                    "title": entry["title"],
+                    "content_html": _html(entry),
+                    "content_text": entry["summary"],
+                    "date_published": entry["published"].isoformat(),
+                    "tags": [entry["kind"], *entry["places"]],
+                    # JSON Feed extensions start with an underscore: the record itself, for scripts.
+                    "_frontline": {
+                        key: entry[key]
+                        for key in (
+                            "kind",
+                            "change",
+                            "version",
+                            "date",
+                            "actor",
+                            "status",
+                            "confidence",
+                            "places",
+                            "area_km2",
+                            "sources",
+                            "reason",
+                        )  # fmt: skip
+                    },
+                }
+                for entry in entries
+            ],
+        }
+    )
+
+
+def _feed(request: HttpRequest, slug: str, write, content_type: str) -> HttpResponse:
+    map_ = get_map(slug)
+    entries = feed_entries(map=map_, place_slug=request.GET.get("place"))
+    body = write(map=map_, entries=entries, feed_url=site() + request.get_full_path())
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    newest = max((entry["published"] for entry in entries), default=map_.created_at)
+    last_modified = int(newest.timestamp())
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@require_safe
+@api_view({"place"})
+def feed_atom(request: HttpRequest, slug: str) -> HttpResponse:
+    return _feed(request, slug, atom, "application/atom+xml; charset=utf-8")
+
+
+@require_safe
+@api_view({"place"})
+def feed_json(request: HttpRequest, slug: str) -> HttpResponse:
+    return _feed(request, slug, json_feed, "application/feed+json")
