@@ -239,7 +239,7 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     """404 handler: JSON under /api/, the embed's frameable error page under /embed/, the ordinary page elsewhere."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/ogc/")):
         return error_response(f"no such resource: {request.path}", status=404)
     if request.path.startswith("/embed/"):
         from mapapp.embed_views import embed_not_found  # embed_views imports this module

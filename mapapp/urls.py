@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from gazetteer import api as gazetteer_api
 from mapapp import admin_pockets, api, api_analytics, api_write, corrections, embed_views, feeds, openapi, views
+from mapapp.ogc import views as ogc
 
 handler404 = "mapapp.api.not_found"
 handler500 = "mapapp.api.server_error"
@@ -45,6 +46,12 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
     path("api/v1/maps/<slug:slug>/export", gazetteer_api.map_export, name="api-export"),
+    path("ogc/", ogc.landing, name="ogc-landing"),
+    path("ogc/conformance", ogc.conformance, name="ogc-conformance"),
+    path("ogc/collections", ogc.collections, name="ogc-collections"),
+    path("ogc/collections/<slug:slug>", ogc.collection, name="ogc-collection"),
+    path("ogc/collections/<slug:slug>/items", ogc.items, name="ogc-items"),
+    path("ogc/collections/<slug:slug>/items/<int:item_id>", ogc.item, name="ogc-item"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,214 @@
+"""OGC API - Features endpoints under /ogc/: the landing page, conformance, the collections (one per public map),
+a collection's items (its control periods) and one item. JSON (GeoJSON for features) or HTML: `f=json|html`,
+else the Accept header (a browser's text/html gets HTML).
+
+Errors are 400 {"error", "field"} like the rest of the API; items refuse parameters they do not know, as Part 1
+asks (/req/core/query-param-unknown). The landing page, conformance and the collections take only `f` and
+ignore anything else, since GDAL repeats a connection string's own query on every request it makes.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import orjson
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from mapapp import selectors as map_selectors
+from mapapp.api import error_response, is_whole_number
+from mapapp.models import Map
+from mapapp.ogc import selectors
+from mapapp.standards import GEOJSON
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+ITEM_PARAMS = {"f", "limit", "offset", "bbox", "datetime"}
+_TEMPLATE = "mapapp/ogc/page.html"
+
+
+def _format(request: HttpRequest) -> str | None:
+    """json or html, from f= or else Accept; None for an f= we do not offer."""
+    f = request.GET.get("f")
+    if f is not None:
+        return f if f in ("json", "html") else None
+    accept = request.headers.get("Accept", "")
+    return "html" if "text/html" in accept and "json" not in accept else "json"
+
+
+def _url(request: HttpRequest, name: str, *args, **query) -> str:
+    path = reverse(name, args=args)
+    query = {key: value for key, value in query.items() if value is not None}
+    return request.build_absolute_uri(path) + (f"?{urlencode(query)}" if query else "")
+
+
+def _answer(request: HttpRequest, payload: dict, *, content_type: str, title: str, template: str) -> HttpResponse:
+    fmt = _format(request)
+    if fmt is None:
+        return error_response(f"f must be json or html, got {request.GET['f'][:40]!r}", "f")
+    if fmt == "html":
+        return render(request, template, {"title": title, "payload": payload})
+    return HttpResponse(orjson.dumps(payload), content_type=content_type)
+
+
+def _self_links(request: HttpRequest, name: str, *args, json_type: str = "application/json") -> list[dict]:
+    return [
+        {"href": _url(request, name, *args, f="json"), "rel": "self", "type": json_type, "title": "this document"},
+        {"href": _url(request, name, *args, f="html"), "rel": "alternate", "type": "text/html", "title": "as HTML"},
+    ]
+
+
+@require_safe
+def landing(request: HttpRequest) -> HttpResponse:
+    payload = {
+        "title": "Frontline Atlas",
+        "description": "Who controlled which ground, when, on whose word: each public map's control periods.",
+        "links": [
+            *_self_links(request, "ogc-landing"),
+            {
+                "href": request.build_absolute_uri("/api/v1/schema"),
+                "rel": "service-desc",
+                "type": "application/vnd.oai.openapi+json;version=3.1",
+                "title": "the API's OpenAPI description",
+            },
+            {"href": _url(request, "ogc-conformance"), "rel": "conformance", "type": "application/json"},
+            {"href": _url(request, "ogc-collections"), "rel": "data", "type": "application/json"},
+        ],
+    }
+    return _answer(request, payload, content_type="application/json", title="Frontline Atlas", template=_TEMPLATE)
+
+
+@require_safe
+def conformance(request: HttpRequest) -> HttpResponse:
+    payload = {"conformsTo": CONFORMANCE, "links": _self_links(request, "ogc-conformance")}
+    return _answer(request, payload, content_type="application/json", title="Conformance", template=_TEMPLATE)
+
+
+def _collection(request: HttpRequest, map_: Map) -> dict:
+    bbox = map_selectors.map_bbox(map_) or [-180.0, -90.0, 180.0, 90.0]
+    return {
+        "id": map_.slug,
+        "title": map_.title_en,
+        "description": map_.description_en
+        or "Control periods: who held each zone, from when (inclusive) until "
+        "when (exclusive). datetime=D gives each zone's state on D.",
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {
+            "spatial": {"bbox": [bbox], "crs": CRS84},
+            "temporal": {"interval": [[map_.start.isoformat() + "T00:00:00Z", None]], "trs": GREGORIAN},
+        },
+        "links": [
+            {"href": _url(request, "ogc-collection", map_.slug), "rel": "self", "type": "application/json"},
+            {"href": _url(request, "ogc-items", map_.slug), "rel": "items", "type": GEOJSON, "title": "its items"},
+            {"href": _url(request, "ogc-items", map_.slug, f="html"), "rel": "items", "type": "text/html"},
+            {
+                "href": request.build_absolute_uri(reverse("map", args=[map_.slug])),
+                "rel": "describedby",
+                "type": "text/html",
+            },
+        ],
+    }
+
+
+@require_safe
+def collections(request: HttpRequest) -> HttpResponse:
+    payload = {
+        "links": _self_links(request, "ogc-collections"),
+        "collections": [_collection(request, map_) for map_ in Map.objects.public().order_by("slug")],
+    }
+    return _answer(request, payload, content_type="application/json", title="Collections", template=_TEMPLATE)
+
+
+def _map(slug: str) -> Map:
+    map_ = Map.objects.public().filter(slug=slug).first()
+    if map_ is None:
+        raise Http404(f"no collection {slug!r}")
+    return map_
+
+
+@require_safe
+def collection(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = _map(slug)
+    return _answer(
+        request, _collection(request, map_), content_type="application/json", title=map_.title_en, template=_TEMPLATE
+    )
+
+
+def _whole(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None:
+        return default
+    if not is_whole_number(raw) or len(raw) > 9 or not low <= int(raw) <= high:
+        raise selectors.QueryError(f"{name} must be a whole number from {low} to {high}, got {raw[:40]!r}", name)
+    return int(raw)
+
+
+@require_safe
+def items(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = _map(slug)
+    unknown = sorted(set(request.GET) - ITEM_PARAMS)
+    if unknown:
+        return error_response(
+            f"unknown parameter {unknown[0]!r} (allowed: {', '.join(sorted(ITEM_PARAMS))})", unknown[0]
+        )
+    try:
+        # Above the maximum, Part 1 lets a server answer with its maximum; GDAL asks for more than we give.
+        limit = min(_whole(request, "limit", DEFAULT_LIMIT, 1, 10_000_000), MAX_LIMIT)
+        offset = _whole(request, "offset", 0, 0, 100_000_000)
+        window = selectors.parse_datetime(request.GET["datetime"]) if "datetime" in request.GET else None
+        bbox = selectors.parse_bbox(request.GET["bbox"]) if "bbox" in request.GET else None
+    except selectors.QueryError as error:
+        return error_response(str(error), error.field)
+    query = selectors.periods(map=map_, window=window, bbox=bbox)
+    matched = query.count()
+    features = selectors.features(query[offset : offset + limit])
+    kept = {key: request.GET[key] for key in ("bbox", "datetime") if key in request.GET}
+
+    def page(at: int, **extra) -> str:
+        return _url(request, "ogc-items", slug, **kept, limit=limit, offset=at or None, **extra)
+
+    links = [
+        {"href": page(offset, f="json"), "rel": "self", "type": GEOJSON},
+        {"href": page(offset, f="html"), "rel": "alternate", "type": "text/html"},
+        {"href": _url(request, "ogc-collection", slug), "rel": "collection", "type": "application/json"},
+    ]
+    if offset + limit < matched:
+        links.append({"href": page(offset + limit), "rel": "next", "type": GEOJSON})
+    if offset > 0:
+        links.append({"href": page(max(0, offset - limit)), "rel": "prev", "type": GEOJSON})
+    payload = {
+        "type": "FeatureCollection",
+        "timeStamp": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "features": features,
+        "links": links,
+    }
+    return _answer(
+        request, payload, content_type=GEOJSON, title=f"{map_.title_en}: control periods", template=_TEMPLATE
+    )
+
+
+@require_safe
+def item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    map_ = _map(slug)
+    found = selectors.features(selectors.periods(map=map_, window=None).filter(pk=item_id))
+    if not found:
+        raise Http404(f"no item {item_id} in {slug!r}")
+    feature = found[0]
+    feature["links"] = [
+        {"href": _url(request, "ogc-item", slug, item_id), "rel": "self", "type": GEOJSON},
+        {"href": _url(request, "ogc-collection", slug), "rel": "collection", "type": "application/json"},
+    ]
+    return _answer(request, feature, content_type=GEOJSON, title=f"{map_.title_en}: item {item_id}", template=_TEMPLATE)
