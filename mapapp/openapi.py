@@ -433,6 +433,9 @@ def schema() -> dict:
         if VERSION not in parameters:
             parameters.append(VERSION)
     _add_write_paths(paths)
+    from mapapp.openapi_opendata import opendata_paths  # it imports this module's helpers
+
+    paths.update(opendata_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
         media_type = "application/geo+json" if path in GEOJSON_PATHS else "application/json"
@@ -962,12 +965,17 @@ def _add_write_paths(paths: dict) -> None:
     paths["/api/v1/changes/{id}/restore"] = {
         "post": _write(
             "Put a change back as it was in an earlier version (reviewers).",
-            "Body {`version`}: a version number from its history. Fields, places, sources and review state "
+            "Body {`version`, `reason`}: a version number from its history, and why (shown in the public "
+            "corrections log and the feeds). Fields, places, sources and review state "
             "return to that version's; the public map follows in the same transaction (restoring the version "
             "before a publish takes the change off the map). The restore is itself a new version.",
             body=_json_body(
-                {"type": "object", "properties": {"version": {"type": "integer"}}, "required": ["version"]},
-                {"version": 42},
+                {
+                    "type": "object",
+                    "properties": {"version": {"type": "integer"}, "reason": {"type": "string"}},
+                    "required": ["version"],
+                },
+                {"version": 42, "reason": "a second source confirms the first report"},
             ),
             params=[CHANGE_ID],
         )
