@@ -433,8 +433,9 @@ def schema() -> dict:
         if VERSION not in parameters:
             parameters.append(VERSION)
     _add_write_paths(paths)
-    from mapapp.openapi_opendata import opendata_paths  # it imports this module's helpers
+    from mapapp.openapi_opendata import add_as_of, opendata_paths  # it imports this module's helpers
 
+    add_as_of(paths)
     paths.update(opendata_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]

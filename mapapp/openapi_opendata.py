@@ -49,6 +49,21 @@ def _ogc(summary: str, params=(), description: str = "", media_type: str = "appl
     }
 
 
+AS_OF_READS = ("zones", "geometry", "history", "fronts", "sieges", "pockets", "changes", "timeline", "stats/area")
+AS_OF = _query(
+    "as_of",
+    {"type": "string", "example": "2017-02-01T12:00:00Z"},
+    "the record as the public saw it at this moment (ISO 8601; a date alone is the end of that day, UTC), before "
+    "later corrections and back-dated changes; from the record's own history",
+)
+
+
+def add_as_of(paths: dict) -> None:
+    """as_of on every read of a map (mapapp.asof serves it for all of them)."""
+    for name in (*AS_OF_READS, "export"):
+        paths[f"/api/v1/maps/{{slug}}/{name}"]["get"]["parameters"].append(AS_OF)
+
+
 def opendata_paths() -> dict:
     datetime_ = _query(
         "datetime",

@@ -85,8 +85,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, so that it cuts the identity body and anything that compresses sees the 206 and leaves it alone.
+    # Near last, so that it cuts the identity body and anything that compresses sees the 206 and leaves it alone.
     "mapapp.ranges.RangeMiddleware",
+    # Inside the ranges: ?as_of= and the publication delay remake the answer, which ranges then cut.
+    "mapapp.asof.AsOfMiddleware",
 ]
 
 ROOT_URLCONF = "mapapp.urls"

@@ -171,6 +171,8 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         "tilesAttribution": settings.MAP_TILES_ATTRIBUTION,
         # ?renderer=canvas|svg overrides the viewer's choice (canvas above 1,500 zones); anything else is ignored.
         "preferCanvas": {"canvas": True, "svg": False}.get(request.GET.get("renderer", "")),
+        # Set by mapapp.asof.AsOfMiddleware: the viewer asks the API for the record as it stood then.
+        "asOf": request.as_of.isoformat() if getattr(request, "as_of", None) else None,
     }
     context = {
         "map": map_,
@@ -182,5 +184,7 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         "map_config": map_config,
         "viewer_strings": viewer_strings(),
         "language_links": language_links(request),
+        "as_of": getattr(request, "as_of", None),
+        "as_of_problem": getattr(request, "as_of_problem", None),
     }
     return render(request, "mapapp/map.html", context)

@@ -132,4 +132,4 @@ def test_unknown_map_is_404(client, demo):
 
 def test_schema_documents_the_export(client):
     export = client.get("/api/v1/schema").json()["paths"]["/api/v1/maps/{slug}/export"]["get"]
-    assert [p["name"] for p in export["parameters"]] == ["slug", "date", "format"]
+    assert [p["name"] for p in export["parameters"]] == ["slug", "date", "format", "as_of"]

@@ -7,9 +7,10 @@ function getJson(url, signal) {
   });
 }
 
-export function mapApi(apiRoot, slug, version) {
+export function mapApi(apiRoot, slug, version, asOf) {
   const base = apiRoot.replace(/\/$/, "") + "/maps/" + encodeURIComponent(slug) + "/";
-  const v = "?v=" + encodeURIComponent(version);
+  // asOf: the record as the public saw it at that moment (the page was opened with ?as_of=).
+  const v = "?v=" + encodeURIComponent(version) + (asOf ? "&as_of=" + encodeURIComponent(asOf) : "");
   return {
     geometry: () => getJson(base + "geometry" + v),
     history: () => getJson(base + "history" + v),

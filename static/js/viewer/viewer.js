@@ -37,7 +37,7 @@ export async function createViewer(config) {
   const find = (selector) => root.querySelector(selector);
   const i18n = makeI18n(config.lang, config.strings || {});
   const calendar = makeCalendar(config.start);
-  const api = mapApi(config.apiRoot || "/api/v1", config.slug, config.version);
+  const api = mapApi(config.apiRoot || "/api/v1", config.slug, config.version, config.asOf);
   const status = find('[data-control="status"]');
   // The language links usually sit in the page header, outside the viewer's root.
   const languageLinks = config.languageLinks || document.querySelectorAll("[data-lang-link]");

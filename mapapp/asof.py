@@ -1,0 +1,209 @@
+"""The record as the public saw it at a moment: `?as_of=<ISO 8601 timestamp>` on the map's reads and its page, and
+each map's publication delay (Map.publish_delay_hours) on everything the public reads of it.
+
+What the public saw at T is, for every control change, its latest version saved at or before T (django-simple-
+history keeps them all), public if that version was published; sieges likewise. Every read works from the
+current rows (control changes, their places and sources, the derived control periods, sieges), so rather than
+teach each read a second way of reading, the middleware puts the rows back as they were at T inside a
+transaction, lets the read run unchanged, and rolls the transaction back: nothing is written, and every answer
+(zones, geometry and history, fronts, sieges, pockets, changes, timeline, area, exports, the page) is the same
+code's answer about the older record. Sieges' places and supplies are not versioned, so those stay as they are.
+
+A delay moves T back by that many hours for the public (reviewers, with the publish permission, see it at once).
+An answer made this way gets an ETag of its own body and a short cache life: it changes as a delay runs out,
+without the map's data version moving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import defaultdict
+
+from django.apps import apps
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from gazetteer.models import Place
+from mapapp.api import error_response
+from mapapp.models import ControlChange, Map, ReviewState, Siege, SiegePlace
+
+READS = re.compile(
+    r"^/(?:api/v1/maps/(?P<api>[-a-zA-Z0-9_]+)/(?:zones|geometry|history|fronts|sieges|pockets|changes|timeline|"
+    r"stats/area|export)|maps/(?P<page>[-a-zA-Z0-9_]+)/)$"
+)
+
+
+class AsOfError(ValueError):
+    pass
+
+
+def parse_as_of(raw: str) -> dt.datetime:
+    """An ISO 8601 date-time (UTC when it names no offset), or a date: the end of that day, UTC."""
+    text = raw.strip()
+    try:
+        day = parse_date(text) if len(text) == 10 else None
+        moment = None if day else parse_datetime(text)
+    except ValueError:
+        raise AsOfError(f"as_of {raw[:40]!r} is not a real date and time") from None
+    if moment is None and day is None:
+        raise AsOfError(f"as_of must be an ISO 8601 timestamp like 2017-02-01T12:00:00Z, got {raw[:40]!r}")
+    if moment is None:
+        moment = dt.datetime.combine(day, dt.time.max)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def _versions_after(map: Map, cutoff: dt.datetime) -> bool:
+    """Whether any version of the map's changes or sieges was saved after `cutoff` (else the record then is the
+    record now). Two queries."""
+    version_places = apps.get_model("mapapp", "HistoricalControlChange_places")
+    zone_ids = map.places.values("pk")
+    change_ids = version_places.objects.filter(place_id__in=zone_ids).values("history__id")
+    if ControlChange.history.filter(id__in=change_ids, history_date__gt=cutoff).exists():
+        return True
+    siege_ids = SiegePlace.objects.filter(place_id__in=zone_ids).values("siege_id")
+    return Siege.history.filter(id__in=siege_ids, history_date__gt=cutoff).exists()
+
+
+_CHANGE_FIELDS = ["date", "date_precision", "actor_id", "status", "confidence", "title", "note", "review_state"]
+_SIEGE_FIELDS = ["name_en", "name_ar", "besieged_actor_id", "start", "start_precision", "end", "note", "review_state"]
+
+
+def _latest(versions) -> dict[int, object]:
+    latest: dict[int, object] = {}
+    for version in versions.order_by("history_date", "history_id"):
+        latest[version.id] = version
+    return latest
+
+
+def record_as_at(*, map: Map, cutoff: dt.datetime) -> None:
+    """Put the map's control changes (fields, places, sources), sieges and derived periods back as they stood at
+    `cutoff`. Only inside a transaction that is rolled back afterwards (see the module doc)."""
+    from mapapp.services import control_periods_rebuild
+
+    assert transaction.get_connection().in_atomic_block, "record_as_at rewrites rows: roll them back"
+    version_places = apps.get_model("mapapp", "HistoricalControlChange_places")
+    version_sources = apps.get_model("mapapp", "HistoricalControlChange_sources")
+    places_through = ControlChange.places.through
+    sources_through = ControlChange.sources.through
+    zone_ids = set(map.places.values_list("pk", flat=True))
+    change_ids = set(version_places.objects.filter(place_id__in=zone_ids).values_list("history__id", flat=True))
+    change_ids |= set(places_through.objects.filter(place_id__in=zone_ids).values_list("controlchange_id", flat=True))
+    latest = _latest(ControlChange.history.filter(id__in=change_ids, history_date__lte=cutoff))
+    touched = set(zone_ids) | set(
+        places_through.objects.filter(controlchange_id__in=change_ids).values_list("place_id", flat=True)
+    )
+    changes = []
+    for change in ControlChange.objects.filter(pk__in=change_ids):
+        version = latest.get(change.pk)
+        if version is None:  # not yet recorded then
+            change.review_state = ReviewState.DRAFT
+        else:
+            for name in _CHANGE_FIELDS:
+                setattr(change, name, getattr(version, name))
+        changes.append(change)
+    ControlChange.objects.bulk_update(changes, _CHANGE_FIELDS)
+    chosen = {version.history_id: change_id for change_id, version in latest.items()}
+    places: dict[int, list[int]] = defaultdict(list)
+    for history_id, place_id in version_places.objects.filter(history_id__in=chosen).values_list(
+        "history_id", "place_id"
+    ):
+        places[chosen[history_id]].append(place_id)
+    sources: dict[int, list[int]] = defaultdict(list)
+    for history_id, source_id in version_sources.objects.filter(history_id__in=chosen).values_list(
+        "history_id", "source_id"
+    ):
+        sources[chosen[history_id]].append(source_id)
+    places_through.objects.filter(controlchange_id__in=latest).delete()
+    places_through.objects.bulk_create(
+        places_through(controlchange_id=change_id, place_id=place_id)
+        for change_id, ids in places.items()
+        for place_id in set(ids)
+    )
+    sources_through.objects.filter(controlchange_id__in=latest).delete()
+    sources_through.objects.bulk_create(
+        sources_through(controlchange_id=change_id, source_id=source_id)
+        for change_id, ids in sources.items()
+        for source_id in set(ids)
+    )
+    touched |= {place_id for ids in places.values() for place_id in ids}
+    control_periods_rebuild(places=list(Place.objects.filter(pk__in=touched)))
+
+    siege_ids = set(SiegePlace.objects.filter(place_id__in=zone_ids).values_list("siege_id", flat=True))
+    siege_latest = _latest(Siege.history.filter(id__in=siege_ids, history_date__lte=cutoff))
+    sieges = []
+    for siege in Siege.objects.filter(pk__in=siege_ids):
+        version = siege_latest.get(siege.pk)
+        if version is None:
+            siege.review_state = ReviewState.DRAFT
+        else:
+            for name in _SIEGE_FIELDS:
+                setattr(siege, name, getattr(version, name))
+        sieges.append(siege)
+    Siege.objects.bulk_update(sieges, _SIEGE_FIELDS)
+
+
+def _may_see_unpublished_delay(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and user.has_perm("mapapp.publish_controlchange"))
+
+
+class AsOfMiddleware:
+    """Serves `as_of` and the publication delay on the map's reads (see the module doc). Last in MIDDLEWARE but
+    for nothing: inside RangeMiddleware, so ranges cut the answer as finally made."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        match = READS.match(request.path)
+        if not match or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        slug = match["api"] or match["page"]
+        map_ = Map.objects.public().filter(slug=slug).first()
+        raw = request.GET.get("as_of")
+        if map_ is None:
+            return self.get_response(request)
+        asked = None
+        if raw is not None:
+            try:
+                asked = parse_as_of(raw)
+            except AsOfError as error:
+                if match["api"]:
+                    return error_response(str(error), "as_of")
+                request.as_of_problem = str(error)  # the page opens today's record and says why
+        delay = dt.timedelta(hours=map_.publish_delay_hours or 0)
+        if asked is None and (not delay or _may_see_unpublished_delay(request)):
+            return self._without_as_of(request)
+        now = timezone.now()
+        cutoff = min(asked or now, now) - delay
+        if asked is not None:
+            request.as_of = asked
+        if not _versions_after(map_, cutoff):
+            return self._without_as_of(request)
+        if_none_match = request.META.pop("HTTP_IF_NONE_MATCH", None)
+        with transaction.atomic():
+            record_as_at(map=map_, cutoff=cutoff)
+            response = self._without_as_of(request)
+            transaction.set_rollback(True)
+        if response.status_code != 200 or response.streaming:
+            return response
+        etag = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
+        if if_none_match and etag in if_none_match:
+            response = HttpResponse(status=304)
+        response["ETag"] = etag
+        response["Cache-Control"] = "public, max-age=60"
+        return response
+
+    def _without_as_of(self, request):
+        """The read itself, without as_of among its parameters (the reads refuse parameters they do not know)."""
+        if "as_of" in request.GET:
+            query = request.GET.copy()
+            del query["as_of"]
+            request.GET = query
+        return self.get_response(request)
