@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from gazetteer.models import Place
 from mapapp.api import error_response
-from mapapp.models import ControlChange, Map, ReviewState, Siege, SiegePlace
+from mapapp.models import ControlChange, Map, ReviewState, Siege, SiegePlace, SiegeSupply
 
 READS = re.compile(
     r"^/(?:api/v1/maps/(?P<api>[-a-zA-Z0-9_]+)/(?:zones|geometry|history|fronts|sieges|pockets|changes|timeline|"
@@ -146,6 +146,18 @@ def record_as_at(*, map: Map, cutoff: dt.datetime) -> None:
                 setattr(siege, name, getattr(version, name))
         sieges.append(siege)
     Siege.objects.bulk_update(sieges, _SIEGE_FIELDS)
+    # Supplies are versioned one row at a time (a siege's update deletes and recreates them): those alive at the
+    # cutoff come back; rows from before supplies were versioned have no history and stay as they are.
+    versioned_ids = set(SiegeSupply.history.filter(siege_id__in=siege_ids).values_list("id", flat=True))
+    alive = [
+        version
+        for version in _latest(SiegeSupply.history.filter(siege_id__in=siege_ids, history_date__lte=cutoff)).values()
+        if version.history_type != "-"
+    ]
+    SiegeSupply.objects.filter(pk__in=versioned_ids).delete()
+    SiegeSupply.objects.bulk_create(
+        SiegeSupply(id=v.id, siege_id=v.siege_id, method=v.method, start=v.start, end=v.end, note=v.note) for v in alive
+    )
 
 
 def _may_see_unpublished_delay(request) -> bool:

@@ -296,6 +296,9 @@ class SiegeSupply(models.Model):
     end = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
 
+    # Versioned like the siege, so that `as_of` (mapapp.asof) can tell how the ground was supplied as once published.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("siege supply")
         verbose_name_plural = _("siege supplies")

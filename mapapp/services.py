@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from gazetteer.models import Place
 from mapapp import geo
@@ -670,11 +671,13 @@ def _siege_set_places_and_supplies(siege: Siege, places, supplies) -> None:
     SiegePlace.objects.filter(siege=siege).delete()
     SiegeSupply.objects.filter(siege=siege).delete()
     SiegePlace.objects.bulk_create([SiegePlace(siege=siege, place=place, until=until) for place, until in places])
-    SiegeSupply.objects.bulk_create(
+    # With history (the delete above writes its own through the post_delete signal): see SiegeSupply.history.
+    bulk_create_with_history(
         [
             SiegeSupply(siege=siege, method=method, start=s_start, end=s_end, note=s_note)
             for method, s_start, s_end, s_note in supplies
-        ]
+        ],
+        SiegeSupply,
     )
 
 
@@ -758,9 +761,11 @@ def siege_update(
     supplies: Sequence[tuple[str, dt.date, dt.date | None, str]] = (),
     note: str = "",
     by=None,
+    reason: str = "",
 ) -> Siege:
     """Replace everything a siege says (its slug stays). Same rules as siege_record; the maps showing any
-    place it covered before or covers now are touched when it is public."""
+    place it covered before or covers now are touched when it is public. `reason`: why, for the history (and
+    so the public corrections log when the siege is public)."""
     siege_validate(
         besieged_actor=besieged_actor,
         besieging_actors=besieging_actors,
@@ -781,7 +786,7 @@ def siege_update(
     siege.start_precision = start_precision
     siege.note = note
     siege.full_clean()
-    _stamp(siege, by=by, reason="edited")
+    _stamp(siege, by=by, reason=f"edited: {reason.strip()}" if reason.strip() else "edited")
     siege.save()
     siege.besieging_actors.set(besieging_actors)
     siege.sources.set(sources)

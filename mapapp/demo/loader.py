@@ -137,7 +137,7 @@ def load_demo() -> Map:
             publish=True,
         )
     relieved_west = dt.date(2017, 9, 5)
-    services.siege_record(
+    siege = services.siege_record(
         slug="deir-ez-zor-2015",
         name_en="Siege of Deir ez-Zor",
         name_ar="حصار دير الزور",
@@ -174,4 +174,40 @@ def load_demo() -> Map:
         ),
         publish=True,
     )
+    _correct_airdrops(siege, sources)
     return map_
+
+
+def _correct_airdrops(siege, sources) -> None:
+    """A correction of our own, made as any is, through siege_update with a reason (so the corrections log, the
+    feeds and `as_of` show it): the demo first said WFP airdrops stopped on 16 January 2017; they resumed on
+    29 January over a new drop zone and went on until the siege ended (Reuters, 31 January 2017)."""
+    supplies = [
+        (supply.method, supply.start, supply.end, supply.note)
+        for supply in siege.supplies.order_by("start", "method")
+        if supply.method != SupplyMethod.AIRDROP
+    ]
+    supplies += [
+        (
+            SupplyMethod.AIRDROP,
+            dt.date(2016, 4, 10),
+            dt.date(2017, 1, 16),
+            "WFP airdrops; halted when ISIS overran the drop zone",
+        ),
+        (SupplyMethod.AIRDROP, dt.date(2017, 1, 29), siege.end, "WFP airdrops resumed over a new drop zone"),
+    ]
+    services.siege_update(
+        siege=siege,
+        name_en=siege.name_en,
+        name_ar=siege.name_ar,
+        besieged_actor=siege.besieged_actor,
+        besieging_actors=list(siege.besieging_actors.all()),
+        start=siege.start,
+        end=siege.end,
+        start_precision=siege.start_precision,
+        places=[(row.place, row.until) for row in siege.siege_places.select_related("place")],
+        sources=[*siege.sources.all(), sources["reuters-wfp-resumes"]],
+        supplies=supplies,
+        note=siege.note,
+        reason="WFP airdrops resumed on 29 January 2017 (Reuters, 31 January 2017)",
+    )

@@ -112,3 +112,22 @@ def test_a_publication_delay_holds_a_change_back_from_the_public_but_not_from_re
         assert zones(client) == {"a": "gov", "b": "rebels"}
         response = client.get("/api/v1/maps/test-map/zones", {"date": "2016-06-01"}, HTTP_IF_NONE_MATCH=first["ETag"])
         assert response.status_code == 200  # not the held-back answer the client had
+
+
+def test_the_demo_corrects_its_airdrops_and_as_of_shows_what_it_said_before(client, demo):
+    from mapapp.models import Siege
+
+    siege = Siege.objects.get(slug="deir-ez-zor-2015")
+    correction = siege.history.latest("history_date", "history_id")
+    assert correction.history_change_reason.startswith("edited: WFP airdrops resumed on 29 January 2017")
+    assert "Reuters" in {source.publisher for source in siege.sources.all()}
+
+    def supply(**params):
+        response = client.get("/api/v1/maps/deir-ez-zor/sieges", {"date": "2017-03-01", **params})
+        assert response.status_code == 200, response.content
+        return [feature["properties"]["supply"] for feature in orjson.loads(response.content)["features"]]
+
+    assert supply() == [["air_bridge", "airdrop"]]
+    before = (correction.history_date - dt.timedelta(microseconds=1)).isoformat()
+    assert supply(as_of=before) == [["air_bridge"]]
+    assert supply(date="2017-01-20", as_of=before) == supply(date="2017-01-20") == [["air_bridge"]]

@@ -44,7 +44,9 @@ def test_on_1_march_2017_the_siege_is_two_separate_pockets(client, demo):
     airport = [f for f in get(client, "/api/v1/maps/deir-ez-zor/zones?date=2017-03-01")["features"]]
     airport = shape(next(f for f in airport if f["id"] == "deir-ez-zor-airport")["geometry"])
     assert east.contains(airport.representative_point()) and not west.intersects(airport.representative_point())
-    assert props["supply"] == ["air_bridge"]  # airdrops suspended on 16 January 2017
+    # Airdrops were halted on 16 January 2017 and resumed on 29 January (the demo's own correction).
+    assert props["supply"] == ["air_bridge", "airdrop"]
+    assert sieges(client, "2017-01-20")[0]["properties"]["supply"] == ["air_bridge"]
     assert props["area_km2"] == pytest.approx(geo.area_km2(geometry), rel=1e-6)
 
 
