@@ -29,12 +29,19 @@ from mapapp.views import basemap_url, viewer_strings
 # static/js/embed.js and every module it imports, preloaded together instead of one import level at a time.
 EMBED_MODULES = [
     "js/embed.js",
+    "js/map-style.js",
     "js/viewer/api.js",
     "js/viewer/days.js",
     "js/viewer/history.js",
     "js/viewer/i18n.js",
     "js/viewer/layers.js",
     "js/viewer/edges.js",
+    "js/viewer/hatching.js",
+    "js/viewer/labels.js",
+    "js/viewer/lines.js",
+    "js/viewer/patch-canvas.js",
+    "js/viewer/siege-badges.js",
+    "js/viewer/zone-style.js",
     "js/viewer/slider.js",
 ]
 
