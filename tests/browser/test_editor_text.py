@@ -174,3 +174,26 @@ def test_zone_names_written_as_script_stay_text_on_the_editors_pages(live_server
             assert_no_script_ran(reviewer)
     finally:
         reviewer_context.close()
+
+
+def test_arabic_zone_names_written_as_script_stay_text_on_the_arabic_mark_page(live_server, browser, demo, people):
+    for slug, (name_en, name_ar) in RENAMED.items():
+        rename(slug, name_en, name_ar)
+    shown = {p.slug: p.name_ar or p.name_en for p in Place.objects.all()}  # the Arabic page's names
+    context = browser.new_context(locale="ar", viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    try:
+        zones = zones_on(page, live_server.url)
+        log_in(page, live_server.url, "edna", "/admin/mapapp/controlchange/mark/")
+        page.wait_for_selector("body[data-ready=true]")
+        page.fill("#id_date", DATE)
+        page.dispatch_event("#id_date", "change")
+        wait_for_zones(page, DATE)
+        tooltips = hover_and_click_every_zone(page, "mark-map", zones, click=False)
+        assert_no_script_ran(page)
+        assert tooltips == {slug: shown[slug] for slug in zones}
+        assert tooltips["al-joura"] == IMG_AR and tooltips["al-qusour"] == SCRIPT  # no Arabic name: the English
+    finally:
+        context.close()
