@@ -1,4 +1,4 @@
-"""The read API, v1 (see PRODUCT.md). Plain Django views returning JSON.
+"""The read API, v1 (see docs/contract.md). Plain Django views returning JSON.
 
 Errors: 400 {"error", "field"} for a bad parameter, 404 {"error"} for an unknown map; never a 500 for input.
 Responses carry an ETag built from the map's data version, and answer 304 to a matching If-None-Match.

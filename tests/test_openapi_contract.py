@@ -181,7 +181,7 @@ def test_the_geojson_export_is_valid_geojson(client, demo):
 
 
 def test_the_description_covers_the_v1_contract():
-    """PRODUCT.md's v1 table: each read is described, with the properties it promises."""
+    """docs/contract.md's read API table: each read is described, with the properties it promises."""
     paths = schema()["paths"]
 
     def properties(path, *keys):

@@ -453,7 +453,7 @@
     const text = document.getElementById("article-text").value;
     box.textContent = "";
     if (!text.trim()) return;
-    // Offsets are in code points (PRODUCT.md); Array.from counts the same way whatever the script.
+    // Offsets are in code points (docs/contract.md); Array.from counts the same way whatever the script.
     const chars = Array.from(text);
     const slice = (start, end) => chars.slice(start, end).join("");
     E.callJson("/api/v1/places/match", { text: text, map: mapInfo.slug })
