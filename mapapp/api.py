@@ -1,4 +1,4 @@
-"""The read API, v1 (see PRODUCT.md). Plain Django views returning JSON.
+"""The read API, v1 (see docs/contract.md). Plain Django views returning JSON.
 
 Errors: 400 {"error", "field"} for a bad parameter, 404 {"error"} for an unknown map; never a 500 for input.
 Responses carry an ETag built from the map's data version, and answer 304 to a matching If-None-Match.
@@ -203,7 +203,11 @@ def zones(request: HttpRequest, slug: str) -> HttpResponse:
 def changes(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     after = date_param(request, "from", map_.start - dt.timedelta(days=1))
-    until = date_param(request, "to", map_.end)
+    # One bound alone is never refused: the other defaults to the map's edge, or to the given bound when that
+    # lies beyond it (an empty range). Only two given bounds in the wrong order are a mistake worth a 400.
+    until = date_param(request, "to", max(map_.end, after))
+    if "from" not in request.GET:
+        after = min(after, until)
     if after > until:
         raise ApiError(f"from ({after.isoformat()}) is after to ({until.isoformat()})", "from")
     return versioned(request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until)))

@@ -1,4 +1,4 @@
-"""The read API for what the record means (v1, see PRODUCT.md): fronts, sieges, pockets, area over time.
+"""The read API for what the record means (v1, see docs/contract.md): fronts, sieges, pockets, area over time.
 
 Same conventions as mapapp.api: 400 {"error", "field"} for a bad parameter, 404 for an unknown map, an ETag from
 the map's data version, and `?v=<data version>` for an answer cached for a year.

@@ -1,4 +1,4 @@
-"""The write API, v1 (PRODUCT.md): editors record draft control changes, reviewers publish, reject, withdraw
+"""The write API, v1 (docs/contract.md): editors record draft control changes, reviewers publish, reject, withdraw
 and restore them. The admin's "Mark control change" page uses these same endpoints, and they call the same
 services as everything else, so the rules and the error messages are the same everywhere.
 
