@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from gazetteer import services
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import clean_name, exact_key, is_arabic, search_key
-from mapapp import geo
+from mapapp.lib import geo
 
 SUFFIXES = (".geojson", ".json", ".shp", ".zip", ".kml", ".kmz", ".gpkg", ".csv")
 NAME_FIELDS = ("name_en", "name", "NAME_EN", "NAME", "Name", "name:en", "title", "label")

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gazetteer import index as name_index
+from gazetteer import signals
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import clean_name, search_key
-from mapapp import geo
+from mapapp.lib import geo
 
 
 def _clean_footprint(footprint: GEOSGeometry | None) -> tuple[GEOSGeometry | None, str]:
@@ -127,9 +128,8 @@ def place_set_footprint(
     place.footprint_method = f"{method} (repaired: {reason})".strip() if reason else method
     place.area_km2 = geo.area_km2(cleaned)
     place.save()
-    from mapapp.services import maps_refresh_geometry  # the maps that show this place change with it
-
-    maps_refresh_geometry(places=[place])
+    # The maps that show this place change with it (mapapp listens; see gazetteer/signals.py).
+    signals.footprints_changed.send(sender=Place, places=[place])
     return place, reason
 
 

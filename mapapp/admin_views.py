@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mapapp import services
+from mapapp.lib.http import only
 from mapapp.models import Actor, Confidence, ControlChange, ControlStatus, Map, ReviewState
 from mapapp.selectors import change_preview
 from mapapp.views import basemap_url
@@ -176,43 +177,54 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(target or default)
 
 
+def _act_on_change(request: HttpRequest, change_id: int, *, permission: str, act, done: str, refused: str) -> None:
+    """What the review pages' actions share: the permission, the change, the service `act(change)`, and a message:
+    `done`, or `refused` (formatted with the change's id and the service's problem)."""
+    _require(request, permission)
+    change = get_object_or_404(ControlChange, pk=change_id)
+    try:
+        act(change)
+    except ValidationError as exc:
+        messages.error(request, refused % {"id": change.pk, "problem": exc.messages[0]})
+    else:
+        messages.success(request, done)
+
+
+@only("POST")
 def review_act(request: HttpRequest, change_id: int) -> HttpResponse:
     """POST action=publish|reject|withdraw (reason for reject and withdraw)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    back = reverse("admin:mapapp_controlchange_review")
     action = request.POST.get("action", "")
     if action not in _ACTIONS:
         messages.error(request, _("Unknown action."))
-        return _back(request, reverse("admin:mapapp_controlchange_review"))
+        return _back(request, back)
     permission, done = _ACTIONS[action]
-    _require(request, permission)
-    change = get_object_or_404(ControlChange, pk=change_id)
     reason = request.POST.get("reason", "")
-    try:
-        if action == "publish":
-            services.control_change_publish(change=change, by=request.user)
-        elif action == "reject":
-            services.control_change_reject(change=change, by=request.user, reason=reason)
-        else:
-            services.control_change_withdraw(change=change, by=request.user, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, _("Change #%(id)s: %(problem)s") % {"id": change.pk, "problem": exc.messages[0]})
-    else:
-        messages.success(request, done % {"id": change.pk})
-    return _back(request, reverse("admin:mapapp_controlchange_review"))
+    by_action = {
+        "publish": lambda change: services.control_change_publish(change=change, by=request.user),
+        "reject": lambda change: services.control_change_reject(change=change, by=request.user, reason=reason),
+        "withdraw": lambda change: services.control_change_withdraw(change=change, by=request.user, reason=reason),
+    }
+    _act_on_change(
+        request,
+        change_id,
+        permission=permission,
+        act=by_action[action],
+        done=done % {"id": change_id},
+        refused=_("Change #%(id)s: %(problem)s"),
+    )
+    return _back(request, back)
 
 
+@only("POST")
 def restore_version(request: HttpRequest, change_id: int, version_id: int) -> HttpResponse:
     """POST: put the change back as it was in version `version_id`; the public map follows."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    _require(request, "mapapp.restore_controlchange")
-    change = get_object_or_404(ControlChange, pk=change_id)
-    try:
-        services.control_change_restore(change=change, version_id=version_id, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        message = _("Change #%(id)s is back as it was in version %(version)s.")
-        messages.success(request, message % {"id": change.pk, "version": version_id})
-    return HttpResponseRedirect(reverse("admin:mapapp_controlchange_history", args=[change.pk]))
+    _act_on_change(
+        request,
+        change_id,
+        permission="mapapp.restore_controlchange",
+        act=lambda change: services.control_change_restore(change=change, version_id=version_id, by=request.user),
+        done=_("Change #%(id)s is back as it was in version %(version)s.") % {"id": change_id, "version": version_id},
+        refused="%(problem)s",
+    )
+    return HttpResponseRedirect(reverse("admin:mapapp_controlchange_history", args=[change_id]))

@@ -22,7 +22,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from mapapp import embed, mapimage, selectors
-from mapapp.api import ApiError, error_response, is_whole_number, json_response
+from mapapp.lib.http import ApiError, conditional, error_response, etag_of, json_response, only
+from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
 from mapapp.views import basemap_url, viewer_strings
 
@@ -158,14 +159,12 @@ def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
         options = embed.parse_image_options(map_, request.GET)
     except embed.OptionError as error:
         return error_response(str(error), error.field)
-    etag = '"' + mapimage.cache_key(map_, options) + '"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(mapimage.map_png(map_, options), content_type="image/png")
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return conditional(
+        request,
+        etag=etag_of(mapimage.cache_key(map_, options)),
+        build=lambda: HttpResponse(mapimage.map_png(map_, options), content_type="image/png"),
+        cache_control="public, max-age=300",
+    )
 
 
 def _max_pixels(request: HttpRequest, name: str) -> int | None:

@@ -34,7 +34,8 @@ from django.contrib.staticfiles import finders
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from mapapp import embed, geo, selectors
+from mapapp import embed, selectors
+from mapapp.lib import geo
 from mapapp.models import Map
 
 # Part of every cache key: bump it when the drawing changes, so cached pictures are drawn again.
@@ -203,7 +204,7 @@ def render_png(map: Map, options) -> bytes:
 
     states = selectors.zone_states_at(map=map, on=on)
     besieged = selectors.besieged_place_ids(map=map, on=on, states=states)
-    actors = selectors.actors_by_id(map)
+    actors = selectors.actors_by_id()
     places = list(map.places.order_by("slug").values_list("pk", "footprint"))
     place_ids = [pk for pk, footprint in places if footprint is not None]
     footprints = [geo.to_shapely(footprint) for _pk, footprint in places if footprint is not None]

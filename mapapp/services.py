@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from gazetteer.models import Place
-from mapapp import geo
+from mapapp.lib import geo
 from mapapp.models import (
     Actor,
     ApiToken,

@@ -18,7 +18,8 @@ from django.db import transaction
 
 from gazetteer.models import Place
 from gazetteer.services import place_create
-from mapapp import geo, services
+from mapapp import services
+from mapapp.lib import geo
 from mapapp.models import Map, SupplyMethod
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from mapapp import geo
+from mapapp.lib import geo
 from mapapp.demo.loader import SIEGE_EAST, SIEGE_WEST
 
 
