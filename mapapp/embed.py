@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from mapapp.framing import frame_ancestor_sources
-from mapapp.lib.params import DateFormatError, UnrealDateError, parse_bool, parse_date
+from mapapp.lib.params import DATE_PATTERN, DateFormatError, UnrealDateError, parse_bool, parse_date
 from mapapp.models import ControlChange, Map
 
 LANGUAGES = ("en", "ar")
@@ -388,7 +388,7 @@ def options_from_map_page(map: Map, query: QueryDict, *, default_lang: str) -> E
     """The embed options matching a map page URL (?date, ?lang, ?lat/lng/z). The map page shrugs off bad
     values (it opens at its default), so here they are dropped the same way rather than refused."""
     params = QueryDict(mutable=True)
-    if _DATE.match(query.get("date", "")):
+    if DATE_PATTERN.match(query.get("date", "")):
         params["date"] = query["date"]
     if query.get("lang") in LANGUAGES:
         params["lang"] = query["lang"]

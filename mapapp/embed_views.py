@@ -19,7 +19,6 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_safe
 
 from mapapp import embed, mapimage, selectors
 from mapapp.lib.http import ApiError, conditional, error_response, etag_of, json_response, only
@@ -68,7 +67,7 @@ def embed_not_found(request: HttpRequest) -> HttpResponse:
 
 
 @xframe_options_exempt
-@require_safe
+@only("GET")
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _public_map(slug)
     if map_ is None:
@@ -148,7 +147,7 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
     }
 
 
-@require_safe
+@only("GET")
 def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
     """The map at a date as a PNG, drawn on the server. Cached per (map, data version, options) on disk;
     ETag/304."""
@@ -179,7 +178,7 @@ def _max_pixels(request: HttpRequest, name: str) -> int | None:
     return int(digits) if len(digits) <= 9 else MAX_PIXELS
 
 
-@require_safe
+@only("GET")
 def oembed(request: HttpRequest) -> HttpResponse:
     """oEmbed 1.0 (https://oembed.com/) for our map pages and embeds: JSON, type rich, the iframe as html.
 

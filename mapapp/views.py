@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gazetteer.models import PlaceKind
 from mapapp import selectors
+from mapapp.lib.params import parse_date
 from mapapp.models import Map
 
 
@@ -33,8 +34,8 @@ def page_date(request: HttpRequest, map_: Map) -> tuple[dt.date, str | None]:
     if raw is None or raw == "":
         return map_.default_date, None
     try:
-        day = dt.date.fromisoformat(raw) if len(raw) == 10 else None
-    except ValueError:
+        day = parse_date(raw)
+    except ValueError:  # not YYYY-MM-DD, or no such day: the page says so either way
         day = None
     shown = date_format(map_.default_date, "j F Y")
     if day is None:
