@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mapapp import services
+from mapapp import display, services
 from mapapp.lib.http import only
 from mapapp.models import Actor, Confidence, ControlChange, ControlStatus, Map, ReviewState
 from mapapp.selectors import change_preview
@@ -69,7 +69,7 @@ def mark_change(request: HttpRequest) -> HttpResponse:
                 "default_date": map_.default_date.isoformat(),
                 "basemap": basemap_url(map_),
                 "actors": [
-                    {"slug": a.slug, "name": services.local_name(a), "color": a.color}
+                    {"slug": a.slug, "name": display.local_name(a), "color": a.color}
                     for a in map_.actors.order_by("sort_order", "slug")
                 ],
             }
@@ -86,7 +86,7 @@ def mark_change(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "config": config,
-            "statuses": [(value, services.word(value)) for value in ControlStatus.values],
+            "statuses": [(value, display.word(value)) for value in ControlStatus.values],
             "confidences": [
                 (Confidence.HIGH, _("high")),
                 (Confidence.MEDIUM, _("medium")),
@@ -124,7 +124,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
         for row in preview["places"]:
             before = actors.get(row["from_actor"])
-            row["from_name"] = services.local_name(before) if before else _("unknown")
+            row["from_name"] = display.local_name(before) if before else _("unknown")
             row["name"] = row["name_ar"] if request.LANGUAGE_CODE == "ar" and row["name_ar"] else row["name_en"]
         map_ = _map_for(change)
         # the small map shows the change's date, or the map's nearest day when the change lies outside its dates
@@ -132,8 +132,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         cards.append(
             {
                 "change": change,
-                "actor_name": services.local_name(change.actor),
-                "status_word": services.word(change.status),
+                "actor_name": display.local_name(change.actor),
+                "status_word": display.word(change.status),
                 "preview": preview,
                 "map": map_,
                 "map_name": f"draft-map-{change.pk}",
@@ -154,7 +154,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "cards": cards,
             "state": state,
-            "states": [(value, services.word(value)) for value in ReviewState.values],
+            "states": [(value, display.word(value)) for value in ReviewState.values],
             "can_publish": request.user.has_perm("mapapp.publish_controlchange"),
             "can_reject": request.user.has_perm("mapapp.reject_controlchange"),
             "can_withdraw": request.user.has_perm("mapapp.withdraw_controlchange"),
