@@ -2,7 +2,7 @@
 the siege, all through the services (so the derived periods are built exactly as in production).
 
 The facts come from mapapp/demo/data/ (copied from the project's reference notes, every row sourced);
-footprints from mapapp/demo/data/footprints.geojson (made by mapapp/demo/build_footprints.py).
+footprints from mapapp/demo/data/footprints.geojson (made by scripts/build_demo_footprints.py).
 """
 
 from __future__ import annotations
