@@ -13,11 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mapapp import display, services
+from mapapp import display, services, viewer
 from mapapp.lib.http import only
 from mapapp.models import Actor, Confidence, ControlChange, ControlStatus, Map, ReviewState
 from mapapp.selectors import change_preview
-from mapapp.views import basemap_url
 
 # Words the mark page's script shows, in the page's language (the script builds no text of its own).
 MARK_WORDS = {
@@ -60,20 +59,7 @@ def mark_change(request: HttpRequest) -> HttpResponse:
     _require(request, "mapapp.add_controlchange")
     maps = []
     for map_ in Map.objects.public().prefetch_related("actors").order_by("slug"):
-        maps.append(
-            {
-                "slug": map_.slug,
-                "title": map_.title_ar if request.LANGUAGE_CODE == "ar" and map_.title_ar else map_.title_en,
-                "start": map_.start.isoformat(),
-                "end": map_.end.isoformat(),
-                "default_date": map_.default_date.isoformat(),
-                "basemap": basemap_url(map_),
-                "actors": [
-                    {"slug": a.slug, "name": display.local_name(a), "color": a.color}
-                    for a in map_.actors.order_by("sort_order", "slug")
-                ],
-            }
-        )
+        maps.append(viewer.editor_map(map_, request.LANGUAGE_CODE))
     config = {
         "maps": maps,
         "map": request.GET.get("map") or (maps[0]["slug"] if maps else None),
@@ -145,7 +131,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                     "places": [place.slug for place in places],
                     "color": change.actor.color,
                     "status": change.status,
-                    "basemap": basemap_url(map_) if map_ else None,
+                    "basemap": viewer.basemap_url(map_) if map_ else None,
                 },
             }
         )

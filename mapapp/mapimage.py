@@ -36,7 +36,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from gazetteer.normalize import is_arabic
-from mapapp import analytics, embed, selectors
+from mapapp import analytics, embed, selectors, viewer
 from mapapp.lib import geo
 from mapapp.models import Map
 
@@ -183,7 +183,7 @@ def render_png(map: Map, options) -> bytes:
     pt = 72 / dpi  # font sizes are in points; we think in pixels
 
     with translation.override(options.lang):
-        title = (map.title_ar if rtl and map.title_ar else map.title_en) or map.slug
+        title = viewer.local_title(map, options.lang) or map.slug
         date_text = formats.date_format(on, "j F Y")
         credit = map.credit or ""
         legend_labels = {
