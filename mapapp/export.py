@@ -183,7 +183,7 @@ def export_map(*, map: Map, on: dt.date | None, format: str) -> bytes:
 
 
 def _geopackage(rows: list[tuple[dict, str | None]], columns: list[str], layer: str) -> bytes:
-    import geopandas as gpd  # lazy: pandas takes a second to load, and only a GeoPackage export needs it
+    import geopandas as gpd  # lazy: geopandas takes a second to load; only a GeoPackage needs it
 
     frame = gpd.GeoDataFrame(
         [_flat(properties, columns) for properties, _ in rows],
