@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from mapapp.framing import frame_ancestor_sources
-from mapapp.lib.params import DATE_PATTERN, DateFormatError, UnrealDateError, parse_bool, parse_date
+from mapapp.lib.params import DATE_PATTERN, DateFormatError, UnrealDateError, is_whole_number, parse_bool, parse_date
 from mapapp.models import ControlChange, Map
 
 LANGUAGES = ("en", "ar")
@@ -39,7 +39,6 @@ IMAGE_MIN_HEIGHT, IMAGE_MAX_HEIGHT = 150, 2000
 CARD_WIDTH, CARD_HEIGHT = 1200, 630
 
 _NUMBER = re.compile(r"^-?\d{1,3}(\.\d{1,12})?$")
-_INTEGER = re.compile(r"^\d{1,5}$")
 
 
 class OptionError(Exception):
@@ -94,6 +93,11 @@ def _short(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+def _small_whole_number(raw: str) -> bool:
+    """0-9 digits only, at most five of them: no option here needs more."""
+    return is_whole_number(raw) and len(raw) <= 5
+
+
 def _single(params: QueryDict, name: str, problems: list) -> str | None:
     values = params.getlist(name)
     if not values:
@@ -144,7 +148,7 @@ def _zoom(params, problems) -> int | None:
     raw = _single(params, "zoom", problems)
     if raw is None:
         return None
-    if not _INTEGER.match(raw) or not MIN_ZOOM <= int(raw) <= MAX_ZOOM:
+    if not _small_whole_number(raw) or not MIN_ZOOM <= int(raw) <= MAX_ZOOM:
         problems.append(("zoom", f"zoom must be a whole number from {MIN_ZOOM} to {MAX_ZOOM}, got {raw!r}"))
         return None
     return int(raw)
@@ -231,7 +235,7 @@ def _size(params, name, low, high, default, problems) -> int:
     raw = _single(params, name, problems)
     if raw is None:
         return default
-    if not _INTEGER.match(raw) or not low <= int(raw) <= high:
+    if not _small_whole_number(raw) or not low <= int(raw) <= high:
         problems.append((name, f"{name} must be a whole number of pixels from {low} to {high}, got {raw!r}"))
         return default
     return int(raw)
