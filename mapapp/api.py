@@ -13,11 +13,9 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 
 from mapapp import export, selectors
-from mapapp.lib.http import ApiError, api_date, api_view, conditional, error_response, etag_of, json_response, only
+from mapapp.lib.http import ApiError, api_date, api_view, conditional, etag_of, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
-
-__all__ = ["ApiError", "api_view", "error_response", "is_whole_number", "json_response"]  # used by its siblings
 
 
 def date_param(request: HttpRequest, field: str, default: dt.date | None = None) -> dt.date:

@@ -4,13 +4,14 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from mapapp import admin_pockets, api, api_analytics, api_places, api_write, embed_views, openapi, views
+from mapapp.lib.http import json_response
 
 handler404 = "mapapp.errors.not_found"
 handler500 = "mapapp.errors.server_error"
 
 
 def schema_view(request):
-    return api.json_response(openapi.schema())
+    return json_response(openapi.schema())
 
 
 urlpatterns = [
