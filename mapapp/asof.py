@@ -28,8 +28,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from gazetteer.models import Place
-from mapapp.api import error_response
+from mapapp.lib.http import error_response, etag_of
 from mapapp.models import ControlChange, Map, ReviewState, Siege, SiegePlace, SiegeSupply
+from mapapp.services import control_periods_rebuild
 
 READS = re.compile(
     r"^/(?:api/v1/maps/(?P<api>[-a-zA-Z0-9_]+)/(?:zones|geometry|history|fronts|sieges|pockets|changes|timeline|"
@@ -84,8 +85,6 @@ def _latest(versions) -> dict[int, object]:
 def record_as_at(*, map: Map, cutoff: dt.datetime) -> None:
     """Put the map's control changes (fields, places, sources), sieges and derived periods back as they stood at
     `cutoff`. Only inside a transaction that is rolled back afterwards (see the module doc)."""
-    from mapapp.services import control_periods_rebuild
-
     assert transaction.get_connection().in_atomic_block, "record_as_at rewrites rows: roll them back"
     version_places = apps.get_model("mapapp", "HistoricalControlChange_places")
     version_sources = apps.get_model("mapapp", "HistoricalControlChange_sources")
@@ -205,7 +204,7 @@ class AsOfMiddleware:
             transaction.set_rollback(True)
         if response.status_code != 200 or response.streaming:
             return response
-        etag = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
+        etag = etag_of(hashlib.sha256(response.content).hexdigest())
         if if_none_match and etag in if_none_match:
             response = HttpResponse(status=304)
         response["ETag"] = etag

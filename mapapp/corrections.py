@@ -13,10 +13,10 @@ from django.contrib.gis.db.models import Extent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
 
 from gazetteer.models import Place
 from mapapp import mapimage, publication
+from mapapp.lib.http import only
 from mapapp.models import Actor, Map, Source
 
 PICTURE = (360, 240)  # pixels of each before/after picture
@@ -43,7 +43,7 @@ def _describe(events, actors, places) -> list[dict]:
     return rows
 
 
-@require_safe
+@only("GET")
 def changes_log(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _map(slug)
     events = publication.map_events(map=map_)
@@ -88,7 +88,7 @@ def _picture_url(map_: Map, day: dt.date, bounds) -> str:
     return f"{reverse('embed-image', args=[map_.slug])}?{query}"
 
 
-@require_safe
+@only("GET")
 def change_page(request: HttpRequest, slug: str, change_id: int) -> HttpResponse:
     map_ = _map(slug)
     history = publication.change_events(map=map_, change_id=change_id)

@@ -19,11 +19,11 @@ from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.http import http_date
-from django.views.decorators.http import require_safe
 
 from gazetteer.models import Place
 from mapapp import publication
-from mapapp.api import ApiError, api_view, get_map
+from mapapp.api import get_map
+from mapapp.lib.http import ApiError, api_view, etag_of, only
 from mapapp.models import Actor, Map, Source
 
 MAX_ENTRIES = 1000  # the newest; the corrections log lists every one
@@ -186,7 +186,7 @@ def _feed(request: HttpRequest, slug: str, write, content_type: str) -> HttpResp
     map_ = get_map(slug)
     entries = feed_entries(map=map_, place_slug=request.GET.get("place"))
     body = write(map=map_, entries=entries, feed_url=site() + request.get_full_path())
-    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    etag = etag_of(hashlib.sha256(body).hexdigest())
     newest = max((entry["published"] for entry in entries), default=map_.created_at)
     last_modified = int(newest.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -198,13 +198,13 @@ def _feed(request: HttpRequest, slug: str, write, content_type: str) -> HttpResp
     return response
 
 
-@require_safe
+@only("GET")
 @api_view({"place"})
 def feed_atom(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, slug, atom, "application/atom+xml; charset=utf-8")
 
 
-@require_safe
+@only("GET")
 @api_view({"place"})
 def feed_json(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, slug, json_feed, "application/feed+json")

@@ -16,10 +16,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
 
 from mapapp import selectors as map_selectors
-from mapapp.api import error_response, is_whole_number
+from mapapp.lib.http import error_response, only
+from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
 from mapapp.ogc import selectors
 from mapapp.standards import GEOJSON
@@ -68,7 +68,7 @@ def _self_links(request: HttpRequest, name: str, *args, json_type: str = "applic
     ]
 
 
-@require_safe
+@only("GET")
 def landing(request: HttpRequest) -> HttpResponse:
     payload = {
         "title": "Frontline Atlas",
@@ -88,7 +88,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return _answer(request, payload, content_type="application/json", title="Frontline Atlas", template=_TEMPLATE)
 
 
-@require_safe
+@only("GET")
 def conformance(request: HttpRequest) -> HttpResponse:
     payload = {"conformsTo": CONFORMANCE, "links": _self_links(request, "ogc-conformance")}
     return _answer(request, payload, content_type="application/json", title="Conformance", template=_TEMPLATE)
@@ -121,7 +121,7 @@ def _collection(request: HttpRequest, map_: Map) -> dict:
     }
 
 
-@require_safe
+@only("GET")
 def collections(request: HttpRequest) -> HttpResponse:
     payload = {
         "links": _self_links(request, "ogc-collections"),
@@ -137,7 +137,7 @@ def _map(slug: str) -> Map:
     return map_
 
 
-@require_safe
+@only("GET")
 def collection(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _map(slug)
     return _answer(
@@ -154,7 +154,7 @@ def _whole(request: HttpRequest, name: str, default: int, low: int, high: int) -
     return int(raw)
 
 
-@require_safe
+@only("GET")
 def items(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _map(slug)
     unknown = sorted(set(request.GET) - ITEM_PARAMS)
@@ -200,7 +200,7 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_safe
+@only("GET")
 def item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
     map_ = _map(slug)
     found = selectors.features(selectors.periods(map=map_, window=None).filter(pk=item_id))

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import orjson
+import pyogrio.raw
 import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 
 from gazetteer.models import PlaceName
 from mapapp import selectors, standards
+from mapapp.linkedplaces import linked_places
 from mapapp.models import ControlPeriod, Map
 
 FORMATS = {
@@ -86,7 +88,7 @@ def _iso(day: dt.date | None) -> str | None:
 def export_rows(*, map: Map, on: dt.date | None, geometry: str) -> list[tuple[dict, str | None]]:
     """[(properties, geometry text)], in zone order (then period order). `on` None: the full history."""
     zones = _zones(map, geometry)
-    actors = selectors.actors_by_id(map)
+    actors = selectors.actors_by_id()
     rows: list[tuple[dict, str | None]] = []
     if on is not None:
         states = selectors.zone_states_at(map=map, on=on)
@@ -178,8 +180,6 @@ def export_map(*, map: Map, on: dt.date | None, format: str, base_url: str = "")
             }
         )
     if format == "lpf":
-        from mapapp.linkedplaces import linked_places
-
         return linked_places(map=map, rows=export_rows(map=map, on=on, geometry="geojson"), base_url=base_url)
     rows = [
         (properties, standards.oriented(shapely.from_wkb(bytes(wkb))) if wkb is not None else None)
@@ -215,8 +215,6 @@ def _field(column: str, values: list) -> np.ndarray:
 
 
 def _geopackage(rows: list[tuple[dict, shapely.Geometry | None]], columns: list[str], layer: str) -> bytes:
-    import pyogrio.raw
-
     table = [_flat(properties, columns) for properties, _ in rows]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{layer}.gpkg"
