@@ -12,7 +12,7 @@ from collections.abc import Callable
 import orjson
 from django.http import HttpRequest, HttpResponse
 
-from mapapp import export, selectors
+from mapapp import asof, export, selectors
 from mapapp.lib.http import ApiError, api_date, api_view, conditional, etag_of, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
@@ -31,6 +31,7 @@ def get_map(slug: str) -> Map:
     map_ = Map.objects.public().filter(slug=slug).first()
     if map_ is None:
         raise ApiError(f"no map {slug!r}", status=404)
+    asof.hold_back(map_)  # a map with a publication delay: read again as the public may see it (mapapp.asof)
     return map_
 
 

@@ -16,6 +16,7 @@ without the map's data version moving.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import re
@@ -34,7 +35,7 @@ from mapapp.services import control_periods_rebuild
 
 READS = re.compile(
     r"^/(?:api/v1/maps/(?P<api>[-a-zA-Z0-9_]+)/(?:zones|geometry|history|fronts|sieges|pockets|changes|timeline|"
-    r"stats/area|export)|maps/(?P<page>[-a-zA-Z0-9_]+)/)$"
+    r"stats/area|export)|ogc/collections/(?P<ogc>[-a-zA-Z0-9_]+)/items(?:/[0-9]+)?|maps/(?P<page>[-a-zA-Z0-9_]+)/)$"
 )
 
 
@@ -164,9 +165,29 @@ def _may_see_unpublished_delay(request) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("mapapp.publish_controlchange"))
 
 
+# Whether the read in progress already sees the record it should (no delay to apply, or applied already). Outside
+# a request (commands, tests calling the API's helpers) nothing is held back.
+_SETTLED: contextvars.ContextVar[bool] = contextvars.ContextVar("asof_settled", default=True)
+
+
+class RecordHeldBack(Exception):
+    """Raised by the API's map lookup (mapapp.api.get_map) for a map with a publication delay when the read has not
+    yet been put back to what the public may see; the middleware catches it and runs the read again so. A map
+    without a delay, and every read without one, costs no query more than before."""
+
+    def __init__(self, map_: Map):
+        super().__init__(map_.slug)
+        self.map = map_
+
+
+def hold_back(map_: Map) -> None:
+    if map_.publish_delay_hours and not _SETTLED.get():
+        raise RecordHeldBack(map_)
+
+
 class AsOfMiddleware:
-    """Serves `as_of` and the publication delay on the map's reads (see the module doc). Last in MIDDLEWARE but
-    for nothing: inside RangeMiddleware, so ranges cut the answer as finally made."""
+    """Serves `as_of` and the publication delay on the map's reads (see the module doc). Last in MIDDLEWARE:
+    inside RangeMiddleware, so ranges cut the answer as finally made."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -175,32 +196,56 @@ class AsOfMiddleware:
         match = READS.match(request.path)
         if not match or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        slug = match["api"] or match["page"]
-        map_ = Map.objects.public().filter(slug=slug).first()
-        raw = request.GET.get("as_of")
-        if map_ is None:
-            return self.get_response(request)
-        asked = None
-        if raw is not None:
+        if "as_of" not in request.GET:
+            # A delay is found by the view's own lookup of the map (hold_back), not by a query here.
+            token = _SETTLED.set(_may_see_unpublished_delay(request))
             try:
-                asked = parse_as_of(raw)
-            except AsOfError as error:
-                if match["api"]:
-                    return error_response(str(error), "as_of")
-                request.as_of_problem = str(error)  # the page opens today's record and says why
-        delay = dt.timedelta(hours=map_.publish_delay_hours or 0)
-        if asked is None and (not delay or _may_see_unpublished_delay(request)):
+                return self.get_response(request)
+            finally:
+                _SETTLED.reset(token)
+        map_ = Map.objects.public().filter(slug=match["api"] or match["ogc"] or match["page"]).first()
+        if map_ is None:
             return self._without_as_of(request)
+        try:
+            asked = parse_as_of(request.GET["as_of"])
+        except AsOfError as error:
+            if not match["page"]:
+                return error_response(str(error), "as_of")
+            request.as_of_problem = str(error)  # the page opens today's record and says why
+            return self._without_as_of(request)
+        request.as_of = asked
+        token = _SETTLED.set(True)
+        try:
+            return self._remade(request, map_, asked, lambda: self._without_as_of(request))
+        finally:
+            _SETTLED.reset(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.asof_view = (view_func, view_args, view_kwargs)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RecordHeldBack):
+            return None
+        view_func, view_args, view_kwargs = request.asof_view
+        token = _SETTLED.set(True)
+        try:
+            return self._remade(request, exception.map, None, lambda: view_func(request, *view_args, **view_kwargs))
+        finally:
+            _SETTLED.reset(token)
+
+    def _remade(self, request, map_: Map, asked: dt.datetime | None, read):
+        """The read as the public saw the record at `asked` (default now), less the map's delay."""
         now = timezone.now()
-        cutoff = min(asked or now, now) - delay
-        if asked is not None:
-            request.as_of = asked
+        try:
+            cutoff = min(asked or now, now) - dt.timedelta(hours=map_.publish_delay_hours or 0)
+        except OverflowError:  # a moment in the first hours of year 1, less the delay: before anything
+            cutoff = dt.datetime.min.replace(tzinfo=dt.UTC)
         if not _versions_after(map_, cutoff):
-            return self._without_as_of(request)
+            return read()
         if_none_match = request.META.pop("HTTP_IF_NONE_MATCH", None)
         with transaction.atomic():
             record_as_at(map=map_, cutoff=cutoff)
-            response = self._without_as_of(request)
+            response = read()
             transaction.set_rollback(True)
         if response.status_code != 200 or response.streaming:
             return response

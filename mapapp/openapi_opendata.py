@@ -13,7 +13,7 @@ def add_as_of(paths: dict, *, query: Callable) -> None:
     """as_of on every read of a map (mapapp.asof serves it for all of them)."""
     as_of = query(
         "as_of",
-        {"type": "string", "example": "2017-02-01T12:00:00Z"},
+        {"type": "string", "format": "date-time", "example": "2017-02-01T12:00:00Z"},
         "the record as the public saw it at this moment (ISO 8601; a date alone is the end of that day, UTC), "
         "before later corrections and back-dated changes; from the record's own history",
     )
@@ -22,7 +22,11 @@ def add_as_of(paths: dict, *, query: Callable) -> None:
 
 
 def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable) -> dict:
-    place = query("place", {"type": "string"}, "only changes touching this place (slug) or its parts")
+    place = query(
+        "place",
+        {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "example": "al-joura"},
+        "only changes touching this place (a gazetteer slug) or its parts; 400 for a place the gazetteer lacks",
+    )
     f = query("f", {"type": "string", "enum": ["json", "html"]}, "format; without it the Accept header decides")
 
     def feed(summary: str, media_type: str) -> dict:
@@ -45,11 +49,19 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         return {"get": {"summary": summary, "description": description, "parameters": [*params, f],
                         "responses": responses}}  # fmt: skip
 
+    day = "[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"  # the server takes any real day; 400 for others
     datetime_ = query(
         "datetime",
-        {"type": "string", "example": "2016-06-15"},
+        {"type": "string", "pattern": f"^({day}|({day}|\\.\\.)/({day}|\\.\\.))$", "example": "2016-06-15"},
         "an instant (RFC 3339 date or date-time): the periods in effect that day, one per zone with a record; or "
-        "an interval a/b (`..` or empty for an open end): the periods overlapping it. Days are UTC.",
+        "an interval a/b (`..` or empty for an open end): the periods overlapping it; 400 when a is after b. "
+        "Days are UTC.",
+    )
+    degrees = "-?[0-9]{1,2}(\\.[0-9]{1,6})?"
+    bbox = query(
+        "bbox",
+        {"type": "string", "pattern": f"^{degrees},{degrees},{degrees},{degrees}$", "example": "40.0,35.2,40.3,35.4"},
+        "west,south,east,north (CRS84; six numbers with heights are taken too); 400 when south is north of north",
     )
     return {
         "/maps/{slug}/feed.atom": feed("The map's changes and corrections, Atom 1.0.", "application/atom+xml"),
@@ -63,10 +75,11 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
             [
                 slug,
                 datetime_,
-                query("bbox", {"type": "string", "example": "40.0,35.2,40.3,35.4"}, "west,south,east,north (CRS84)"),
+                bbox,
                 query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "items per page; "
                       "more than 1,000 gives 1,000"),
-                query("offset", {"type": "integer", "minimum": 0, "default": 0}, "items to skip (follow `next`)"),
+                query("offset", {"type": "integer", "minimum": 0, "maximum": 100_000_000, "default": 0}, "items to "
+                      "skip (follow `next`)"),
             ],
             "Feature `id` = the period's id; properties `place`, `name_en`, `name_ar`, `actor`, `actor_name`, "
             "`status`, `valid_from` (inclusive), `valid_to` (exclusive, null while open), `held_since`, "
@@ -76,7 +89,8 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         ),
         "/ogc/collections/{slug}/items/{item_id}": ogc(
             "One control period.",
-            [slug, {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            [slug, {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+                    "description": "a period's id (from the items); 404 for one the map lacks"}],
             media_type="application/geo+json",
         ),
     }  # fmt: skip

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from mapapp import asof
 from mapapp import selectors as map_selectors
 from mapapp.lib.http import error_response, only
 from mapapp.lib.params import is_whole_number
@@ -134,6 +135,7 @@ def _map(slug: str) -> Map:
     map_ = Map.objects.public().filter(slug=slug).first()
     if map_ is None:
         raise Http404(f"no collection {slug!r}")
+    asof.hold_back(map_)  # a map with a publication delay: read again as the public may see it (mapapp.asof)
     return map_
 
 

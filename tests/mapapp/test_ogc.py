@@ -186,3 +186,11 @@ def test_gdal_opens_the_service_and_reads_the_periods(live_server, grid):
     ]
     interval = _ogrinfo("-al", f"OAPIF:{live_server.url}/ogc/collections/test-map?datetime=2016-09-01/..")
     assert interval.count("OGRFeature(test-map)") == 4
+
+
+def test_a_publication_delay_holds_items_back(client, grid):
+    from mapapp.models import Map
+
+    Map.objects.filter(slug="test-map").update(publish_delay_hours=6)
+    assert get(client, ITEMS).json()["numberMatched"] == 0  # the whole record is younger than six hours
+    assert get(client, "/ogc/collections/test-map").json()["id"] == "test-map"
