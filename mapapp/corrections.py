@@ -65,13 +65,18 @@ def changes_log(request: HttpRequest, slug: str) -> HttpResponse:
             }
         )
     changes.sort(key=lambda c: (c["latest"]["event"].date, c["id"]), reverse=True)
+    siege_events = publication.siege_events(map=map_)
+    sieges: dict[str, dict] = {}
+    for event in siege_events:
+        sieges.setdefault(event.slug, {"slug": event.slug, "name": event.name, "history": []})["history"].append(event)
     return render(
         request,
         "mapapp/changes_log.html",
         {
             "map": map_,
             "changes": changes,
-            "corrections": sum(1 for e in events if e.is_correction),
+            "sieges": sieges,
+            "corrections": sum(1 for e in [*events, *siege_events] if e.is_correction),
             "feed_atom": reverse("feed-atom", args=[map_.slug]),
             "feed_json": reverse("feed-json", args=[map_.slug]),
         },

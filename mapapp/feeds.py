@@ -72,6 +72,7 @@ def feed_entries(*, map: Map, place_slug: str | None = None) -> list[dict]:
                 "kind": event.kind,
                 "title": f"{KIND_TITLES[event.kind]}{event.date.isoformat()}: {headline}",
                 "change": event.change_id,
+                "siege": None,
                 "version": event.version_id,
                 "date": event.date.isoformat(),
                 "published": event.public_at,
@@ -93,6 +94,43 @@ def feed_entries(*, map: Map, place_slug: str | None = None) -> list[dict]:
                 "url": change_url,
             }
         )
+    if place_slug is None:
+        entries += _siege_entries(map)
+        entries.sort(key=lambda entry: (entry["published"], entry["version"]), reverse=True)
+    return entries[:MAX_ENTRIES]
+
+
+def _siege_entries(map: Map) -> list[dict]:
+    """The sieges' publications and corrections (the demo's airdrops, say), in the same shape as the changes'."""
+    log_url = site() + reverse("changes-log", args=[map.slug])
+    entries = []
+    for event in publication.siege_events(map=map):
+        span = f"{event.start.isoformat()} to {event.end.isoformat() if event.end else 'now'}"
+        summary = f"{event.name}, {span}." + (f" {event.reason}." if event.reason else "")
+        entries.append(
+            {
+                "id": f"{log_url}#siege-{event.slug}-version-{event.version_id}",
+                "kind": event.kind,
+                "title": f"{KIND_TITLES[event.kind]}{event.name}",
+                "change": None,
+                "siege": event.slug,
+                "version": event.version_id,
+                "date": event.start.isoformat(),
+                "published": event.public_at,
+                "actor": None,
+                "actor_name": None,
+                "status": "besieged",
+                "confidence": None,
+                "places": [],
+                "summary": summary,
+                "note": "",
+                "reason": event.reason if event.is_correction else "",
+                "area_km2": None,
+                "sources": [],
+                "map_url": f"{site()}{reverse('map', args=[map.slug])}?date={event.start.isoformat()}",
+                "url": f"{log_url}#siege-{event.slug}",
+            }
+        )
     return entries
 
 
@@ -103,7 +141,8 @@ def _html(entry: dict) -> str:
         parts.append(format_html("<p>Reason given: {}</p>", entry["reason"]))
     if entry["note"]:
         parts.append(format_html("<p>{}</p>", entry["note"]))
-    parts.append(format_html("<p>Area: {} km²</p>", entry["area_km2"]))
+    if entry["area_km2"] is not None:
+        parts.append(format_html("<p>Area: {} km²</p>", entry["area_km2"]))
     if entry["sources"]:
         items = format_html_join(
             "",
@@ -164,6 +203,7 @@ def json_feed(*, map: Map, entries: list[dict], feed_url: str) -> bytes:
                         for key in (
                             "kind",
                             "change",
+                            "siege",
                             "version",
                             "date",
                             "actor",

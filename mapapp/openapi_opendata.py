@@ -43,8 +43,9 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         return {"get": {"summary": summary, "description": description, "parameters": [slug, place],
                         "responses": responses}}  # fmt: skip
 
-    def ogc(summary: str, params=(), description: str = "", media_type: str = "application/json") -> dict:
-        content = {media_type: {}, "text/html": {}}
+    def ogc(summary: str, params=(), description: str = "", media_type: str = "application/json", *, required) -> dict:
+        answer = {"type": "object", "properties": {name: {} for name in required}, "required": list(required)}
+        content = {media_type: {"schema": answer}, "text/html": {}}
         responses = {"200": {"description": "OK", "content": content}, "400": error, "404": not_found}
         return {"get": {"summary": summary, "description": description, "parameters": [*params, f],
                         "responses": responses}}  # fmt: skip
@@ -66,10 +67,13 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
     return {
         "/maps/{slug}/feed.atom": feed("The map's changes and corrections, Atom 1.0.", "application/atom+xml"),
         "/maps/{slug}/feed.json": feed("The same, JSON Feed 1.1 (record in `_frontline`).", "application/feed+json"),
-        "/ogc/": ogc("OGC API - Features landing page.", description="Links to the description, conformance, data."),
-        "/ogc/conformance": ogc("Conformance classes: Part 1 core, GeoJSON, HTML."),
-        "/ogc/collections": ogc("One collection per public map; its items are the map's control periods."),
-        "/ogc/collections/{slug}": ogc("A map's collection: extent (CRS84 bbox, first day) and links.", [slug]),
+        "/ogc/": ogc("OGC API - Features landing page.", description="Links to the description, conformance, data.",
+                     required=("title", "links")),
+        "/ogc/conformance": ogc("Conformance classes: Part 1 core, GeoJSON, HTML.", required=("conformsTo",)),
+        "/ogc/collections": ogc("One collection per public map; its items are the map's control periods.",
+                                required=("collections", "links")),
+        "/ogc/collections/{slug}": ogc("A map's collection: extent (CRS84 bbox, first day) and links.", [slug],
+                                       required=("id", "extent", "links")),
         "/ogc/collections/{slug}/items": ogc(
             "The map's control periods as GeoJSON features.",
             [
@@ -86,11 +90,13 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
             "`confidence`, `change`, `sources` (titles <urls> joined with '; '). `numberMatched`, `numberReturned`, "
             "`links` (self, alternate, next, prev). Unknown parameters: 400.",
             media_type="application/geo+json",
+            required=("type", "features", "numberMatched", "numberReturned", "links"),
         ),
         "/ogc/collections/{slug}/items/{item_id}": ogc(
             "One control period.",
             [slug, {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                     "description": "a period's id (from the items); 404 for one the map lacks"}],
             media_type="application/geo+json",
+            required=("type", "id", "properties", "links"),
         ),
     }  # fmt: skip

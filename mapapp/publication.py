@@ -23,7 +23,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from gazetteer.models import Place
-from mapapp.models import ControlChange, Map, ReviewState
+from mapapp.models import ControlChange, Map, ReviewState, Siege, SiegePlace
 
 PUBLIC_KINDS = ("published", "withdrawn", "unpublished", "restored", "corrected")
 CORRECTIONS = ("withdrawn", "unpublished", "restored", "corrected")
@@ -152,3 +152,63 @@ def _substance(event: Event | None) -> tuple:
 def change_events(*, map: Map, change_id: int, seen_at: dt.datetime | None = None) -> list[Event]:
     """One change's publication events (its page in the corrections log)."""
     return [event for event in map_events(map=map, seen_at=seen_at) if event.change_id == change_id]
+
+
+@dataclass
+class SiegeEvent:
+    kind: str  # published, withdrawn, restored or corrected
+    at: dt.datetime
+    public_at: dt.datetime
+    siege_id: int
+    version_id: int
+    slug: str
+    name: str
+    start: dt.date
+    end: dt.date | None
+    reason: str
+
+    is_correction = property(lambda self: self.kind in CORRECTIONS)
+
+
+def siege_events(*, map: Map, seen_at: dt.datetime | None = None) -> list[SiegeEvent]:
+    """The publication events of the sieges of the map's zones, oldest first: first public, withdrawn, public
+    again, and corrected (a public siege edited, with the reason siege_update was given). Two queries."""
+    siege_ids = SiegePlace.objects.filter(place__maps=map).values("siege_id")
+    versions = Siege.history.filter(id__in=siege_ids, history_date__lte=public_now(map, seen_at)).order_by(
+        "id", "history_date", "history_id"
+    )
+    delay = _delay(map)
+    events: list[SiegeEvent] = []
+    public: dict[int, bool] = {}
+    ever_public: set[int] = set()
+    for version in versions:
+        now_public = version.review_state == ReviewState.PUBLISHED
+        was_public = public.get(version.id, False)
+        reason = version.history_change_reason or ""
+        kind = ""
+        if now_public and not was_public:
+            kind = "restored" if version.id in ever_public else "published"
+        elif was_public and not now_public:
+            kind = "withdrawn"
+        elif now_public and reason.startswith("edited"):
+            kind = "corrected"
+        public[version.id] = now_public
+        if now_public:
+            ever_public.add(version.id)
+        if kind:
+            events.append(
+                SiegeEvent(
+                    kind=kind,
+                    at=version.history_date,
+                    public_at=version.history_date + delay,
+                    siege_id=version.id,
+                    version_id=version.history_id,
+                    slug=version.slug,
+                    name=version.name_en,
+                    start=version.start,
+                    end=version.end,
+                    reason=reason.removeprefix("edited").removeprefix(":").strip(),
+                )
+            )
+    events.sort(key=lambda e: (e.at, e.version_id))
+    return events

@@ -92,6 +92,7 @@ def test_the_json_feed_says_the_same_and_carries_the_record(client, corrected):
     assert record == {
         "kind": "published",
         "change": corrected.north.pk,
+        "siege": None,
         "version": record["version"],
         "date": "2015-03-01",
         "actor": "army",
@@ -199,3 +200,16 @@ def test_reviewers_give_their_reason_when_restoring_through_the_write_api(client
     assert entry.tags[0].term == "unpublished" and "too early" in entry.summary
     bad = post(reviewer, f"/api/v1/changes/{corrected.north.pk}/restore", {"version": draft, "reason": 5})
     assert bad.status_code == 400 and bad.json()["field"] == "reason"
+
+
+def test_the_demos_airdrop_correction_is_in_the_feed_and_the_log(client, demo):
+    feed = feedparser.parse(client.get("/maps/deir-ez-zor/feed.atom").content)
+    assert not feed.bozo, feed.bozo_exception
+    corrections = [entry for entry in feed.entries if entry.title == "Corrected: Siege of Deir ez-Zor"]
+    assert len(corrections) == 1
+    assert "WFP airdrops resumed on 29 January 2017 (Reuters, 31 January 2017)" in corrections[0].summary
+    assert feed.entries[0] == corrections[0]  # the newest: made after the record was loaded
+    items = orjson.loads(client.get("/maps/deir-ez-zor/feed.json").content)["items"]
+    assert items[0]["_frontline"]["siege"] == "deir-ez-zor-2015" and items[0]["_frontline"]["kind"] == "corrected"
+    log = client.get("/maps/deir-ez-zor/changes/").content.decode()
+    assert 'data-siege="deir-ez-zor-2015"' in log and "WFP airdrops resumed on 29 January 2017" in log
