@@ -181,6 +181,7 @@ def siege_events(*, map: Map, seen_at: dt.datetime | None = None) -> list[SiegeE
     events: list[SiegeEvent] = []
     public: dict[int, bool] = {}
     ever_public: set[int] = set()
+    previous: dict[int, object] = {}
     for version in versions:
         now_public = version.review_state == ReviewState.PUBLISHED
         was_public = public.get(version.id, False)
@@ -190,8 +191,9 @@ def siege_events(*, map: Map, seen_at: dt.datetime | None = None) -> list[SiegeE
             kind = "restored" if version.id in ever_public else "published"
         elif was_public and not now_public:
             kind = "withdrawn"
-        elif now_public and reason.startswith("edited"):
+        elif now_public and reason.startswith("edited") and not _same_save(previous.get(version.id), version):
             kind = "corrected"
+        previous[version.id] = version
         public[version.id] = now_public
         if now_public:
             ever_public.add(version.id)
@@ -212,3 +214,13 @@ def siege_events(*, map: Map, seen_at: dt.datetime | None = None) -> list[SiegeE
             )
     events.sort(key=lambda e: (e.at, e.version_id))
     return events
+
+
+def _same_save(earlier, version) -> bool:
+    """One siege_update writes several versions (the siege, then each of its versioned many-to-many fields), all
+    with its reason and within moments: one correction, not three."""
+    return (
+        earlier is not None
+        and earlier.history_change_reason == version.history_change_reason
+        and version.history_date - earlier.history_date < dt.timedelta(seconds=5)
+    )

@@ -434,4 +434,5 @@ def test_the_schema_documents_the_analytics_endpoints(client, db):
         "to",
         "step",
         "v",  # the data version: see test_viewer_api
+        "as_of",  # the record as once published: see test_asof
     }
