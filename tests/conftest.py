@@ -239,6 +239,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         modules.setdefault(str(item.fspath), []).append(item)
     items[:] = [item for module in modules.values() for item in sorted(module, key=shares_demo)]
+    # The module's transaction opens before the test's own (a fixture such as `people` may ask for `db`
+    # before `demo` does); otherwise the test's transaction would hold the module's demo.
+    for item in items:
+        if shares_demo(item) and "_demo_for_module" not in item.fixturenames:
+            item.fixturenames.insert(0, "_demo_for_module")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
