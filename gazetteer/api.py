@@ -5,7 +5,6 @@ Errors follow mapapp.api: 400 {"error", "field"} for bad input, 404 for an unkno
 
 from __future__ import annotations
 
-import hashlib
 from functools import wraps
 
 import orjson
@@ -14,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer import export, selectors
+from mapapp import versioning
 from mapapp.api import (
     ApiError,
     api_view,
@@ -134,8 +134,7 @@ def map_export(request: HttpRequest, slug: str) -> HttpResponse:
     on = in_map_range(map_, parse_date(request.GET["date"], "date"), "date") if "date" in request.GET else None
     content_type, extension = export.FORMATS[format]
     filename = f"{map_.slug}-{on.isoformat() if on else 'history'}.{extension}"
-    key = f"{map_.slug}:{map_.data_version}:{request.get_full_path()}"
-    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+    etag = versioning.etag(map_, request.get_full_path())
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:

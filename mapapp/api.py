@@ -7,7 +7,6 @@ Responses carry an ETag built from the map's data version, and answer 304 to a m
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable
 
@@ -15,7 +14,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from mapapp import selectors
+from mapapp import routers, selectors, versioning
 from mapapp.models import Map
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -36,9 +35,15 @@ class ApiError(Exception):
         self.status = status
 
 
-def json_response(payload, status: int = 200, *, content: bytes | None = None) -> HttpResponse:
+JSON = "application/json"
+GEOJSON = "application/geo+json"  # RFC 7946: what a GeoJSON answer is, so GIS tools and browsers know it
+
+
+def json_response(
+    payload, status: int = 200, *, content: bytes | None = None, content_type: str = JSON
+) -> HttpResponse:
     body = content if content is not None else orjson.dumps(payload)
-    return HttpResponse(body, status=status, content_type="application/json")
+    return HttpResponse(body, status=status, content_type=content_type)
 
 
 def error_response(message: str, field: str | None = None, status: int = 400) -> HttpResponse:
@@ -112,6 +117,10 @@ def date_param(request: HttpRequest, field: str, default: dt.date | None = None)
 
 def get_map(slug: str) -> Map:
     map_ = Map.objects.public().filter(slug=slug).first()
+    if routers.replica_behind(map_.data_version if map_ is not None else None):
+        # The reader asked for a version the replica has not seen yet: this request reads the primary.
+        routers.read_from_primary()
+        map_ = Map.objects.public().filter(slug=slug).first()
     if map_ is None:
         raise ApiError(f"no map {slug!r}", status=404)
     return map_
@@ -126,14 +135,14 @@ def in_map_range(map_: Map, day: dt.date, field: str) -> dt.date:
     return day
 
 
-def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
-    """Answer with an ETag of (map, data version, query); 304 when the client already has it."""
-    key = f"{map_.slug}:{map_.data_version}:{request.get_full_path()}"
-    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes], content_type: str = JSON) -> HttpResponse:
+    """Answer with an ETag of everything the answer depends on (mapapp.versioning.etag: the code, the map, its
+    data version, the query); 304 when the client already has it."""
+    etag = versioning.etag(map_, request.get_full_path())
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
-        response = json_response(None, content=build())
+        response = json_response(None, content=build(), content_type=content_type)
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=60"
     return response
@@ -152,13 +161,13 @@ def version_param(request: HttpRequest, map_: Map) -> int | None:
     return int(raw)
 
 
-def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
+def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes], content_type: str = JSON) -> HttpResponse:
     """Serve data that only changes with the map's data version. With ?v=<current version> the answer never
     changes, so it is cached for a year (immutable); with an old version the client is sent to the same query
     at the current version; without ?v= it is an ordinary ETag/304 answer (max-age 60)."""
     version = version_param(request, map_)
     if version is None:
-        return cached(request, map_, build)
+        return cached(request, map_, build, content_type)
     if version != map_.data_version:
         query = request.GET.copy()
         query["v"] = str(map_.data_version)
@@ -166,7 +175,7 @@ def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> Ht
         response["Location"] = f"{request.path}?{query.urlencode()}"
         response["Cache-Control"] = "no-cache"
         return response
-    response = cached(request, map_, build)
+    response = cached(request, map_, build, content_type)
     response["Cache-Control"] = IMMUTABLE
     return response
 
@@ -195,7 +204,7 @@ def maps_list(request: HttpRequest) -> HttpResponse:
 def zones(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = in_map_range(map_, date_param(request, "date", map_.default_date), "date")
-    return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on), GEOJSON)
 
 
 @require_safe
@@ -220,7 +229,7 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
 @api_view({"v"})
 def geometry(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
-    return versioned(request, map_, lambda: selectors.map_geometry(map=map_))
+    return versioned(request, map_, lambda: selectors.map_geometry(map=map_), GEOJSON)
 
 
 @require_safe

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from mapapp import analytics
-from mapapp.api import ApiError, api_view, date_param, get_map, in_map_range, versioned
+from mapapp.api import GEOJSON, ApiError, api_view, date_param, get_map, in_map_range, versioned
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
@@ -25,7 +25,7 @@ def _day(request: HttpRequest, map_):
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on), GEOJSON)
 
 
 @require_safe
@@ -33,7 +33,7 @@ def fronts(request: HttpRequest, slug: str) -> HttpResponse:
 def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on), GEOJSON)
 
 
 @require_safe
@@ -45,7 +45,9 @@ def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     if raw.lower() not in _BOOLEANS:
         raise ApiError(f"enclosed must be true or false, got {raw!r}", "enclosed")
     enclosed_only = _BOOLEANS[raw.lower()]
-    return versioned(request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only))
+    return versioned(
+        request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only), GEOJSON
+    )
 
 
 @require_safe

@@ -8,7 +8,11 @@ class MapappConfig(AppConfig):
     verbose_name = _("Maps and control")
 
     def ready(self):
+        from mapapp import versioning
         from mapapp.roles import ensure_roles_after_migrate
+
+        # Every write that changes what a map shows bumps its data version (mapapp/versioning.py).
+        versioning.connect()
 
         # After every migrate and flush: the Editors and Reviewers groups exist with their permissions.
         post_migrate.connect(ensure_roles_after_migrate, sender=self, dispatch_uid="mapapp-ensure-roles")
