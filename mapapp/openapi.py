@@ -840,6 +840,16 @@ CHANGE_OUT = {
         "reviewed_by": {"type": ["string", "null"]},
         "sources": {"type": "array", "items": {"type": "object"}},
         "admin_url": {"type": "string"},
+        "maps": {
+            "type": "array",
+            "description": "the maps showing the change's places, at their data versions after this request: "
+            "read them with `?v=` to see the change at once, from any app server",
+            "items": {
+                "type": "object",
+                "properties": {"slug": {"type": "string"}, "version": {"type": "integer"}},
+                "required": ["slug", "version"],
+            },
+        },
     },
 }
 PREVIEW = {
