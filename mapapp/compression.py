@@ -7,8 +7,8 @@ whitenoise serves their compressed copies, made once by collectstatic.
 
 BREACH: a page that carries a secret (the CSRF token in an admin or editor form) and reflects something the
 attacker chose could leak the secret through its compressed length. Such answers, the ones for which Django
-made or used a CSRF token in this request, are sent uncompressed. So this middleware sits after
-CsrfViewMiddleware in settings.MIDDLEWARE: it sees the answer before that middleware clears the flag.
+made or used a CSRF token in this request, are sent uncompressed. This middleware sits after
+CsrfViewMiddleware in settings.MIDDLEWARE, so it sees the answer before that middleware clears its flag.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import gzip
 import re
 
 import brotli
+from django.conf import settings
 from django.utils.cache import patch_vary_headers
 
 # Content types worth compressing: text and the structured data the API sends. PNG pictures are compressed
@@ -75,8 +76,11 @@ class CompressionMiddleware:
             return response
         if not COMPRESSIBLE.match(response.get("Content-Type", "")):
             return response
-        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-            return response  # BREACH: this answer holds a CSRF token
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or settings.CSRF_COOKIE_NAME in response.cookies:
+            # BREACH: a CSRF token was used for this answer. Django sets the flag when a template or view asks
+            # for the token, and sends the cookie with every answer that asked (the flag is cleared by then
+            # where a view's own csrf_protect, as the admin's, sent it already).
+            return response
         # The answer could be compressed, so a cache must tell clients apart by what they accept, whether or not
         # this one accepts anything (and a 304's headers say the same as the 200 they stand for).
         patch_vary_headers(response, ("Accept-Encoding",))

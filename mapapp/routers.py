@@ -18,6 +18,7 @@ import contextvars
 import re
 
 from django.conf import settings
+from django.db import connections
 
 REPLICA = "replica"
 PRIMARY = "default"
@@ -32,7 +33,7 @@ PUBLIC_READS = re.compile(r"^/(?:api/v1/(?!changes/)|maps/|embed/|oembed$|$)")
 
 
 def has_replica() -> bool:
-    return REPLICA in settings.DATABASES
+    return REPLICA in connections.settings
 
 
 def read_alias() -> str:

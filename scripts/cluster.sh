@@ -34,6 +34,8 @@ export SITE_URL="http://127.0.0.1:$LB_PORT"
 # Two app servers on a small machine: two workers of four threads each (README: WEB_WORKERS, WEB_THREADS).
 export WEB_WORKERS=${WEB_WORKERS:-2}
 export WEB_THREADS=${WEB_THREADS:-4}
+# Connections kept a minute: a new PostgreSQL connection per request costs more than a small answer.
+export DATABASE_CONN_MAX_AGE=${DATABASE_CONN_MAX_AGE:-60}
 PY=$ROOT/.venv/bin/python
 
 say() { printf 'cluster: %s\n' "$*"; }
