@@ -18,7 +18,6 @@ import contextvars
 import re
 
 from django.conf import settings
-from django.db import connections
 
 REPLICA = "replica"
 PRIMARY = "default"
@@ -33,7 +32,7 @@ PUBLIC_READS = re.compile(r"^/(?:api/v1/(?!changes/)|maps/|embed/|oembed$|$)")
 
 
 def has_replica() -> bool:
-    return REPLICA in connections.settings
+    return REPLICA in settings.DATABASES
 
 
 def read_alias() -> str:
