@@ -360,6 +360,8 @@ OEMBED_OUT = {
 }
 
 # The JSON each read endpoint answers with 200 (tests/test_openapi_contract.py checks the real answers).
+# The reads whose answer is a GeoJSON FeatureCollection.
+GEOJSON_ANSWERS = {"zones", "geometry", "fronts", "sieges", "pockets"}
 READ_RESPONSES = {
     "/api/v1/maps/": MAPS_OUT,
     "/api/v1/maps/{slug}/zones": ZONES_OUT,
@@ -435,7 +437,9 @@ def schema() -> dict:
     _add_write_paths(paths)
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
-        ok["content"] = {"application/json": {"schema": answer}}
+        # GeoJSON answers are served as application/geo+json (RFC 7946), the others as application/json.
+        media = "application/geo+json" if path.rsplit("/", 1)[-1] in GEOJSON_ANSWERS else "application/json"
+        ok["content"] = {media: {"schema": answer}}
     return {
         "openapi": "3.1.0",
         "info": {
