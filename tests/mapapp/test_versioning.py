@@ -7,6 +7,7 @@ client kept from before must not get a 304 (its body has the first name; the map
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import orjson
 import pytest
@@ -314,3 +315,13 @@ def test_a_draft_siege_changes_nothing_public(client, squares):
     draft.save()
     SiegeSupply.objects.create(siege=draft, method="land", start=D("2015-05-01"))
     seen.assert_fresh()
+
+
+@pytest.mark.parametrize("command", ["rebuild_control_periods", "rebuild_zone_edges"])
+def test_deriving_everything_again_moves_the_version(client, squares, command):
+    from django.core.management import call_command
+
+    seen = Seen(client)
+    with open(os.devnull, "w") as quiet:
+        call_command(command, stdout=quiet)
+    seen.assert_stale()
