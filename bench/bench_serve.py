@@ -29,7 +29,7 @@ import threading
 import time
 
 from bench.bench_analytics import SLUG as SYNTHETIC
-from bench.bench_analytics import SPATIALITE_URL, ZONES, _manage
+from bench.bench_analytics import SPATIALITE_URL, ZONES, _manage, _measure_process
 from bench.bench_viewer import ROOT, free_port, manage, wait_for
 
 CONCURRENCY = 8
@@ -147,16 +147,8 @@ def run() -> list[tuple[str, float, str]]:
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "load_demo")
         for label, url, slug in (("demo", demo_url, "deir-ez-zor"), (f"synthetic {ZONES}", SPATIALITE_URL, SYNTHETIC)):
-            if slug == SYNTHETIC:
-                _manage(url, "migrate", "--noinput", "-v", "0")
-                probe = _manage(
-                    url,
-                    "shell",
-                    "-c",
-                    f"from mapapp.models import Map; print(Map.objects.filter(slug='{slug}').exists())",
-                )
-                if probe.stdout.strip() != "True":
-                    _manage(url, "make_synthetic_map", "--zones", str(ZONES), "--slug", slug, "--replace")
+            if slug == SYNTHETIC and _measure_process(url, "probe").get("zones") != ZONES:
+                _manage(url, "make_synthetic_map", "--zones", str(ZONES), "--slug", slug, "--replace")
             server, base = start_gunicorn(url, folder)
             try:
                 rows += measure(label, base, slug)

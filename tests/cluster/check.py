@@ -15,6 +15,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -212,6 +213,33 @@ def read_load(lb: str, restart) -> None:
         fail(f"{len(errors)} errors under load, e.g. {errors[:5]}")
 
 
+def ab_rate(url: str, requests: int = 2000) -> float:
+    """Requests per second by ApacheBench: keep-alive, CLIENTS at once, a browser's Accept-Encoding."""
+    output = subprocess.run(
+        ["ab", "-q", "-k", "-c", str(CLIENTS), "-n", str(requests), "-H", "Accept-Encoding: gzip, br", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    failed = int(re.search(r"Failed requests:\s+(\d+)", output).group(1))
+    if failed or "Non-2xx" in output:
+        fail(f"ab {url}: {failed} failed requests\n{output}")
+    return float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1))
+
+
+def answer_versus_file(lb: str, files: Path) -> None:
+    """A cached answer (?v=, immutable) through nginx and the app, next to nginx serving its bytes from a file."""
+    version = {m["slug"]: m for m in get_json(lb, "/api/v1/maps/")["maps"]}[SLUG]["version"]
+    path = f"/api/v1/maps/{SLUG}/geometry?v={version}"
+    status, headers, body = request(lb, path, headers={"Accept-Encoding": "br"})
+    if status != 200:
+        fail(f"GET {path}: {status}")
+    (files / "geometry.json").write_bytes(body)
+    answer, file = ab_rate(lb + path), ab_rate(lb + "/__file/geometry.json")
+    print(
+        f"cluster-test: /geometry?v= through nginx and the app {answer:.0f} req/s; the same {len(body):,} bytes "
+        f"from a file by nginx {file:.0f} req/s; ratio {answer / file:.3f} (issue 13's target: >= 0.25)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lb", required=True)
@@ -239,6 +267,7 @@ def main() -> None:
     print(f"cluster-test: the replica counted {reached} transactions during the load")
     if reached < MIN_REQUESTS // 2:
         fail(f"public reads did not reach the replica ({reached} transactions there for {MIN_REQUESTS}+ requests)")
+    answer_versus_file(args.lb, Path(args.files))
     print("cluster-test: passed")
 
 
