@@ -1,8 +1,8 @@
 """A map's data version, bumped by every write that changes what the map shows, through model signals.
 
 Caches key on the version: `?v=<version>` answers are immutable for a year and ETags are built from it
-(docs: README "Caches"). So the version must move whenever anything served about a map moves, whoever
-writes: the services, the admin's plain model forms, a shell. One mechanism does it, here: receivers on
+(README, "Deploying"). So the version must move whenever anything served about a map moves, whoever writes:
+the services, the admin's plain model forms, a shell. One mechanism does it, here: receivers on
 pre_save/post_save/pre_delete/m2m_changed of every model whose fields reach a map's answers, connected once in
 MapappConfig.ready(). No write path has to remember to call anything.
 
