@@ -12,8 +12,7 @@ import os
 _cores = os.cpu_count() or 1
 
 
-def _setting(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
+def _whole(name: str, raw: str, default: int) -> int:
     if raw == "":
         return default
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
@@ -22,8 +21,8 @@ def _setting(name: str, default: int) -> int:
 
 
 wsgi_app = "mapapp.wsgi:application"
-workers = _setting("WEB_WORKERS", 2 * _cores)
-threads = _setting("WEB_THREADS", 4)
+workers = _whole("WEB_WORKERS", os.environ.get("WEB_WORKERS", ""), 2 * _cores)
+threads = _whole("WEB_THREADS", os.environ.get("WEB_THREADS", ""), 4)
 worker_class = "gthread"
 # Not preloaded: a HUP then loads the new code in the new workers.
 preload_app = False

@@ -8,7 +8,8 @@ class MapappConfig(AppConfig):
     verbose_name = _("Maps and control")
 
     def ready(self):
-        from mapapp import versioning
+        # Imported here, not at the top: they import models, which Django allows only once the apps are loaded.
+        from mapapp import receivers, versioning
         from mapapp.roles import ensure_roles_after_migrate
 
         # Every write that changes what a map shows bumps its data version (mapapp/versioning.py).
@@ -16,3 +17,5 @@ class MapappConfig(AppConfig):
 
         # After every migrate and flush: the Editors and Reviewers groups exist with their permissions.
         post_migrate.connect(ensure_roles_after_migrate, sender=self, dispatch_uid="mapapp-ensure-roles")
+        # What the gazetteer announces about places (a new footprint) reaches the maps built on them.
+        receivers.connect()

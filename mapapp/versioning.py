@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 
 from gazetteer.models import Place, PlaceName
+from mapapp.lib.http import etag_of
 from mapapp.models import Actor, ControlChange, Map, ReviewState, Siege, SiegePlace, SiegeSupply, Source
 
 # The fields each model shows in some public answer (geometry, history, zones, timeline, exports, pages,
@@ -143,8 +144,7 @@ def etag(map: Map, *inputs: str) -> str:
     """The strong ETag of an answer about `map`: built from everything the answer depends on, the code, the map
     (its id: a map deleted and made again under its slug starts at version 1 again), its data version, and the
     other inputs (the query). Never from the body, so a 304 costs no building."""
-    key = "\x1f".join([code_fingerprint(), str(map.pk), map.slug, str(map.data_version), *inputs])
-    return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+    return etag_of("\x1f".join([code_fingerprint(), str(map.pk), map.slug, str(map.data_version), *inputs]))
 
 
 # --- What an edit of each model touches -------------------------------------------------------------------
