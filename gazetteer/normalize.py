@@ -101,7 +101,7 @@ _DIGITS = str.maketrans(
 _ARABIC_ARTICLE = "\u0627\u0644"  # ال
 _ARABIC_PROCLITICS_AND = "\u0648\u0641"  # و ف
 _ARABIC_PROCLITICS_PREP = "\u0628\u0644\u0643"  # ب ل ك
-_MIN_ARABIC_STEM = 3  # letters left after a proclitic is taken off; shorter words are read as written
+_MIN_ARABIC_STEM = 2  # letters left after a proclitic is taken off (وتل رفعت); shorter words are read as written
 
 
 def is_arabic(text: str) -> bool:
