@@ -98,7 +98,7 @@ def arabic_word_kind(raw: str) -> str | None:
     if exact.startswith("لل") or exact[1:].startswith("لل"):
         return None
     forms = [exact]
-    if len(exact) > 3 and exact[0] in ARABIC_PROCLITICS:
+    if len(exact) >= 3 and exact[0] in ARABIC_PROCLITICS:
         forms.append(exact[1:])
         if len(exact) > 4 and exact[1] in ARABIC_PROCLITICS:
             forms.append(exact[2:])

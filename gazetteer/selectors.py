@@ -206,7 +206,9 @@ CHOOSE_FAR_KM = 300  # beyond this from every other place the text names, a plac
 CHOOSE_FAR = 0.5
 ANCHOR_MAX_KM2 = 50_000  # a country is no clue to where a text is
 # Between two names of a list: a comma, "and", "or" (Arabic و is joined to the next name: طفس واليادودة).
+# Quotes and joiners around the names do not count («الجورة» و«القصور»).
 _LIST_GAP = re.compile(r"\s*(?:[,،]|[,،]?\s*(?:and|or|as well as|و)(?=\s|$))\s*", re.IGNORECASE)
+_QUOTES = str.maketrans(dict.fromkeys("\"'«»“”‘’()\u200c\u200d"))
 _SENTENCE_END = re.compile(r"[.!?؟\n:]|^\s*$")
 _CLEAN_GAP = re.compile(r"[ \t\u00a0\u200c\u200d\-\u2010\u2011]*")
 
@@ -467,8 +469,9 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str) -> None:
                 neighbours.append((mentions[number + 1], mention.end, mentions[number + 1].word_start))
             for other, gap_start, gap_end in neighbours:
                 later = mention if other.start < mention.start else other
-                joined_and = later.proclitic.startswith("و") and text[gap_start:gap_end].strip() in ("", "،", ",")
-                if other.confident and (joined_and or _LIST_GAP.fullmatch(text, gap_start, gap_end)):
+                gap = text[gap_start:gap_end].translate(_QUOTES)
+                joined_and = later.proclitic.startswith("و") and gap.strip() in ("", "،", ",")
+                if other.confident and (joined_and or _LIST_GAP.fullmatch(gap)):
                     _add(mention, "list", text[other.start : other.end])
                     mention.confidence = _confidence(mention)
                     changed = True
