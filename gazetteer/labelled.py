@@ -13,8 +13,11 @@ marked mentions with places that a right answer met.
 
 from __future__ import annotations
 
+import gzip
+import io
 import math
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +73,53 @@ def read_report(path: Path) -> Report:
 
 def read_reports(folder: Path) -> list[Report]:
     return [read_report(path) for path in sorted(folder.glob("*.txt"))]
+
+
+def import_country(folder: Path) -> None:
+    """The whole Syrian gazetteer the set is matched against, through import_places as an editor would bring it
+    in: the 78 administrative areas (country, governorates, districts), then the 10,344 localities. The files are
+    kept gzipped in `folder`/gazetteer; import_places reads them from a temporary folder."""
+    from django.core.management import call_command
+
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in ("syria-admin.geojson", "syria-localities.geojson"):
+            path = Path(scratch) / name
+            path.write_bytes(gzip.decompress((folder / "gazetteer" / f"{name}.gz").read_bytes()))
+            call_command("import_places", str(path), stdout=io.StringIO())
+
+
+def map_place_ids(report: Report) -> set[int]:
+    """The zones of a map of the report's governorates: every place inside them (the harder case for matching:
+    a map's zones are evidence for a common word, and a country's worth of them lends that to many)."""
+    from gazetteer.models import Place
+
+    place_ids: set[int] = set()
+    for governorate in report.governorates:
+        footprint = Place.objects.get(slug=governorate).footprint
+        place_ids |= set(Place.objects.filter(label_point__within=footprint).values_list("id", flat=True))
+    return place_ids
+
+
+def evaluate(reports: list[Report]) -> dict[tuple[str, bool], Score]:
+    """Precision and recall per (language, with a map or not) of places_match on the reports."""
+    from gazetteer.models import Place
+    from gazetteer.selectors import places_match
+
+    points = {p.slug: (p.label_point.x, p.label_point.y) for p in Place.objects.only("slug", "label_point")}
+    slug_of = dict(Place.objects.values_list("id", "slug"))
+    scores: dict[tuple[str, bool], Score] = {}
+    for with_map in (False, True):
+        for report in reports:
+            place_ids = map_place_ids(report) if with_map else None
+            answers = places_match(text=report.text, place_ids=place_ids)
+            if place_ids is None:
+                expected = lambda mention: True  # noqa: E731
+            else:
+                on_map = {slug_of[i] for i in place_ids}
+                expected = lambda mention, on=on_map: bool(set(mention.slugs) & on)  # noqa: E731
+            score = score_report(report, answers, points, expected)
+            scores.setdefault((report.language, with_map), Score()).add(score)
+    return scores
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -256,27 +256,36 @@ def token_readings(token: Token) -> list[Reading]:
 
     والجورة -> [والجورة, الجورة]; للجورة -> [للجورة, الجورة (read as ل + الجورة)]; Zor's -> [Zor's, Zor].
     """
-    readings = [Reading(word_key(token.raw), token.start, token.end, False)]
-    if is_arabic(token.raw):
-        exact = _arabic_exact(token.raw)
+    return [
+        Reading(key, token.start + start, token.start + end, stripped)
+        for key, start, end, stripped in _word_readings(token.raw)
+    ]
+
+
+# A text repeats its words (و, في, the same names): each distinct word is read once, offsets within the word.
+@lru_cache(maxsize=100_000)
+def _word_readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+    readings = [(word_key(raw), 0, len(raw), False)]
+    if is_arabic(raw):
+        exact = _arabic_exact(raw)
         # Marks inside the word shift code points: map folded positions back to the raw word's.
-        positions = [i for i, ch in enumerate(token.raw) if not _ARABIC_MARKS.match(ch)]
+        positions = [i for i, ch in enumerate(raw) if not _ARABIC_MARKS.match(ch)]
         for skip, restored in _arabic_proclitic_cuts(exact):
             if skip >= len(positions):
                 continue
             stem = restored + exact[skip:]
-            readings.append(Reading(_arabic_search(stem), token.start + positions[skip], token.end, True))
+            readings.append((_arabic_search(stem), positions[skip], len(raw), True))
     else:
-        match = _POSSESSIVE.search(token.raw)
+        match = _POSSESSIVE.search(raw)
         if match and match.start() >= 2:
-            stem = token.raw[: match.start()]
-            readings.append(Reading(word_key(stem), token.start, token.start + len(stem), True))
+            stem = raw[: match.start()]
+            readings.append((word_key(stem), 0, len(stem), True))
     seen, unique = set(), []
     for reading in readings:
-        if reading.key and reading.key not in seen:
-            seen.add(reading.key)
+        if reading[0] and reading[0] not in seen:
+            seen.add(reading[0])
             unique.append(reading)
-    return unique
+    return tuple(unique)
 
 
 def _arabic_proclitic_cuts(word: str) -> list[tuple[int, str]]:

@@ -20,7 +20,6 @@ from gazetteer.index import (
     GazetteerIndex,
     NameEntry,
     get_index,
-    km,
     prefix_keys,
     sort_words,
 )
@@ -145,6 +144,8 @@ class _Word:
     end: int
     joined: bool  # may continue a name begun by the word before it
     article_start: int | None  # where an article just before it starts (al-Bughayliyah), if any
+    # The readings it may end a name with: a possessive may go (Zor's), a proclitic may not (those start a name).
+    endings: list[Reading] = field(default_factory=list)
 
 
 def _words_of(text: str, tokens: list[Token]) -> list[_Word]:
@@ -170,7 +171,8 @@ def _words_of(text: str, tokens: list[Token]) -> list[_Word]:
                 pending_article = None
             gap_start = token.end
             continue
-        words.append(_Word(readings, token.start, token.end, gap_ok and bool(words), pending_article))
+        endings = [r for r in readings if r.start == token.start]
+        words.append(_Word(readings, token.start, token.end, gap_ok and bool(words), pending_article, endings))
         pending_article = None
         gap_start = token.end
         gap_ok = True
@@ -205,6 +207,7 @@ CHOOSE_KIND_CUE = 0.4  # ريف حلب / Aleppo province: the governorate; مد�
 CHOOSE_FAR_KM = 300  # beyond this from every other place the text names, a place gets the whole distance penalty
 CHOOSE_FAR = 0.5
 ANCHOR_MAX_KM2 = 50_000  # a country is no clue to where a text is
+ANCHOR_WINDOW = 15  # mentions before and after an ambiguous one whose places say where the text is
 # Between two names of a list: a comma, "and", "or" (Arabic و is joined to the next name: طفس واليادودة).
 # Quotes and joiners around the names do not count («الجورة» و«القصور»).
 _LIST_GAP = re.compile(r"\s*(?:[,،]|[,،]?\s*(?:and|or|as well as|و)(?=\s|$))\s*", re.IGNORECASE)
@@ -301,7 +304,7 @@ def _longest_at(index, words: list[_Word], position: int, place_ids, cased: bool
             if length > 1 and first.end != words[position].end:
                 continue  # a possessive cannot sit inside a name
             # The last word may lose a possessive (Zor's) but not a proclitic: those only start a name.
-            endings = [r for r in tail[-1].readings if r.start == tail[-1].start] if tail else [first]
+            endings = tail[-1].endings if tail else [first]
             for last in endings:
                 keys = [first.key] + [w.readings[0].key for w in tail[:-1]] + ([last.key] if tail else [])
                 candidates = index.phrases.get(tuple(keys))
@@ -416,7 +419,7 @@ def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float,
         # near as the nearest of them (the governorate of Raqqa is not nearer than Raqqa to a village by it).
         far = {
             place_id: CHOOSE_FAR
-            * min(min(km(index.places[place_id].point, a) for a in anchors), CHOOSE_FAR_KM)
+            * min(min(_flat_km(index.places[place_id].point, a) for a in anchors), CHOOSE_FAR_KM)
             / CHOOSE_FAR_KM
             for place_id in scores
             if index.places[place_id].kind not in ADMIN_KINDS
@@ -439,6 +442,14 @@ def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float,
         if place_ids is not None:
             reasons.append("on the map")
     mention.chosen_by = reasons
+
+
+def _flat_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance between two (lon, lat) points on a flat map of the region: within a percent of the great circle
+    at a country's scale, and several times cheaper (a long text compares thousands of pairs)."""
+    x = (a[0] - b[0]) * 111.32 * math.cos(math.radians((a[1] + b[1]) / 2))
+    y = (a[1] - b[1]) * 110.57
+    return math.hypot(x, y)
 
 
 def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str) -> None:
@@ -489,17 +500,25 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str) -> None:
             _add(mention, "again", "named with confidence elsewhere in the text")
             mention.confidence = _confidence(mention)
     # Closeness: the sure mentions' places are where the text is; ambiguous names take the place nearest them.
-    for mention in mentions:
+    # The places named nearby in the text count: a long text may be several reports from all over a country.
+    sure_places = [
+        m.place_id if m.confident and index.places[m.place_id].area_km2 < ANCHOR_MAX_KM2 else None for m in mentions
+    ]
+    for number, mention in enumerate(mentions):
         if len(mention.candidates) < 2:
             continue
         # Other places, not other readings of this name; a country says nothing of where in it the text is.
-        anchors = [
-            index.places[other.place_id].point
-            for other in mentions
-            if other.confident
-            and other.candidates.keys() != mention.candidates.keys()
-            and index.places[other.place_id].area_km2 < ANCHOR_MAX_KM2
-        ]
+        anchors = list(
+            {
+                index.places[place_id].point
+                for other, place_id in zip(
+                    mentions[max(0, number - ANCHOR_WINDOW) : number + ANCHOR_WINDOW + 1],
+                    sure_places[max(0, number - ANCHOR_WINDOW) : number + ANCHOR_WINDOW + 1],
+                    strict=True,
+                )
+                if place_id is not None and place_id not in mention.candidates
+            }
+        )
         if anchors:
             _choose(index, mention, anchors, place_ids)
 
