@@ -202,4 +202,6 @@ def test_schema_documents_search_and_match(client):
     assert "get" in paths["/api/v1/places"]
     match_doc = paths["/api/v1/places/match"]["post"]
     assert "code points" in match_doc["description"]
+    mention = match_doc["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["matches"]
+    assert {"confidence", "confident", "evidence", "chosen_by", "runners_up"} <= set(mention["items"]["properties"])
     assert match_doc["requestBody"]["content"]["application/json"]["schema"]["required"] == ["text"]
