@@ -94,9 +94,12 @@ def map_place_ids(report: Report) -> set[int]:
     from gazetteer.models import Place
 
     place_ids: set[int] = set()
-    for governorate in report.governorates:
-        footprint = Place.objects.get(slug=governorate).footprint
-        place_ids |= set(Place.objects.filter(label_point__within=footprint).values_list("id", flat=True))
+    for slug in report.governorates:
+        governorate = Place.objects.get(slug=slug)
+        inside = Place.objects.filter(label_point__within=governorate.footprint)
+        # not the country, whose label point happens to lie in one governorate
+        inside = inside.exclude(area_km2__gt=governorate.area_km2)
+        place_ids |= set(inside.values_list("id", flat=True))
     return place_ids
 
 

@@ -101,7 +101,9 @@ _DIGITS = str.maketrans(
 _ARABIC_ARTICLE = "\u0627\u0644"  # ال
 _ARABIC_PROCLITICS_AND = "\u0648\u0641"  # و ف
 _ARABIC_PROCLITICS_PREP = "\u0628\u0644\u0643"  # ب ل ك
-_MIN_ARABIC_STEM = 2  # letters left after a proclitic is taken off (وتل رفعت); shorter words are read as written
+_MIN_ARABIC_STEM = 3  # letters left after a proclitic is taken off; shorter words are read as written
+# ... except the two-letter words that begin names: وتل رفعت, بحي الجورة, وأم حوش.
+_SHORT_NAME_STEMS = frozenset({"\u062a\u0644", "\u062d\u064a", "\u0627\u0645"})  # تل حي ام
 
 
 def is_arabic(text: str) -> bool:
@@ -292,11 +294,15 @@ def _arabic_proclitic_cuts(word: str) -> list[tuple[int, str]]:
     """(letters to skip, letters to restore) for each way of taking proclitics off the front of a word."""
     cuts: list[tuple[int, str]] = []
     offset = 0
-    if word[:1] and word[0] in _ARABIC_PROCLITICS_AND and len(word) - 1 >= _MIN_ARABIC_STEM:
+
+    def long_enough(stem: str) -> bool:
+        return len(stem) >= _MIN_ARABIC_STEM or stem in _SHORT_NAME_STEMS
+
+    if word[:1] and word[0] in _ARABIC_PROCLITICS_AND and long_enough(word[1:]):
         offset = 1
         cuts.append((1, ""))
     rest = word[offset:]
-    if rest[:1] and rest[0] in _ARABIC_PROCLITICS_PREP and len(rest) - 1 >= _MIN_ARABIC_STEM:
+    if rest[:1] and rest[0] in _ARABIC_PROCLITICS_PREP and long_enough(rest[1:]):
         if rest.startswith("\u0644\u0644"):  # ل + ال: the alef of the article is dropped in writing
             cuts.append((offset + 1, "\u0627"))
         else:

@@ -206,6 +206,7 @@ CHOOSE_TIER = {TIER_OFFICIAL: 0.0, TIER_VARIANT: -0.05, TIER_GENERIC: -0.3}
 CHOOSE_KIND_CUE = 0.4  # ريف حلب / Aleppo province: the governorate; مدينة حلب / the city of Aleppo: the city
 CHOOSE_FAR_KM = 300  # beyond this from every other place the text names, a place gets the whole distance penalty
 CHOOSE_FAR = 0.5
+LARGE_AREA_KM2 = 10_000
 ANCHOR_MAX_KM2 = 50_000  # a country is no clue to where a text is
 ANCHOR_WINDOW = 15  # mentions before and after an ambiguous one whose places say where the text is
 # Between two names of a list: a comma, "and", "or" (Arabic و is joined to the next name: طفس واليادودة).
@@ -405,12 +406,15 @@ def _confidence(mention: _Mention) -> float:
 def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float, float]], place_ids) -> None:
     """Pick the mention's place among those of the same name: prominence, the cue's kind, closeness."""
     scores: dict[int, float] = {}
+    # The largest area of the name short of a country: "Deir al-Zor province" is the governorate, not the district.
+    areas = [pid for pid in mention.candidates if index.places[pid].kind in ADMIN_KINDS]
+    areas = [pid for pid in areas if index.places[pid].area_km2 < ANCHOR_MAX_KM2]
+    largest = max(areas, key=lambda pid: index.places[pid].area_km2, default=None)
     for place_id, tier in mention.candidates.items():
         place = index.places[place_id]
         score = place.prominence + CHOOSE_TIER[tier]
         if mention.kind_cue == "area" and place.kind in ADMIN_KINDS:
-            # the larger of two areas of the name: "Deir al-Zor province" is the governorate, not the district
-            score += CHOOSE_KIND_CUE + 0.1 * math.log10(max(place.area_km2, 1.0))
+            score += CHOOSE_KIND_CUE + (0.1 if place_id == largest else 0.0)
         elif mention.kind_cue == "settlement" and place.kind in SETTLEMENT_KINDS:
             score += CHOOSE_KIND_CUE
         scores[place_id] = score
@@ -465,7 +469,12 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str) -> None:
             and official
             and mention.evidence[0]["weight"] > evidence.prior(evidence.EVERYDAY_ZIPF)
         ):
-            _add(mention, "known", "a seat or an administrative area" if place.seat else "an administrative area")
+            if place.seat:
+                _add(mention, "known", "a town an administrative area is named after")
+            elif place.area_km2 >= LARGE_AREA_KM2:  # a governorate, a country: the best known names there are
+                _add(mention, "known", "a large administrative area", WEIGHT["known"] + 0.1)
+            else:
+                _add(mention, "known", "an administrative area")
         mention.confidence = _confidence(mention)
     # Lists: a name beside a confident one, with only a comma, "and" or و between them, is one of a list.
     for _ in range(3):
