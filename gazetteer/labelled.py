@@ -21,6 +21,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.management import call_command
+
+from gazetteer.models import Place
+from gazetteer.selectors import places_match
+
 MARK = re.compile(r"\[\[([^|\]]+)\|([^\]]+)\]\]")
 SAME_PLACE_KM = 10.0
 
@@ -79,8 +84,6 @@ def import_country(folder: Path) -> None:
     """The whole Syrian gazetteer the set is matched against, through import_places as an editor would bring it
     in: the 78 administrative areas (country, governorates, districts), then the 10,344 localities. The files are
     kept gzipped in `folder`/gazetteer; import_places reads them from a temporary folder."""
-    from django.core.management import call_command
-
     with tempfile.TemporaryDirectory() as scratch:
         for name in ("syria-admin.geojson", "syria-localities.geojson"):
             path = Path(scratch) / name
@@ -91,8 +94,6 @@ def import_country(folder: Path) -> None:
 def map_place_ids(report: Report) -> set[int]:
     """The zones of a map of the report's governorates: every place inside them (the harder case for matching:
     a map's zones are evidence for a common word, and a country's worth of them lends that to many)."""
-    from gazetteer.models import Place
-
     place_ids: set[int] = set()
     for slug in report.governorates:
         governorate = Place.objects.get(slug=slug)
@@ -105,9 +106,6 @@ def map_place_ids(report: Report) -> set[int]:
 
 def evaluate(reports: list[Report]) -> dict[tuple[str, bool], Score]:
     """Precision and recall per (language, with a map or not) of places_match on the reports."""
-    from gazetteer.models import Place
-    from gazetteer.selectors import places_match
-
     points = {p.slug: (p.label_point.x, p.label_point.y) for p in Place.objects.only("slug", "label_point")}
     slug_of = dict(Place.objects.values_list("id", "slug"))
     scores: dict[tuple[str, bool], Score] = {}

@@ -12,6 +12,7 @@ from django.db import transaction
 from gazetteer.labelled import evaluate, import_country, read_reports
 from gazetteer.models import Place
 from gazetteer.selectors import places_match
+from mapapp.services import map_create
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "geoparse"
@@ -122,8 +123,6 @@ def test_a_bare_name_is_the_city_and_a_province_is_the_governorate(client, count
 
 
 def test_a_map_scope(client, country):
-    from mapapp.services import map_create
-
     hama = Place.objects.get(slug="hamah")
     zones = list(Place.objects.filter(label_point__within=hama.footprint, kind="locality"))
     map_create(
