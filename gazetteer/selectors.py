@@ -291,7 +291,7 @@ def places_match(*, text: str, place_ids: Collection[int] | None = None) -> list
     starts = [token.start for token in tokens]
     for mention in mentions:
         _read_context(mention, text, tokens, starts, place_ids)
-    _decide(index, mentions, text)
+    _decide(index, mentions, text, place_ids is not None)
     return [_mention_result(index, m, text) for m in mentions if m.confidence >= SHOWN]
 
 
@@ -403,7 +403,7 @@ def _confidence(mention: _Mention) -> float:
     return max(0.0, min(1.0, sum(item["weight"] for item in mention.evidence)))
 
 
-def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float, float]], place_ids) -> None:
+def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float, float]], on_map: bool) -> None:
     """Pick the mention's place among those of the same name: prominence, the cue's kind, closeness."""
     scores: dict[int, float] = {}
     # The largest area of the name short of a country: "Deir al-Zor province" is the governorate, not the district.
@@ -436,14 +436,14 @@ def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float,
     mention.scores = scores
     reasons = []
     if len(ranked) == 1:
-        reasons.append("the only place of that name" + (" on the map" if place_ids is not None else ""))
+        reasons.append("the only place of that name" + (" on the map" if on_map else ""))
     else:
         if mention.kind_cue:
             reasons.append(f"the cue says {'an area' if mention.kind_cue == 'area' else 'a town or village'}")
         reasons.append("best known")
         if anchors:
             reasons.append("nearest to the other places named")
-        if place_ids is not None:
+        if on_map:
             reasons.append("on the map")
     mention.chosen_by = reasons
 
@@ -456,12 +456,11 @@ def _flat_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(x, y)
 
 
-def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str) -> None:
+def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str, on_map: bool) -> None:
     """Two passes: each mention's place by prominence alone, then, once the sure mentions are known, by
     closeness to them too; evidence that needs the others (a list, a name said twice) is added in between."""
-    place_ids = None if not mentions or not any(e["kind"] == "map" for e in mentions[0].evidence) else True
     for mention in mentions:
-        _choose(index, mention, [], place_ids)
+        _choose(index, mention, [], on_map)
         place = index.places[mention.place_id]
         official = mention.candidates[mention.place_id] == TIER_OFFICIAL  # "Syrian" is a variant name of Syria
         if (
@@ -500,9 +499,6 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str) -> None:
             break
     # A name said again: the same place, spelled the same, confident elsewhere ("Syria" does not vouch for "Syrian").
     sure = {(m.place_id, exact_key(text[m.start : m.end])) for m in mentions if m.confident}
-    seen: dict[int, int] = {}
-    for mention in mentions:
-        seen[mention.place_id] = seen.get(mention.place_id, 0) + 1
     for mention in mentions:
         key = (mention.place_id, exact_key(text[mention.start : mention.end]))
         if not mention.confident and key in sure and mention.evidence[0]["weight"] > 0:
@@ -517,19 +513,10 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str) -> None:
         if len(mention.candidates) < 2:
             continue
         # Other places, not other readings of this name; a country says nothing of where in it the text is.
-        anchors = list(
-            {
-                index.places[place_id].point
-                for other, place_id in zip(
-                    mentions[max(0, number - ANCHOR_WINDOW) : number + ANCHOR_WINDOW + 1],
-                    sure_places[max(0, number - ANCHOR_WINDOW) : number + ANCHOR_WINDOW + 1],
-                    strict=True,
-                )
-                if place_id is not None and place_id not in mention.candidates
-            }
-        )
+        nearby = sure_places[max(0, number - ANCHOR_WINDOW) : number + ANCHOR_WINDOW + 1]
+        anchors = list({index.places[pid].point for pid in nearby if pid is not None and pid not in mention.candidates})
         if anchors:
-            _choose(index, mention, anchors, place_ids)
+            _choose(index, mention, anchors, on_map)
 
 
 def _mention_result(index: GazetteerIndex, mention: _Mention, text: str) -> dict:
