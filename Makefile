@@ -3,6 +3,9 @@ PY := .venv/bin/python
 POSTGIS_URL ?= postgis://frontline:frontline@127.0.0.1:5432/frontline
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings refuse to start without SECRET_KEY (unless DEBUG): a random key made once in var/ (never committed).
+SECRET_KEY ?= $(shell mkdir -p var && { test -s var/secret_key || (umask 077 && head -c 48 /dev/urandom | base64 > var/secret_key); } && cat var/secret_key)
+export SECRET_KEY
 
 .PHONY: setup setup-postgis run demo test test-postgis lint format bench clean messages
 

@@ -5,6 +5,7 @@ value it cannot understand, so a typo in production stops the start instead of s
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -47,12 +48,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("FRONTLINE_REQUIRE_SECRET_KEY") == "1":
-        raise ImproperlyConfigured("SECRET_KEY is not set")
-    # Local runs and tests only; README says to set SECRET_KEY in any real deployment.
-    SECRET_KEY = "insecure-local-development-key-set-SECRET_KEY-in-production"
+    if not DEBUG:
+        # No fallback: a key in the repository or a file the app reads would sign every session and password
+        # reset with a key others can know. `make run` makes a random one under var/ and passes it in.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set the SECRET_KEY environment variable (`make run` makes one in "
+            "var/secret_key), or DEBUG=true for a local run"
+        )
+    # DEBUG only: a key made for this process, so sessions do not outlive a restart.
+    SECRET_KEY = secrets.token_urlsafe(50)
+
+# HTTPS=true: the site is served over HTTPS, through a proxy that terminates TLS and sets X-Forwarded-Proto
+# (README, "Running in production"). Everything `check --deploy` asks for follows from it.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # The proxy must set (and overwrite) X-Forwarded-Proto; only then may Django trust it to say "https".
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+# The editor's scripts read the CSRF token from the page's form field (static/js/editor/common.js), never from
+# the cookie, so no script needs to read either cookie.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
