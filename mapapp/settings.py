@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mapapp.middleware.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,8 +143,17 @@ if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent writers queue (up to the
-    # timeout) instead of one failing with "database is locked" when it upgrades a read lock.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # timeout) instead of one failing with "database is locked" when it upgrades a read lock. WAL: readers never
+    # wait for a writer nor block one (synchronous=NORMAL is durable in WAL but for the last commits on power
+    # loss, never corrupt). A writer still waiting after SQLITE_BUSY_TIMEOUT seconds answers 503 with
+    # Retry-After (mapapp.middleware.DatabaseBusyMiddleware); the README says when to move to PostGIS.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
     # The test database is a file beside it, not SQLite's shared-cache memory database, whose table locks fail
     # at once instead of waiting: concurrent tests then meet the locking production has.
     _db_file = Path(DATABASES["default"]["NAME"])
