@@ -185,6 +185,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
 
+# Days a write-API token made by `manage.py api_tokens --create` (or create_api_token) stays valid.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
 
