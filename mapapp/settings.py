@@ -185,6 +185,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
 
+# The largest GIS file `import_places` (without --max-size) and the admin's place import accept, in MB: a 49 MB
+# GeoJSON already takes about 100 s and 1 GB to read.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50)
+
 # Days a write-API token made by `manage.py api_tokens --create` (or create_api_token) stays valid.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
