@@ -476,7 +476,10 @@ def schema() -> dict:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "`Token <key>`; keys from `manage.py create_api_token <username>`",
+                    "description": (
+                        "`Token <key>`; keys from `manage.py api_tokens --create <username>`; "
+                        "they expire (API_TOKEN_DAYS) and can be revoked"
+                    ),
                 },
                 "session": {
                     "type": "apiKey",
