@@ -342,3 +342,7 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name}"
+
+
+# Events live in their own module (mapapp/events/); imported here so Django registers them with the app.
+from mapapp.events.models import Event  # noqa: E402, F401

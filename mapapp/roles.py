@@ -26,6 +26,7 @@ _EDITOR_MODEL_PERMISSIONS = {
         "siege": ("add", "change", "view"),
         "siegeplace": ("add", "change", "delete", "view"),
         "siegesupply": ("add", "change", "delete", "view"),
+        "event": ("add", "change", "view"),
         "actor": ("view",),
         "map": ("view",),
         "controlperiod": ("view",),
@@ -41,6 +42,7 @@ _REVIEWER_EXTRA = {
             "restore_controlchange",
         ),
         "siege": ("publish_siege",),
+        "event": ("publish_event",),
     },
 }
 
