@@ -55,9 +55,7 @@ class Event(models.Model):
     map = models.ForeignKey("mapapp.Map", on_delete=models.CASCADE, related_name="events")
     date = models.DateField()
     date_end = models.DateField(null=True, blank=True, help_text="last day, inclusive, when the date is a span")
-    date_precision = models.CharField(
-        max_length=8, choices=EventDatePrecision.choices, default=EventDatePrecision.DAY
-    )
+    date_precision = models.CharField(max_length=8, choices=EventDatePrecision.choices, default=EventDatePrecision.DAY)
     event_type = models.CharField(max_length=100, help_text="e.g. Battles, Explosions/Remote violence")
     sub_event_type = models.CharField(max_length=100, blank=True, help_text="e.g. Air/drone strike")
     actor1 = models.CharField(max_length=300, blank=True)

@@ -164,6 +164,10 @@ def event_create(
         geo_precision=geo_precision, fatalities_best=fatalities_best, fatalities_low=fatalities_low,
         fatalities_high=fatalities_high, actors=actors,
     )  # fmt: skip
+    external_id = external_id.strip()
+    if external_id and Event.objects.filter(map=map, origin=origin, external_id=external_id).exists():
+        raise ValidationError({"external_id": _("this map already has the %(origin)s event %(id)s") % {
+            "origin": origin, "id": external_id}})  # fmt: skip
     event = Event(
         map=map,
         date=on,
@@ -182,7 +186,7 @@ def event_create(
         fatalities_high=fatalities_high,
         notes=notes.strip(),
         origin=origin,
-        external_id=external_id.strip(),
+        external_id=external_id,
         review_state=EventState.PUBLISHED if publish else EventState.DRAFT,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
@@ -441,7 +445,11 @@ def _write_rows(*, map: Map, accepted, report: ImportReport, publish: bool, by, 
         same = all(getattr(event, name) == value for name, value in values.items()) and (
             abs(event.location.x - point.x) < 1e-9 and abs(event.location.y - point.y) < 1e-9
         )
-        if same and existing_sources.get(event.pk, set()) == source_ids and existing_actors.get(event.pk, set()) == actor_ids:
+        if (
+            same
+            and existing_sources.get(event.pk, set()) == source_ids
+            and existing_actors.get(event.pk, set()) == actor_ids
+        ):
             report.unchanged += 1
             continue
         for name, value in values.items():
