@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 description of the v1 API, served at /api/v1/schema. Extend it with every endpoint."""
 
+from mapapp.events.openapi import events_paths
+
 DATE = {"type": "string", "format": "date", "example": "2017-06-15"}
 ERROR = {
     "description": "bad parameter",
@@ -433,6 +435,7 @@ def schema() -> dict:
         if VERSION not in parameters:
             parameters.append(VERSION)
     _add_write_paths(paths)
+    paths.update(events_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
         ok["content"] = {"application/json": {"schema": answer}}

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from gazetteer import api as gazetteer_api
 from mapapp import admin_pockets, api, api_analytics, api_write, embed_views, openapi, views
+from mapapp.events import api as events_api
 
 handler404 = "mapapp.api.not_found"
 handler500 = "mapapp.api.server_error"
@@ -40,6 +41,7 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
+    path("api/v1/maps/<slug:slug>/events", events_api.events, name="api-events"),
     path("api/v1/maps/<slug:slug>/export", gazetteer_api.map_export, name="api-export"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
     path("admin/", admin.site.urls),

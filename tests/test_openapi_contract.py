@@ -123,6 +123,8 @@ def documented_values(parameter: dict, demo) -> list[str]:
         "v": [str(type(demo).objects.get(pk=demo.pk).data_version)],  # the record bumped it after loading
         "maxwidth": ["300", "5000"],
         "maxheight": ["150"],
+        "type": ["Battles", "Battles,Shelling"],
+        "bbox": ["39.9,35.2,40.3,35.5", "-180,-90,180,90"],
     }
     if name in special:
         return special[name]
