@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv
 BASE_PACKAGES=(python3-venv python3-dev build-essential libsqlite3-mod-spatialite gdal-bin libgdal-dev libproj-dev proj-bin libgeos-dev
-  chromium fonts-noto-core fonts-dejavu-core)
+  chromium fonts-noto-core fonts-dejavu-core ffmpeg)
 POSTGIS_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
 
 say() { printf 'setup: %s\n' "$*"; }
