@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from gazetteer.models import PlaceKind
 from mapapp import selectors
+from mapapp.events.models import Event
+from mapapp.events.strings import event_strings
 from mapapp.models import Map
 
 
@@ -122,6 +124,7 @@ def viewer_strings() -> dict[str, str]:
     """The viewer's interface strings in the active language (keys are the English msgids; the viewer's i18n.js
     fills in %(name)s placeholders). Kinds, statuses and confidences are keyed `kind:<value>` and so on."""
     strings = {key: _(key) for key in VIEWER_STRINGS}
+    strings.update(event_strings())
     strings.update({f"kind:{value}": _(label) for value, label in PlaceKind.choices})
     strings.update(
         {
@@ -171,6 +174,8 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         "tilesAttribution": settings.MAP_TILES_ATTRIBUTION,
         # ?renderer=canvas|svg overrides the viewer's choice (canvas above 1,500 zones); anything else is ignored.
         "preferCanvas": {"canvas": True, "svg": False}.get(request.GET.get("renderer", "")),
+        # The events layer's control is offered only on maps that have published events.
+        "events": Event.objects.published().filter(map=map_).exists(),
     }
     context = {
         "map": map_,

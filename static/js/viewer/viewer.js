@@ -8,6 +8,7 @@ import { mapApi } from "./api.js";
 import { createAreaChart } from "./chart.js";
 import { createCompare } from "./compare.js";
 import { makeCalendar } from "./days.js";
+import { createEventsLayer } from "./events.js";
 import { buildHistory } from "./history.js";
 import { makeI18n } from "./i18n.js";
 import { createZoneLayers } from "./layers.js";
@@ -104,6 +105,13 @@ export async function createViewer(config) {
   });
   controls.drawTicks(timeline);
 
+  // Events beside the ground, on maps that have them (config.events), when Leaflet.markercluster is loaded.
+  const events =
+    config.events && L.markerClusterGroup
+      ? createEventsLayer({ map, apiRoot: config.apiRoot, slug: config.slug, version: config.version, calendar, i18n,
+          start: config.start, end: config.end })
+      : null;
+
   const chartRoot = find('[data-chart="plot"]');
   const chart = chartRoot
     ? createAreaChart({
@@ -194,6 +202,7 @@ export async function createViewer(config) {
     if (chart) chart.mark(day);
     if (panel) panel.update(state);
     if (summary) summary.update(day);
+    if (events) events.update(day);
     lastRepaintMs = performance.now() - t0;
     root.dataset.date = calendar.isoOf(day);
     if (status && mode === "push") {
@@ -239,6 +248,7 @@ export async function createViewer(config) {
     layers,
     calendar,
     i18n,
+    events,
     setDay: (newDay, mode) => {
       controls.show(newDay);
       return setDay(newDay, mode || "push");
