@@ -100,8 +100,10 @@ def test_arabic_labels_and_the_control_on_the_left(page, live_server, demo_event
     open_map(page, live_server, "?date=2017-06-15&lang=ar")
     control = page.locator("[data-events=control]")
     assert control.get_attribute("dir") == "rtl"
-    assert control.locator("xpath=ancestor::div[contains(@class, 'leaflet-top')]").get_attribute("class").endswith(
-        "leaflet-left"
+    assert (
+        control.locator("xpath=ancestor::div[contains(@class, 'leaflet-top')]")
+        .get_attribute("class")
+        .endswith("leaflet-left")
     )
     assert page.locator(".events-toggle").inner_text().strip() == "الأحداث"
     events_on(page, window=7)
