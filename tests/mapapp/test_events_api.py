@@ -148,3 +148,19 @@ def test_the_query_count_does_not_grow_with_the_events(client, events_world, dja
     with django_assert_max_num_queries(5):
         response, body = get(client, map_)
     assert response.status_code == 200 and len(body["features"]) == 32
+
+
+def test_the_geopackage_export_has_the_published_events_as_a_layer(client, events_world, tmp_path):
+    import geopandas as gpd
+    import pyogrio
+
+    _world, map_ = events_world
+    path = tmp_path / "export.gpkg"
+    path.write_bytes(client.get(f"/api/v1/maps/{map_.slug}/export", {"format": "gpkg"}).content)
+    assert [name for name, _kind in pyogrio.list_layers(path)] == ["history", "events"]
+    events = gpd.read_file(path, layer="events")
+    assert list(events["date"]) == ["2016-03-01", "2016-03-05", "2016-03-07", "2016-04-01"]  # no draft
+    first = events.iloc[0]
+    assert (first["event_type"], first["actors"], first["fatalities_best"]) == ("Battles", "gov", 3)
+    assert first["sources"] == "Test report <https://example.org/r>"
+    assert (first.geometry.x, first.geometry.y) == (0.005, 0.005)
