@@ -97,7 +97,8 @@ def event_validate(
             errors["fatalities_low"] = _("the low estimate is above the best estimate")
         if fatalities_high is not None and fatalities_high < fatalities_best:
             errors["fatalities_high"] = _("the high estimate is below the best estimate")
-    foreign = [actor.slug for actor in actors if not map.actors.filter(pk=actor.pk).exists()]
+    allowed = set(map.actors.values_list("pk", flat=True)) if actors else set()
+    foreign = [actor.slug for actor in actors if actor.pk not in allowed]
     if foreign:
         errors["actors"] = _("not actors of this map: %(slugs)s") % {"slugs": ", ".join(foreign)}
     if errors:
