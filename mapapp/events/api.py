@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -68,3 +69,17 @@ def events(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(
         request, map_, lambda: selectors.events_geojson(map=map_, first=first, last=last, types=types, bbox=bbox)
     )
+
+
+@require_safe
+@api_view({"v"})
+def event_days(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET /api/v1/maps/<slug>/events/days: how many published events each day has (days with none left out),
+    for the viewer's timeline strip."""
+    map_ = get_map(slug)
+
+    def build() -> bytes:
+        days = selectors.event_counts_by_day(map=map_)
+        return orjson.dumps({"map": map_.slug, "days": [{"date": day.isoformat(), "count": n} for day, n in days]})
+
+    return versioned(request, map_, build)

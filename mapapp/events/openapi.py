@@ -63,7 +63,33 @@ def events_paths() -> dict:
         _query("bbox", {"type": "string"}, "west,south,east,north in degrees (WGS84); points on an edge are in"),
         VERSION,
     ]
+    days = {
+        "type": "object",
+        "properties": {
+            "map": STRING,
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"date": DATE, "count": {"type": "integer", "minimum": 1}},
+                    "required": ["date", "count"],
+                },
+            },
+        },
+        "required": ["map", "days"],
+    }
     return {
+        "/api/v1/maps/{slug}/events/days": {
+            "get": {
+                "summary": "How many published events each day has (days with none left out), by date.",
+                "parameters": [SLUG, VERSION],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": days}}},
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
         "/api/v1/maps/{slug}/events": {
             "get": {
                 "summary": "Published events (battles, strikes, shelling, supply drops) dated from..to, as GeoJSON.",
@@ -80,5 +106,5 @@ def events_paths() -> dict:
                     "404": NOT_FOUND,
                 },
             }
-        }
+        },
     }

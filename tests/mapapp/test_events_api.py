@@ -164,3 +164,22 @@ def test_the_geopackage_export_has_the_published_events_as_a_layer(client, event
     assert (first["event_type"], first["actors"], first["fatalities_best"]) == ("Battles", "gov", 3)
     assert first["sources"] == "Test report <https://example.org/r>"
     assert (first.geometry.x, first.geometry.y) == (0.005, 0.005)
+
+
+def test_event_counts_by_day_leave_out_drafts_and_empty_days(client, events_world):
+    _world, map_ = events_world
+    services.event_create(map=map_, on=D("2016-03-05"), event_type="Battles", location=Point(0.001, 0.001),
+                          publish=True)  # fmt: skip
+    response = client.get(f"/api/v1/maps/{map_.slug}/events/days")
+    assert response.status_code == 200
+    assert orjson.loads(response.content) == {
+        "map": map_.slug,
+        "days": [
+            {"date": "2016-03-01", "count": 1},
+            {"date": "2016-03-05", "count": 2},
+            {"date": "2016-03-07", "count": 1},
+            {"date": "2016-04-01", "count": 1},
+        ],
+    }
+    bad = client.get(f"/api/v1/maps/{map_.slug}/events/days", {"from": "2016-01-01"})
+    assert bad.status_code == 400 and orjson.loads(bad.content)["field"] == "from"
