@@ -74,12 +74,8 @@ def events(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @api_view({"v"})
 def event_days(request: HttpRequest, slug: str) -> HttpResponse:
-    """GET /api/v1/maps/<slug>/events/days: how many published events each day has (days with none left out),
-    for the viewer's timeline strip."""
+    """GET /api/v1/maps/<slug>/events/days: the map's event types, and how many published events each day has,
+    in all and by type (days with none left out): the viewer's type filter and timeline strip."""
     map_ = get_map(slug)
 
-    def build() -> bytes:
-        days = selectors.event_counts_by_day(map=map_)
-        return orjson.dumps({"map": map_.slug, "days": [{"date": day.isoformat(), "count": n} for day, n in days]})
-
-    return versioned(request, map_, build)
+    return versioned(request, map_, lambda: orjson.dumps({"map": map_.slug, **selectors.event_days(map=map_)}))

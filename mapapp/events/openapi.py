@@ -50,10 +50,9 @@ def events_paths() -> dict:
             "map": STRING,
             "from": DATE,
             "to": DATE,
-            "types": {"type": "array", "items": STRING, "description": "every event type of the map"},
             "features": {"type": "array", "items": feature},
         },
-        "required": ["type", "map", "from", "to", "types", "features"],
+        "required": ["type", "map", "from", "to", "features"],
     }
     parameters = [
         SLUG,
@@ -67,21 +66,30 @@ def events_paths() -> dict:
         "type": "object",
         "properties": {
             "map": STRING,
+            "types": {"type": "array", "items": STRING, "description": "every event type of the map, sorted"},
             "days": {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "properties": {"date": DATE, "count": {"type": "integer", "minimum": 1}},
-                    "required": ["date", "count"],
+                    "properties": {
+                        "date": DATE,
+                        "count": {"type": "integer", "minimum": 1},
+                        "by_type": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 0},
+                            "description": "the count of each type, in the order of `types`",
+                        },
+                    },
+                    "required": ["date", "count", "by_type"],
                 },
             },
         },
-        "required": ["map", "days"],
+        "required": ["map", "types", "days"],
     }
     return {
         "/api/v1/maps/{slug}/events/days": {
             "get": {
-                "summary": "How many published events each day has (days with none left out), by date.",
+                "summary": "The map's event types, and how many published events each day has, in all and by type.",
                 "parameters": [SLUG, VERSION],
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {"schema": days}}},

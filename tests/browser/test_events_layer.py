@@ -45,6 +45,12 @@ def test_markers_for_the_window_up_to_the_shown_day(page, live_server, demo_even
     # 7 days up to 15 June: ACLED 10, 12, 14, 15 June and the CSV's 14 and 15 June (16 June is after the day)
     assert shown(page) == 6
     assert page.locator("[data-events=count]").inner_text() == "6 events"
+    # the timeline strip: one bar per day with events (10, 12, 14, 15 and 16 June), sized by the count
+    bars = page.locator("[data-events=strip] rect.event-tick")
+    assert [bar.get_attribute("data-date") for bar in bars.all()] == [
+        "2017-06-10", "2017-06-12", "2017-06-14", "2017-06-15", "2017-06-16",
+    ]  # fmt: skip
+    assert [bar.get_attribute("data-count") for bar in bars.all()] == ["1", "1", "2", "2", "2"]
     page.locator("[data-events=window]").select_option("1")
     page.wait_for_function("document.querySelector('[data-events=control]').dataset.shown === '2'")
     page.locator("[data-events=window]").select_option("30")

@@ -51,7 +51,6 @@ def test_all_published_events_by_date_with_everything_they_say(client, events_wo
     assert (body["type"], body["map"], body["from"], body["to"]) == ("FeatureCollection", map_.slug, "2015-01-01",
                                                                      "2017-12-31")  # fmt: skip
     assert dates(body) == ["2016-03-01", "2016-03-05", "2016-03-07", "2016-04-01"]  # the draft is not there
-    assert body["types"] == ["Air strike", "Battles", "Shelling"]
     first = body["features"][0]
     assert first["geometry"] == {"type": "Point", "coordinates": [0.005, 0.005]}
     assert isinstance(first["id"], int)
@@ -136,7 +135,7 @@ def test_a_write_changes_the_etag_and_the_answer(client, events_world):
     services.event_create(map=map_, on=D("2016-05-01"), event_type="Siege", location=Point(0.001, 0.001), publish=True)
     again = client.get(f"/api/v1/maps/{map_.slug}/events", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200 and again["ETag"] != etag
-    assert "Siege" in orjson.loads(again.content)["types"]
+    assert "Siege" in [feature["properties"]["type"] for feature in orjson.loads(again.content)["features"]]
 
 
 def test_the_query_count_does_not_grow_with_the_events(client, events_world, django_assert_max_num_queries):
@@ -144,8 +143,8 @@ def test_the_query_count_does_not_grow_with_the_events(client, events_world, dja
     for day in range(1, 29):
         services.event_create(map=map_, on=D(f"2016-02-{day:02d}"), event_type="Battles", location=Point(0.002, 0.002),
                               sources=[world.source], actors=[world.actor("isis")], publish=True)  # fmt: skip
-    # map, events, their sources, their actors, the map's types
-    with django_assert_max_num_queries(5):
+    # map, events, their sources, their actors
+    with django_assert_max_num_queries(4):
         response, body = get(client, map_)
     assert response.status_code == 200 and len(body["features"]) == 32
 
@@ -166,7 +165,7 @@ def test_the_geopackage_export_has_the_published_events_as_a_layer(client, event
     assert (first.geometry.x, first.geometry.y) == (0.005, 0.005)
 
 
-def test_event_counts_by_day_leave_out_drafts_and_empty_days(client, events_world):
+def test_event_types_and_counts_by_day_leave_out_drafts_and_empty_days(client, events_world):
     _world, map_ = events_world
     services.event_create(map=map_, on=D("2016-03-05"), event_type="Battles", location=Point(0.001, 0.001),
                           publish=True)  # fmt: skip
@@ -174,11 +173,12 @@ def test_event_counts_by_day_leave_out_drafts_and_empty_days(client, events_worl
     assert response.status_code == 200
     assert orjson.loads(response.content) == {
         "map": map_.slug,
+        "types": ["Air strike", "Battles", "Shelling"],
         "days": [
-            {"date": "2016-03-01", "count": 1},
-            {"date": "2016-03-05", "count": 2},
-            {"date": "2016-03-07", "count": 1},
-            {"date": "2016-04-01", "count": 1},
+            {"date": "2016-03-01", "count": 1, "by_type": [0, 1, 0]},
+            {"date": "2016-03-05", "count": 2, "by_type": [0, 1, 1]},
+            {"date": "2016-03-07", "count": 1, "by_type": [1, 0, 0]},
+            {"date": "2016-04-01", "count": 1, "by_type": [0, 1, 0]},
         ],
     }
     bad = client.get(f"/api/v1/maps/{map_.slug}/events/days", {"from": "2016-01-01"})

@@ -7,12 +7,16 @@
 // slider step costs no request once its months are here. Popups are built from DOM nodes with textContent:
 // whatever an event's text holds, it is shown as text.
 //
-// createEventsLayer({ map, apiRoot, slug, version, calendar, i18n, start, end }) -> { update(day), ... }
+// The map's types and its events per day come once from /events/days: the type filter, and the strip of
+// event counts drawn along the slider's timeline (bars hanging from its top; control changes rise from below).
+//
+// createEventsLayer({ map, apiRoot, slug, version, calendar, i18n, start, end, ticks }) -> { update(day), ... }
 const WINDOWS = [1, 7, 30];
 const DEFAULT_WINDOW = 7;
 // Distinct, colour-blind-aware hues (Okabe-Ito), given to types in their sorted order.
 const TYPE_COLOURS = ["#e69f00", "#56b4e9", "#009e73", "#d55e00", "#cc79a7", "#0072b2", "#f0e442", "#000000"];
 const CLUSTER_UNTIL_ZOOM = 11;
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -41,6 +45,7 @@ export function createEventsLayer(options) {
     (options.apiRoot || "/api/v1").replace(/\/$/, "") + "/maps/" + encodeURIComponent(options.slug) + "/events";
   const version = encodeURIComponent(options.version);
   const months = new Map(); // "YYYY-MM" -> Promise of features
+  let days = null; // Promise of /events/days
   const markers = new Map(); // event id -> marker on the map
   let types = [];
   const hiddenTypes = new Set();
@@ -139,7 +144,6 @@ export function createEventsLayer(options) {
           return response.json();
         })
         .then((body) => {
-          setTypes(body.types || []);
           for (const feature of body.features) feature.day = calendar.dayOf(feature.properties.date);
           return body.features;
         })
@@ -150,6 +154,62 @@ export function createEventsLayer(options) {
       months.set(key, promise);
     }
     return months.get(key);
+  }
+
+  function loadDays() {
+    if (!days) {
+      const url = base + "/days?v=" + version;
+      days = fetch(url, { credentials: "same-origin" })
+        .then((response) => {
+          if (!response.ok) throw new Error(url + " answered " + response.status);
+          return response.json();
+        })
+        .then((body) => {
+          setTypes(body.types);
+          drawStrip(body.days);
+          return body;
+        })
+        .catch((error) => {
+          days = null;
+          throw error;
+        });
+    }
+    return days;
+  }
+
+  // Event counts along the slider's timeline, in the slider's own coordinates (slider.js drawTicks).
+  const strip = options.ticks ? document.createElementNS(SVG_NS, "svg") : null;
+  if (strip) {
+    strip.setAttribute("class", "event-ticks");
+    strip.setAttribute("aria-hidden", "true");
+    strip.setAttribute("focusable", "false");
+    strip.dataset.events = "strip";
+    strip.style.display = "none";
+    options.ticks.parentNode.insertBefore(strip, options.ticks.nextSibling);
+  }
+
+  function drawStrip(list) {
+    if (!strip) return;
+    const width = 1000;
+    const height = 24;
+    const first = calendar.dayOf(options.start);
+    const span = Math.max(1, calendar.dayOf(options.end) - first);
+    strip.setAttribute("viewBox", "0 0 " + width + " " + height);
+    strip.setAttribute("preserveAspectRatio", "none");
+    while (strip.firstChild) strip.removeChild(strip.firstChild);
+    const most = Math.max(1, ...list.map((entry) => entry.count));
+    for (const entry of list) {
+      const d = calendar.dayOf(entry.date);
+      const bar = document.createElementNS(SVG_NS, "rect");
+      bar.setAttribute("x", String(((d - first) / span) * width - 1));
+      bar.setAttribute("width", "2");
+      bar.setAttribute("y", "0");
+      bar.setAttribute("height", String(Math.max(2, Math.sqrt(entry.count / most) * height * 0.45)));
+      bar.setAttribute("class", "event-tick");
+      bar.dataset.date = entry.date;
+      bar.dataset.count = String(entry.count);
+      strip.appendChild(bar);
+    }
   }
 
   function windowMonths(lastDay) {
@@ -257,8 +317,8 @@ export function createEventsLayer(options) {
     const lastDay = day;
     const firstDay = lastDay - windowDays + 1;
     box.dataset.loading = "true";
-    return Promise.all(windowMonths(lastDay).map(month))
-      .then((lists) => {
+    return Promise.all([loadDays(), ...windowMonths(lastDay).map(month)])
+      .then(([, ...lists]) => {
         if (current !== generation) return; // a later step has asked since
         const features = [];
         for (const list of lists) {
@@ -282,6 +342,7 @@ export function createEventsLayer(options) {
     toggle.checked = value;
     details.hidden = !value;
     box.dataset.on = String(value);
+    if (strip) strip.style.display = value ? "" : "none";
     if (value) {
       // Leaflet.markercluster needs a highest zoom to know when to stop clustering; the page sets none.
       if (!Number.isFinite(map.getMaxZoom())) map.setMaxZoom(19);

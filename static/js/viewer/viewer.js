@@ -109,7 +109,7 @@ export async function createViewer(config) {
   const events =
     config.events && L.markerClusterGroup
       ? createEventsLayer({ map, apiRoot: config.apiRoot, slug: config.slug, version: config.version, calendar, i18n,
-          start: config.start, end: config.end })
+          start: config.start, end: config.end, ticks: find('[data-control="ticks"]') })
       : null;
 
   const chartRoot = find('[data-chart="plot"]');
