@@ -157,8 +157,8 @@ def _child_events() -> dict:
     from django.test import Client
 
     from mapapp.events.models import Event
-    from mapapp.events.services import events_import_text
     from mapapp.models import Map
+    from mapapp.services import events_import_text
 
     map_ = Map.objects.get(slug=SLUG)
     result: dict = {}

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from gazetteer import selectors
+from gazetteer import selectors, signals
 from gazetteer.forms import PlaceForm, place_save
 from gazetteer.importer import SUFFIXES, ImportFileError, ImportOptions, places_import
 from gazetteer.models import Place, PlaceKind, PlaceName
+from gazetteer.normalize import search_key
 
 MAX_UPLOAD = 50 * 1024 * 1024
 UPLOAD_LIFETIME = 24 * 3600  # seconds an unconfirmed upload is kept
@@ -112,12 +113,10 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
     def settings_overrides(self):
         """An empty map widget opens on the ground the maps cover, not on the whole world (a new place is drawn
         where the others are); a place that has a footprint opens on it, as before."""
-        from mapapp.models import Map
-
-        first = Map.objects.public().exclude(area=None).order_by("slug").first()
-        if first is None:
+        extent = signals.working_extent()  # mapapp answers with its first public map's area
+        if extent is None:
             return {}
-        west, south, east, north = first.area.extent
+        west, south, east, north = extent
         span = max(east - west, north - south, 1e-4)
         return {
             "DEFAULT_CENTER": ((south + north) / 2, (west + east) / 2),
@@ -136,8 +135,6 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         # Names keep their search key (gazetteer.normalize), which the admin's inline does not compute.
-        from gazetteer.normalize import search_key
-
         for name in formset.save(commit=False):
             name.place = form.instance
             name.search_key = search_key(name.name)

@@ -6,8 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from gazetteer import services
 from gazetteer.models import Place
-from mapapp import geo
+from mapapp.lib import geo
 
 
 class PlaceForm(forms.ModelForm):
@@ -75,8 +76,6 @@ class PlaceForm(forms.ModelForm):
 
 def place_save(*, form: PlaceForm, change: bool, by=None) -> tuple[Place, str]:
     """Save the form through gazetteer.services; returns (place, repair reason or "")."""
-    from gazetteer import services
-
     data = form.cleaned_data
     fields = {
         key: data.get(key)

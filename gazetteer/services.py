@@ -8,11 +8,13 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from gazetteer import index as name_index
+from gazetteer import signals
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import clean_name, search_key
-from mapapp import geo
+from mapapp.lib import geo
 
 
 def _clean_footprint(footprint: GEOSGeometry | None) -> tuple[GEOSGeometry | None, str]:
@@ -94,8 +96,6 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
             continue
         existing.add((name, language))
         created.append(PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name)))
-    from simple_history.utils import bulk_create_with_history
-
     added = bulk_create_with_history(created, PlaceName)
     name_index.invalidate()
     return added
@@ -127,9 +127,8 @@ def place_set_footprint(
     place.footprint_method = f"{method} (repaired: {reason})".strip() if reason else method
     place.area_km2 = geo.area_km2(cleaned)
     place.save()
-    from mapapp.services import maps_refresh_geometry  # the maps that show this place change with it
-
-    maps_refresh_geometry(places=[place])
+    # The maps that show this place change with it (mapapp listens; see gazetteer/signals.py).
+    signals.footprints_changed.send(sender=Place, places=[place])
     return place, reason
 
 
@@ -141,8 +140,6 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
     notes). Footprints are repaired or refused as in place_create; slugs must be new. Official names and the
     variants [(name, language)] are added; history rows are written in bulk.
     All or nothing: the first bad row raises a ValidationError naming it."""
-    from simple_history.utils import bulk_create_with_history
-
     allowed = {
         "slug", "name_en", "name_ar", "kind", "label_point", "footprint", "footprint_approximate",
         "footprint_method", "coord_basis", "uncertainty_m", "parent", "variants", "source", "notes",

@@ -28,7 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from mapapp import admin_views, services
+from mapapp import admin_views, display, services
 from mapapp.models import (
     Actor,
     ControlChange,
@@ -407,7 +407,7 @@ class SiegeAdmin(ServiceHistoryAdmin):
             except ValidationError as exc:
                 self.message_user(request, f"{siege.slug}: {exc.messages[0]}", messages.WARNING)
         if done:
-            message = _("%(count)s siege(s) now %(state)s") % {"count": done, "state": services.word(state)}
+            message = _("%(count)s siege(s) now %(state)s") % {"count": done, "state": display.word(state)}
             self.message_user(request, message)
 
     @admin.action(description=gettext_lazy("Publish the selected sieges"))

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mapapp import services
+from mapapp import display, services, viewer
+from mapapp.lib.http import only
 from mapapp.models import Actor, Confidence, ControlChange, ControlStatus, Map, ReviewState
 from mapapp.selectors import change_preview
-from mapapp.views import basemap_url
 
 # Words the mark page's script shows, in the page's language (the script builds no text of its own).
 MARK_WORDS = {
@@ -59,20 +59,7 @@ def mark_change(request: HttpRequest) -> HttpResponse:
     _require(request, "mapapp.add_controlchange")
     maps = []
     for map_ in Map.objects.public().prefetch_related("actors").order_by("slug"):
-        maps.append(
-            {
-                "slug": map_.slug,
-                "title": map_.title_ar if request.LANGUAGE_CODE == "ar" and map_.title_ar else map_.title_en,
-                "start": map_.start.isoformat(),
-                "end": map_.end.isoformat(),
-                "default_date": map_.default_date.isoformat(),
-                "basemap": basemap_url(map_),
-                "actors": [
-                    {"slug": a.slug, "name": services.local_name(a), "color": a.color}
-                    for a in map_.actors.order_by("sort_order", "slug")
-                ],
-            }
-        )
+        maps.append(viewer.editor_map(map_, request.LANGUAGE_CODE))
     config = {
         "maps": maps,
         "map": request.GET.get("map") or (maps[0]["slug"] if maps else None),
@@ -85,7 +72,7 @@ def mark_change(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "config": config,
-            "statuses": [(value, services.word(value)) for value in ControlStatus.values],
+            "statuses": [(value, display.word(value)) for value in ControlStatus.values],
             "confidences": [
                 (Confidence.HIGH, _("high")),
                 (Confidence.MEDIUM, _("medium")),
@@ -123,7 +110,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
         for row in preview["places"]:
             before = actors.get(row["from_actor"])
-            row["from_name"] = services.local_name(before) if before else _("unknown")
+            row["from_name"] = display.local_name(before) if before else _("unknown")
             row["name"] = row["name_ar"] if request.LANGUAGE_CODE == "ar" and row["name_ar"] else row["name_en"]
         map_ = _map_for(change)
         # the small map shows the change's date, or the map's nearest day when the change lies outside its dates
@@ -131,8 +118,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         cards.append(
             {
                 "change": change,
-                "actor_name": services.local_name(change.actor),
-                "status_word": services.word(change.status),
+                "actor_name": display.local_name(change.actor),
+                "status_word": display.word(change.status),
                 "preview": preview,
                 "map": map_,
                 "map_name": f"draft-map-{change.pk}",
@@ -144,7 +131,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                     "places": [place.slug for place in places],
                     "color": change.actor.color,
                     "status": change.status,
-                    "basemap": basemap_url(map_) if map_ else None,
+                    "basemap": viewer.basemap_url(map_) if map_ else None,
                 },
             }
         )
@@ -153,7 +140,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "cards": cards,
             "state": state,
-            "states": [(value, services.word(value)) for value in ReviewState.values],
+            "states": [(value, display.word(value)) for value in ReviewState.values],
             "can_publish": request.user.has_perm("mapapp.publish_controlchange"),
             "can_reject": request.user.has_perm("mapapp.reject_controlchange"),
             "can_withdraw": request.user.has_perm("mapapp.withdraw_controlchange"),
@@ -176,43 +163,54 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(target or default)
 
 
+def _act_on_change(request: HttpRequest, change_id: int, *, permission: str, act, done: str, refused: str) -> None:
+    """What the review pages' actions share: the permission, the change, the service `act(change)`, and a message:
+    `done`, or `refused` (formatted with the change's id and the service's problem)."""
+    _require(request, permission)
+    change = get_object_or_404(ControlChange, pk=change_id)
+    try:
+        act(change)
+    except ValidationError as exc:
+        messages.error(request, refused % {"id": change.pk, "problem": exc.messages[0]})
+    else:
+        messages.success(request, done)
+
+
+@only("POST")
 def review_act(request: HttpRequest, change_id: int) -> HttpResponse:
     """POST action=publish|reject|withdraw (reason for reject and withdraw)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    back = reverse("admin:mapapp_controlchange_review")
     action = request.POST.get("action", "")
     if action not in _ACTIONS:
         messages.error(request, _("Unknown action."))
-        return _back(request, reverse("admin:mapapp_controlchange_review"))
+        return _back(request, back)
     permission, done = _ACTIONS[action]
-    _require(request, permission)
-    change = get_object_or_404(ControlChange, pk=change_id)
     reason = request.POST.get("reason", "")
-    try:
-        if action == "publish":
-            services.control_change_publish(change=change, by=request.user)
-        elif action == "reject":
-            services.control_change_reject(change=change, by=request.user, reason=reason)
-        else:
-            services.control_change_withdraw(change=change, by=request.user, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, _("Change #%(id)s: %(problem)s") % {"id": change.pk, "problem": exc.messages[0]})
-    else:
-        messages.success(request, done % {"id": change.pk})
-    return _back(request, reverse("admin:mapapp_controlchange_review"))
+    by_action = {
+        "publish": lambda change: services.control_change_publish(change=change, by=request.user),
+        "reject": lambda change: services.control_change_reject(change=change, by=request.user, reason=reason),
+        "withdraw": lambda change: services.control_change_withdraw(change=change, by=request.user, reason=reason),
+    }
+    _act_on_change(
+        request,
+        change_id,
+        permission=permission,
+        act=by_action[action],
+        done=done % {"id": change_id},
+        refused=_("Change #%(id)s: %(problem)s"),
+    )
+    return _back(request, back)
 
 
+@only("POST")
 def restore_version(request: HttpRequest, change_id: int, version_id: int) -> HttpResponse:
     """POST: put the change back as it was in version `version_id`; the public map follows."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    _require(request, "mapapp.restore_controlchange")
-    change = get_object_or_404(ControlChange, pk=change_id)
-    try:
-        services.control_change_restore(change=change, version_id=version_id, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        message = _("Change #%(id)s is back as it was in version %(version)s.")
-        messages.success(request, message % {"id": change.pk, "version": version_id})
-    return HttpResponseRedirect(reverse("admin:mapapp_controlchange_history", args=[change.pk]))
+    _act_on_change(
+        request,
+        change_id,
+        permission="mapapp.restore_controlchange",
+        act=lambda change: services.control_change_restore(change=change, version_id=version_id, by=request.user),
+        done=_("Change #%(id)s is back as it was in version %(version)s.") % {"id": change_id, "version": version_id},
+        refused="%(problem)s",
+    )
+    return HttpResponseRedirect(reverse("admin:mapapp_controlchange_history", args=[change_id]))

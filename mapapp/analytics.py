@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import F, Func, Prefetch, Q
 
 from gazetteer.models import Place
-from mapapp import geo
+from mapapp.lib import geo
 from mapapp.models import Actor, ControlPeriod, ControlStatus, Map, Siege, SiegePlace, SiegeSupply, ZoneEdge
 from mapapp.selectors import ZoneState, besieged_place_ids, zone_states_at
 

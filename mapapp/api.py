@@ -1,4 +1,4 @@
-"""The read API, v1 (see PRODUCT.md). Plain Django views returning JSON.
+"""The read API, v1 (see docs/contract.md). Plain Django views returning JSON.
 
 Errors: 400 {"error", "field"} for a bad parameter, 404 {"error"} for an unknown map; never a 500 for input.
 Responses carry an ETag built from the map's data version, and answer 304 to a matching If-None-Match.
@@ -7,99 +7,15 @@ Responses carry an ETag built from the map's data version, and answer 304 to a m
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from collections.abc import Callable
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_safe
 
-from mapapp import selectors
+from mapapp import export, selectors
+from mapapp.lib.http import ApiError, api_date, api_view, conditional, etag_of, json_response, only
+from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# ASCII digits only: str.isdigit() also says yes to "²" and "①", which int() then refuses (a 500).
-_WHOLE_NUMBER = re.compile(r"^[0-9]+$")
-
-
-def is_whole_number(raw: str | None) -> bool:
-    """True for a non-empty run of the digits 0-9 and nothing else (no sign, space or other script's digits)."""
-    return raw is not None and bool(_WHOLE_NUMBER.match(raw))
-
-
-class ApiError(Exception):
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
-
-
-def json_response(payload, status: int = 200, *, content: bytes | None = None) -> HttpResponse:
-    body = content if content is not None else orjson.dumps(payload)
-    return HttpResponse(body, status=status, content_type="application/json")
-
-
-def error_response(message: str, field: str | None = None, status: int = 400) -> HttpResponse:
-    payload = {"error": message}
-    if field is not None:
-        payload["field"] = field
-    return json_response(payload, status=status)
-
-
-def nul_field(value, path: str = "") -> str | None:
-    """The path of the first text holding a NUL character in a JSON value (or None).
-
-    No text we store or look up may hold one: PostgreSQL refuses it outright ("text fields cannot contain NUL"),
-    and SQLite would cut the text short at it. So it is refused at the door, naming where it was.
-    """
-    if isinstance(value, str):
-        return (path or "body") if "\x00" in value else None
-    if isinstance(value, dict):
-        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
-    elif isinstance(value, list):
-        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-    else:
-        return None
-    for where, item in items:
-        found = nul_field(item, where)
-        if found:
-            return found
-    return None
-
-
-def api_view(allowed_params: set[str]):
-    """Wrap a view: reject unknown query parameters, turn ApiError into its JSON answer."""
-
-    def decorate(view: Callable):
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            unknown = sorted(set(request.GET) - allowed_params)
-            if unknown:
-                allowed = ", ".join(sorted(allowed_params)) or "none"
-                return error_response(f"unknown parameter {unknown[0]!r} (allowed: {allowed})", unknown[0])
-            for name, value in request.GET.lists():
-                if any("\x00" in item for item in value):
-                    return error_response(f"{name} contains a NUL character (\\0), which no text may hold", name)
-            try:
-                return view(request, *args, **kwargs)
-            except ApiError as exc:
-                return error_response(exc.message, exc.field, exc.status)
-
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
-
-    return decorate
-
-
-def parse_date(value: str, field: str) -> dt.date:
-    if not _DATE.match(value or ""):
-        raise ApiError(f"{field} must be a date as YYYY-MM-DD, got {value!r}", field)
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(f"{field} {value!r} is not a real date", field) from None
 
 
 def date_param(request: HttpRequest, field: str, default: dt.date | None = None) -> dt.date:
@@ -107,7 +23,7 @@ def date_param(request: HttpRequest, field: str, default: dt.date | None = None)
         if default is None:
             raise ApiError(f"{field} is required (YYYY-MM-DD)", field)
         return default
-    return parse_date(request.GET[field], field)
+    return api_date(request.GET[field], field)
 
 
 def get_map(slug: str) -> Map:
@@ -128,15 +44,17 @@ def in_map_range(map_: Map, day: dt.date, field: str) -> dt.date:
 
 def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
     """Answer with an ETag of (map, data version, query); 304 when the client already has it."""
-    key = f"{map_.slug}:{map_.data_version}:{request.get_full_path()}"
-    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    else:
-        response = json_response(None, content=build())
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=60"
-    return response
+    return conditional(
+        request,
+        etag=map_etag(request, map_),
+        build=lambda: json_response(None, content=build()),
+        cache_control="public, max-age=60",
+    )
+
+
+def map_etag(request: HttpRequest, map_: Map) -> str:
+    """The ETag of an answer about a map: it changes with the map's data version and the query."""
+    return etag_of(f"{map_.slug}:{map_.data_version}:{request.get_full_path()}")
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -171,7 +89,7 @@ def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> Ht
     return response
 
 
-@require_safe
+@only("GET")
 @api_view(set())
 def maps_list(request: HttpRequest) -> HttpResponse:
     maps = [
@@ -190,7 +108,7 @@ def maps_list(request: HttpRequest) -> HttpResponse:
     return json_response({"maps": maps})
 
 
-@require_safe
+@only("GET")
 @api_view({"date", "v"})
 def zones(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -198,54 +116,58 @@ def zones(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
 
 
-@require_safe
+@only("GET")
 @api_view({"from", "to", "v"})
 def changes(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     after = date_param(request, "from", map_.start - dt.timedelta(days=1))
-    until = date_param(request, "to", map_.end)
+    # One bound alone is never refused: the other defaults to the map's edge, or to the given bound when that
+    # lies beyond it (an empty range). Only two given bounds in the wrong order are a mistake worth a 400.
+    until = date_param(request, "to", max(map_.end, after))
+    if "from" not in request.GET:
+        after = min(after, until)
     if after > until:
         raise ApiError(f"from ({after.isoformat()}) is after to ({until.isoformat()})", "from")
     return versioned(request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until)))
 
 
-@require_safe
+@only("GET")
 @api_view({"v"})
 def timeline(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     return versioned(request, map_, lambda: orjson.dumps(selectors.timeline(map=map_)))
 
 
-@require_safe
+@only("GET")
 @api_view({"v"})
 def geometry(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     return versioned(request, map_, lambda: selectors.map_geometry(map=map_))
 
 
-@require_safe
+@only("GET")
 @api_view({"v"})
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     return versioned(request, map_, lambda: orjson.dumps(selectors.map_history(map=map_)))
 
 
-def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    """404 handler: JSON under /api/, the embed's frameable error page under /embed/, the ordinary page elsewhere."""
-    if request.path.startswith("/api/"):
-        return error_response(f"no such resource: {request.path}", status=404)
-    if request.path.startswith("/embed/"):
-        from mapapp.embed_views import embed_not_found  # embed_views imports this module
+@only("GET")
+@api_view({"date", "format"})
+def map_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET /api/v1/maps/<slug>/export?date=&format= : the zones with all names; a snapshot on `date`, or without
+    it the full interval history."""
+    map_ = get_map(slug)
+    format = request.GET.get("format", "geojson")
+    if format not in export.FORMATS:
+        raise ApiError(f"format must be one of {', '.join(export.FORMATS)}, got {format!r}", "format")
+    on = in_map_range(map_, api_date(request.GET["date"], "date"), "date") if "date" in request.GET else None
+    content_type, extension = export.FORMATS[format]
+    filename = f"{map_.slug}-{on.isoformat() if on else 'history'}.{extension}"
 
-        return embed_not_found(request)
-    from django.views.defaults import page_not_found
+    def build() -> HttpResponse:
+        response = HttpResponse(export.export_map(map=map_, on=on, format=format), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
-    return page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return error_response("internal error; it has been logged", status=500)
-    from django.views.defaults import server_error as default_server_error
-
-    return default_server_error(request)
+    return conditional(request, etag=map_etag(request, map_), build=build, cache_control="public, max-age=60")

@@ -1,4 +1,4 @@
-"""The read API for what the record means (v1, see PRODUCT.md): fronts, sieges, pockets, area over time.
+"""The read API for what the record means (v1, see docs/contract.md): fronts, sieges, pockets, area over time.
 
 Same conventions as mapapp.api: 400 {"error", "field"} for a bad parameter, 404 for an unknown map, an ETag from
 the map's data version, and `?v=<data version>` for an answer cached for a year.
@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_safe
 
 from mapapp import analytics
-from mapapp.api import ApiError, api_view, date_param, get_map, in_map_range, versioned
+from mapapp.api import date_param, get_map, in_map_range, versioned
+from mapapp.lib.http import ApiError, api_view, only
+from mapapp.lib.params import parse_bool
 
-_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+_ENCLOSED_WORDS = ("true", "1", "false", "0")  # the API's booleans
 
 
 def _day(request: HttpRequest, map_):
     return in_map_range(map_, date_param(request, "date", map_.default_date), "date")
 
 
-@require_safe
+@only("GET")
 @api_view({"date", "v"})
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -28,7 +29,7 @@ def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on))
 
 
-@require_safe
+@only("GET")
 @api_view({"date", "v"})
 def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -36,19 +37,20 @@ def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on))
 
 
-@require_safe
+@only("GET")
 @api_view({"date", "enclosed", "v"})
 def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
     raw = request.GET.get("enclosed", "false")
-    if raw.lower() not in _BOOLEANS:
-        raise ApiError(f"enclosed must be true or false, got {raw!r}", "enclosed")
-    enclosed_only = _BOOLEANS[raw.lower()]
+    try:
+        enclosed_only = parse_bool(raw.lower(), words=_ENCLOSED_WORDS)
+    except ValueError:
+        raise ApiError(f"enclosed must be true or false, got {raw!r}", "enclosed") from None
     return versioned(request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only))
 
 
-@require_safe
+@only("GET")
 @api_view({"from", "to", "step", "v"})
 def area_stats(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)

@@ -1,4 +1,4 @@
-"""The write API, v1 (PRODUCT.md): editors record draft control changes, reviewers publish, reject, withdraw
+"""The write API, v1 (docs/contract.md): editors record draft control changes, reviewers publish, reject, withdraw
 and restore them. The admin's "Mark control change" page uses these same endpoints, and they call the same
 services as everything else, so the rules and the error messages are the same everywhere.
 
@@ -11,7 +11,6 @@ the request (Accept-Language or ?lang=ar).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
 import orjson
@@ -27,10 +26,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer.models import Place
 from mapapp import api, services
+from mapapp.lib import http
+from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
 from mapapp.selectors import change_preview
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHANGE_FIELDS = {"date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note"}
 SOURCE_FIELDS = {"id", "url", "title", "publisher", "published", "quote"}
 MAX_PLACES = 500
@@ -49,26 +49,26 @@ def _authenticate(request: HttpRequest):
     if header:
         scheme, _space, key = header.partition(" ")
         if scheme.lower() != "token" or not key.strip():
-            raise api.ApiError(_("send the header as Authorization: Token <key>"), "Authorization", status=401)
+            raise http.ApiError(_("send the header as Authorization: Token <key>"), "Authorization", status=401)
         user = services.api_token_user(key=key.strip())
         if user is None:
-            raise api.ApiError(_("this API token is not valid (unknown, or its user is inactive)"), status=401)
+            raise http.ApiError(_("this API token is not valid (unknown, or its user is inactive)"), status=401)
         request.user = user  # django-simple-history reads who did it from the request
         return user
     user = request.user
     if not user.is_authenticated:
-        raise api.ApiError(_("log in first, or send the header Authorization: Token <key>"), status=401)
+        raise http.ApiError(_("log in first, or send the header Authorization: Token <key>"), status=401)
     check = _CsrfCheck(lambda request: None)
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
     if reason:
-        raise api.ApiError(_("the CSRF check failed (%(reason)s); reload the page") % {"reason": reason}, status=403)
+        raise http.ApiError(_("the CSRF check failed (%(reason)s); reload the page") % {"reason": reason}, status=403)
     return user
 
 
 def _require(user, permission: str, action: str) -> None:
     if not user.has_perm(permission):
-        raise api.ApiError(_("you are not allowed to %(action)s") % {"action": action}, status=403)
+        raise http.ApiError(_("you are not allowed to %(action)s") % {"action": action}, status=403)
 
 
 def write_view(view: Callable):
@@ -79,13 +79,13 @@ def write_view(view: Callable):
         language = request.GET.get("lang")
         if language is not None and language not in dict(settings.LANGUAGES):
             choices = ", ".join(code for code, _name in settings.LANGUAGES)
-            return api.error_response(f"lang must be one of {choices}, got {language!r}", "lang")
+            return http.error_response(f"lang must be one of {choices}, got {language!r}", "lang")
         with translation.override(language or translation.get_language()):
             try:
                 user = _authenticate(request)
                 return view(request, user, *args, **kwargs)
-            except api.ApiError as exc:
-                response = api.error_response(exc.message, exc.field, exc.status)
+            except http.ApiError as exc:
+                response = http.error_response(exc.message, exc.field, exc.status)
                 if exc.status == 401:
                     response["WWW-Authenticate"] = 'Token realm="api"'
                 return response
@@ -95,13 +95,13 @@ def write_view(view: Callable):
     return wrapper
 
 
-def _refusal(error: ValidationError, prefix: str = "") -> api.ApiError:
+def _refusal(error: ValidationError, prefix: str = "") -> http.ApiError:
     """The first problem of a service's ValidationError, as a 400 naming its field."""
     if hasattr(error, "error_dict"):
         field, messages = next(iter(error.message_dict.items()))
         field = None if field == "__all__" else f"{prefix}{field}"
-        return api.ApiError(messages[0], field)
-    return api.ApiError(error.messages[0], prefix.rstrip(".") or None)
+        return http.ApiError(messages[0], field)
+    return http.ApiError(error.messages[0], prefix.rstrip(".") or None)
 
 
 def _json_body(request: HttpRequest) -> dict:
@@ -110,20 +110,20 @@ def _json_body(request: HttpRequest) -> dict:
     try:
         body = orjson.loads(request.body)
     except orjson.JSONDecodeError:
-        raise api.ApiError(_("the body is not valid JSON")) from None
+        raise http.ApiError(_("the body is not valid JSON")) from None
     if not isinstance(body, dict):
-        raise api.ApiError(_("the body must be a JSON object"))
-    where = api.nul_field(body)
+        raise http.ApiError(_("the body must be a JSON object"))
+    where = http.nul_field(body)
     if where:
         message = _("%(field)s contains a NUL character (\\0), which no text may hold")
-        raise api.ApiError(message % {"field": where}, where)
+        raise http.ApiError(message % {"field": where}, where)
     return body
 
 
 def _unknown_keys(body: dict, allowed: set[str], prefix: str = "") -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise api.ApiError(
+        raise http.ApiError(
             _("unknown field %(field)s (allowed: %(allowed)s)")
             % {"field": repr(unknown[0]), "allowed": ", ".join(sorted(allowed))},
             f"{prefix}{unknown[0]}",
@@ -135,41 +135,37 @@ def _string(body: dict, field: str, default: str = "", prefix: str = "") -> str:
     if value is None:
         return default
     if not isinstance(value, str):
-        raise api.ApiError(_("%(field)s must be text") % {"field": field}, f"{prefix}{field}")
+        raise http.ApiError(_("%(field)s must be text") % {"field": field}, f"{prefix}{field}")
     return value
 
 
 def _date(value, field: str, *, required: bool = True) -> dt.date | None:
     if value in (None, "") and not required:
         return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise api.ApiError(
-            _("%(field)s must be a date written YYYY-MM-DD, got %(value)s")
-            % {"field": field.split(".")[-1], "value": repr(value)},
-            field,
-        )
+    words = {"field": field.split(".")[-1], "value": repr(value)}
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        message = _("%(field)s %(value)s is not a real date")
-        raise api.ApiError(message % {"field": field.split(".")[-1], "value": repr(value)}, field) from None
+        return parse_date(value)
+    except DateFormatError:
+        raise http.ApiError(_("%(field)s must be a date written YYYY-MM-DD, got %(value)s") % words, field) from None
+    except UnrealDateError:
+        raise http.ApiError(_("%(field)s %(value)s is not a real date") % words, field) from None
 
 
 def _map(slug: str) -> Map:
     # Editors work on maps before they are public too.
     map_ = Map.objects.filter(slug=slug).first()
     if map_ is None:
-        raise api.ApiError(_("no map %(slug)s") % {"slug": repr(slug)}, status=404)
+        raise http.ApiError(_("no map %(slug)s") % {"slug": repr(slug)}, status=404)
     return map_
 
 
 def _places(map_: Map, value) -> list[Place]:
     if not isinstance(value, list) or not value:
-        raise api.ApiError(_("a control change needs at least one place (a list of place slugs)"), "places")
+        raise http.ApiError(_("a control change needs at least one place (a list of place slugs)"), "places")
     if len(value) > MAX_PLACES:
-        raise api.ApiError(_("at most %(count)s places in one change") % {"count": MAX_PLACES}, "places")
+        raise http.ApiError(_("at most %(count)s places in one change") % {"count": MAX_PLACES}, "places")
     if not all(isinstance(slug, str) for slug in value):
-        raise api.ApiError(_("places must be a list of place slugs"), "places")
+        raise http.ApiError(_("places must be a list of place slugs"), "places")
     slugs = list(dict.fromkeys(value))
     found = {place.slug: place for place in map_.places.filter(slug__in=slugs)}
     missing = [slug for slug in slugs if slug not in found]
@@ -180,18 +176,18 @@ def _places(map_: Map, value) -> list[Place]:
             message = _("%(place)s is not a zone of the map %(map)s") % {"place": repr(first), "map": map_.slug}
         else:
             message = _("unknown place %(place)s") % {"place": repr(first)}
-        raise api.ApiError(message, "places")
+        raise http.ApiError(message, "places")
     return [found[slug] for slug in slugs]
 
 
 def _actor(map_: Map, value) -> Actor:
     if not isinstance(value, str) or not value:
-        raise api.ApiError(_("a control change needs an actor (its slug)"), "actor")
+        raise http.ApiError(_("a control change needs an actor (its slug)"), "actor")
     actor = Actor.objects.filter(slug=value).first()
     if actor is None:
-        raise api.ApiError(_("unknown actor %(actor)s") % {"actor": repr(value)}, "actor")
+        raise http.ApiError(_("unknown actor %(actor)s") % {"actor": repr(value)}, "actor")
     if map_.actors.exists() and not map_.actors.filter(pk=actor.pk).exists():
-        raise api.ApiError(_("%(actor)s is not an actor of this map") % {"actor": repr(value)}, "actor")
+        raise http.ApiError(_("%(actor)s is not an actor of this map") % {"actor": repr(value)}, "actor")
     return actor
 
 
@@ -199,21 +195,21 @@ def _sources(value) -> list[Source]:
     """Cited sources: existing ones by {"id"}, new ones by their fields (the same article twice is one
     source: services.source_get_or_create)."""
     if not isinstance(value, list) or not value:
-        raise api.ApiError(_("a control change needs at least one source"), "sources")
+        raise http.ApiError(_("a control change needs at least one source"), "sources")
     if len(value) > MAX_SOURCES:
-        raise api.ApiError(_("at most %(count)s sources in one change") % {"count": MAX_SOURCES}, "sources")
+        raise http.ApiError(_("at most %(count)s sources in one change") % {"count": MAX_SOURCES}, "sources")
     sources: list[Source] = []
     for index, item in enumerate(value):
         prefix = f"sources[{index}]."
         if not isinstance(item, dict):
-            raise api.ApiError(_("each source must be an object with a title"), f"sources[{index}]")
+            raise http.ApiError(_("each source must be an object with a title"), f"sources[{index}]")
         _unknown_keys(item, SOURCE_FIELDS, prefix)
         if "id" in item:
             if not isinstance(item["id"], int) or isinstance(item["id"], bool):
-                raise api.ApiError(_("a source id must be a number"), f"{prefix}id")
+                raise http.ApiError(_("a source id must be a number"), f"{prefix}id")
             source = Source.objects.filter(pk=item["id"]).first()
             if source is None:
-                raise api.ApiError(_("unknown source %(id)s") % {"id": item["id"]}, f"{prefix}id")
+                raise http.ApiError(_("unknown source %(id)s") % {"id": item["id"]}, f"{prefix}id")
         else:
             try:
                 source = services.source_get_or_create(
@@ -233,7 +229,7 @@ def _sources(value) -> list[Source]:
 def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
     _unknown_keys(body, CHANGE_FIELDS)
     if "date" not in body:
-        raise api.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
+        raise http.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
     arguments = {
         "on": _date(body["date"], "date"),
         "places": _places(map_, body.get("places")),
@@ -297,7 +293,7 @@ def change_create(request: HttpRequest, user, slug: str) -> HttpResponse:
     payload["preview"] = change_preview(
         on=change.date, places=arguments["places"], actor=change.actor, status=change.status
     )
-    response = api.json_response(payload, status=201)
+    response = http.json_response(payload, status=201)
     response["Location"] = f"/api/v1/changes/{change.pk}"
     return response
 
@@ -328,13 +324,13 @@ def change_preview_view(request: HttpRequest, user, slug: str) -> HttpResponse:
         preview["message"] = services.alters_nothing_message(
             on=arguments["on"], places=arguments["places"], actor=arguments["actor"], status=arguments["status"]
         )
-    return api.json_response(preview)
+    return http.json_response(preview)
 
 
 def _change(change_id: int) -> ControlChange:
     change = ControlChange.objects.select_related("actor", "created_by", "reviewed_by").filter(pk=change_id).first()
     if change is None:
-        raise api.ApiError(_("no control change %(id)s") % {"id": change_id}, status=404)
+        raise http.ApiError(_("no control change %(id)s") % {"id": change_id}, status=404)
     return change
 
 
@@ -343,7 +339,7 @@ def change_detail(request: HttpRequest, user, change_id: int) -> HttpResponse:
     """GET /api/v1/changes/<id> (editors); DELETE withdraws it (reviewers)."""
     if request.method == "GET":
         _require(user, "mapapp.view_controlchange", _("see control changes"))
-        return api.json_response(change_json(_change(change_id)))
+        return http.json_response(change_json(_change(change_id)))
     if request.method == "DELETE":
         _require(user, "mapapp.withdraw_controlchange", _("withdraw control changes"))
         change = _change(change_id)
@@ -352,66 +348,86 @@ def change_detail(request: HttpRequest, user, change_id: int) -> HttpResponse:
             change = services.control_change_withdraw(change=change, by=user, reason=reason)
         except ValidationError as exc:
             raise _refusal(exc) from None
-        return api.json_response(change_json(change))
-    raise api.ApiError(_("use GET or DELETE"), status=405)
+        return http.json_response(change_json(change))
+    raise http.ApiError(_("use GET or DELETE"), status=405)
 
 
 def _post_only(request: HttpRequest) -> None:
     if request.method != "POST":
-        raise api.ApiError(_("use POST"), status=405)
+        raise http.ApiError(_("use POST"), status=405)
+
+
+def _review(request: HttpRequest, user, change_id: int, *, permission: str, action: str, fields: set, act):
+    """What the review actions share: POST only, the permission, the change, the body's fields (if it takes any),
+    the service `act(change, body)`, and the change as JSON; a service's refusal is a 400 naming its field."""
+    _post_only(request)
+    _require(user, permission, action)
+    change = _change(change_id)
+    body = {}
+    if fields:
+        body = _json_body(request)
+        _unknown_keys(body, fields)
+    try:
+        change = act(change, body)
+    except ValidationError as exc:
+        raise _refusal(exc) from None
+    return http.json_response(change_json(change))
 
 
 @write_view
 def change_publish(request: HttpRequest, user, change_id: int) -> HttpResponse:
     """POST /api/v1/changes/<id>/publish (reviewers)."""
-    _post_only(request)
-    _require(user, "mapapp.publish_controlchange", _("publish control changes"))
-    change = _change(change_id)
-    try:
-        change = services.control_change_publish(change=change, by=user)
-    except ValidationError as exc:
-        raise _refusal(exc) from None
-    return api.json_response(change_json(change))
+    return _review(
+        request,
+        user,
+        change_id,
+        permission="mapapp.publish_controlchange",
+        action=_("publish control changes"),
+        fields=set(),
+        act=lambda change, body: services.control_change_publish(change=change, by=user),
+    )
 
 
 @write_view
 def change_reject(request: HttpRequest, user, change_id: int) -> HttpResponse:
     """POST /api/v1/changes/<id>/reject {"reason"} (reviewers)."""
-    _post_only(request)
-    _require(user, "mapapp.reject_controlchange", _("reject control changes"))
-    change = _change(change_id)
-    body = _json_body(request)
-    _unknown_keys(body, {"reason"})
-    try:
-        change = services.control_change_reject(change=change, by=user, reason=_string(body, "reason"))
-    except ValidationError as exc:
-        raise _refusal(exc) from None
-    return api.json_response(change_json(change))
+    return _review(
+        request,
+        user,
+        change_id,
+        permission="mapapp.reject_controlchange",
+        action=_("reject control changes"),
+        fields={"reason"},
+        act=lambda change, body: services.control_change_reject(change=change, by=user, reason=_string(body, "reason")),
+    )
+
+
+def _restore(change: ControlChange, body: dict, user) -> ControlChange:
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise http.ApiError(_("version must be the number of a version in the change's history"), "version")
+    return services.control_change_restore(change=change, version_id=version, by=user)
 
 
 @write_view
 def change_restore(request: HttpRequest, user, change_id: int) -> HttpResponse:
     """POST /api/v1/changes/<id>/restore {"version"} (reviewers): back to an earlier version."""
-    _post_only(request)
-    _require(user, "mapapp.restore_controlchange", _("restore earlier versions of control changes"))
-    change = _change(change_id)
-    body = _json_body(request)
-    _unknown_keys(body, {"version"})
-    version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise api.ApiError(_("version must be the number of a version in the change's history"), "version")
-    try:
-        change = services.control_change_restore(change=change, version_id=version, by=user)
-    except ValidationError as exc:
-        raise _refusal(exc) from None
-    return api.json_response(change_json(change))
+    return _review(
+        request,
+        user,
+        change_id,
+        permission="mapapp.restore_controlchange",
+        action=_("restore earlier versions of control changes"),
+        fields={"version"},
+        act=lambda change, body: _restore(change, body, user),
+    )
 
 
 @write_view
 def change_history(request: HttpRequest, user, change_id: int) -> HttpResponse:
     """GET /api/v1/changes/<id>/history (editors): every version, newest first: who, when, why, what."""
     if request.method != "GET":
-        raise api.ApiError(_("use GET"), status=405)
+        raise http.ApiError(_("use GET"), status=405)
     _require(user, "mapapp.view_controlchange", _("see control changes"))
     change = _change(change_id)
     versions = []
@@ -432,7 +448,7 @@ def change_history(request: HttpRequest, user, change_id: int) -> HttpResponse:
                 "sources": sorted(row.source_id for row in version.sources.all()),
             }
         )
-    return api.json_response({"id": change.pk, "versions": versions})
+    return http.json_response({"id": change.pk, "versions": versions})
 
 
 @csrf_exempt

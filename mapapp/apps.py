@@ -8,7 +8,11 @@ class MapappConfig(AppConfig):
     verbose_name = _("Maps and control")
 
     def ready(self):
+        # Imported here, not at the top: they import models, which Django allows only once the apps are loaded.
+        from mapapp import receivers
         from mapapp.roles import ensure_roles_after_migrate
 
         # After every migrate and flush: the Editors and Reviewers groups exist with their permissions.
         post_migrate.connect(ensure_roles_after_migrate, sender=self, dispatch_uid="mapapp-ensure-roles")
+        # What the gazetteer announces about places (a new footprint) reaches the maps built on them.
+        receivers.connect()

@@ -13,19 +13,20 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.urls import reverse
 
+from mapapp.framing import frame_ancestor_sources
+from mapapp.lib.params import DATE_PATTERN, DateFormatError, UnrealDateError, is_whole_number, parse_bool, parse_date
 from mapapp.models import ControlChange, Map
 
 LANGUAGES = ("en", "ar")
 THEMES = ("light", "dark")
 CONTROLS = ("slider", "none")
 # legend=true/false reads as on/off: the API's booleans (?enclosed=) are true/false, and publishers write them.
-SWITCH_WORDS = {"on": True, "off": False, "true": True, "false": False}
+SWITCH_WORDS = ("on", "off", "true", "false")
 MIN_ZOOM, MAX_ZOOM = 1, 18
 EMBED_OPTIONS = ("date", "from", "to", "lang", "controls", "legend", "zoom", "center", "theme")
 
@@ -37,9 +38,7 @@ IMAGE_MIN_HEIGHT, IMAGE_MAX_HEIGHT = 150, 2000
 # Open Graph / Twitter large card size.
 CARD_WIDTH, CARD_HEIGHT = 1200, 630
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d{1,3}(\.\d{1,12})?$")
-_INTEGER = re.compile(r"^\d{1,5}$")
 
 
 class OptionError(Exception):
@@ -94,6 +93,11 @@ def _short(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+def _small_whole_number(raw: str) -> bool:
+    """0-9 digits only, at most five of them: no option here needs more."""
+    return is_whole_number(raw) and len(raw) <= 5
+
+
 def _single(params: QueryDict, name: str, problems: list) -> str | None:
     values = params.getlist(name)
     if not values:
@@ -108,12 +112,12 @@ def _date(params, name, map: Map, problems) -> dt.date | None:
     raw = _single(params, name, problems)
     if raw is None:
         return None
-    if not _DATE.match(raw):
+    try:
+        day = parse_date(raw)
+    except DateFormatError:
         problems.append((name, f"{name} must be a date as YYYY-MM-DD, got {raw!r}"))
         return None
-    try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError:
+    except UnrealDateError:
         problems.append((name, f"{name} {raw!r} is not a real date"))
         return None
     if not map.start <= day <= map.end:
@@ -136,14 +140,15 @@ def _choice(params, name, choices, problems) -> str | None:
 
 def _legend(params, problems) -> bool:
     """legend: on or off (or true, false); on when absent or wrong (the problem is noted)."""
-    return SWITCH_WORDS.get(_choice(params, "legend", tuple(SWITCH_WORDS), problems), True)
+    choice = _choice(params, "legend", SWITCH_WORDS, problems)
+    return True if choice is None else parse_bool(choice, words=SWITCH_WORDS)
 
 
 def _zoom(params, problems) -> int | None:
     raw = _single(params, "zoom", problems)
     if raw is None:
         return None
-    if not _INTEGER.match(raw) or not MIN_ZOOM <= int(raw) <= MAX_ZOOM:
+    if not _small_whole_number(raw) or not MIN_ZOOM <= int(raw) <= MAX_ZOOM:
         problems.append(("zoom", f"zoom must be a whole number from {MIN_ZOOM} to {MAX_ZOOM}, got {raw!r}"))
         return None
     return int(raw)
@@ -230,7 +235,7 @@ def _size(params, name, low, high, default, problems) -> int:
     raw = _single(params, name, problems)
     if raw is None:
         return default
-    if not _INTEGER.match(raw) or not low <= int(raw) <= high:
+    if not _small_whole_number(raw) or not low <= int(raw) <= high:
         problems.append((name, f"{name} must be a whole number of pixels from {low} to {high}, got {raw!r}"))
         return default
     return int(raw)
@@ -266,58 +271,7 @@ def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
     )
 
 
-# --- Who may frame the embed -------------------------------------------------------------------------------
-
-# A CSP host-source or scheme-source, without the characters that would end the directive (; ,) or quote it.
-_SOURCE = re.compile(
-    r"^(?:(?:https?|wss?):$|"  # a scheme alone
-    r"(?:(?:https?|wss?)://)?(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
-    r"(?::(?:\d{1,5}|\*))?(?P<path>/[a-z0-9._~%!$&()*+=:@/-]*)?$)",
-    re.IGNORECASE,
-)
-
-
-def frame_ancestor_sources(text: str) -> tuple[list[str], list[str]]:
-    """Split Map.frame_ancestors into (valid CSP sources, rejected tokens). `'self'` is accepted as written.
-
-    A source is kept as its origin alone: browsers match frame-ancestors against the framing page's origin, whose
-    path is empty, so https://news.example/world/story.html would match no page at all, not even that one."""
-    valid, rejected = [], []
-    for token in text.split():
-        match = _SOURCE.match(token)
-        if token == "'self'":
-            valid.append(token)
-        elif match:
-            valid.append(token[: match.start("path")] if match["path"] else token)
-        else:
-            rejected.append(token)
-    return valid, rejected
-
-
-def _pages(text: str) -> list[str]:
-    """The tokens that are a page's address (a path beyond "/") rather than a site's."""
-    return [token for token in text.split() if (match := _SOURCE.match(token)) and match["path"] not in (None, "/")]
-
-
-def validate_frame_ancestors(text: str) -> None:
-    """For Map.clean(): every token must be an origin like https://news.example or https://*.example.org."""
-    _valid, rejected = frame_ancestor_sources(text)
-    if rejected:
-        raise ValidationError(
-            {
-                "frame_ancestors": f"not an origin: {', '.join(rejected)}. Write origins separated by spaces, "
-                "like https://news.example https://*.example.org (empty: any site may embed the map)"
-            }
-        )
-    pages = _pages(text)
-    if pages:
-        origins = ", ".join(frame_ancestor_sources(page)[0][0] for page in pages)
-        raise ValidationError(
-            {
-                "frame_ancestors": f"a page's address, not a site's: {', '.join(pages)}. Browsers allow framing "
-                f"by whole sites (origins), so write {origins}"
-            }
-        )
+# --- Who may frame the embed (the parsing is mapapp.framing's) ------------------------------------------
 
 
 def frame_ancestors_policy(map: Map | None) -> str:
@@ -438,7 +392,7 @@ def options_from_map_page(map: Map, query: QueryDict, *, default_lang: str) -> E
     """The embed options matching a map page URL (?date, ?lang, ?lat/lng/z). The map page shrugs off bad
     values (it opens at its default), so here they are dropped the same way rather than refused."""
     params = QueryDict(mutable=True)
-    if _DATE.match(query.get("date", "")):
+    if DATE_PATTERN.match(query.get("date", "")):
         params["date"] = query["date"]
     if query.get("lang") in LANGUAGES:
         params["lang"] = query["lang"]

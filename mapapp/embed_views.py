@@ -19,22 +19,28 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_safe
 
-from mapapp import embed, mapimage, selectors
-from mapapp.api import ApiError, error_response, is_whole_number, json_response
+from mapapp import embed, mapimage, viewer
+from mapapp.lib.http import ApiError, conditional, error_response, etag_of, json_response, only
+from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
-from mapapp.views import basemap_url, viewer_strings
 
 # static/js/embed.js and every module it imports, preloaded together instead of one import level at a time.
 EMBED_MODULES = [
     "js/embed.js",
+    "js/map-style.js",
     "js/viewer/api.js",
     "js/viewer/days.js",
     "js/viewer/history.js",
     "js/viewer/i18n.js",
     "js/viewer/layers.js",
     "js/viewer/edges.js",
+    "js/viewer/hatching.js",
+    "js/viewer/labels.js",
+    "js/viewer/lines.js",
+    "js/viewer/patch-canvas.js",
+    "js/viewer/siege-badges.js",
+    "js/viewer/zone-style.js",
     "js/viewer/slider.js",
 ]
 
@@ -67,7 +73,7 @@ def embed_not_found(request: HttpRequest) -> HttpResponse:
 
 
 @xframe_options_exempt
-@require_safe
+@only("GET")
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _public_map(slug)
     if map_ is None:
@@ -82,41 +88,27 @@ def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
-    arabic = options.lang == "ar"
-    actors = [
-        {"slug": a.slug, "name": (a.name_ar if arabic and a.name_ar else a.name_en), "color": a.color}
-        for a in map_.actors.order_by("sort_order", "slug")
-    ]
-    title = map_.title_ar if arabic and map_.title_ar else map_.title_en
-    api_root = "/api/v1"
-    config = {
-        "slug": map_.slug,
-        "start": map_.start.isoformat(),
-        "end": map_.end.isoformat(),
-        "first": options.first.isoformat(),
-        "last": options.last.isoformat(),
-        "date": options.date.isoformat(),
-        "version": map_.data_version,
-        "lang": options.lang,
-        "controls": options.controls,
-        "zoom": options.zoom,
-        "center": list(options.center) if options.center else None,
-        "bbox": selectors.map_bbox(map_),
-        "apiRoot": api_root,
-        "basemap": basemap_url(map_),
-        "tilesUrl": settings.MAP_TILES_URL,
-        "tilesAttribution": settings.MAP_TILES_ATTRIBUTION,
-        "mapUrl": reverse("map", args=[map_.slug]),
-    }
+    api_root = viewer.API_ROOT
+    config = viewer.viewer_config(
+        map_,
+        lang=options.lang,
+        date=options.date,
+        first=options.first.isoformat(),
+        last=options.last.isoformat(),
+        controls=options.controls,
+        zoom=options.zoom,
+        center=list(options.center) if options.center else None,
+        mapUrl=reverse("map", args=[map_.slug]),
+    )
     version = f"?v={map_.data_version}"
     image_width, image_height = embed.DEFAULT_WIDTH, embed.DEFAULT_HEIGHT
     return {
         "map": map_,
         "options": options,
-        "title": title,
-        "actors": actors,
+        "title": viewer.local_title(map_, options.lang),
+        "actors": viewer.viewer_actors(map_, options.lang),
         "config": config,
-        "strings": viewer_strings(),
+        "strings": viewer.viewer_strings(),
         "full_map_url": embed.map_url(map_, options),
         "data_as_of": embed.data_as_of(map_),
         # Fetched from the <head>, before Leaflet and the modules are parsed, so the data is there when they are.
@@ -147,7 +139,7 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
     }
 
 
-@require_safe
+@only("GET")
 def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
     """The map at a date as a PNG, drawn on the server. Cached per (map, data version, options) on disk;
     ETag/304."""
@@ -158,14 +150,12 @@ def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
         options = embed.parse_image_options(map_, request.GET)
     except embed.OptionError as error:
         return error_response(str(error), error.field)
-    etag = '"' + mapimage.cache_key(map_, options) + '"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(mapimage.map_png(map_, options), content_type="image/png")
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return conditional(
+        request,
+        etag=etag_of(mapimage.cache_key(map_, options)),
+        build=lambda: HttpResponse(mapimage.map_png(map_, options), content_type="image/png"),
+        cache_control="public, max-age=300",
+    )
 
 
 def _max_pixels(request: HttpRequest, name: str) -> int | None:
@@ -180,7 +170,7 @@ def _max_pixels(request: HttpRequest, name: str) -> int | None:
     return int(digits) if len(digits) <= 9 else MAX_PIXELS
 
 
-@require_safe
+@only("GET")
 def oembed(request: HttpRequest) -> HttpResponse:
     """oEmbed 1.0 (https://oembed.com/) for our map pages and embeds: JSON, type rich, the iframe as html.
 
@@ -215,7 +205,7 @@ def oembed(request: HttpRequest) -> HttpResponse:
         options = embed.options_from_map_page(map_, shared.query, default_lang=default_lang)
 
     width, height = embed.fit_size(maxwidth, maxheight)
-    title = map_.title_ar if options.lang == "ar" and map_.title_ar else map_.title_en
+    title = viewer.local_title(map_, options.lang)
     src = embed.embed_url(map_, options)
     # With the host script, as the share dialog writes it: a CMS column narrower than 600 px gets a frame too
     # short for the slider and legend, and only the script can grow it to the height the embed asks for.

@@ -28,13 +28,16 @@ from collections import defaultdict
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 import shapely
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from mapapp import embed, geo, selectors
+from gazetteer.normalize import is_arabic
+from mapapp import analytics, embed, selectors, viewer
+from mapapp.lib import geo
 from mapapp.models import Map
 
 # Part of every cache key: bump it when the drawing changes, so cached pictures are drawn again.
@@ -53,14 +56,10 @@ THEMES = {
 }
 
 
-def _has_arabic(text: str) -> bool:
-    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufeff" for ch in text)
-
-
 def font_family(text: str) -> list[str]:
     """Arabic text in an Arabic face (Latin parts fall back to Noto Sans); other text in Noto Sans, whose line
     height suits Latin better than the Arabic faces'."""
-    return ARABIC_FONT_FAMILY if _has_arabic(text) else FONT_FAMILY
+    return ARABIC_FONT_FAMILY if is_arabic(text) else FONT_FAMILY
 
 
 # --- Cache ------------------------------------------------------------------------------------------------
@@ -103,8 +102,7 @@ def map_png(map: Map, options) -> bytes:
 
 def _polygon_path(geometry):
     """A matplotlib Path for a (Multi)Polygon, holes included."""
-    import numpy as np
-    from matplotlib.path import Path as MplPath
+    from matplotlib.path import Path as MplPath  # lazy: matplotlib loads in ~0.5 s and only a drawing needs it
 
     vertices, codes = [], []
     for polygon in getattr(geometry, "geoms", [geometry]):
@@ -124,8 +122,6 @@ def _polygon_path(geometry):
 
 def _lines(geometry) -> list:
     """The linear parts of a geometry as coordinate arrays."""
-    import numpy as np
-
     out = []
     for part in shapely.get_parts(geometry):
         if isinstance(part, shapely.LineString) and part.length > 0:
@@ -137,40 +133,10 @@ def _lines(geometry) -> list:
     return out
 
 
-def _front_lines(map: Map, place_ids: list[int], footprints: list, holder: dict[int, int | None]) -> list:
-    """Where zones held by different actors meet: from the map's stored shared edges (ZoneEdge) when they have
-    been derived, else from the footprints' shared boundaries, worked out here for the neighbouring pairs."""
-    stored = list(map.edges.filter(place_b__isnull=False).values_list("place_a_id", "place_b_id", "geom"))
-    lines = []
-    if stored:
-        for place_a, place_b, geom in stored:
-            a, b = holder.get(place_a), holder.get(place_b)
-            if a is not None and b is not None and a != b:
-                lines.extend(_lines(geo.to_shapely(geom)))
-        return lines
-    import numpy as np
-
-    polygons = np.asarray(footprints, dtype=object)
-    if not len(polygons):
-        return []
-    tree = shapely.STRtree(polygons)
-    left, right = tree.query(polygons, predicate="intersects")
-    pairs = [
-        (i, j)
-        for i, j in zip(left.tolist(), right.tolist(), strict=True)
-        if i < j
-        and holder.get(place_ids[i]) is not None
-        and holder.get(place_ids[j]) is not None
-        and holder[place_ids[i]] != holder[place_ids[j]]
-    ]
-    if not pairs:
-        return []
-    boundaries = shapely.boundary(polygons)
-    first = np.array([i for i, _ in pairs])
-    second = np.array([j for _, j in pairs])
-    for shared in shapely.intersection(boundaries[first], boundaries[second], grid_size=EDGE_GRID):
-        lines.extend(_lines(shared))
-    return lines
+def _front_lines(map: Map, on) -> list:
+    """Where zones held by different actors meet on `on`: the same rule and query as the fronts API
+    (analytics.front_edges, over the map's stored shared edges), as coordinate arrays to draw."""
+    return [line for *_sides, wkb in analytics.front_edges(map=map, on=on) for line in _lines(shapely.from_wkb(wkb))]
 
 
 def _basemap(map: Map) -> dict | None:
@@ -193,7 +159,7 @@ def _fit_text(text: str, width_px: float, font_px: float, lines: int = 2) -> str
 
 def render_png(map: Map, options) -> bytes:
     """Draw the map on options.date at options.width x options.height pixels; returns PNG bytes."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy (see _polygon_path): most processes never draw a picture
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, PathPatch
 
@@ -203,11 +169,10 @@ def render_png(map: Map, options) -> bytes:
 
     states = selectors.zone_states_at(map=map, on=on)
     besieged = selectors.besieged_place_ids(map=map, on=on, states=states)
-    actors = selectors.actors_by_id(map)
+    actors = selectors.actors_by_id()
     places = list(map.places.order_by("slug").values_list("pk", "footprint"))
     place_ids = [pk for pk, footprint in places if footprint is not None]
     footprints = [geo.to_shapely(footprint) for _pk, footprint in places if footprint is not None]
-    holder = {pk: states[pk].actor_id if pk in states else None for pk in place_ids}
 
     width, height = options.width, options.height
     dpi = 100
@@ -218,7 +183,7 @@ def render_png(map: Map, options) -> bytes:
     pt = 72 / dpi  # font sizes are in points; we think in pixels
 
     with translation.override(options.lang):
-        title = (map.title_ar if rtl and map.title_ar else map.title_en) or map.slug
+        title = viewer.local_title(map, options.lang) or map.slug
         date_text = formats.date_format(on, "j F Y")
         credit = map.credit or ""
         legend_labels = {
@@ -306,7 +271,7 @@ def render_png(map: Map, options) -> bytes:
                               alpha=0.85, zorder=2)  # fmt: skip
         axes.add_patch(patch)
 
-    fronts = _front_lines(map, place_ids, footprints, holder)
+    fronts = _front_lines(map, on)
     front_width = max(1.6, unit / 260)
     for line in fronts:
         axes.plot(line[:, 0], line[:, 1], color="#ffffff", linewidth=front_width * 2.2, alpha=0.8, zorder=4,

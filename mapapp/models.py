@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from gazetteer.models import Place
+from mapapp.framing import validate_frame_ancestors
 
 
 class DatePrecision(models.TextChoices):
@@ -116,8 +117,6 @@ class Map(models.Model):
         return self.title_en
 
     def clean(self):
-        from mapapp.embed import validate_frame_ancestors  # embed imports this module
-
         validate_frame_ancestors(self.frame_ancestors)
 
 

@@ -1,8 +1,20 @@
-"""The OpenAPI 3.1 description of the v1 API, served at /api/v1/schema. Extend it with every endpoint."""
+"""The OpenAPI 3.1 description of the v1 API, served at /api/v1/schema. Extend it with every endpoint.
 
-from mapapp.events.openapi import events_paths
+Written by hand, and held to the server both ways by tests/test_openapi_contract.py: every request this
+description calls valid gets a 2xx answer (schemathesis generates them), and every answer has the documented
+shape. So each parameter carries the server's exact limits (enums, lengths, patterns, ranges). What a schema
+cannot say is said in the parameter's description, and the test names it: a date must also be inside the map's
+own dates (`start`..`end` in /api/v1/maps/), and `from` not after `to`. The contract in words: docs/contract.md.
+"""
 
 DATE = {"type": "string", "format": "date", "example": "2017-06-15"}
+# A query date of a map read: any real day by the schema, and inside that map's dates by the server (a map's
+# range is data, not schema): 400 naming the parameter otherwise.
+IN_MAP = "inside the map's dates (`start`..`end` in /api/v1/maps/; 400 otherwise)"
+# Text we store or look up never holds a NUL (\0): PostgreSQL refuses it, SQLite would cut the text at it.
+NO_NUL = "^[^\\x00]*$"
+# A map slug, as Django's <slug:> path converter takes it.
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
 ERROR = {
     "description": "bad parameter",
     "content": {
@@ -20,9 +32,10 @@ VERSION = {
     "name": "v",
     "in": "query",
     "required": False,
-    "schema": {"type": "integer", "minimum": 0},
+    "schema": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
     "description": (
-        "the map's data version (`version` in /api/v1/maps/): with the current one the answer is cached for a "
+        "a whole number of at most nine digits: the map's data version (`version` in /api/v1/maps/): with the "
+        "current one the answer is cached for a "
         "year (`Cache-Control: immutable`); an old one redirects (302) to the same query at the current version; "
         "without it the answer carries an ETag and max-age 60"
     ),
@@ -45,9 +58,11 @@ SLUG = {
     "name": "slug",
     "in": "path",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": SLUG_PATTERN},
     "example": "deir-ez-zor",
+    "description": "a public map's slug; another is 404",
 }
+REDIRECT = {"description": "`v` is not the current data version: the same query at the current one (`Location`)"}
 
 
 def _get(summary: str, params=(), description: str = "") -> dict:
@@ -386,20 +401,24 @@ def schema() -> dict:
         "/api/v1/maps/": _get("The public maps: slug, title, dates, default date, bbox."),
         "/api/v1/maps/{slug}/zones": _get(
             "GeoJSON of the map's zones on a date, with who held each, since when, and on whose word.",
-            [SLUG, _query("date", DATE, "inclusive; defaults to the map's default date")],
+            [SLUG, _query("date", DATE, f"inclusive; defaults to the map's default date; {IN_MAP}")],
             "`besieged`: true while any published siege in effect that day besieges the zone (not relieved "
             "from it, held or contested by its besieged actor). `sieges`: the slugs of all those sieges, by "
             "start then slug (a zone can be inside two overlapping sieges); `siege`: the first of them, or null.",
         ),
         "/api/v1/maps/{slug}/changes": _get(
             "Published control changes dated in (from, to], and km² gained and lost by each actor.",
-            [SLUG, _query("from", DATE, "exclusive"), _query("to", DATE, "inclusive")],
+            [
+                SLUG,
+                _query("from", DATE, "exclusive; any real day; defaults to the day before the map's start"),
+                _query("to", DATE, "inclusive; any real day; defaults to the map's end (or `from`, if later)"),
+            ],
             "`area_km2`: {actor: {`gained`, `lost`, `net`, `gained_places`, `lost_places`}} compares who held "
             "each zone on `from` with who held it on `to` (held or contested), so a zone that changed hands and "
             "came back counts for nothing; areas are geodesic on the WGS84 ellipsoid (equal-area by "
             "construction), summed as whole m², so between two sides what one gains the other loses exactly. "
             "`changed_hands`: [{`place`, `from_actor`, `to_actor`, `area_km2`}], one per zone whose actor "
-            "differs between the two dates (null: no record).",
+            "differs between the two dates (null: no record). `from` after `to`, both given: 400 (`from`).",
         ),
         "/api/v1/maps/{slug}/timeline": _get("Dates with changes, for slider ticks.", [SLUG]),
         "/api/v1/maps/{slug}/geometry": _get(
@@ -431,11 +450,12 @@ def schema() -> dict:
     paths.update(gazetteer_paths())
     paths.update(_analytics_paths())
     for name in VERSIONED_PATHS:
-        parameters = paths[f"/api/v1/maps/{{slug}}/{name}"]["get"]["parameters"]
-        if VERSION not in parameters:
-            parameters.append(VERSION)
+        operation = paths[f"/api/v1/maps/{{slug}}/{name}"]["get"]
+        if VERSION not in operation["parameters"]:
+            operation["parameters"].append(VERSION)
+        operation["responses"]["302"] = REDIRECT
     _add_write_paths(paths)
-    paths.update(events_paths())
+    paths.update(_events_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
         ok["content"] = {"application/json": {"schema": answer}}
@@ -468,7 +488,7 @@ def schema() -> dict:
 
 def embed_paths() -> dict:
     """Embeds and sharing (issue #7): the embed page, its picture, and oEmbed."""
-    date = _query("date", DATE, "the day shown; defaults to the map's default date")
+    date = _query("date", DATE, f"the day shown; defaults to the map's default date; {IN_MAP}")
     return {
         "/embed/{slug}/": {
             "get": {
@@ -487,9 +507,9 @@ def embed_paths() -> dict:
                 ),
                 "parameters": [
                     SLUG,
-                    date,
-                    _query("from", DATE, "first day of the slider (inside the map's dates)"),
-                    _query("to", DATE, "last day of the slider"),
+                    {**date, "description": f"{date['description']}; inside `from`..`to` when they are given"},
+                    _query("from", DATE, f"first day of the slider; {IN_MAP}; not after `to`"),
+                    _query("to", DATE, f"last day of the slider; {IN_MAP}"),
                     _query("lang", {"type": "string", "enum": ["en", "ar"]}, "interface language; ar is right to left"),
                     _query("controls", {"type": "string", "enum": ["slider", "none"]}, "none: a fixed date"),
                     _query(
@@ -498,7 +518,7 @@ def embed_paths() -> dict:
                         "show the legend (default on; true/false read as on/off)",
                     ),
                     _query("zoom", {"type": "integer", "minimum": 1, "maximum": 18}, "zoom level"),
-                    _query("center", {"type": "string", "example": "35.33,40.14"}, "latitude,longitude"),
+                    _query("center", CENTER, "latitude,longitude in degrees"),
                     _query("theme", {"type": "string", "enum": ["light", "dark"]}, "colours (default light)"),
                 ],
                 "responses": {
@@ -531,7 +551,7 @@ def embed_paths() -> dict:
                     _query("lang", {"type": "string", "enum": ["en", "ar"], "default": "en"}, "language of text"),
                     _query("theme", {"type": "string", "enum": ["light", "dark"], "default": "light"}, "colours"),
                     _query("zoom", {"type": "integer", "minimum": 1, "maximum": 18}, "zoom level, as the embed's"),
-                    _query("center", {"type": "string", "example": "35.33,40.14"}, "latitude,longitude"),
+                    _query("center", CENTER, "latitude,longitude in degrees"),
                     _query(
                         "legend",
                         {"type": "string", "enum": ["on", "off", "true", "false"], "default": "on"},
@@ -561,7 +581,12 @@ def embed_paths() -> dict:
                     '`<link rel="alternate" type="application/json+oembed">`. Other parameters are ignored.'
                 ),
                 "parameters": [
-                    _query("url", {"type": "string"}, "a map page or embed URL", required=True),
+                    _query(
+                        "url",
+                        {"type": "string", "minLength": 1, "example": "/maps/deir-ez-zor/?date=2017-01-16"},
+                        "a map page or embed URL of this site (another: 404)",
+                        required=True,
+                    ),
                     _query("maxwidth", {"type": "integer", "minimum": 1}, "pixels"),
                     _query("maxheight", {"type": "integer", "minimum": 1}, "pixels"),
                     _query("format", {"type": "string", "enum": ["json"]}, "only json"),
@@ -576,6 +601,21 @@ def embed_paths() -> dict:
         },
     }
 
+
+# lat,lng as the embed reads it: latitude -90..90, longitude -180..180, at most 12 decimals.
+_LAT = "-?(?:[0-8]?[0-9](?:\\.[0-9]{1,12})?|90(?:\\.0{1,12})?)"
+_LNG = "-?(?:(?:1[0-7][0-9]|[0-9]{1,2})(?:\\.[0-9]{1,12})?|180(?:\\.0{1,12})?)"
+CENTER = {"type": "string", "pattern": f"^{_LAT},{_LNG}$", "example": "35.33,40.14"}
+# A search: 1-200 characters, at least one letter or digit in any script (tatweel, which only stretches a word,
+# is not one), no NUL.
+QUERY = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "pattern": "^[^\\x00]*(?!\\u0640)[\\p{L}\\p{N}][^\\x00]*$",
+    "example": "Joura",
+}
+MAP_SLUG = {"type": "string", "pattern": SLUG_PATTERN, "example": "deir-ez-zor"}
 
 PLACE_RESULT = {
     "type": "object",
@@ -628,9 +668,9 @@ def gazetteer_paths() -> dict:
                     "0.6 fuzzy matches (misspellings). Ties by slug."
                 ),
                 "parameters": [
-                    _query("q", {"type": "string", "minLength": 1, "maxLength": 200}, "a name or its start", True),
+                    _query("q", QUERY, "a name or its start: at least one letter or digit", True),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}, "results"),
-                    _query("map", {"type": "string"}, "only the zones of this public map (slug); 404 if unknown"),
+                    _query("map", MAP_SLUG, "only the zones of this public map (slug); 404 if unknown"),
                 ],
                 "responses": {
                     "200": {
@@ -667,7 +707,7 @@ def gazetteer_paths() -> dict:
                 ),
                 "parameters": [
                     SLUG,
-                    _query("date", DATE, "the day of the snapshot (within the map's dates); omit for the history"),
+                    _query("date", DATE, f"the day of the snapshot, {IN_MAP}; omit for the history"),
                     _query(
                         "format", {"type": "string", "enum": ["geojson", "csv", "gpkg"], "default": "geojson"}, "file"
                     ),
@@ -706,8 +746,8 @@ def gazetteer_paths() -> dict:
                     {
                         "type": "object",
                         "properties": {
-                            "text": {"type": "string", "maxLength": 100000},
-                            "map": {"type": "string", "description": "slug of a public map"},
+                            "text": {"type": "string", "maxLength": 100000, "pattern": NO_NUL},
+                            "map": {**MAP_SLUG, "description": "slug of a public map (404 if unknown)"},
                         },
                         "required": ["text"],
                         "additionalProperties": False,
@@ -736,7 +776,7 @@ def gazetteer_paths() -> dict:
 
 
 def _analytics_paths() -> dict:
-    on = _query("date", DATE, "inclusive; defaults to the map's default date; within the map's dates")
+    on = _query("date", DATE, f"inclusive; defaults to the map's default date; {IN_MAP}")
     return {
         "/api/v1/maps/{slug}/fronts": _get(
             "GeoJSON lines where zones of different actors meet on a date.",
@@ -776,8 +816,8 @@ def _analytics_paths() -> dict:
             "km² of ground held by each actor at each step between two dates, for charts.",
             [
                 SLUG,
-                _query("from", DATE, "first step, inclusive; defaults to the map's start"),
-                _query("to", DATE, "last possible step, inclusive; defaults to the map's end"),
+                _query("from", DATE, f"first step, inclusive; defaults to the map's start; {IN_MAP}; not after `to`"),
+                _query("to", DATE, f"last possible step, inclusive; defaults to the map's end; {IN_MAP}"),
                 _query("step", {"type": "string", "enum": ["day", "week", "month"], "default": "month"}, "step"),
             ],
             'Answer: {"actors": [slugs], "step", "series": [{"date", "<actor>": km2, ...}]}. Steps are from, '
@@ -963,4 +1003,131 @@ def _add_write_paths(paths: dict) -> None:
             ),
             params=[CHANGE_ID],
         )
+    }
+
+
+def _events_paths() -> dict:
+    """Events beside the ground (issue #17): the events of a date range as GeoJSON points, and their counts by
+    day and type."""
+    count = {"type": ["integer", "null"], "minimum": 0}
+    properties = {
+        "date": DATE,
+        "date_end": DATE_OR_NULL,
+        "date_precision": {"type": "string", "enum": ["day", "week", "month", "year"]},
+        "type": STRING,
+        "sub_type": STRING,
+        "actor1": STRING,
+        "actor2": STRING,
+        "actors": {"type": "array", "items": STRING, "description": "slugs of the map's actors it involves"},
+        "location": STRING,
+        "admin_area": STRING,
+        "geo_precision": {"type": "string", "enum": ["exact", "near", "district", "province", "country"]},
+        "fatalities": {
+            "type": "object",
+            "properties": {"best": count, "low": count, "high": count},
+            "required": ["best", "low", "high"],
+        },
+        "sources": {"type": "array", "items": {"type": "object", "required": ["id", "title", "publisher", "url"]}},
+        "notes": STRING,
+        "origin": {"type": "string", "enum": ["editor", "acled", "ucdp", "csv"]},
+        "external_id": STRING,
+    }
+    feature = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": ["Point"]}, "coordinates": {"type": "array"}},
+                "required": ["type", "coordinates"],
+            },
+            "properties": {"type": "object", "properties": properties, "required": list(properties)},
+        },
+        "required": ["type", "id", "geometry", "properties"],
+    }
+    answer = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "map": STRING,
+            "from": DATE,
+            "to": DATE,
+            "features": {"type": "array", "items": feature},
+        },
+        "required": ["type", "map", "from", "to", "features"],
+    }
+    longitude = r"-?(?:180(?:\.0{1,12})?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]{1,12})?)"
+    latitude = r"-?(?:90(?:\.0{1,12})?|[0-8]?[0-9](?:\.[0-9]{1,12})?)"
+    parameters = [
+        SLUG,
+        _query("from", DATE, f"first day, inclusive, {IN_MAP}; defaults to the map's start; not after `to`"),
+        _query("to", DATE, f"last day, inclusive, {IN_MAP}; defaults to the map's end"),
+        _query(
+            "type",
+            {"type": "string", "pattern": "^[^,\\x00]{1,100}(?:,[^,\\x00]{1,100}){0,49}$"},
+            "event types as the events name them, comma-separated (or the parameter repeated), at most 50 of at "
+            "most 100 characters; none: all",
+        ),
+        _query(
+            "bbox",
+            {"type": "string", "pattern": f"^{longitude},{latitude},{longitude},{latitude}$"},
+            "west,south,east,north in degrees (WGS84), west < east and south < north (400 otherwise); points on "
+            "an edge are in",
+        ),
+        VERSION,
+    ]
+    days = {
+        "type": "object",
+        "properties": {
+            "map": STRING,
+            "types": {"type": "array", "items": STRING, "description": "every event type of the map, sorted"},
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "date": DATE,
+                        "count": {"type": "integer", "minimum": 1},
+                        "by_type": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 0},
+                            "description": "the count of each type, in the order of `types`",
+                        },
+                    },
+                    "required": ["date", "count", "by_type"],
+                },
+            },
+        },
+        "required": ["map", "types", "days"],
+    }
+    return {
+        "/api/v1/maps/{slug}/events/days": {
+            "get": {
+                "summary": "The map's event types, and how many published events each day has, in all and by type.",
+                "parameters": [SLUG, VERSION],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": days}}},
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+        "/api/v1/maps/{slug}/events": {
+            "get": {
+                "summary": "Published events (battles, strikes, shelling, supply drops) dated from..to, as GeoJSON.",
+                "description": (
+                    "Point events beside the record of control, imported from ACLED, UCDP GED or a CSV, or added "
+                    "by editors; by date then id. `date_end` is set when the date is a span; `date_precision` "
+                    "and `geo_precision` say how exactly date and place are known. `fatalities` are estimates "
+                    "(null: not known); ACLED gives one figure, so its best, low and high are the same."
+                ),
+                "parameters": parameters,
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": answer}}},
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
     }

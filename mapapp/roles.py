@@ -11,6 +11,10 @@ flushed (as the test runner does between transactional tests) still has them.
 
 from __future__ import annotations
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.contenttypes.management import create_contenttypes
+
 EDITORS = "Editors"
 REVIEWERS = "Reviewers"
 
@@ -68,9 +72,6 @@ def ensure_roles(apps, using: str = "default") -> None:
     `apps` is the app registry (the historical one inside a migration). Permissions and content types are
     created first if they do not exist yet (post_migrate, which normally makes them, runs after migrations).
     """
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.contenttypes.management import create_contenttypes
-
     for app_config in apps.get_app_configs():
         if app_config.label not in ("gazetteer", "mapapp"):
             continue
@@ -114,6 +115,4 @@ def ensure_roles_after_migrate(sender, app_config=None, using="default", apps=No
     """post_migrate receiver: runs once, after mapapp's own post_migrate work."""
     if app_config is None or app_config.label != "mapapp":
         return
-    from django.apps import apps as global_apps
-
     ensure_roles(apps or global_apps, using=using)

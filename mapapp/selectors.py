@@ -112,7 +112,7 @@ def sources_of_changes(change_ids) -> dict[int, list[dict]]:
     return by_change
 
 
-def actors_by_id(map: Map) -> dict[int, Actor]:
+def actors_by_id() -> dict[int, Actor]:
     """All actors (a zone may be held by an actor the map does not list). One query."""
     return {actor.pk: actor for actor in Actor.objects.all()}
 
@@ -121,7 +121,7 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
     """The map's zones on `on` as a GeoJSON FeatureCollection (the v1 `zones` contract). Five queries."""
     states = zone_states_at(map=map, on=on)
     besieged = besieged_place_ids(map=map, on=on, states=states)
-    actors = actors_by_id(map)
+    actors = actors_by_id()
     sources = sources_of_changes(state.change_id for state in states.values())
     siege_ids = {siege_id for ids in besieged.values() for siege_id in ids}
     siege_slugs = dict(Siege.objects.filter(pk__in=siege_ids).values_list("pk", "slug"))
@@ -179,7 +179,7 @@ def changes_between(*, map: Map, after: dt.date, until: dt.date) -> dict:
     (an actor's ground is what it holds or contests); a zone with no record on one of the dates is gained or
     lost by one side only. Fixed number of queries."""
     zone_ids = set(map.places.values_list("pk", flat=True))
-    actors = actors_by_id(map)
+    actors = actors_by_id()
     through = ControlChange.places.through
     rows = list(
         through.objects.filter(

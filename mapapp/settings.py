@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from mapapp.lib.params import parse_bool
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -21,12 +23,10 @@ def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r}: expected one of true/false/1/0/yes/no/on/off")
+    try:
+        return parse_bool(raw.strip().lower())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected one of true/false/1/0/yes/no/on/off") from None
 
 
 def env_int(name: str, default: int) -> int:

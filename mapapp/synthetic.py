@@ -28,7 +28,8 @@ from django.db import transaction
 
 from gazetteer.models import Place
 from gazetteer.services import places_bulk_create
-from mapapp import analytics, geo, selectors, services
+from mapapp import analytics, selectors, services
+from mapapp.lib import geo
 from mapapp.models import Actor, ControlStatus, Map, SupplyMethod
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data"

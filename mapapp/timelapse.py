@@ -20,6 +20,7 @@ import calendar
 import datetime as dt
 import shutil
 import subprocess
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,7 +28,9 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 from django.utils import formats, translation
+from PIL import Image, ImageDraw, ImageFont
 
 from mapapp import mapimage, selectors
 from mapapp.models import ControlPeriod, Map, Siege, SiegePlace
@@ -118,8 +121,7 @@ def _state(map: Map, on: dt.date) -> tuple:
 @cache
 def _font(arabic: bool, size: int):
     """The bold face mapimage draws in (Noto Sans, or Noto Sans Arabic), at `size` pixels; loaded once."""
-    from matplotlib import font_manager
-    from PIL import ImageFont
+    from matplotlib import font_manager  # lazy, as in mapimage: matplotlib is slow to load
 
     family = mapimage.ARABIC_FONT_FAMILY if arabic else mapimage.FONT_FAMILY
     return ImageFont.truetype(font_manager.findfont(font_manager.FontProperties(family=family, weight="bold")), size)
@@ -134,7 +136,6 @@ def _date_patch(picture, on: dt.date, options: FrameOptions):
     """((x, y), patch): the piece of `picture` where the date goes, with the date written large on it in a box
     in the map's top corner (the trailing one: top right in English, top left in Arabic), clear of the title
     above and the legend below. Only this piece differs between frames that share a picture."""
-    from PIL import ImageDraw, ImageFont
 
     theme = mapimage.THEMES[options.theme]
     text = _date_label(on, options.lang)
@@ -167,7 +168,6 @@ def _frame(picture, on: dt.date, options: FrameOptions):
 
 def _pictures(map: Map, dates: list[dt.date], options: FrameOptions, progress) -> tuple[list, list[int]]:
     """The distinct map pictures and, for each date, the index of its picture."""
-    from PIL import Image
 
     boundaries = change_days(map)
     pictures: list = []
@@ -198,7 +198,6 @@ class _Palette:
     antialiased text and lines) to their nearest."""
 
     def __init__(self, pictures: list, must: list[str]):
-        import numpy as np
 
         counts: Counter = Counter()
         for picture in pictures:
@@ -223,8 +222,6 @@ class _Palette:
 
     def indexed(self, image):
         """`image` (RGB) as a "P" image on this palette."""
-        import numpy as np
-        from PIL import Image
 
         pixels = np.asarray(image, dtype=np.int32)
         keys = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
@@ -303,7 +300,6 @@ def ffmpeg_path() -> str:
 def _mp4(frames, options: FrameOptions, fps: int) -> bytes:
     """H.264, yuv420p, +faststart (the index first, so a browser plays it while it loads). Width and height
     must be even (yuv420p halves them for colour)."""
-    import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "film.mp4"

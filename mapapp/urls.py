@@ -3,16 +3,16 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from gazetteer import api as gazetteer_api
-from mapapp import admin_pockets, api, api_analytics, api_write, embed_views, openapi, views
+from mapapp import admin_pockets, api, api_analytics, api_places, api_write, embed_views, openapi, views
 from mapapp.events import api as events_api
+from mapapp.lib.http import json_response
 
-handler404 = "mapapp.api.not_found"
-handler500 = "mapapp.api.server_error"
+handler404 = "mapapp.errors.not_found"
+handler500 = "mapapp.errors.server_error"
 
 
 def schema_view(request):
-    return api.json_response(openapi.schema())
+    return json_response(openapi.schema())
 
 
 urlpatterns = [
@@ -35,15 +35,15 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/timeline", api.timeline, name="api-timeline"),
     path("api/v1/maps/<slug:slug>/geometry", api.geometry, name="api-geometry"),
     path("api/v1/maps/<slug:slug>/history", api.history, name="api-history"),
-    path("api/v1/places", gazetteer_api.places, name="api-places"),
-    path("api/v1/places/match", gazetteer_api.places_match, name="api-places-match"),
+    path("api/v1/places", api_places.places, name="api-places"),
+    path("api/v1/places/match", api_places.places_match, name="api-places-match"),
     path("api/v1/maps/<slug:slug>/fronts", api_analytics.fronts, name="api-fronts"),
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
     path("api/v1/maps/<slug:slug>/events", events_api.events, name="api-events"),
     path("api/v1/maps/<slug:slug>/events/days", events_api.event_days, name="api-event-days"),
-    path("api/v1/maps/<slug:slug>/export", gazetteer_api.map_export, name="api-export"),
+    path("api/v1/maps/<slug:slug>/export", api.map_export, name="api-export"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
     path("admin/", admin.site.urls),
 ]

@@ -1,21 +1,57 @@
-"""The OpenAPI description tells the truth: every public GET path it lists, called on the demo with each of its
+"""The OpenAPI description tells the truth, both ways.
+
+From the server to the description: every public GET path it lists, called on the demo with each of its
 documented parameters, answers 200 with JSON of the shape it documents, and every GeoJSON answer is valid
 (RFC 7946: geometries valid by shapely, rings closed, longitude/latitude in range, no NaN, ids strings or numbers).
-
 The checker reads the subset of JSON Schema the description uses (type, enum, properties, required, items,
-additionalProperties, minItems/maxItems, minimum, format: date), so no validator library is needed.
+additionalProperties, minItems/maxItems, minimum, format: date).
+
+From the description to the server: schemathesis generates requests the description calls valid (its examples,
+the boundaries of every limit, then random ones; deterministic and bounded) for every public operation, and each
+must get a 2xx answer of the documented status, content type and schema. Where validity depends on data rather
+than on the schema, the request is first moved onto the demo (see `onto_the_demo`), and the refusals it would
+otherwise get are checked by their own test below.
 """
 
 import datetime as dt
 import itertools
 import math
 
+import hypothesis
 import orjson
 import pytest
+import schemathesis
 import shapely
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from shapely.geometry import shape
 
 from mapapp.openapi import schema
+
+
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker):
+    """The demo, loaded once for this module: its tests only read (each still runs in its own savepoint)."""
+    from mapapp.demo.loader import load_demo
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            yield load_demo()
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(demo_once, db):
+    return demo_once
+
 
 DATES = ["2014-01-01", "2014-07-14", "2016-06-01", "2017-01-16", "2017-03-01", "2017-09-05", "2017-11-10", "2017-12-31"]
 TYPES = {
@@ -183,7 +219,7 @@ def test_the_geojson_export_is_valid_geojson(client, demo):
 
 
 def test_the_description_covers_the_v1_contract():
-    """PRODUCT.md's v1 table: each read is described, with the properties it promises."""
+    """docs/contract.md's read API table: each read is described, with the properties it promises."""
     paths = schema()["paths"]
 
     def properties(path, *keys):
@@ -206,3 +242,163 @@ def test_the_description_covers_the_v1_contract():
     assert {"actor", "enclosed", "area_km2", "places", "siege"} <= properties("/api/v1/maps/{slug}/pockets", *feature)
     assert {"actors", "series"} <= properties("/api/v1/maps/{slug}/stats/area")
     assert {"slug", "name_en", "name_ar", "kind", "score", "point"} <= properties("/api/v1/places", "results", "[]")
+
+
+# --- Schema-valid requests get a 2xx answer (schemathesis) -----------------------------------------------------
+
+# Bounded and deterministic: the same requests on every run, no example database, no network (the requests go
+# to Django's WSGI handler in this process). Examples and boundary values come first, then a few random ones.
+CONTRACT = SchemathesisConfig.from_dict(
+    {
+        "generation": {"mode": "positive", "max-examples": 10, "deterministic": True, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+        # Drawing a picture takes 100-500 ms where a JSON read takes 5-50: the picture gets its examples and a
+        # few random requests, not the 30 boundary combinations of its eight options (test_embed_image has those).
+        "operations": [
+            {
+                "include-path": "/embed/{slug}/image.png",
+                "generation": {"max-examples": 4},
+                "phases": {"coverage": {"enabled": False}},
+            }
+        ],
+    }
+)
+# The write API is left out: a valid write needs an editor's token and the record in a given state (a draft to
+# publish, places of the map, a date not in the future), which no schema says; tests/mapapp/test_api_write*.py
+# covers it case by case.
+PUBLIC = schemathesis.openapi.from_dict(schema(), config=CONTRACT).exclude(
+    func=lambda ctx: bool(ctx.operation.definition.raw.get("security"))
+)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def app(settings, tmp_path):
+    """Django's WSGI handler, called in this thread so it sees the test's transaction. A real request closes
+    the database connection when it ends (close_old_connections), which would end the test's transaction: Django's
+    test client switches that off in the same way."""
+    settings.EMBED_IMAGE_CACHE_DIR = tmp_path / "images"
+    settings.SITE_URL = "http://localhost"
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def _fold(raw: str, first: dt.date, last: dt.date) -> str:
+    """A real day moved into first..last, the same way every time."""
+    day = dt.date.fromisoformat(raw)
+    return (first + dt.timedelta(days=day.toordinal() % ((last - first).days + 1))).isoformat()
+
+
+def onto_the_demo(case, demo) -> list[str]:
+    """Move a schema-valid request onto what the demo holds, where validity depends on data, not on the schema,
+    and say what was moved. Each refusal this avoids is documented in the description and tested below:
+    - a map slug (path, `map`) and oEmbed's `url` must name a map that exists: the demo's;
+    - a map read's dates must be inside the map's own dates (the schema allows any real day): folded into them,
+      except `/changes`, which takes any real day;
+    - `from` must not be after `to` when both are given: swapped; the embed's `date` must be inside its
+      `from`..`to`: folded into them;
+    - the events' `bbox` must have west < east and south < north: replaced by the demo's area.
+    """
+    moved = []
+    if "slug" in (case.path_parameters or {}):
+        case.path_parameters["slug"] = demo.slug
+    query = case.query if isinstance(case.query, dict) else {}
+    if "map" in query:
+        query["map"] = demo.slug
+    if isinstance(case.body, dict) and "map" in case.body:
+        case.body["map"] = demo.slug
+    if "url" in query:
+        urls = [f"/maps/{demo.slug}/", f"http://localhost/embed/{demo.slug}/?date=2017-01-16&theme=dark"]
+        query["url"] = urls[len(str(query["url"])) % len(urls)]
+    any_day = case.operation.path.endswith("/changes")
+    for name in ("date", "from", "to"):
+        if name in query and not any_day:
+            folded = _fold(query[name], demo.start, demo.end)
+            if folded != query[name]:
+                moved.append(f"{name} outside the map's dates")
+                query[name] = folded
+    if "bbox" in query:  # the events' bbox must have west < east and south < north: the demo's area instead
+        west, south, east, north = (float(part) for part in str(query["bbox"]).split(","))
+        if not (west < east and south < north):
+            moved.append("bbox corners out of order")
+            query["bbox"] = "39.9,35.2,40.3,35.5"
+    if "from" in query and "to" in query and query["from"] > query["to"]:
+        moved.append("from after to")
+        query["from"], query["to"] = query["to"], query["from"]
+    if (
+        case.operation.path.startswith("/embed/{slug}/")
+        and "date" in query
+        and not case.operation.path.endswith(".png")
+    ):
+        first = dt.date.fromisoformat(query.get("from", demo.start.isoformat()))
+        last = dt.date.fromisoformat(query.get("to", demo.end.isoformat()))
+        folded = _fold(query["date"], first, last)
+        if folded != query["date"]:
+            moved.append("date outside from..to")
+            query["date"] = folded
+    return moved
+
+
+@PUBLIC.parametrize()
+@hypothesis.settings(
+    deadline=None,
+    # The demo is loaded once for all the requests of an operation: they only read it.
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture, hypothesis.HealthCheck.too_slow],
+)
+def test_every_schema_valid_request_is_answered(case, demo, app):
+    onto_the_demo(case, demo)
+    response = case.call(app=app)
+    if response.status_code == 302 and "v" in case.query:
+        # Documented: a `v` other than the current data version sends the client to the current one.
+        current = type(demo).objects.get(pk=demo.pk).data_version
+        assert case.query["v"] != current
+        assert f"v={current}" in response.headers["location"][0], response.headers
+        case.validate_response(response, checks=CHECKS)
+        case.query["v"] = current
+        response = case.call(app=app)
+    assert 200 <= response.status_code < 300, (
+        f"{case.operation.label} {case.query} {case.body if isinstance(case.body, dict) else ''}: "
+        f"{response.status_code} {response.content[:300]!r}"
+    )
+    case.validate_response(response, checks=CHECKS)
+
+
+# What the schema cannot say, the server refuses as the description says, naming the parameter.
+REFUSED_BY_DATA = [
+    ("/api/v1/maps/{slug}/zones", {"date": "2013-12-31"}, "date", "outside this map's dates"),
+    ("/api/v1/maps/{slug}/fronts", {"date": "2018-01-01"}, "date", "outside this map's dates"),
+    ("/api/v1/maps/{slug}/sieges", {"date": "1999-01-01"}, "date", "outside this map's dates"),
+    ("/api/v1/maps/{slug}/pockets", {"date": "2030-01-01"}, "date", "outside this map's dates"),
+    ("/api/v1/maps/{slug}/export", {"date": "2013-12-31"}, "date", "outside this map's dates"),
+    ("/api/v1/maps/{slug}/stats/area", {"from": "2013-06-01"}, "from", "outside this map's dates"),
+    ("/api/v1/maps/{slug}/stats/area", {"from": "2016-02-01", "to": "2016-01-01"}, "from", "is after to"),
+    ("/api/v1/maps/{slug}/changes", {"from": "2016-02-01", "to": "2016-01-01"}, "from", "is after to"),
+    ("/embed/{slug}/image.png", {"date": "2018-01-01"}, "date", "outside this map's dates"),
+    ("/api/v1/places", {"q": "Joura", "map": "no-such-map"}, None, "no map 'no-such-map'"),
+    ("/oembed", {"url": "https://elsewhere.example/maps/deir-ez-zor/"}, "url", "not a map of this site"),
+]
+
+
+@pytest.mark.parametrize(("path", "query", "field", "message"), REFUSED_BY_DATA)
+def test_what_the_schema_cannot_say_is_refused_as_documented(client, demo, settings, tmp_path, path, query, field,
+                                                             message):  # fmt: skip
+    settings.EMBED_IMAGE_CACHE_DIR = tmp_path / "images"
+    operation = schema()["paths"][path]["get"]
+    documented = " ".join(p.get("description", "") for p in operation["parameters"]) + operation.get("description", "")
+    assert "404" in documented or "400" in documented or "after `to`" in documented, path
+    response = client.get(path.replace("{slug}", demo.slug), query)
+    body = orjson.loads(response.content)
+    assert response.status_code == (404 if field is None or "site" in message else 400), body
+    assert message in body["error"] and body.get("field") == field, body
+
+
+def test_one_bound_of_changes_alone_is_an_empty_range_not_a_refusal(client, demo):
+    """`from` after the map's end (or `to` before its start) with the other bound left out: no changes, not a
+    400 (the default bound follows the given one)."""
+    for query in ({"from": "2019-01-01"}, {"to": "2013-01-01"}):
+        response = client.get(f"/api/v1/maps/{demo.slug}/changes", query)
+        assert response.status_code == 200, response.content
+        assert orjson.loads(response.content)["changes"] == []

@@ -2,7 +2,7 @@
 the siege, all through the services (so the derived periods are built exactly as in production).
 
 The facts come from mapapp/demo/data/ (copied from the project's reference notes, every row sourced);
-footprints from mapapp/demo/data/footprints.geojson (made by mapapp/demo/build_footprints.py).
+footprints from mapapp/demo/data/footprints.geojson (made by scripts/build_demo_footprints.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.db import transaction
 
 from gazetteer.models import Place
 from gazetteer.services import place_create
-from mapapp import geo, services
+from mapapp import services
+from mapapp.lib import geo
 from mapapp.models import Map, SupplyMethod
 
 DATA = Path(__file__).resolve().parent / "data"

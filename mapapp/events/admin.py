@@ -1,5 +1,5 @@
 """Events in the admin: editors add and edit them (as drafts), reviewers publish them. Saved through
-mapapp.events.services, whose rules run in the form's clean() so problems show beside their fields. Text from
+mapapp.services.events, whose rules run in the form's clean() so problems show beside their fields. Text from
 the record is shown by the admin's templates, which escape it."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdminMixin
 
+from mapapp import services
 from mapapp.admin import ServiceHistoryAdmin
-from mapapp.events import services
 from mapapp.events.models import Event, EventState
 
 _SERVICE_FIELDS = (

@@ -11,10 +11,10 @@ import re
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_safe
 
-from mapapp.api import ApiError, api_view, date_param, get_map, in_map_range, versioned
+from mapapp.api import date_param, get_map, in_map_range, versioned
 from mapapp.events import selectors
+from mapapp.lib.http import ApiError, api_view, only
 
 MAX_TYPES = 50
 _NUMBER = re.compile(r"^-?[0-9]{1,3}(?:\.[0-9]{1,12})?$")
@@ -24,8 +24,7 @@ def type_param(request: HttpRequest) -> list[str]:
     """?type=Battles,Shelling (or type=Battles&type=Shelling): events of any of these types; none: all."""
     types = []
     for raw in request.GET.getlist("type"):
-        for part in raw.split(","):
-            name = part.strip()
+        for name in raw.split(","):
             if not name:
                 raise ApiError("type must be event types separated by commas, with none empty", "type")
             if len(name) > 100:
@@ -56,7 +55,7 @@ def bbox_param(request: HttpRequest) -> tuple[float, float, float, float] | None
     return west, south, east, north
 
 
-@require_safe
+@only("GET")
 @api_view({"from", "to", "type", "bbox", "v"})
 def events(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
@@ -71,7 +70,7 @@ def events(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_safe
+@only("GET")
 @api_view({"v"})
 def event_days(request: HttpRequest, slug: str) -> HttpResponse:
     """GET /api/v1/maps/<slug>/events/days: the map's event types, and how many published events each day has,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shapely
+
 from mapapp.events.selectors import events_in_window
 from mapapp.models import Map
 
@@ -17,8 +19,7 @@ COLUMNS = [
 def add_events_layer(*, map: Map, path: Path) -> int:
     """Write the map's published events (all its dates) as the layer `events` of the GeoPackage at `path`;
     returns how many (no layer when there are none). Sources as "title <url>" joined by "; "."""
-    import geopandas as gpd
-    import shapely
+    import geopandas as gpd  # lazy: geopandas takes a second to load; only a GeoPackage needs it
 
     events = events_in_window(map=map, first=map.start, last=map.end)
     if not events:

@@ -1,6 +1,6 @@
 """The three files events are imported from, each read into EventRow: ACLED's export, UCDP GED's, and a plain
 CSV with named columns. Reading checks each row on its own (dates, numbers, known codes); what needs the map
-(inside its area and dates, its actors) is checked by mapapp.events.services.events_import.
+(inside its area and dates, its actors) is checked by mapapp.services.events.events_import.
 
 ACLED (acleddata.com export or API as CSV): event_id_cnty, event_date (2017-06-15 or "15 June 2017"),
 time_precision (1 day, 2 week, 3 month), event_type, sub_event_type, actor1, actor2, admin1..3, location,
@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mapapp.events.models import EventDatePrecision, EventOrigin, GeoPrecision
+from mapapp.lib.params import parse_date
 
 FORMATS = ("acled", "ucdp", "csv")
 
@@ -126,11 +127,11 @@ def _date(row: dict, column: str, problems: list, *, required: bool = True) -> d
         return None
     match = _ISO_DATE.match(raw)
     try:
-        if match:
-            return dt.date.fromisoformat(match.group(1))
+        if match:  # UCDP GED writes a time after the day ("2017-06-11 00:00:00.000"): the day is what counts
+            return parse_date(match.group(1))
         # ACLED's export tool writes "15 June 2017"; its API writes ISO dates.
         return dt.datetime.strptime(raw, "%d %B %Y").date()
-    except ValueError:
+    except ValueError:  # parse_date's errors are ValueErrors too
         problems.append((column, f"{column} {raw!r} is not a date (YYYY-MM-DD or '15 June 2017')"))
         return None
 

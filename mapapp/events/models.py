@@ -1,5 +1,5 @@
 """The Event model. Imported by mapapp.models so Django finds it in the mapapp app; writes go through
-mapapp.events.services."""
+mapapp.services.events."""
 
 from django.conf import settings
 from django.contrib.gis.db import models

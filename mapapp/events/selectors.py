@@ -53,6 +53,10 @@ def events_in_window(
     return rows
 
 
+def map_has_events(*, map: Map) -> bool:
+    return Event.objects.published().filter(map=map).exists()
+
+
 def _source(pk: int, title: str, publisher: str, url: str, published: dt.date | None) -> dict:
     return {
         "id": pk,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from mapapp import embed
+from mapapp import embed, viewer
 from mapapp.embed_views import card_context
 
 register = template.Library()
@@ -30,10 +30,9 @@ def _lang() -> str:
 def share_meta(context):
     map_, date = context["map"], context["date"]
     lang = _lang()
-    arabic = lang == "ar"
     return {
-        "title": map_.title_ar if arabic and map_.title_ar else map_.title_en,
-        "description": (map_.description_ar if arabic and map_.description_ar else map_.description_en)[:300],
+        "title": viewer.local_title(map_, lang),
+        "description": viewer.local_description(map_, lang)[:300],
         "lang": lang,
         "date": date,
         **card_context(context["request"], map_, date, lang),
@@ -44,11 +43,10 @@ def share_meta(context):
 def share_dialog(context):
     map_ = context["map"]
     lang = _lang()
-    arabic = lang == "ar"
     config = {
         "siteUrl": settings.SITE_URL,
         "slug": map_.slug,
-        "title": map_.title_ar if arabic and map_.title_ar else map_.title_en,
+        "title": viewer.local_title(map_, lang),
         "titles": {"en": map_.title_en, "ar": map_.title_ar or map_.title_en},
         "lang": lang,
         "start": map_.start.isoformat(),

@@ -11,6 +11,7 @@
 //   {type: "frontline-atlas:date", date}      the reader moved the slider to `date`
 // and one it listens for from its parent: {type: "frontline-atlas:hello"} (the host script starting late), which
 // it answers with a resize.
+import { addBasemap } from "./map-style.js";
 import { mapApi } from "./viewer/api.js";
 import { makeCalendar } from "./viewer/days.js";
 import { buildHistory } from "./viewer/history.js";
@@ -56,20 +57,6 @@ window.addEventListener("message", (event) => {
   reportHeight();
 });
 
-function addBasemap(map, data) {
-  map.createPane("basemap");
-  map.getPane("basemap").style.zIndex = "350";
-  map.getPane("basemap").style.pointerEvents = "none";
-  L.geoJSON(data, {
-    pane: "basemap",
-    interactive: false,
-    style: (feature) =>
-      feature.properties.kind === "river"
-        ? { color: "#5b9bd5", weight: 4, opacity: 0.9, lineCap: "round" }
-        : { color: "#8a8a80", weight: 1.5, fill: true, fillColor: "#ffffff", fillOpacity: 0.3, dashArray: "3 4" },
-  }).addTo(map);
-}
-
 async function start(map) {
   const i18n = makeI18n(config.lang, strings);
   const calendar = makeCalendar(config.start);
@@ -83,7 +70,7 @@ async function start(map) {
   // histogram follow when they arrive, so neither delays the first paint.
   const timeline = withControls ? api.timeline().catch(() => null) : Promise.resolve(null);
   if (config.basemap) {
-    api.basemap(config.basemap).then((data) => addBasemap(map, data), () => {});
+    api.basemap(config.basemap).then((data) => addBasemap(map, data, { small: true }), () => {});
   }
   const [geometry, raw] = await Promise.all([api.geometry(), api.history()]);
 

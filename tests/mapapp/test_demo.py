@@ -7,7 +7,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from mapapp import geo
+from mapapp.lib import geo
 from mapapp.models import ControlChange, Siege
 
 D = dt.date.fromisoformat

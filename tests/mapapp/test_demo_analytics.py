@@ -6,8 +6,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from mapapp import geo
 from mapapp.demo.loader import SIEGE_EAST, SIEGE_WEST
+from mapapp.lib import geo
 
 
 def get(client, url):

@@ -473,6 +473,7 @@ def test_openapi_documents_oembed_and_the_image(client):
 def test_the_embeds_preloaded_modules_are_exactly_its_import_graph():
     """The embed preloads every module it imports (one round trip instead of one per import level); a module
     added to or dropped from the viewer's graph must be added here too, or the embed loads it late or not at all."""
+    import posixpath
     from pathlib import Path
 
     from mapapp.embed_views import EMBED_MODULES
@@ -485,7 +486,7 @@ def test_the_embeds_preloaded_modules_are_exactly_its_import_graph():
             continue
         seen.add(module)
         source = (static / module).read_text()
-        for target in re.findall(r'^import .* from "(\./[^"]+)";', source, re.M):
-            todo.append(str((Path(module).parent / target).as_posix()).replace("/./", "/"))
+        for target in re.findall(r'^import .* from "(\.\.?/[^"]+)";', source, re.M):
+            todo.append(posixpath.normpath(posixpath.join(posixpath.dirname(module), target)))
     normalised = {str(Path(m)) for m in seen}
     assert normalised == set(EMBED_MODULES)

@@ -9,7 +9,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from mapapp.events import services
+from mapapp import services
 from mapapp.events.models import Event, EventState
 from mapapp.models import Map
 from mapapp.roles import EDITORS, REVIEWERS

@@ -7,7 +7,7 @@ import orjson
 import pytest
 from django.contrib.gis.geos import Point
 
-from mapapp.events import services
+from mapapp import services
 
 D = dt.date.fromisoformat
 

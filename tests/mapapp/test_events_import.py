@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from mapapp.events.models import Event, EventState
-from mapapp.events.services import events_import_text
 from mapapp.models import Map, Source
+from mapapp.services import events_import_text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "events"
 D = dt.date.fromisoformat

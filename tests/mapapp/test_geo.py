@@ -3,7 +3,7 @@
 import pytest
 import shapely
 
-from mapapp import geo
+from mapapp.lib import geo
 
 
 def test_area_of_a_one_degree_cell_at_the_equator_matches_the_ellipsoid():

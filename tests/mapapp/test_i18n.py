@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mapapp.views import PLACE_KIND_LABELS, VIEWER_STRINGS
+from mapapp.viewer import PLACE_KIND_LABELS, VIEWER_STRINGS
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale" / "ar" / "LC_MESSAGES"
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from gazetteer.services import place_set_footprint
-from mapapp import geo
+from mapapp.lib import geo
 from mapapp.models import ZoneEdge
 from tests.conftest import square
 

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from mapapp.events.formats import FORMATS
-from mapapp.events.services import events_import_text
 from mapapp.models import Map
+from mapapp.services import events_import_text
 
 
 class Command(BaseCommand):

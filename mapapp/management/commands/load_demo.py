@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from mapapp.demo.loader import SLUG, load_demo
+from mapapp.demo.reset import delete_record
 from mapapp.models import Map
 
 
@@ -17,8 +18,6 @@ class Command(BaseCommand):
             if not reset:
                 self.stdout.write(f"demo map {SLUG!r} already loaded; --reset to load it again")
                 return
-            from mapapp.demo.reset import delete_record
-
             delete_record()
         map_ = load_demo()
         self.stdout.write(self.style.SUCCESS(f"loaded {map_.slug}: {map_.places.count()} zones"))

@@ -3,7 +3,9 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from gazetteer.models import Place
 from mapapp.models import ControlChange, Map, Siege, ZoneEdge
 from mapapp.synthetic import make_synthetic_map
 
@@ -46,10 +48,6 @@ class Command(BaseCommand):
 
     def _delete(self, slug: str) -> None:
         """Remove a synthetic map with its zones, their changes and sieges (benchmark data only)."""
-        from django.db import transaction
-
-        from gazetteer.models import Place
-
         map_ = Map.objects.filter(slug=slug).first()
         if map_ is None:
             return

@@ -1,7 +1,8 @@
-// Shared edges between zones, the basis of front lines and siege perimeters (drawn by layers.js): a front on
+// Shared edges between zones, the basis of front lines and siege perimeters (drawn by lines.js): a front on
 // day D is every edge whose two zones are held by different actors; a siege's perimeter is every edge with a
-// besieged zone on one side only. Edges come from /geometry (ZoneEdge, derived on the server) when the map has them; otherwise they
-// are found here once, from segments two footprints share vertex for vertex.
+// besieged zone on one side only. Edges come from /geometry: ZoneEdge rows, derived on the server from the
+// footprints whenever a map's zones or their footprints change (zone_edges_rebuild), the map's outer edge
+// included, so any map with zones has them.
 
 // Leaflet wants [lat, lng]; GeoJSON gives [lng, lat].
 function toLatLngs(line) {
@@ -16,48 +17,6 @@ export function edgesFromServer(edges) {
     list.push({ a: edges.a[i], b: edges.b[i] === null ? -1 : edges.b[i], lines: lines.map(toLatLngs) });
   }
   return list;
-}
-
-function rings(geometry) {
-  if (!geometry) return [];
-  if (geometry.type === "Polygon") return geometry.coordinates;
-  if (geometry.type === "MultiPolygon") return geometry.coordinates.flat();
-  return [];
-}
-
-export function edgesFromFootprints(features) {
-  const firstOwner = new Map(); // segment key -> [zone, segment]
-  const pairs = new Map(); // "a|b" -> edge
-  function add(a, b, segment) {
-    const key = a + "|" + b;
-    let edge = pairs.get(key);
-    if (!edge) {
-      edge = { a, b, lines: [] };
-      pairs.set(key, edge);
-    }
-    edge.lines.push(segment);
-  }
-  features.forEach(function (feature, zone) {
-    for (const ring of rings(feature.geometry)) {
-      for (let i = 0; i + 1 < ring.length; i++) {
-        const p = ring[i];
-        const q = ring[i + 1];
-        const pk = p[0] + "," + p[1];
-        const qk = q[0] + "," + q[1];
-        if (pk === qk) continue;
-        const key = pk < qk ? pk + ";" + qk : qk + ";" + pk;
-        const seen = firstOwner.get(key);
-        if (seen === undefined) firstOwner.set(key, [zone, [[p[1], p[0]], [q[1], q[0]]]]);
-        else if (seen[0] !== zone) {
-          firstOwner.set(key, null);
-          add(Math.min(zone, seen[0]), Math.max(zone, seen[0]), seen[1]);
-        }
-      }
-    }
-  });
-  // Segments no other zone shares are the map's outer edge.
-  for (const seen of firstOwner.values()) if (seen) add(seen[0], -1, seen[1]);
-  return Array.from(pairs.values());
 }
 
 // Separate pieces of besieged ground (zones of the same siege touching along an edge): [[zone, ...], ...].

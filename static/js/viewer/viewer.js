@@ -4,6 +4,7 @@
 //
 // config: { slug, version, start, end, date, lang, strings, apiRoot, basemap, bbox, urlState (bool),
 //           preferCanvas (optional bool), languageLinks (optional: links to keep in step with the state) }
+import { addBasemap } from "../map-style.js";
 import { mapApi } from "./api.js";
 import { createAreaChart } from "./chart.js";
 import { createCompare } from "./compare.js";
@@ -16,22 +17,6 @@ import { createZonePanel } from "./panel.js";
 import { createTimeControls } from "./slider.js";
 import { createDaySummary } from "./summary.js";
 import { createUrlState, withLanguage } from "./urlstate.js";
-
-function addBasemap(map, data) {
-  if (!map.getPane("basemap")) {
-    map.createPane("basemap");
-    map.getPane("basemap").style.zIndex = "350";
-    map.getPane("basemap").style.pointerEvents = "none";
-  }
-  return L.geoJSON(data, {
-    pane: "basemap",
-    interactive: false,
-    style: (feature) =>
-      feature.properties.kind === "river"
-        ? { color: "#5b9bd5", weight: 5, opacity: 0.9, lineCap: "round" }
-        : { color: "#8a8a80", weight: 1.5, fill: true, fillColor: "#ffffff", fillOpacity: 0.5, dashArray: "3 4" },
-  }).addTo(map);
-}
 
 export async function createViewer(config) {
   const { map, root } = config;

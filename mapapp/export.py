@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import orjson
+import shapely
 from django.contrib.gis.db.models.functions import AsGeoJSON, AsWKT
 
 from gazetteer.models import PlaceName
@@ -41,7 +42,6 @@ def _zones(map: Map, geometry: str) -> list[dict]:
         function = AsWKT("footprint")
     rows = (
         map.places.order_by("slug")
-        .annotate(geometry_text=function)
         .values("id", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "label_point")
         .annotate(geometry_text=function)
     )
@@ -80,7 +80,7 @@ def _iso(day: dt.date | None) -> str | None:
 def export_rows(*, map: Map, on: dt.date | None, geometry: str) -> list[tuple[dict, str | None]]:
     """[(properties, geometry text)], in zone order (then period order). `on` None: the full history."""
     zones = _zones(map, geometry)
-    actors = selectors.actors_by_id(map)
+    actors = selectors.actors_by_id()
     rows: list[tuple[dict, str | None]] = []
     if on is not None:
         states = selectors.zone_states_at(map=map, on=on)
@@ -184,8 +184,7 @@ def export_map(*, map: Map, on: dt.date | None, format: str) -> bytes:
 
 
 def _geopackage(rows: list[tuple[dict, str | None]], columns: list[str], layer: str, *, map: Map) -> bytes:
-    import geopandas as gpd
-    import shapely
+    import geopandas as gpd  # lazy: geopandas takes a second to load; only a GeoPackage needs it
 
     frame = gpd.GeoDataFrame(
         [_flat(properties, columns) for properties, _ in rows],

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m mapapp.demo.build_footprints
+    python scripts/build_demo_footprints.py
 
 Reads ``mapapp/demo/data/places.csv`` and writes
 
@@ -51,10 +51,10 @@ from shapely.geometry import (
 )
 from shapely.geometry.polygon import orient
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-PLACES_CSV = HERE / "data" / "places.csv"
-FOOTPRINTS_OUT = HERE / "data" / "footprints.geojson"
+REPO = Path(__file__).resolve().parent.parent
+DEMO_DATA = REPO / "mapapp" / "demo" / "data"
+PLACES_CSV = DEMO_DATA / "places.csv"
+FOOTPRINTS_OUT = DEMO_DATA / "footprints.geojson"
 BASEMAP_OUT = REPO / "static" / "data" / "deir-ez-zor-basemap.geojson"
 
 GRID = 1e-6  # degrees; coordinates are written with 6 decimals

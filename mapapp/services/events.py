@@ -1,4 +1,4 @@
-"""Writes to a map's events: the admin, the import command and tests all call these.
+"""Writes to a map's events (mapapp/events/): the admin, the import command and tests all call these.
 
 Keyword-only, validated, saved in one transaction; every write bumps the map's data version so the events
 API's cached answers (keyed on it) expire.
@@ -14,10 +14,13 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from mapapp.events.formats import EventRow, FileError, RowError, SourceRef, read_rows
 from mapapp.events.models import Event, EventDatePrecision, EventOrigin, EventState, GeoPrecision
 from mapapp.models import Actor, Map, Source
+from mapapp.services.maps import maps_touch
+from mapapp.services.sources import source_get_or_create
 
 # The fields an EventRow sets on an Event, as they are (the rest: location, actors, sources).
 _PLAIN_FIELDS = (
@@ -39,8 +42,6 @@ _PLAIN_FIELDS = (
 
 
 def _touch(map: Map) -> None:
-    from mapapp.services import maps_touch  # the services module imports selectors; keep this module light
-
     maps_touch(maps=[map])
 
 
@@ -327,8 +328,6 @@ class _Sources:
 
     def get(self, ref: SourceRef) -> Source:
         if ref not in self.known:
-            from mapapp.services import source_get_or_create
-
             self.known[ref] = source_get_or_create(title=ref.title, url=ref.url, publisher=ref.publisher,
                                                    quote=ref.quote)  # fmt: skip
         return self.known[ref]
@@ -461,8 +460,6 @@ def _write_rows(*, map: Map, accepted, report: ImportReport, publish: bool, by, 
     report.created, report.updated = len(new_events), len(changed)
     if report.dry_run:
         return
-
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
     bulk_create_with_history(new_events, Event, batch_size=500, default_user=user, default_change_reason="imported")
     if changed:

@@ -1,54 +1,25 @@
-"""Gazetteer endpoints of the v1 API: search across every spelling, and places found in a text.
+"""Gazetteer endpoints of the v1 API: search across every spelling, and places found in a text. The views live
+in mapapp (the upper layer) because ?map= narrows the search to a map's places; the searching is gazetteer's.
 
 Errors follow mapapp.api: 400 {"error", "field"} for bad input, 404 for an unknown map, never a 500.
 """
 
 from __future__ import annotations
 
-import hashlib
-from functools import wraps
-
 import orjson
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from gazetteer import export, selectors
-from mapapp.api import (
-    ApiError,
-    api_view,
-    error_response,
-    get_map,
-    in_map_range,
-    is_whole_number,
-    json_response,
-    nul_field,
-    parse_date,
-)
+from gazetteer import selectors
+from mapapp.api import get_map
+from mapapp.lib.http import ApiError, api_view, json_response, nul_field, only
+from mapapp.lib.params import is_whole_number
 
 MAX_QUERY = 200  # characters of q
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 10
 MAX_TEXT = 100_000  # characters of text to match: a long article is 5,000-20,000
-
-
-def only(method: str):
-    """Answer other methods with 405 in JSON (Django's require_http_methods answers with an empty body). A GET
-    view answers HEAD too (link checkers and CDNs ask with HEAD; the server drops the body)."""
-    accepted = {method, "HEAD"} if method == "GET" else {method}
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if request.method not in accepted:
-                response = error_response(f"use {method} for this endpoint, not {request.method}", status=405)
-                response["Allow"] = ", ".join(sorted(accepted, key=["GET", "HEAD", "POST"].index))
-                return response
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def _map_place_ids(slug: str | None) -> set[int] | None:
@@ -120,27 +91,3 @@ def places_match(request: HttpRequest) -> HttpResponse:
         raise ApiError(f"text is too long ({len(text)} characters; at most {MAX_TEXT})", "text")
     place_ids = _map_place_ids(body.get("map"))
     return json_response({"matches": selectors.places_match(text=text, place_ids=place_ids)})
-
-
-@only("GET")
-@api_view({"date", "format"})
-def map_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """GET /api/v1/maps/<slug>/export?date=&format= : the zones with all names; a snapshot on `date`, or without
-    it the full interval history."""
-    map_ = get_map(slug)
-    format = request.GET.get("format", "geojson")
-    if format not in export.FORMATS:
-        raise ApiError(f"format must be one of {', '.join(export.FORMATS)}, got {format!r}", "format")
-    on = in_map_range(map_, parse_date(request.GET["date"], "date"), "date") if "date" in request.GET else None
-    content_type, extension = export.FORMATS[format]
-    filename = f"{map_.slug}-{on.isoformat() if on else 'history'}.{extension}"
-    key = f"{map_.slug}:{map_.data_version}:{request.get_full_path()}"
-    etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(export.export_map(map=map_, on=on, format=format), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=60"
-    return response

@@ -1,0 +1,126 @@
+"""The import itself: read and check everything, then create or merge each feature in one transaction."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import shapely
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from tqdm import tqdm
+
+from gazetteer import index, services
+from gazetteer.importer.features import Feature, features_of
+from gazetteer.importer.footprints import approximate_footprints
+from gazetteer.importer.matching import Candidate, Gazetteer, best_match
+from gazetteer.importer.options import PROGRESS_FROM, ImportFileError, ImportOptions, ImportReport
+from gazetteer.importer.readers import read_layer
+from gazetteer.models import NameKind, Place, PlaceKind
+from mapapp.lib import geo
+
+
+def places_import(
+    *, path: Path | str, options: ImportOptions, source_name: str | None = None, progress: bool = False
+) -> ImportReport:
+    """Import the places of a GIS file (see the module doc). Raises ImportFileError, with nothing written, if
+    the file cannot be read; otherwise returns the report (with options.dry_run nothing is written either)."""
+    path = Path(path)
+    label = source_name or path.name
+    parent = None
+    if options.parent:
+        parent = Place.objects.filter(slug=options.parent).first()
+        if parent is None:
+            raise ImportFileError(f"no place {options.parent!r} to be the parent (--parent)")
+    if options.kind and options.kind not in PlaceKind.values:
+        raise ImportFileError(f"unknown kind {options.kind!r} (one of {', '.join(PlaceKind.values)})")
+    layer = read_layer(path, layer=options.layer, srid=options.srid)
+    report = ImportReport(source=label, dry_run=options.dry_run, read=len(layer.frame), layer=layer.name, crs=layer.crs)
+    features = features_of(layer, options, report)
+    with transaction.atomic():
+        _apply(features, parent, report, label, progress)
+        if options.dry_run:
+            transaction.set_rollback(True)
+    if options.dry_run:
+        index.invalidate()
+    return report
+
+
+def _apply(features: list[Feature], parent: Place | None, report: ImportReport, label: str, progress: bool) -> None:
+
+    gazetteer = Gazetteer()
+    rows: list[dict] = []
+    point_rows: list[dict] = []
+    point_shapes: list[shapely.Point] = []
+    bar = tqdm(
+        features, desc=label, unit=" features", disable=not progress or len(features) < PROGRESS_FROM, file=sys.stderr
+    )
+    for feature in bar:
+        match = best_match(feature, gazetteer.candidates(feature))
+        if match is not None:
+            _merge(feature, match, report, label)
+            continue
+        slug = gazetteer.new_slug(feature)
+        row = {
+            "slug": slug,
+            "name_en": feature.name_en,
+            "name_ar": feature.name_ar,
+            "kind": feature.kind,
+            "parent": parent,
+            "variants": feature.variants,
+            "source": f"{label}, feature {feature.number}",
+            "_label": feature.label,
+        }
+        footprint = None if feature.is_point else feature.shape
+        if feature.is_point:
+            row["label_point"] = Point(feature.shape.x, feature.shape.y, srid=geo.WGS84)
+            point_rows.append(row)
+            point_shapes.append(feature.shape)
+        else:
+            row["footprint"] = geo.geos_multipolygon(feature.shape)
+            row["footprint_approximate"] = False
+            row["footprint_method"] = f"imported from {label}" + (
+                f" (repaired: {feature.repaired})" if feature.repaired else ""
+            )
+        rows.append(row)
+        point = feature.shape if feature.is_point else feature.shape.point_on_surface()
+        candidate = Candidate(None, slug, feature.kind, footprint, point, feature.is_point, set(feature.names), row)
+        gazetteer.add_pending(candidate, feature)
+        report.created.append((slug, _both(feature)))
+    approximate_footprints(point_rows, point_shapes, parent, report)
+    for row in rows:
+        row.pop("_label")
+    try:
+        services.places_bulk_create(places=rows)
+    except ValidationError as exc:  # not expected after the checks above; never half-written (one transaction)
+        raise ImportFileError(f"{label}: {'; '.join(exc.messages)}") from None
+
+
+def _both(feature: Feature) -> str:
+    if feature.name_ar and feature.name_ar != feature.name_en:
+        return f"{feature.name_en} / {feature.name_ar}"
+    return feature.name_en
+
+
+def _merge(feature: Feature, match: Candidate, report: ImportReport, label: str) -> None:
+    new_names = [(name, language) for name, language in feature.names if (name, language) not in match.names]
+    match.names.update(new_names)
+    done = []
+    if match.pending is not None:  # a duplicate within the file: the place is not written yet
+        known = {(v, lang) for v, lang in match.pending["variants"]}
+        match.pending["variants"].extend(n for n in new_names if n not in known)
+    elif new_names:
+        services.place_names_add(place=match.place, names=[(n, lang, NameKind.VARIANT) for n, lang in new_names])
+    if new_names:
+        done.append("added " + ", ".join(f"{n!r} ({lang})" for n, lang in new_names))
+    if not feature.is_point and match.approximate and match.place is not None:
+        services.place_set_footprint(
+            place=match.place,
+            footprint=geo.geos_multipolygon(feature.shape),
+            approximate=False,
+            method=f"imported from {label}",
+        )
+        match.shape, match.approximate = feature.shape, False
+        done.append("footprint replaced (it was approximate)")
+    report.merged.append((feature.label, match.slug, "; ".join(done) or "nothing new"))

@@ -1,0 +1,27 @@
+"""The site's 404 and 500 handlers (mapapp.urls): JSON under /api/, the embed's frameable error page under
+/embed/, Django's ordinary pages elsewhere. Their own module, above both the API and the embed views, so
+neither of those has to import the other."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
+
+from mapapp.embed_views import embed_not_found
+from mapapp.lib.http import error_response
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404 handler: JSON under /api/, the embed's frameable error page under /embed/, the ordinary page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(f"no such resource: {request.path}", status=404)
+    if request.path.startswith("/embed/"):
+        return embed_not_found(request)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return error_response("internal error; it has been logged", status=500)
+    return default_server_error(request)

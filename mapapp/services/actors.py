@@ -1,0 +1,35 @@
+"""Actors: the sides that hold ground, and who fights beside whom."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from mapapp.models import (
+    Actor,
+    Map,
+)
+from mapapp.services.maps import maps_touch
+
+
+@transaction.atomic
+def actor_create(*, slug: str, name_en: str, name_ar: str = "", color: str, sort_order: int = 0) -> Actor:
+    if len(color) != 7 or color[0] != "#" or any(ch not in "0123456789abcdefABCDEF" for ch in color[1:]):
+        raise ValidationError({"color": f"colour must look like #1f77b4, got {color!r}"})
+    actor = Actor(slug=slug, name_en=name_en, name_ar=name_ar, color=color.lower(), sort_order=sort_order)
+    actor.full_clean()
+    actor.save()
+    return actor
+
+
+@transaction.atomic
+def actor_set_allies(*, actor: Actor, allies: Sequence[Actor]) -> Actor:
+    """Set the sides `actor` fights beside (symmetrical: each ally gets `actor` too). Pocket detection does
+    not count an ally's ground as enclosing."""
+    if any(ally.pk == actor.pk for ally in allies):
+        raise ValidationError({"allies": "an actor cannot be its own ally"})
+    actor.allies.set(allies)
+    maps_touch(maps=Map.objects.filter(actors__in=[actor, *allies]).distinct())
+    return actor
