@@ -272,7 +272,7 @@ def _gif(map: Map, pictures, index_of, dates, options: FrameOptions, fps: int) -
     (mapped alone) pasted in."""
     theme = mapimage.THEMES[options.theme]
     sample = _frame(pictures[-1], dates[-1], options)
-    must = [actor.color for actor in selectors.actors_by_id(map).values()]
+    must = [actor.color for actor in selectors.actors_by_id().values()]
     must += [theme["background"], theme["ink"], theme["land"], theme["muted"], mapimage.UNKNOWN_FILL]
     palette = _Palette([*pictures, sample], must)
     bases = [palette.indexed(picture) for picture in pictures]
