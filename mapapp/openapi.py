@@ -1108,6 +1108,7 @@ def _events_paths() -> dict:
                 "parameters": [SLUG, VERSION],
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {"schema": days}}},
+                    "302": REDIRECT,
                     "400": ERROR,
                     "404": NOT_FOUND,
                 },
@@ -1125,6 +1126,7 @@ def _events_paths() -> dict:
                 "parameters": parameters,
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {"schema": answer}}},
+                    "302": REDIRECT,
                     "400": ERROR,
                     "404": NOT_FOUND,
                 },
