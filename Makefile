@@ -3,8 +3,11 @@ PY := .venv/bin/python
 POSTGIS_URL ?= postgis://frontline:frontline@127.0.0.1:5432/frontline
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two workers (one per core), each with its own test database, live server and Chromium. A test file stays on
+# one worker, so a module's demo is loaded once. XDIST= runs in one process (for -x or --pdb).
+XDIST ?= -n 2 --dist loadfile
 
-.PHONY: setup setup-postgis run demo test test-postgis lint format bench clean messages
+.PHONY: setup setup-postgis run demo test test-fast test-postgis lint format bench clean messages
 
 setup:
 	@scripts/setup.sh
@@ -20,10 +23,14 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The edit-test loop: everything but the browser tests.
+test-fast: setup
+	$(PY) -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 test-postgis: setup-postgis
-	DATABASE_URL=$(POSTGIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGIS_URL) $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: setup
 	.venv/bin/ruff check .

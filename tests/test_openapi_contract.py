@@ -24,7 +24,7 @@ import schemathesis
 import shapely
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -35,23 +35,6 @@ from schemathesis.specs.openapi.checks import (
 from shapely.geometry import shape
 
 from mapapp.openapi import schema
-
-
-@pytest.fixture(scope="module")
-def demo_once(django_db_setup, django_db_blocker):
-    """The demo, loaded once for this module: its tests only read (each still runs in its own savepoint)."""
-    from mapapp.demo.loader import load_demo
-
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            yield load_demo()
-            transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_once, db):
-    return demo_once
-
 
 DATES = ["2014-01-01", "2014-07-14", "2016-06-01", "2017-01-16", "2017-03-01", "2017-09-05", "2017-11-10", "2017-12-31"]
 TYPES = {
