@@ -3,7 +3,8 @@
 Events: the 5,000-zone synthetic map (`make_synthetic_map`, in var/bench-events.sqlite3, built once and kept;
 BENCH_REBUILD=1 builds it again) gets 60,000 invented events (seeded: points inside random zones, dates over
 the map's four years, six ACLED event types, one to two of twenty publishers as sources), imported as a plain
-CSV through the importer (timed, then imported again: the re-import that updates nothing). Then the events API
+CSV through the importer (timed, then imported again: the re-import that updates nothing; on later runs the
+events are reused and the import is not timed). Then the events API
 answers for one week, through the real view with Django's test client (no network, no ETag: each answer is
 built), on 60 weeks spread over the four years: median and p95; the same with a bbox and a type filter.
 Target (issue #17): one week under 50 ms.
@@ -162,20 +163,20 @@ def _child_events() -> dict:
 
     map_ = Map.objects.get(slug=SLUG)
     result: dict = {}
-    if Event.objects.filter(map=map_).count() != EVENTS:
+    # The import is timed when the events are imported afresh (the first run, or BENCH_REBUILD=1); later runs
+    # reuse them and report the import as not measured (NaN).
+    result["import_new"] = result["import_again"] = float("nan")
+    if Event.objects.filter(map=map_).count() != EVENTS or os.environ.get("BENCH_REBUILD"):
         Event.objects.filter(map=map_).delete()
         text = _events_csv(map_, EVENTS)
         began = time.perf_counter()
         report = events_import_text(map=map_, text=text, format="csv")
         result["import_new"] = round(time.perf_counter() - began, 2)
         assert report.ok and report.created == EVENTS, report.summary()
-    else:
-        text = _events_csv(map_, EVENTS)
-        result["import_new"] = float("nan")
-    began = time.perf_counter()
-    report = events_import_text(map=map_, text=text, format="csv")
-    result["import_again"] = round(time.perf_counter() - began, 2)
-    assert report.ok and report.unchanged == EVENTS, report.summary()
+        began = time.perf_counter()
+        report = events_import_text(map=map_, text=text, format="csv")
+        result["import_again"] = round(time.perf_counter() - began, 2)
+        assert report.ok and report.unchanged == EVENTS, report.summary()
     map_.refresh_from_db()
     result["events"] = Event.objects.filter(map=map_).count()
 
