@@ -9,7 +9,6 @@ import { mapApi } from "./api.js";
 import { createAreaChart } from "./chart.js";
 import { createCompare } from "./compare.js";
 import { makeCalendar } from "./days.js";
-import { createEventsLayer } from "./events.js";
 import { buildHistory } from "./history.js";
 import { makeI18n } from "./i18n.js";
 import { createZoneLayers } from "./layers.js";
@@ -90,11 +89,13 @@ export async function createViewer(config) {
   });
   controls.drawTicks(timeline);
 
-  // Events beside the ground, on maps that have them (config.events), when Leaflet.markercluster is loaded.
+  // Events beside the ground, on maps that have them (config.events), where the page loads Leaflet.markercluster:
+  // the module is fetched only then, so the embed and maps without events never load it.
   const events =
     config.events && L.markerClusterGroup
-      ? createEventsLayer({ map, apiRoot: config.apiRoot, slug: config.slug, version: config.version, calendar, i18n,
-          start: config.start, end: config.end, ticks: find('[data-control="ticks"]') })
+      ? (await import("./events.js")).createEventsLayer({ map, apiRoot: config.apiRoot, slug: config.slug,
+          version: config.version, calendar, i18n, start: config.start, end: config.end,
+          ticks: find('[data-control="ticks"]') })
       : null;
 
   const chartRoot = find('[data-chart="plot"]');
