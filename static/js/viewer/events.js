@@ -25,6 +25,13 @@ function element(tag, className, text) {
   return node;
 }
 
+// Text from the record, in whatever script it is written: its own direction inside the interface's.
+function recorded(tag, className, text) {
+  const node = element(tag, className, text);
+  node.dir = "auto";
+  return node;
+}
+
 function monthKey(iso) {
   return iso.slice(0, 7);
 }
@@ -125,7 +132,7 @@ export function createEventsLayer(options) {
       });
       const swatch = element("span", "events-swatch");
       swatch.style.background = colourOf(type);
-      label.append(check, swatch, element("span", null, type)); // a type is data: text, in the record's words
+      label.append(check, swatch, recorded("span", null, type)); // a type is data: text, in the record's words
       typeList.append(label);
     }
   }
@@ -226,17 +233,17 @@ export function createEventsLayer(options) {
   function popupFor(feature) {
     const p = feature.properties;
     const root = element("div", "event-popup");
-    root.dir = "auto";
-    root.append(element("strong", "event-type", p.sub_type ? p.type + " — " + p.sub_type : p.type));
+    root.dir = i18n.rtl ? "rtl" : "ltr";
+    root.append(recorded("strong", "event-type", p.sub_type ? p.type + " — " + p.sub_type : p.type));
     let when = i18n.date(calendar.dateOf(feature.day));
     if (p.date_end) when += " – " + i18n.date(calendar.dateOf(calendar.dayOf(p.date_end)));
     if (p.date_precision && p.date_precision !== "day") when += " (" + i18n.t("precision:" + p.date_precision) + ")";
     root.append(element("div", "event-date", when));
-    if (p.location) root.append(element("div", "event-location", p.location));
+    if (p.location) root.append(recorded("div", "event-location", p.location));
     const actors = [p.actor1, p.actor2].filter(Boolean).join(" — ");
     if (actors) {
       const line = element("div", "event-actors");
-      line.append(element("span", "event-label", i18n.t("Actors") + ": "), element("span", null, actors));
+      line.append(element("span", "event-label", i18n.t("Actors") + ": "), recorded("span", null, actors));
       root.append(line);
     }
     const f = p.fatalities || {};
@@ -253,7 +260,7 @@ export function createEventsLayer(options) {
       root.append(element("div", "event-label", i18n.t("Sources") + ":"));
       const list = element("ul", "event-sources");
       for (const source of p.sources) {
-        const item = element("li");
+        const item = recorded("li");
         const title = source.publisher && source.publisher !== source.title ? source.title + " — " + source.publisher : source.title;
         if (isHttp(source.url)) {
           const link = element("a", null, title);
@@ -268,7 +275,7 @@ export function createEventsLayer(options) {
       }
       root.append(list);
     }
-    if (p.notes) root.append(element("p", "event-notes", p.notes));
+    if (p.notes) root.append(recorded("p", "event-notes", p.notes));
     return root;
   }
 
