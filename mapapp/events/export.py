@@ -55,7 +55,7 @@ def add_events_layer(*, map: Map, path: Path) -> int:
     frame = gpd.GeoDataFrame(
         rows,
         columns=COLUMNS,
-        geometry=[shapely.Point(event["location"].x, event["location"].y) for event in events],
+        geometry=[shapely.Point(event["lon"], event["lat"]) for event in events],
         crs="EPSG:4326",
     )
     frame.to_file(path, layer="events", driver="GPKG", mode="a")

@@ -8,15 +8,15 @@ from collections.abc import Sequence
 
 import orjson
 from django.contrib.gis.geos import Polygon
-from django.db.models import Count
+from django.db.models import Count, FloatField, Func
 
 from mapapp.events.models import Event
 from mapapp.models import Map
 
 _FIELDS = (
-    "pk", "date", "date_end", "date_precision", "event_type", "sub_event_type", "actor1", "actor2", "location",
-    "location_name", "admin_area", "geo_precision", "fatalities_best", "fatalities_low", "fatalities_high", "notes",
-    "origin", "external_id",
+    "pk", "date", "date_end", "date_precision", "event_type", "sub_event_type", "actor1", "actor2", "location_name",
+    "admin_area", "geo_precision", "fatalities_best", "fatalities_low", "fatalities_high", "notes", "origin",
+    "external_id",
 )  # fmt: skip
 
 
@@ -30,7 +30,13 @@ def events_in_window(
         events = events.filter(event_type__in=list(types))
     if bbox is not None:
         events = events.filter(location__intersects=Polygon.from_bbox(bbox))
-    rows = list(events.order_by("date", "pk").values(*_FIELDS))
+    # The point's coordinates from the database (ST_X/ST_Y: SpatiaLite and PostGIS both have them), not a GEOS
+    # object built per row, which was half the time of a week's answer.
+    events = events.annotate(
+        lon=Func("location", function="ST_X", output_field=FloatField()),
+        lat=Func("location", function="ST_Y", output_field=FloatField()),
+    )
+    rows = list(events.order_by("date", "pk").values(*_FIELDS, "lon", "lat"))
     ids = [row["pk"] for row in rows]
     sources: dict[int, list[dict]] = defaultdict(list)
     actors: dict[int, list[str]] = defaultdict(list)
@@ -73,12 +79,11 @@ def events_geojson(
     """GeoJSON FeatureCollection of events_in_window, with the foreign members map, from and to."""
     features = []
     for row in events_in_window(map=map, first=first, last=last, types=types, bbox=bbox):
-        point = row["location"]
         features.append(
             {
                 "type": "Feature",
                 "id": row["pk"],
-                "geometry": {"type": "Point", "coordinates": [round(point.x, 6), round(point.y, 6)]},
+                "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
                 "properties": {
                     "date": row["date"].isoformat(),
                     "date_end": row["date_end"].isoformat() if row["date_end"] else None,
