@@ -124,13 +124,15 @@ def _signature() -> tuple:
 
 
 def _build() -> GazetteerIndex:
+    # From the database the signature was read from (the primary), never from a read replica that may lag it:
+    # an index built from older rows would be kept under the newer signature until the next edit.
     index = GazetteerIndex()
-    for place in Place.objects.only("id", "slug", "name_en", "name_ar", "kind", "label_point"):
+    for place in Place.objects.using(connection.alias).only("id", "slug", "name_en", "name_ar", "kind", "label_point"):
         point = place.label_point
         index.places[place.id] = PlaceEntry(
             place.id, place.slug, place.name_en, place.name_ar, place.kind, (round(point.x, 6), round(point.y, 6))
         )
-    for place_id, name, kind in PlaceName.objects.values_list("place_id", "name", "kind"):
+    for place_id, name, kind in PlaceName.objects.using(connection.alias).values_list("place_id", "name", "kind"):
         index.add(NameEntry(place_id, name, kind == NameKind.OFFICIAL), name)
     index.finish()
     return index

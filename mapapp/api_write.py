@@ -274,6 +274,14 @@ def change_json(change: ControlChange) -> dict:
             for source in change.sources.order_by("id")
         ],
         "admin_url": reverse("admin:mapapp_controlchange_change", args=[change.pk]),
+        # The maps showing the change's places at their data versions after it: read them with ?v= to see it.
+        "maps": [
+            {"slug": slug, "version": version}
+            for slug, version in Map.objects.filter(places__control_changes=change)
+            .distinct()
+            .order_by("slug")
+            .values_list("slug", "data_version")
+        ],
     }
 
 

@@ -377,6 +377,8 @@ OEMBED_OUT = {
 }
 
 # The JSON each read endpoint answers with 200 (tests/test_openapi_contract.py checks the real answers).
+# The reads whose answer is a GeoJSON FeatureCollection.
+GEOJSON_ANSWERS = {"zones", "geometry", "fronts", "sieges", "pockets"}
 READ_RESPONSES = {
     "/api/v1/maps/": MAPS_OUT,
     "/api/v1/maps/{slug}/zones": ZONES_OUT,
@@ -458,7 +460,9 @@ def schema() -> dict:
     paths.update(_events_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
-        ok["content"] = {"application/json": {"schema": answer}}
+        # GeoJSON answers are served as application/geo+json (RFC 7946), the others as application/json.
+        media = "application/geo+json" if path.rsplit("/", 1)[-1] in GEOJSON_ANSWERS else "application/json"
+        ok["content"] = {media: {"schema": answer}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -883,6 +887,16 @@ CHANGE_OUT = {
         "reviewed_by": {"type": ["string", "null"]},
         "sources": {"type": "array", "items": {"type": "object"}},
         "admin_url": {"type": "string"},
+        "maps": {
+            "type": "array",
+            "description": "the maps showing the change's places, at their data versions after this request: "
+            "read them with `?v=` to see the change at once, from any app server",
+            "items": {
+                "type": "object",
+                "properties": {"slug": {"type": "string"}, "version": {"type": "integer"}},
+                "required": ["slug", "version"],
+            },
+        },
     },
 }
 PREVIEW = {

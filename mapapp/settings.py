@@ -81,6 +81,10 @@ MIDDLEWARE = [
     "mapapp.middleware.PublicReadCorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After CsrfViewMiddleware, so it sees whether this answer carries a CSRF token (never compressed: BREACH).
+    "mapapp.compression.CompressionMiddleware",
+    # Public reads go to the replica when DATABASE_REPLICA_URL is set (mapapp/routers.py).
+    "mapapp.routers.ReplicaReadsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,6 +128,26 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # at once instead of waiting: concurrent tests then meet the locking production has.
     _db_file = Path(DATABASES["default"]["NAME"])
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(_db_file.with_name(f"test-{_db_file.name}")))
+# A streaming replica of the primary (PostGIS) for the public reads; mapapp/routers.py says which reads.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if not DATABASES["default"]["ENGINE"].endswith("postgis") or not DATABASE_REPLICA_URL.startswith("postgis:"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL and itself to be postgis://... URLs")
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    # Tests see the primary through this alias too (a replica cannot be written to make a test database).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["mapapp.routers.ReplicaRouter"]
+
+# Shared by every app server when CACHE_URL=redis://host:port/db (Django's Redis cache); otherwise each process
+# has its own memory cache, which is right for one app server.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL in ("", "locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db or leave it empty")
+
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references (needs 3.9);
 # imports read only files an editor uploads, and we say so in the README.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
@@ -148,6 +172,18 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles"))
 # Serve straight from static/ too, so a fresh checkout (and the test server) needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# STATIC_MANIFEST=true (make run, make cluster, deploy/): the files collectstatic wrote, under content-hashed
+# names cached for a year, with gzip and brotli copies. Off by default, so tests and `make dev` serve static/
+# as it is now, never a stale copy from an earlier collectstatic.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "mapapp.staticstorage.ManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 LOGIN_URL = "/admin/login/"
 

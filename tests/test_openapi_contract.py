@@ -158,21 +158,26 @@ def documented_values(parameter: dict, demo) -> list[str]:
     raise AssertionError(f"no value for {name} {rules}")
 
 
+JSON_MEDIA = ("application/json", "application/geo+json")
+
+
 def json_get_paths():
     for path, operations in schema()["paths"].items():
         operation = operations.get("get")
         if operation is None or operation.get("security"):
             continue
-        if "application/json" not in operation["responses"]["200"].get("content", {}):
+        content = operation["responses"]["200"].get("content", {})
+        media = next((media for media in JSON_MEDIA if "schema" in content.get(media, {})), None)
+        if media is None:
             continue  # HTML, a picture or a file: checked elsewhere (the GeoJSON export below)
-        yield pytest.param(path, operation, id=path)
+        yield pytest.param(path, operation, media, id=path)
 
 
-@pytest.mark.parametrize(("path", "operation"), list(json_get_paths()))
-def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation):
+@pytest.mark.parametrize(("path", "operation", "media"), list(json_get_paths()))
+def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation, media):
     settings.SITE_URL = "http://testserver"
     url = path.replace("{slug}", demo.slug)
-    answer = operation["responses"]["200"]["content"]["application/json"].get("schema")
+    answer = operation["responses"]["200"]["content"][media].get("schema")
     assert answer, f"{path}: the description does not say what it answers"
     queries = operation.get("parameters", [])
     required = {p["name"]: documented_values(p, demo)[0] for p in queries if p["in"] == "query" and p["required"]}
@@ -185,6 +190,7 @@ def test_every_answer_is_what_the_description_says(client, demo, settings, path,
     for query in calls:
         response = client.get(url, query)
         assert response.status_code == 200, f"GET {url} {query}: {response.status_code} {response.content[:300]}"
+        assert response["Content-Type"] == media, f"GET {url}: served as {response['Content-Type']}"
         body = orjson.loads(response.content)
         wrong = problems(body, answer)
         assert not wrong, f"GET {url} {query}:\n" + "\n".join(wrong[:10])
@@ -206,7 +212,8 @@ def test_the_description_covers_the_v1_contract():
     paths = schema()["paths"]
 
     def properties(path, *keys):
-        node = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        node = next(content[media] for media in JSON_MEDIA if media in content)["schema"]
         for key in keys:
             node = node["properties"][key] if key != "[]" else node["items"]
         return set(node["properties"])

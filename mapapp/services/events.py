@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from mapapp.events.formats import EventRow, FileError, RowError, SourceRef, read_rows
 from mapapp.events.models import Event, EventDatePrecision, EventOrigin, EventState, GeoPrecision
 from mapapp.models import Actor, Map, Source
-from mapapp.services.maps import maps_touch
 from mapapp.services.sources import source_get_or_create
+from mapapp.versioning import maps_bump
 
 # The fields an EventRow sets on an Event, as they are (the rest: location, actors, sources).
 _PLAIN_FIELDS = (
@@ -42,7 +43,9 @@ _PLAIN_FIELDS = (
 
 
 def _touch(map: Map) -> None:
-    maps_touch(maps=[map])
+    # Events are not among the rows mapapp/versioning.py watches through model signals (an import writes
+    # thousands in bulk, which signals would not see): every write here moves the map's version itself.
+    maps_bump(Q(pk=map.pk))
 
 
 def event_validate(
