@@ -6,6 +6,9 @@ PORT ?= 8000
 # Two workers (one per core), each with its own test database, live server and Chromium. A test file stays on
 # one worker, so a module's demo is loaded once. XDIST= runs in one process (for -x or --pdb).
 XDIST ?= -n 2 --dist loadfile
+# The settings refuse to start without SECRET_KEY (unless DEBUG): a random key made once in var/ (never committed).
+SECRET_KEY ?= $(shell mkdir -p var && { test -s var/secret_key || (umask 077 && head -c 48 /dev/urandom | base64 > var/secret_key); } && cat var/secret_key)
+export SECRET_KEY
 
 .PHONY: setup setup-postgis run dev demo test test-fast test-postgis lint format bench clean messages cluster cluster-test \
 	cluster-stop

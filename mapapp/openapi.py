@@ -477,7 +477,10 @@ def schema() -> dict:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "`Token <key>`; keys from `manage.py create_api_token <username>`",
+                    "description": (
+                        "`Token <key>`; keys from `manage.py api_tokens --create <username>`; "
+                        "they expire (API_TOKEN_DAYS) and can be revoked"
+                    ),
                 },
                 "session": {
                     "type": "apiKey",
@@ -646,7 +649,58 @@ PLACE_MATCH = {
         "alternatives": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "other places with the same name (slugs), when the text alone cannot tell",
+            "description": "the other places of the same name (slugs), best first: the runners-up",
+        },
+        "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "how sure it is that the mention is a place: the sum of the evidence's weights",
+        },
+        "confident": {
+            "type": "boolean",
+            "description": "confidence >= 0.5: a place (the mark page ticks it); otherwise shown with why not",
+        },
+        "evidence": {
+            "type": "array",
+            "description": (
+                "why: the first item is how common the name is as a word (`rare-word` or `common-word`, its "
+                "wordfreq Zipf value in `detail`, the prior as `weight`); then any of `cue` (a place-type word "
+                "beside it: قرية، ريف، village, province; `detail` is the word), `preposition` (في، قرب، near, "
+                "north of), `list` (next to a confident place in a list; `detail` names it), `map` (a zone of "
+                "the map), `known` (a seat or an administrative area), `again` (the same name confident "
+                "elsewhere), and against: `kind-word` (the name is a word for a kind of place), `other-name` "
+                "(part of the name of something else: قوات سوريا الديمقراطية), `capitalised-neighbour` (inside "
+                "a longer capitalised name), `inside-generic` (read without its generic word)"
+            ),
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "weight": {"type": "number", "description": "what it adds to confidence (negative: takes)"},
+                },
+            },
+        },
+        "chosen_by": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "why this place of the name: the only one, the cue's kind, best known, nearest to "
+            "the text's other places, on the map",
+        },
+        "runners_up": {
+            "type": "array",
+            "description": "the other places of the name with their scores (at most 5), best first",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "place": {"type": "string"},
+                    "name_en": {"type": "string"},
+                    "name_ar": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "score": {"type": "number"},
+                },
+            },
         },
     },
 }
@@ -743,8 +797,15 @@ def gazetteer_paths() -> dict:
                     "Arabic proclitics (و ب ل ف ك) are not part of a mention (والجورة -> الجورة); a Latin article is "
                     "(al-Bughayliyah). Punctuation such as «» and quotes ends a name. In a text with capitals, a "
                     "Latin mention all in lower case is taken only for a name stored in lower case. `map` keeps "
-                    "the zones of that public map. A read-only POST (the text may be too long for a URL): no CSRF "
-                    "token is needed. Body at most 100,000 characters of text."
+                    "the zones of that public map, and counts being one as evidence. Names are whole words; a "
+                    "word that is itself a common word is not read as a proclitic and a name (كبيرة is not ك + "
+                    "بيرة). Each mention has a `confidence` and its `evidence`: a name that is a common word of "
+                    "its language (على, مدينة, Hit) is `confident` only with evidence around it (a cue word, a "
+                    "preposition of place, a list of places, the map). Mentions below 0.1 are left out. Of "
+                    "several places of one name, the best known (a seat, an administrative area, a town) and the "
+                    "nearest to the text's other confident places is chosen (`chosen_by`), the others listed in "
+                    "`runners_up`. A read-only POST (the text may be too long for a URL): no CSRF token is "
+                    "needed. Body at most 100,000 characters of text."
                 ),
                 "requestBody": _json_body(
                     {

@@ -5,6 +5,7 @@ value it cannot understand, so a typo in production stops the start instead of s
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -47,12 +48,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("FRONTLINE_REQUIRE_SECRET_KEY") == "1":
-        raise ImproperlyConfigured("SECRET_KEY is not set")
-    # Local runs and tests only; README says to set SECRET_KEY in any real deployment.
-    SECRET_KEY = "insecure-local-development-key-set-SECRET_KEY-in-production"
+    if not DEBUG:
+        # No fallback: a key in the repository or a file the app reads would sign every session and password
+        # reset with a key others can know. `make run` makes a random one under var/ and passes it in.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set the SECRET_KEY environment variable (`make run` makes one in "
+            "var/secret_key), or DEBUG=true for a local run"
+        )
+    # DEBUG only: a key made for this process, so sessions do not outlive a restart.
+    SECRET_KEY = secrets.token_urlsafe(50)
+
+# HTTPS=true: the site is served over HTTPS, through a proxy that terminates TLS and sets X-Forwarded-Proto
+# (README, "Running in production"). Everything `check --deploy` asks for follows from it.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # The proxy must set (and overwrite) X-Forwarded-Proto; only then may Django trust it to say "https".
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+# The editor's scripts read the CSRF token from the page's form field (static/js/editor/common.js), never from
+# the cookie, so no script needs to read either cookie.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -74,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mapapp.middleware.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,8 +147,17 @@ if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent writers queue (up to the
-    # timeout) instead of one failing with "database is locked" when it upgrades a read lock.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # timeout) instead of one failing with "database is locked" when it upgrades a read lock. WAL: readers never
+    # wait for a writer nor block one (synchronous=NORMAL is durable in WAL but for the last commits on power
+    # loss, never corrupt). A writer still waiting after SQLITE_BUSY_TIMEOUT seconds answers 503 with
+    # Retry-After (mapapp.middleware.DatabaseBusyMiddleware); the README says when to move to PostGIS.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
     # The test database is a file beside it, not SQLite's shared-cache memory database, whose table locks fail
     # at once instead of waiting: concurrent tests then meet the locking production has.
     _db_file = Path(DATABASES["default"]["NAME"])
@@ -186,6 +220,13 @@ STORAGES = {
 }
 
 LOGIN_URL = "/admin/login/"
+
+# The largest GIS file `import_places` (without --max-size) and the admin's place import accept, in MB: a 49 MB
+# GeoJSON already takes about 100 s and 1 GB to read.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50)
+
+# Days a write-API token made by `manage.py api_tokens --create` (or create_api_token) stays valid.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))

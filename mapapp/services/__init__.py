@@ -29,7 +29,7 @@ from mapapp.services.events import (
 from mapapp.services.maps import map_create, map_set_zones, maps_refresh_geometry, zone_edges_rebuild
 from mapapp.services.sieges import siege_record, siege_set_review_state, siege_update, siege_validate, supply_problem
 from mapapp.services.sources import source_create, source_get_or_create, source_update
-from mapapp.services.tokens import api_token_create, api_token_user
+from mapapp.services.tokens import TokenRefused, api_token_create, api_token_revoke, api_token_user
 
 __all__ = [
     "map_create",
@@ -62,5 +62,7 @@ __all__ = [
     "events_import",
     "events_import_text",
     "api_token_create",
+    "api_token_revoke",
     "api_token_user",
+    "TokenRefused",
 ]
