@@ -448,3 +448,7 @@ class SiegeAdmin(ServiceHistoryAdmin):
     @admin.action(description=gettext_lazy("Withdraw the selected sieges from the public map"))
     def withdraw_sieges(self, request, queryset):
         self._set_state(request, queryset, ReviewState.WITHDRAWN)
+
+
+# Events have their own module (mapapp/events/admin.py); imported here so the admin's autodiscovery finds it.
+from mapapp.events import admin as _events_admin  # noqa: E402, F401

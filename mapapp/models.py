@@ -355,3 +355,7 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+# Events live in their own module (mapapp/events/); imported here so Django registers them with the app.
+from mapapp.events.models import Event  # noqa: E402, F401

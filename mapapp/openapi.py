@@ -457,6 +457,7 @@ def schema() -> dict:
             operation["parameters"].append(VERSION)
         operation["responses"]["302"] = REDIRECT
     _add_write_paths(paths)
+    paths.update(_events_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
         # GeoJSON answers are served as application/geo+json (RFC 7946), the others as application/json.
@@ -1077,4 +1078,133 @@ def _add_write_paths(paths: dict) -> None:
             ),
             params=[CHANGE_ID],
         )
+    }
+
+
+def _events_paths() -> dict:
+    """Events beside the ground (issue #17): the events of a date range as GeoJSON points, and their counts by
+    day and type."""
+    count = {"type": ["integer", "null"], "minimum": 0}
+    properties = {
+        "date": DATE,
+        "date_end": DATE_OR_NULL,
+        "date_precision": {"type": "string", "enum": ["day", "week", "month", "year"]},
+        "type": STRING,
+        "sub_type": STRING,
+        "actor1": STRING,
+        "actor2": STRING,
+        "actors": {"type": "array", "items": STRING, "description": "slugs of the map's actors it involves"},
+        "location": STRING,
+        "admin_area": STRING,
+        "geo_precision": {"type": "string", "enum": ["exact", "near", "district", "province", "country"]},
+        "fatalities": {
+            "type": "object",
+            "properties": {"best": count, "low": count, "high": count},
+            "required": ["best", "low", "high"],
+        },
+        "sources": {"type": "array", "items": {"type": "object", "required": ["id", "title", "publisher", "url"]}},
+        "notes": STRING,
+        "origin": {"type": "string", "enum": ["editor", "acled", "ucdp", "csv"]},
+        "external_id": STRING,
+    }
+    feature = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": ["Point"]}, "coordinates": {"type": "array"}},
+                "required": ["type", "coordinates"],
+            },
+            "properties": {"type": "object", "properties": properties, "required": list(properties)},
+        },
+        "required": ["type", "id", "geometry", "properties"],
+    }
+    answer = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "map": STRING,
+            "from": DATE,
+            "to": DATE,
+            "features": {"type": "array", "items": feature},
+        },
+        "required": ["type", "map", "from", "to", "features"],
+    }
+    longitude = r"-?(?:180(?:\.0{1,12})?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]{1,12})?)"
+    latitude = r"-?(?:90(?:\.0{1,12})?|[0-8]?[0-9](?:\.[0-9]{1,12})?)"
+    parameters = [
+        SLUG,
+        _query("from", DATE, f"first day, inclusive, {IN_MAP}; defaults to the map's start; not after `to`"),
+        _query("to", DATE, f"last day, inclusive, {IN_MAP}; defaults to the map's end"),
+        _query(
+            "type",
+            {"type": "string", "pattern": "^[^,\\x00]{1,100}(?:,[^,\\x00]{1,100}){0,49}$"},
+            "event types as the events name them, comma-separated (or the parameter repeated), at most 50 of at "
+            "most 100 characters; none: all",
+        ),
+        _query(
+            "bbox",
+            {"type": "string", "pattern": f"^{longitude},{latitude},{longitude},{latitude}$"},
+            "west,south,east,north in degrees (WGS84), west < east and south < north (400 otherwise); points on "
+            "an edge are in",
+        ),
+        VERSION,
+    ]
+    days = {
+        "type": "object",
+        "properties": {
+            "map": STRING,
+            "types": {"type": "array", "items": STRING, "description": "every event type of the map, sorted"},
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "date": DATE,
+                        "count": {"type": "integer", "minimum": 1},
+                        "by_type": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 0},
+                            "description": "the count of each type, in the order of `types`",
+                        },
+                    },
+                    "required": ["date", "count", "by_type"],
+                },
+            },
+        },
+        "required": ["map", "types", "days"],
+    }
+    return {
+        "/api/v1/maps/{slug}/events/days": {
+            "get": {
+                "summary": "The map's event types, and how many published events each day has, in all and by type.",
+                "parameters": [SLUG, VERSION],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": days}}},
+                    "302": REDIRECT,
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+        "/api/v1/maps/{slug}/events": {
+            "get": {
+                "summary": "Published events (battles, strikes, shelling, supply drops) dated from..to, as GeoJSON.",
+                "description": (
+                    "Point events beside the record of control, imported from ACLED, UCDP GED or a CSV, or added "
+                    "by editors; by date then id. `date_end` is set when the date is a span; `date_precision` "
+                    "and `geo_precision` say how exactly date and place are known. `fatalities` are estimates "
+                    "(null: not known); ACLED gives one figure, so its best, low and high are the same."
+                ),
+                "parameters": parameters,
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": answer}}},
+                    "302": REDIRECT,
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
     }

@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from mapapp import admin_pockets, api, api_analytics, api_places, api_write, embed_views, openapi, views
+from mapapp.events import api as events_api
 from mapapp.lib.http import json_response
 
 handler404 = "mapapp.errors.not_found"
@@ -40,6 +41,8 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
+    path("api/v1/maps/<slug:slug>/events", events_api.events, name="api-events"),
+    path("api/v1/maps/<slug:slug>/events/days", events_api.event_days, name="api-event-days"),
     path("api/v1/maps/<slug:slug>/export", api.map_export, name="api-export"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
     path("admin/", admin.site.urls),

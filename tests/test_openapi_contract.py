@@ -142,6 +142,8 @@ def documented_values(parameter: dict, demo) -> list[str]:
         "v": [str(type(demo).objects.get(pk=demo.pk).data_version)],  # the record bumped it after loading
         "maxwidth": ["300", "5000"],
         "maxheight": ["150"],
+        "type": ["Battles", "Battles,Shelling"],
+        "bbox": ["39.9,35.2,40.3,35.5", "-180,-90,180,90"],
     }
     if name in special:
         return special[name]
@@ -287,7 +289,8 @@ def onto_the_demo(case, demo) -> list[str]:
     - a map read's dates must be inside the map's own dates (the schema allows any real day): folded into them,
       except `/changes`, which takes any real day;
     - `from` must not be after `to` when both are given: swapped; the embed's `date` must be inside its
-      `from`..`to`: folded into them.
+      `from`..`to`: folded into them;
+    - the events' `bbox` must have west < east and south < north: replaced by the demo's area.
     """
     moved = []
     if "slug" in (case.path_parameters or {}):
@@ -307,6 +310,11 @@ def onto_the_demo(case, demo) -> list[str]:
             if folded != query[name]:
                 moved.append(f"{name} outside the map's dates")
                 query[name] = folded
+    if "bbox" in query:  # the events' bbox must have west < east and south < north: the demo's area instead
+        west, south, east, north = (float(part) for part in str(query["bbox"]).split(","))
+        if not (west < east and south < north):
+            moved.append("bbox corners out of order")
+            query["bbox"] = "39.9,35.2,40.3,35.5"
     if "from" in query and "to" in query and query["from"] > query["to"]:
         moved.append("from after to")
         query["from"], query["to"] = query["to"], query["from"]
