@@ -11,9 +11,8 @@ from django.http import HttpRequest, HttpResponse
 
 from mapapp import analytics
 from mapapp.api import date_param, get_map, in_map_range, versioned
-from mapapp.lib.http import ApiError, api_view, only
+from mapapp.lib.http import GEOJSON, ApiError, api_view, only
 from mapapp.lib.params import parse_bool
-from mapapp.standards import GEOJSON
 
 _ENCLOSED_WORDS = ("true", "1", "false", "0")  # the API's booleans
 
@@ -27,7 +26,7 @@ def _day(request: HttpRequest, map_):
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on), content_type=GEOJSON)
+    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on), GEOJSON)
 
 
 @only("GET")
@@ -35,7 +34,7 @@ def fronts(request: HttpRequest, slug: str) -> HttpResponse:
 def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on), content_type=GEOJSON)
+    return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on), GEOJSON)
 
 
 @only("GET")
@@ -49,10 +48,7 @@ def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         raise ApiError(f"enclosed must be true or false, got {raw!r}", "enclosed") from None
     return versioned(
-        request,
-        map_,
-        lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only),
-        content_type=GEOJSON,
+        request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only), GEOJSON
     )
 
 

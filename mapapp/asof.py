@@ -87,6 +87,9 @@ def record_as_at(*, map: Map, cutoff: dt.datetime) -> None:
     """Put the map's control changes (fields, places, sources), sieges and derived periods back as they stood at
     `cutoff`. Only inside a transaction that is rolled back afterwards (see the module doc)."""
     assert transaction.get_connection().in_atomic_block, "record_as_at rewrites rows: roll them back"
+    # Rewriting rows moves the maps' data versions (mapapp/versioning.py's signals, the periods' rebuild); the read
+    # must see the versions clients hold, or a ?v= read would be sent on to a version that is rolled back.
+    data_versions = dict(Map.objects.values_list("pk", "data_version"))
     version_places = apps.get_model("mapapp", "HistoricalControlChange_places")
     version_sources = apps.get_model("mapapp", "HistoricalControlChange_sources")
     places_through = ControlChange.places.through
@@ -158,6 +161,9 @@ def record_as_at(*, map: Map, cutoff: dt.datetime) -> None:
     SiegeSupply.objects.bulk_create(
         SiegeSupply(id=v.id, siege_id=v.siege_id, method=v.method, start=v.start, end=v.end, note=v.note) for v in alive
     )
+    for pk, version in Map.objects.values_list("pk", "data_version"):
+        if version != data_versions.get(pk, version):
+            Map.objects.filter(pk=pk).update(data_version=data_versions[pk])
 
 
 def _may_see_unpublished_delay(request) -> bool:

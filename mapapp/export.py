@@ -22,6 +22,7 @@ from django.contrib.gis.db.models.functions import AsWKB
 
 from gazetteer.models import PlaceName
 from mapapp import selectors, standards
+from mapapp.events.export import add_events_layer
 from mapapp.linkedplaces import linked_places
 from mapapp.models import ControlPeriod, Map
 
@@ -198,7 +199,7 @@ def export_map(*, map: Map, on: dt.date | None, format: str, base_url: str = "")
         # With a byte-order mark, spreadsheet programs read the Arabic as UTF-8 instead of a local code page.
         return out.getvalue().encode("utf-8-sig")
     if format == "gpkg":
-        return _geopackage(rows, columns, "zones" if on is not None else "history")
+        return _geopackage(rows, columns, "zones" if on is not None else "history", map=map)
     raise ValueError(f"unknown format {format!r}")
 
 
@@ -214,7 +215,7 @@ def _field(column: str, values: list) -> np.ndarray:
     return np.array(values, dtype=object)
 
 
-def _geopackage(rows: list[tuple[dict, shapely.Geometry | None]], columns: list[str], layer: str) -> bytes:
+def _geopackage(rows: list[tuple[dict, shapely.Geometry | None]], columns: list[str], layer: str, *, map: Map) -> bytes:
     table = [_flat(properties, columns) for properties, _ in rows]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{layer}.gpkg"
@@ -230,4 +231,5 @@ def _geopackage(rows: list[tuple[dict, shapely.Geometry | None]], columns: list[
             geometry_type="MultiPolygon",
             crs=CRS,
         )
+        add_events_layer(map=map, path=path)  # the map's events, all dates, as a second layer
         return path.read_bytes()

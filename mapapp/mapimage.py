@@ -211,10 +211,11 @@ def render_png(map: Map, options) -> bytes:
         edge_x, header_y, title, ha=align_start, va="center", fontsize=title_px * pt,
         fontweight="bold", color=theme["ink"], family=font_family(title),
     )  # fmt: skip
-    figure.text(
-        far_x, header_y, date_text, ha=align_end, va="center", fontsize=small_px * 1.15 * pt,
-        color=theme["ink"], family=font_family(date_text),
-    )  # fmt: skip
+    if getattr(options, "show_date", True):  # a film's frames (mapapp.timelapse) write the date large instead
+        figure.text(
+            far_x, header_y, date_text, ha=align_end, va="center", fontsize=small_px * 1.15 * pt,
+            color=theme["ink"], family=font_family(date_text),
+        )  # fmt: skip
     footer = source_line + (" · " + footer_lines if footer_lines else "")
     figure.text(
         edge_x, 6 / height, footer, ha=align_start, va="bottom",

@@ -379,6 +379,8 @@ OEMBED_OUT = {
 }
 
 # The JSON each read endpoint answers with 200 (tests/test_openapi_contract.py checks the real answers).
+# The reads whose answer is a GeoJSON FeatureCollection.
+GEOJSON_ANSWERS = {"zones", "geometry", "fronts", "sieges", "pockets"}
 READ_RESPONSES = {
     "/api/v1/maps/": MAPS_OUT,
     "/api/v1/maps/{slug}/zones": ZONES_OUT,
@@ -459,10 +461,12 @@ def schema() -> dict:
     _add_write_paths(paths)
     openapi_opendata.add_as_of(paths, query=_query)
     paths.update(openapi_opendata.opendata_paths(slug=SLUG, error=ERROR, not_found=NOT_FOUND, query=_query))
+    paths.update(_events_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
-        media_type = "application/geo+json" if path in GEOJSON_PATHS else "application/json"
-        ok["content"] = {media_type: {"schema": answer}}
+        # GeoJSON answers are served as application/geo+json (RFC 7946), the others as application/json.
+        media = "application/geo+json" if path.rsplit("/", 1)[-1] in GEOJSON_ANSWERS else "application/json"
+        ok["content"] = {media: {"schema": answer}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -477,7 +481,10 @@ def schema() -> dict:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "`Token <key>`; keys from `manage.py create_api_token <username>`",
+                    "description": (
+                        "`Token <key>`; keys from `manage.py api_tokens --create <username>`; "
+                        "they expire (API_TOKEN_DAYS) and can be revoked"
+                    ),
                 },
                 "session": {
                     "type": "apiKey",
@@ -488,10 +495,6 @@ def schema() -> dict:
             }
         },
     }
-
-
-# Answers that are GeoJSON say so (RFC 7946's media type); every GET answer also takes a single HTTP Range.
-GEOJSON_PATHS = {f"/api/v1/maps/{{slug}}/{name}" for name in ("zones", "geometry", "fronts", "sieges", "pockets")}
 
 
 def embed_paths() -> dict:
@@ -650,7 +653,58 @@ PLACE_MATCH = {
         "alternatives": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "other places with the same name (slugs), when the text alone cannot tell",
+            "description": "the other places of the same name (slugs), best first: the runners-up",
+        },
+        "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "how sure it is that the mention is a place: the sum of the evidence's weights",
+        },
+        "confident": {
+            "type": "boolean",
+            "description": "confidence >= 0.5: a place (the mark page ticks it); otherwise shown with why not",
+        },
+        "evidence": {
+            "type": "array",
+            "description": (
+                "why: the first item is how common the name is as a word (`rare-word` or `common-word`, its "
+                "wordfreq Zipf value in `detail`, the prior as `weight`); then any of `cue` (a place-type word "
+                "beside it: قرية، ريف، village, province; `detail` is the word), `preposition` (في، قرب، near, "
+                "north of), `list` (next to a confident place in a list; `detail` names it), `map` (a zone of "
+                "the map), `known` (a seat or an administrative area), `again` (the same name confident "
+                "elsewhere), and against: `kind-word` (the name is a word for a kind of place), `other-name` "
+                "(part of the name of something else: قوات سوريا الديمقراطية), `capitalised-neighbour` (inside "
+                "a longer capitalised name), `inside-generic` (read without its generic word)"
+            ),
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "weight": {"type": "number", "description": "what it adds to confidence (negative: takes)"},
+                },
+            },
+        },
+        "chosen_by": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "why this place of the name: the only one, the cue's kind, best known, nearest to "
+            "the text's other places, on the map",
+        },
+        "runners_up": {
+            "type": "array",
+            "description": "the other places of the name with their scores (at most 5), best first",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "place": {"type": "string"},
+                    "name_en": {"type": "string"},
+                    "name_ar": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "score": {"type": "number"},
+                },
+            },
         },
     },
 }
@@ -753,8 +807,15 @@ def gazetteer_paths() -> dict:
                     "Arabic proclitics (و ب ل ف ك) are not part of a mention (والجورة -> الجورة); a Latin article is "
                     "(al-Bughayliyah). Punctuation such as «» and quotes ends a name. In a text with capitals, a "
                     "Latin mention all in lower case is taken only for a name stored in lower case. `map` keeps "
-                    "the zones of that public map. A read-only POST (the text may be too long for a URL): no CSRF "
-                    "token is needed. Body at most 100,000 characters of text."
+                    "the zones of that public map, and counts being one as evidence. Names are whole words; a "
+                    "word that is itself a common word is not read as a proclitic and a name (كبيرة is not ك + "
+                    "بيرة). Each mention has a `confidence` and its `evidence`: a name that is a common word of "
+                    "its language (على, مدينة, Hit) is `confident` only with evidence around it (a cue word, a "
+                    "preposition of place, a list of places, the map). Mentions below 0.1 are left out. Of "
+                    "several places of one name, the best known (a seat, an administrative area, a town) and the "
+                    "nearest to the text's other confident places is chosen (`chosen_by`), the others listed in "
+                    "`runners_up`. A read-only POST (the text may be too long for a URL): no CSRF token is "
+                    "needed. Body at most 100,000 characters of text."
                 ),
                 "requestBody": _json_body(
                     {
@@ -897,6 +958,16 @@ CHANGE_OUT = {
         "reviewed_by": {"type": ["string", "null"]},
         "sources": {"type": "array", "items": {"type": "object"}},
         "admin_url": {"type": "string"},
+        "maps": {
+            "type": "array",
+            "description": "the maps showing the change's places, at their data versions after this request: "
+            "read them with `?v=` to see the change at once, from any app server",
+            "items": {
+                "type": "object",
+                "properties": {"slug": {"type": "string"}, "version": {"type": "integer"}},
+                "required": ["slug", "version"],
+            },
+        },
     },
 }
 PREVIEW = {
@@ -1022,4 +1093,133 @@ def _add_write_paths(paths: dict) -> None:
             ),
             params=[CHANGE_ID],
         )
+    }
+
+
+def _events_paths() -> dict:
+    """Events beside the ground (issue #17): the events of a date range as GeoJSON points, and their counts by
+    day and type."""
+    count = {"type": ["integer", "null"], "minimum": 0}
+    properties = {
+        "date": DATE,
+        "date_end": DATE_OR_NULL,
+        "date_precision": {"type": "string", "enum": ["day", "week", "month", "year"]},
+        "type": STRING,
+        "sub_type": STRING,
+        "actor1": STRING,
+        "actor2": STRING,
+        "actors": {"type": "array", "items": STRING, "description": "slugs of the map's actors it involves"},
+        "location": STRING,
+        "admin_area": STRING,
+        "geo_precision": {"type": "string", "enum": ["exact", "near", "district", "province", "country"]},
+        "fatalities": {
+            "type": "object",
+            "properties": {"best": count, "low": count, "high": count},
+            "required": ["best", "low", "high"],
+        },
+        "sources": {"type": "array", "items": {"type": "object", "required": ["id", "title", "publisher", "url"]}},
+        "notes": STRING,
+        "origin": {"type": "string", "enum": ["editor", "acled", "ucdp", "csv"]},
+        "external_id": STRING,
+    }
+    feature = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": ["Point"]}, "coordinates": {"type": "array"}},
+                "required": ["type", "coordinates"],
+            },
+            "properties": {"type": "object", "properties": properties, "required": list(properties)},
+        },
+        "required": ["type", "id", "geometry", "properties"],
+    }
+    answer = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "map": STRING,
+            "from": DATE,
+            "to": DATE,
+            "features": {"type": "array", "items": feature},
+        },
+        "required": ["type", "map", "from", "to", "features"],
+    }
+    longitude = r"-?(?:180(?:\.0{1,12})?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]{1,12})?)"
+    latitude = r"-?(?:90(?:\.0{1,12})?|[0-8]?[0-9](?:\.[0-9]{1,12})?)"
+    parameters = [
+        SLUG,
+        _query("from", DATE, f"first day, inclusive, {IN_MAP}; defaults to the map's start; not after `to`"),
+        _query("to", DATE, f"last day, inclusive, {IN_MAP}; defaults to the map's end"),
+        _query(
+            "type",
+            {"type": "string", "pattern": "^[^,\\x00]{1,100}(?:,[^,\\x00]{1,100}){0,49}$"},
+            "event types as the events name them, comma-separated (or the parameter repeated), at most 50 of at "
+            "most 100 characters; none: all",
+        ),
+        _query(
+            "bbox",
+            {"type": "string", "pattern": f"^{longitude},{latitude},{longitude},{latitude}$"},
+            "west,south,east,north in degrees (WGS84), west < east and south < north (400 otherwise); points on "
+            "an edge are in",
+        ),
+        VERSION,
+    ]
+    days = {
+        "type": "object",
+        "properties": {
+            "map": STRING,
+            "types": {"type": "array", "items": STRING, "description": "every event type of the map, sorted"},
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "date": DATE,
+                        "count": {"type": "integer", "minimum": 1},
+                        "by_type": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 0},
+                            "description": "the count of each type, in the order of `types`",
+                        },
+                    },
+                    "required": ["date", "count", "by_type"],
+                },
+            },
+        },
+        "required": ["map", "types", "days"],
+    }
+    return {
+        "/api/v1/maps/{slug}/events/days": {
+            "get": {
+                "summary": "The map's event types, and how many published events each day has, in all and by type.",
+                "parameters": [SLUG, VERSION],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": days}}},
+                    "302": REDIRECT,
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+        "/api/v1/maps/{slug}/events": {
+            "get": {
+                "summary": "Published events (battles, strikes, shelling, supply drops) dated from..to, as GeoJSON.",
+                "description": (
+                    "Point events beside the record of control, imported from ACLED, UCDP GED or a CSV, or added "
+                    "by editors; by date then id. `date_end` is set when the date is a span; `date_precision` "
+                    "and `geo_precision` say how exactly date and place are known. `fatalities` are estimates "
+                    "(null: not known); ACLED gives one figure, so its best, low and high are the same."
+                ),
+                "parameters": parameters,
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": answer}}},
+                    "302": REDIRECT,
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
     }

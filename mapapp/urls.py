@@ -15,6 +15,7 @@ from mapapp import (
     openapi,
     views,
 )
+from mapapp.events import api as events_api
 from mapapp.lib.http import json_response
 from mapapp.ogc import views as ogc
 
@@ -56,6 +57,8 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
+    path("api/v1/maps/<slug:slug>/events", events_api.events, name="api-events"),
+    path("api/v1/maps/<slug:slug>/events/days", events_api.event_days, name="api-event-days"),
     path("api/v1/maps/<slug:slug>/export", api.map_export, name="api-export"),
     path("ogc/", ogc.landing, name="ogc-landing"),
     path("ogc/conformance", ogc.conformance, name="ogc-conformance"),

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from mapapp import viewer
+from mapapp.events import selectors as event_selectors
 from mapapp.lib.params import parse_date
 from mapapp.models import Map
 
@@ -73,6 +74,8 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         preferCanvas={"canvas": True, "svg": False}.get(request.GET.get("renderer", "")),
         # Set by mapapp.asof.AsOfMiddleware: the viewer asks the API for the record as it stood then.
         asOf=request.as_of.isoformat() if getattr(request, "as_of", None) else None,
+        # The events layer's control is offered only on maps that have published events.
+        events=event_selectors.map_has_events(map=map_),
     )
     context = {
         "map": map_,

@@ -255,6 +255,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if shares_demo(item) and "_demo_for_module" not in item.fixturenames:
             item.fixturenames.insert(0, "_demo_for_module")
+        # `demo` asks for `db` or `transactional_db` only when it runs; pytest-django decides which test databases
+        # to make from the names it sees at collection, so a run whose only database tests use `demo` would
+        # otherwise load it into the development database.
+        if "demo" in getattr(item, "fixturenames", ()):
+            needed = "transactional_db" if _transactional(item) else "db"
+            if needed not in item.fixturenames:
+                item.fixturenames.append(needed)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

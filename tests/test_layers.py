@@ -24,6 +24,10 @@ FUNCTION_IMPORTS_ALLOWED = {
     ("mapapp/mapimage.py", "matplotlib.figure"),
     ("mapapp/mapimage.py", "matplotlib.lines"),
     ("mapapp/mapimage.py", "matplotlib.patches"),
+    # Lazy: geopandas takes a second to load and only a GeoPackage export with events needs it.
+    ("mapapp/events/export.py", "geopandas"),
+    # Lazy, as in mapimage: the timelapse finds its font through matplotlib only when it draws.
+    ("mapapp/timelapse.py", "matplotlib"),
 }
 
 

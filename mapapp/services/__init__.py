@@ -18,13 +18,20 @@ from mapapp.services.changes import (
     control_change_withdraw,
     control_periods_rebuild,
 )
-from mapapp.services.maps import map_create, map_set_zones, maps_refresh_geometry, maps_touch, zone_edges_rebuild
+from mapapp.services.events import (
+    event_create,
+    event_set_review_state,
+    event_update,
+    event_validate,
+    events_import,
+    events_import_text,
+)
+from mapapp.services.maps import map_create, map_set_zones, maps_refresh_geometry, zone_edges_rebuild
 from mapapp.services.sieges import siege_record, siege_set_review_state, siege_update, siege_validate, supply_problem
 from mapapp.services.sources import source_create, source_get_or_create, source_update
-from mapapp.services.tokens import api_token_create, api_token_user
+from mapapp.services.tokens import TokenRefused, api_token_create, api_token_revoke, api_token_user
 
 __all__ = [
-    "maps_touch",
     "map_create",
     "map_set_zones",
     "zone_edges_rebuild",
@@ -48,6 +55,14 @@ __all__ = [
     "siege_record",
     "siege_update",
     "siege_set_review_state",
+    "event_validate",
+    "event_create",
+    "event_update",
+    "event_set_review_state",
+    "events_import",
+    "events_import_text",
     "api_token_create",
+    "api_token_revoke",
     "api_token_user",
+    "TokenRefused",
 ]

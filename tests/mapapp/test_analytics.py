@@ -48,10 +48,10 @@ def cells(cols, rows, *, but=()):
 def get(client, url):
     response = client.get(url)
     assert response.status_code == 200, response.content
-    body = orjson.loads(response.content)
-    geojson = isinstance(body, dict) and body.get("type") == "FeatureCollection"
+    # GeoJSON answers say so (RFC 7946); the area series is plain JSON.
+    geojson = any(f"/{name}?" in url or url.endswith(f"/{name}") for name in ("fronts", "sieges", "pockets"))
     assert response["Content-Type"] == ("application/geo+json" if geojson else "application/json")
-    return body
+    return orjson.loads(response.content)
 
 
 def coords_closed(feature) -> bool:

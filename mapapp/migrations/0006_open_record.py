@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mapapp', '0003_translated_model_names'),
+        ('mapapp', '0005_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
