@@ -9,8 +9,6 @@ from __future__ import annotations
 import shapely
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
 
-GEOJSON = "application/geo+json"
-
 
 class ForcePolygonCCW(GeoFunc):
     """Exterior rings counter-clockwise and interior rings clockwise; other geometries pass through unchanged."""

@@ -19,11 +19,10 @@ from django.utils import timezone
 
 from mapapp import asof
 from mapapp import selectors as map_selectors
-from mapapp.lib.http import error_response, only
+from mapapp.lib.http import GEOJSON, error_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
 from mapapp.ogc import selectors
-from mapapp.standards import GEOJSON
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
