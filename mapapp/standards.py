@@ -1,7 +1,8 @@
-"""What makes our answers standards-exact GeoJSON (RFC 7946): its media type, and rings wound the way section
-3.1.6 says (exterior rings counter-clockwise, holes clockwise), whatever orientation a footprint was imported
-with. Orientation is set where the GeoJSON is written: by the database (ST_ForcePolygonCCW, which PostGIS and
-SpatiaLite 5 both have, with RFC 7946's meaning for holes) or, for shapes made in Python, by shapely.
+"""What makes our answers standards-exact GeoJSON (RFC 7946; its media type is mapapp.lib.http.GEOJSON): rings
+wound the way section 3.1.6 says (exterior rings counter-clockwise, holes clockwise), whatever orientation a
+footprint was imported with. Orientation is set where the GeoJSON is written: by the database
+(ST_ForcePolygonCCW, which PostGIS and SpatiaLite 5 both have, with RFC 7946's meaning for holes) or, for shapes
+made in Python, by shapely.
 """
 
 from __future__ import annotations

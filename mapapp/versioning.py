@@ -64,6 +64,7 @@ WATCHED: dict[type, tuple[str, ...]] = {
         "frame_ancestors",
         "is_public",
         "credit",
+        "publish_delay_hours",  # what the public may read of it (mapapp/asof.py)
     ),
     Source: ("url", "title", "publisher", "published", "quote"),
     ControlChange: ("date", "date_precision", "actor_id", "status", "confidence", "title", "note", "review_state"),

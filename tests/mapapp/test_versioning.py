@@ -186,6 +186,7 @@ def test_allies_move_the_version(client, squares):
         ("end", D("2017-06-30")),
         ("default_date", D("2015-08-01")),
         ("frame_ancestors", "https://news.example"),
+        ("publish_delay_hours", 24),
     ],
 )
 def test_a_map_edit_moves_its_version(client, squares, field, value):
