@@ -274,16 +274,15 @@ def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
 # --- Who may frame the embed (the parsing is mapapp.framing's) ------------------------------------------
 
 
-def frame_ancestors_policy(map: Map | None) -> str:
-    """The Content-Security-Policy for an embed page: any site may frame it, or only our own pages and the
+def frame_ancestors(map: Map | None) -> list[str]:
+    """The CSP frame-ancestors sources for an embed page: any site may frame it, or only our own pages and the
     map's origins. Tokens that are not origins are dropped, never copied into the header; if none is left of
     a non-empty setting, only our own pages may frame it (a broken allow-list must not open the map to all)."""
     text = map.frame_ancestors.strip() if map is not None else ""
     if not text:
-        return "frame-ancestors *"
+        return ["*"]
     valid, _rejected = frame_ancestor_sources(text)
-    sources = ["'self'"] + [source for source in valid if source != "'self'"]
-    return "frame-ancestors " + " ".join(sources)
+    return ["'self'"] + [source for source in valid if source != "'self'"]
 
 
 # --- Absolute URLs and the URLs oEmbed answers for ---------------------------------------------------------

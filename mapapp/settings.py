@@ -5,9 +5,11 @@ value it cannot understand, so a typo in production stops the start instead of s
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
 from mapapp.lib.params import parse_bool
@@ -68,12 +70,14 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "leaflet",
     "simple_history",
+    "csp",
     "gazetteer",
     "mapapp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -165,6 +169,36 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Frontline Atlas",
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+}
+
+
+# The Content-Security-Policy of every answer (django-csp; docs/contract.md, "Content-Security-Policy"). Scripts and
+# styles come from this site only: no inline script, no eval; the few inline <script>s that django-leaflet writes
+# carry the request's nonce. Embed pages replace frame-ancestors with the map's own list (mapapp.embed).
+def _tiles_origin(url: str) -> list[str]:
+    """The basemap's origin for img-src: https://{s}.tile.example/{z}/... -> https://*.tile.example."""
+    match = re.match(r"^(https?://)([^/]+)", url)
+    if not match:
+        return []
+    host = re.sub(r"\{[a-z]+\}", "*", match[2])
+    return [match[1] + host]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Only simple_history's history page writes a style attribute (style="border-top: 0"): that one, by hash.
+        "style-src-attr": [UNSAFE_HASHES, "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='"],
+        "img-src": [SELF, "data:", *_tiles_origin(MAP_TILES_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 LOGGING = {
