@@ -21,6 +21,7 @@ from gazetteer.forms import PlaceForm, place_save
 from gazetteer.importer import SUFFIXES, ImportFileError, ImportOptions, places_import
 from gazetteer.models import Place, PlaceKind, PlaceName
 from gazetteer.normalize import search_key
+from mapapp.lib import ratelimit
 
 MAX_UPLOAD = 50 * 1024 * 1024
 UPLOAD_LIFETIME = 24 * 3600  # seconds an unconfirmed upload is kept
@@ -170,6 +171,21 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import places"}
         if request.method == "POST" and request.POST.get("confirm"):
             return self._confirm(request, context)
+        if request.method == "POST":
+            # Reading a GIS file costs seconds of CPU and memory: uploads are counted per editor.
+            wait = ratelimit.over_limit(
+                scope="imports", client=str(request.user.pk), limit=settings.RATE_LIMIT_IMPORTS, window=ratelimit.HOUR
+            )
+            if wait:
+                message = (
+                    f"Too many files uploaded to import (at most {settings.RATE_LIMIT_IMPORTS} an hour); "
+                    f"try again in {ratelimit.wait_text(wait)}."
+                )
+                context["form"] = ImportForm()
+                messages.error(request, message)
+                response = TemplateResponse(request, "admin/gazetteer/place/import.html", context, status=429)
+                response["Retry-After"] = str(wait)
+                return response
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             token = secrets.token_hex(16)

@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer.models import Place
 from mapapp import api, services
-from mapapp.lib import http
+from mapapp.lib import http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
 from mapapp.selectors import change_preview
@@ -50,8 +50,26 @@ def _authenticate(request: HttpRequest):
         scheme, _space, key = header.partition(" ")
         if scheme.lower() != "token" or not key.strip():
             raise http.ApiError(_("send the header as Authorization: Token <key>"), "Authorization", status=401)
+        # Bad tokens are counted per client; over the limit every token from that client waits, so keys cannot be
+        # guessed at speed (the good one too: the client is told how long).
+        limit = ratelimit.over_limit(
+            scope="token-failures",
+            client=ratelimit.client_of(request),
+            limit=settings.RATE_LIMIT_TOKEN_FAILURES,
+            window=ratelimit.MINUTE,
+            count=False,
+        )
+        if limit:
+            message = _("too many requests with a bad API token from your address; try again in %(wait)s")
+            raise http.ApiError(message % {"wait": ratelimit.wait_text(limit)}, "Authorization", 429, limit)
         user = services.api_token_user(key=key.strip())
         if user is None:
+            ratelimit.over_limit(
+                scope="token-failures",
+                client=ratelimit.client_of(request),
+                limit=settings.RATE_LIMIT_TOKEN_FAILURES,
+                window=ratelimit.MINUTE,
+            )
             raise http.ApiError(_("this API token is not valid (unknown, or its user is inactive)"), status=401)
         request.user = user  # django-simple-history reads who did it from the request
         return user
@@ -85,7 +103,7 @@ def write_view(view: Callable):
                 user = _authenticate(request)
                 return view(request, user, *args, **kwargs)
             except http.ApiError as exc:
-                response = http.error_response(exc.message, exc.field, exc.status)
+                response = exc.response()
                 if exc.status == 401:
                     response["WWW-Authenticate"] = 'Token realm="api"'
                 return response

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from mapapp import embed, mapimage, viewer
+from mapapp.lib import ratelimit
 from mapapp.lib.http import ApiError, conditional, error_response, etag_of, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
@@ -155,9 +156,30 @@ def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
     return conditional(
         request,
         etag=etag_of(mapimage.cache_key(map_, options)),
-        build=lambda: HttpResponse(mapimage.map_png(map_, options), content_type="image/png"),
+        build=lambda: _picture(request, map_, options),
         cache_control="public, max-age=300",
     )
+
+
+def _picture(request: HttpRequest, map_: Map, options) -> HttpResponse:
+    # Drawing takes a fraction of a second to seconds of CPU; a cached picture is a file read. Only drawings are
+    # counted per client, so a page of embeds reading the cache is never refused.
+    png = mapimage.cached_png(map_, options)
+    if png is None:
+        wait = ratelimit.over_limit(
+            scope="pictures",
+            client=ratelimit.client_of(request),
+            limit=settings.RATE_LIMIT_PICTURES,
+            window=ratelimit.MINUTE,
+        )
+        if wait:
+            return ratelimit.too_many(
+                wait,
+                f"too many new pictures drawn for your address (at most {settings.RATE_LIMIT_PICTURES} a minute); "
+                f"try again in {ratelimit.wait_text(wait)}",
+            )
+        png = mapimage.map_png(map_, options)
+    return HttpResponse(png, content_type="image/png")
 
 
 def _max_pixels(request: HttpRequest, name: str) -> int | None:

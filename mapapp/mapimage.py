@@ -77,14 +77,25 @@ def _cache_dir() -> Path:
     return Path(settings.EMBED_IMAGE_CACHE_DIR)
 
 
+def _cache_path(map: Map, options) -> Path:
+    return _cache_dir() / map.slug / f"v{map.data_version}" / f"{cache_key(map, options)}.png"
+
+
+def cached_png(map: Map, options) -> bytes | None:
+    """The cached picture for (map, data version, options), or None when it would have to be drawn."""
+    try:
+        return _cache_path(map, options).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def map_png(map: Map, options) -> bytes:
     """The picture for (map, data version, options), drawn once and then read from the file cache."""
-    folder = _cache_dir() / map.slug / f"v{map.data_version}"
-    path = folder / f"{cache_key(map, options)}.png"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
+    path = _cache_path(map, options)
+    folder = path.parent
+    png = cached_png(map, options)
+    if png is not None:
+        return png
     png = render_png(map, options)
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")

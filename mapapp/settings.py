@@ -6,6 +6,7 @@ value it cannot understand, so a typo in production stops the start instead of s
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "csp",
+    "axes",
     "gazetteer",
     "mapapp",
 ]
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mapapp.urls"
@@ -154,6 +158,34 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused (429) for LOGIN_LOCKOUT_MINUTES, or until a reviewer deletes the attempt in the admin
+# (Axes > Access attempts) or runs `manage.py axes_reset_username USERNAME`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "mapapp.errors.login_locked_out"
+
+# The cache: per-process memory by default; CACHE_URL=redis://host:6379/0 shares it (and the rate limits' counts)
+# between app servers (needs the redis package).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db, or leave it empty")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Per-client limits (mapapp.lib.ratelimit; 0 turns one off): bad API tokens and POST /api/v1/places/match a
+# minute, pictures drawn (not read from the cache) a minute, GIS file uploads to the import page an hour.
+RATE_LIMIT_TOKEN_FAILURES = env_int("RATE_LIMIT_TOKEN_FAILURES", 10)
+RATE_LIMIT_PLACES_MATCH = env_int("RATE_LIMIT_PLACES_MATCH", 30)
+RATE_LIMIT_PICTURES = env_int("RATE_LIMIT_PICTURES", 30)
+RATE_LIMIT_IMPORTS = env_int("RATE_LIMIT_IMPORTS", 20)
 
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
