@@ -242,8 +242,8 @@ def oembed(request: HttpRequest) -> HttpResponse:
         title,
         settings.SITE_URL + static("js/embed-host.js"),
     )
-    thumb_width = min(max(width, embed.IMAGE_MIN_WIDTH), embed.IMAGE_MAX_WIDTH)
-    thumb_height = min(max(height, embed.IMAGE_MIN_HEIGHT), embed.IMAGE_MAX_HEIGHT)
+    thumb_width = embed.image_size(width, embed.IMAGE_MIN_WIDTH, embed.IMAGE_MAX_WIDTH)
+    thumb_height = embed.image_size(height, embed.IMAGE_MIN_HEIGHT, embed.IMAGE_MAX_HEIGHT)
     if (maxwidth and thumb_width > maxwidth) or (maxheight and thumb_height > maxheight):
         thumbnail = None  # smaller than we draw pictures: better no thumbnail than one bigger than asked
     else:

@@ -189,6 +189,8 @@ RATE_LIMIT_IMPORTS = env_int("RATE_LIMIT_IMPORTS", 20)
 
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
+# Their total size: above it, the least recently used pictures are removed after each new one is drawn.
+EMBED_IMAGE_CACHE_MB = env_int("EMBED_IMAGE_CACHE_MB", 200)
 
 # The basemap. Empty MAP_TILES_URL means no tiles: the map draws zones, labels and the shipped outline and
 # river only, which is how tests and offline deployments run. For a real deployment set
