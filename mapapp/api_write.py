@@ -248,8 +248,13 @@ def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
     _unknown_keys(body, CHANGE_FIELDS)
     if "date" not in body:
         raise http.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
+    on = _date(body["date"], "date")
+    # A future date is left to the service, which says so in those words.
+    if not map_.start <= on <= map_.end and on <= dt.date.today():
+        words = {"date": on.isoformat(), "start": map_.start.isoformat(), "end": map_.end.isoformat()}
+        raise http.ApiError(_("date %(date)s is outside this map's dates, %(start)s to %(end)s") % words, "date")
     arguments = {
-        "on": _date(body["date"], "date"),
+        "on": on,
         "places": _places(map_, body.get("places")),
         "actor": _actor(map_, body.get("actor")),
         "status": _string(body, "status", "held"),

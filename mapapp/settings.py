@@ -187,6 +187,14 @@ RATE_LIMIT_PLACES_MATCH = env_int("RATE_LIMIT_PLACES_MATCH", 30)
 RATE_LIMIT_PICTURES = env_int("RATE_LIMIT_PICTURES", 30)
 RATE_LIMIT_IMPORTS = env_int("RATE_LIMIT_IMPORTS", 20)
 
+# The most points a place's footprint keeps: a bigger one is simplified on save (topology kept), and the editor
+# is told so.
+FOOTPRINT_MAX_VERTICES = env_int("FOOTPRINT_MAX_VERTICES", 5_000)
+
+# The longest texts the record takes (characters), refused with a message naming the field above them.
+CHANGE_NOTE_MAX_CHARS = env_int("CHANGE_NOTE_MAX_CHARS", 20_000)
+SOURCE_QUOTE_MAX_CHARS = env_int("SOURCE_QUOTE_MAX_CHARS", 5_000)
+
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
 # Their total size: above it, the least recently used pictures are removed after each new one is drawn.
