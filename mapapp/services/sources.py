@@ -22,7 +22,8 @@ def _source_problems(*, url: str, quote: str) -> dict[str, str]:
     """What the record refuses in any source: a link that is not a web page's (ftp:, javascript:, file:), a
     quote longer than settings.SOURCE_QUOTE_MAX_CHARS (a quote is a passage, not the article)."""
     problems = {}
-    if url and not (urlsplit(url).scheme.lower() in ("http", "https") and urlsplit(url).netloc):
+    # A URL without a scheme ("not a url") is left to the field's own check, which says "Enter a valid URL."
+    if urlsplit(url).scheme and urlsplit(url).scheme.lower() not in ("http", "https"):
         problems["url"] = _("the URL must be a web address starting with http:// or https://, got %(url)s") % {
             "url": repr(url[:100])
         }

@@ -302,11 +302,20 @@ def test_each_bad_input_gets_a_400_naming_its_field(grid, people, overrides, fie
 def test_the_text_limits_are_settings_and_the_limit_itself_is_taken(grid, people, settings):
     settings.CHANGE_NOTE_MAX_CHARS, settings.SOURCE_QUOTE_MAX_CHARS = 10, 5
     client = login(people.editor)
-    refused = post(client, URL, body(note="n" * 11))
-    assert refused.json() == {"error": "the note is too long (11 characters; at most 10)", "field": "note"}
-    quoted = body(note="n" * 10)
-    quoted["sources"][0]["quote"] = "q" * 5
-    assert post(client, URL, quoted).status_code == 201
+    refused = body(note="n" * 11)
+    refused["sources"][0]["quote"] = "q" * 5
+    assert post(client, URL, refused).json() == {
+        "error": "the note is too long (11 characters; at most 10)",
+        "field": "note",
+    }
+    long_quote = body(note="n" * 10)
+    assert post(client, URL, long_quote).json() == {
+        "error": "the quote is too long (40 characters; at most 5)",
+        "field": "sources[0].quote",
+    }
+    at_the_limits = body(note="n" * 10)
+    at_the_limits["sources"][0]["quote"] = "q" * 5
+    assert post(client, URL, at_the_limits).status_code == 201
 
 
 def test_missing_date_and_bodies_that_are_not_objects(grid, people):
