@@ -21,6 +21,7 @@ from gazetteer.forms import PlaceForm, place_save
 from gazetteer.importer import SUFFIXES, ImportFileError, ImportOptions, places_import
 from gazetteer.models import Place, PlaceKind, PlaceName
 from gazetteer.normalize import search_key
+from mapapp.lib import ratelimit
 
 UPLOAD_LIFETIME = 3600  # seconds an unconfirmed upload is kept (confirm and cancel remove it at once)
 
@@ -105,8 +106,23 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
     inlines = [PlaceNameInline]
     change_list_template = "admin/gazetteer/place/change_list.html"
 
+    # What the public sees of a place: for a zone of a public map only reviewers may change these
+    # (signals.public_edit_refusal; the form leaves read-only fields out, so a forged POST changes nothing).
+    PUBLIC_FIELDS = ("name_en", "name_ar", "kind", "label_point", "footprint")
+
     def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "slug") if obj is not None else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        if signals.public_edit_refusal(place=obj, user=request.user):
+            return (*self.readonly_fields, "slug", *self.PUBLIC_FIELDS)
+        return (*self.readonly_fields, "slug")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        place = self.get_object(request, object_id)
+        reason = signals.public_edit_refusal(place=place, user=request.user) if place is not None else None
+        if reason and request.method == "GET":
+            messages.info(request, reason)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @property
     def settings_overrides(self):
@@ -128,9 +144,14 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
             obj.pk = place.pk
             obj._state.adding = False
             obj.refresh_from_db()
-        if reason:
+        repaired = [part for part in reason.split("; ") if part and not part.startswith("simplified from")]
+        simplified = [part for part in reason.split("; ") if part.startswith("simplified from")]
+        if repaired:
             message = _("The outline was not valid (%(reason)s); it was repaired before saving. Check its shape.")
-            messages.warning(request, message % {"reason": reason})
+            messages.warning(request, message % {"reason": "; ".join(repaired)})
+        if simplified:
+            message = _("The outline had too many points: %(what)s. Check its shape.")
+            messages.warning(request, message % {"what": simplified[0]})
 
     def save_formset(self, request, form, formset, change):
         # Names keep their search key (gazetteer.normalize), which the admin's inline does not compute.
@@ -174,6 +195,21 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
             self._discard(request, request.POST.get("token", ""))
             messages.info(request, "Import cancelled; the uploaded file was deleted.")
             return redirect(reverse("admin:gazetteer_place_import"))
+        if request.method == "POST":
+            # Reading a GIS file costs seconds of CPU and memory: uploads are counted per editor.
+            wait = ratelimit.over_limit(
+                scope="imports", client=str(request.user.pk), limit=settings.RATE_LIMIT_IMPORTS, window=ratelimit.HOUR
+            )
+            if wait:
+                message = (
+                    f"Too many files uploaded to import (at most {settings.RATE_LIMIT_IMPORTS} an hour); "
+                    f"try again in {ratelimit.wait_text(wait)}."
+                )
+                context["form"] = ImportForm()
+                messages.error(request, message)
+                response = TemplateResponse(request, "admin/gazetteer/place/import.html", context, status=429)
+                response["Retry-After"] = str(wait)
+                return response
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             token = secrets.token_hex(16)

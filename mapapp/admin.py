@@ -124,7 +124,29 @@ class SourceAdmin(ServiceHistoryAdmin):
     list_display = ("title", "publisher", "published", "url")
     search_fields = ("title", "publisher", "url", "quote")
 
+    def _public_refusal(self, request, obj) -> str | None:
+        """Only reviewers correct a source a published change cites: the public map's citation would change at
+        once, without review (docs/contract.md, "Editors' pages")."""
+        if obj is None or request.user.has_perm("mapapp.publish_controlchange"):
+            return None
+        if not obj.control_changes.filter(review_state=ReviewState.PUBLISHED).exists():
+            return None
+        return _("A published change cites this source: only a reviewer may correct it.")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._public_refusal(request, obj):
+            return ("title", "url", "publisher", "published", "quote")
+        return super().get_readonly_fields(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        reason = self._public_refusal(request, self.get_object(request, object_id))
+        if reason and request.method == "GET":
+            messages.info(request, reason)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
+        if self._public_refusal(request, obj):
+            return  # every field is read-only: nothing of the form's to save
         data = form.cleaned_data
         fields = {key: data.get(key) or "" for key in ("title", "url", "publisher", "quote")}
         if change:

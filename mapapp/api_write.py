@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer.models import Place
 from mapapp import api, services
-from mapapp.lib import http
+from mapapp.lib import http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
 from mapapp.selectors import change_preview
@@ -51,9 +51,27 @@ def _authenticate(request: HttpRequest):
         scheme, _space, key = header.partition(" ")
         if scheme.lower() != "token" or not key.strip():
             raise http.ApiError(_("send the header as Authorization: Token <key>"), "Authorization", status=401)
+        # Bad tokens are counted per client; over the limit every token from that client waits, so keys cannot be
+        # guessed at speed (the good one too: the client is told how long).
+        limit = ratelimit.over_limit(
+            scope="token-failures",
+            client=ratelimit.client_of(request),
+            limit=settings.RATE_LIMIT_TOKEN_FAILURES,
+            window=ratelimit.MINUTE,
+            count=False,
+        )
+        if limit:
+            message = _("too many requests with a bad API token from your address; try again in %(wait)s")
+            raise http.ApiError(message % {"wait": ratelimit.wait_text(limit)}, "Authorization", 429, limit)
         try:
             user = services.api_token_user(key=key.strip())
         except services.TokenRefused as refused:
+            ratelimit.over_limit(
+                scope="token-failures",
+                client=ratelimit.client_of(request),
+                limit=settings.RATE_LIMIT_TOKEN_FAILURES,
+                window=ratelimit.MINUTE,
+            )
             raise http.ApiError(refused.message, "Authorization", status=refused.status) from None
         request.user = user  # django-simple-history reads who did it from the request
         return user
@@ -90,7 +108,7 @@ def write_view(view: Callable):
                 user = _authenticate(request)
                 return view(request, user, *args, **kwargs)
             except http.ApiError as exc:
-                response = http.error_response(exc.message, exc.field, exc.status)
+                response = exc.response()
                 if exc.status == 401:
                     response["WWW-Authenticate"] = 'Token realm="api"'
                 return response
@@ -235,8 +253,13 @@ def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
     _unknown_keys(body, CHANGE_FIELDS)
     if "date" not in body:
         raise http.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
+    on = _date(body["date"], "date")
+    # A future date is left to the service, which says so in those words.
+    if not map_.start <= on <= map_.end and on <= dt.date.today():
+        words = {"date": on.isoformat(), "start": map_.start.isoformat(), "end": map_.end.isoformat()}
+        raise http.ApiError(_("date %(date)s is outside this map's dates, %(start)s to %(end)s") % words, "date")
     arguments = {
-        "on": _date(body["date"], "date"),
+        "on": on,
         "places": _places(map_, body.get("places")),
         "actor": _actor(map_, body.get("actor")),
         "status": _string(body, "status", "held"),

@@ -192,7 +192,7 @@ def hold_back(map_: Map) -> None:
 
 
 class AsOfMiddleware:
-    """Serves `as_of` and the publication delay on the map's reads (see the module doc). Last in MIDDLEWARE:
+    """Serves `as_of` and the publication delay on the map's reads (see the module doc). Late in MIDDLEWARE:
     inside RangeMiddleware, so ranges cut the answer as finally made."""
 
     def __init__(self, get_response):

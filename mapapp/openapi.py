@@ -29,6 +29,12 @@ ERROR = {
         }
     },
 }
+# A per-client rate limit (mapapp.lib.ratelimit): the message says the limit and when to try again.
+TOO_MANY = {
+    "description": "too many requests from this client; Retry-After says how many seconds to wait",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    "content": ERROR["content"],
+}
 NOT_FOUND = {"description": "unknown map", "content": {"application/json": {"schema": {"type": "object"}}}}
 VERSION = {
     "name": "v",
@@ -574,6 +580,7 @@ def embed_paths() -> dict:
                     "304": {"description": "not modified (If-None-Match)"},
                     "400": ERROR,
                     "404": NOT_FOUND,
+                    "429": TOO_MANY,
                 },
             }
         },
@@ -844,6 +851,7 @@ def gazetteer_paths() -> dict:
                     "400": ERROR,
                     "404": NOT_FOUND,
                     "405": {"description": "not a POST"},
+                    "429": TOO_MANY,
                 },
             }
         },
@@ -982,6 +990,7 @@ WRITE_ERRORS = {
     "401": {"description": "no login and no token, or a bad token (WWW-Authenticate: Token)"},
     "403": {"description": "logged in without the permission (or, for a session, without the CSRF token)"},
     "404": {"description": "unknown map or change"},
+    "429": {**TOO_MANY, "description": "too many bad tokens from this client lately; Retry-After says how long"},
 }
 
 

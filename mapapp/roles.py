@@ -48,6 +48,8 @@ _REVIEWER_EXTRA = {
         "siege": ("publish_siege",),
         "event": ("publish_event",),
     },
+    # Lift a login lockout (django-axes) by deleting the attempts it counted.
+    "axes": {"accessattempt": ("view", "delete"), "accessfailurelog": ("view",)},
 }
 
 
@@ -73,7 +75,7 @@ def ensure_roles(apps, using: str = "default") -> None:
     created first if they do not exist yet (post_migrate, which normally makes them, runs after migrations).
     """
     for app_config in apps.get_app_configs():
-        if app_config.label not in ("gazetteer", "mapapp"):
+        if app_config.label not in ("gazetteer", "mapapp", "axes"):
             continue
         # Historical app configs have no models_module; create_* skip those unless told otherwise.
         had_module = getattr(app_config, "models_module", None)

@@ -5,10 +5,13 @@ value it cannot understand, so a typo in production stops the start instead of s
 """
 
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
 from mapapp.lib.params import parse_bool
@@ -92,6 +95,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "leaflet",
     "simple_history",
+    "csp",
+    "axes",
     "gazetteer",
     "mapapp",
 ]
@@ -99,6 +104,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "mapapp.middleware.DatabaseBusyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -118,6 +124,8 @@ MIDDLEWARE = [
     "mapapp.ranges.RangeMiddleware",
     # Inside the ranges: ?as_of= and the publication delay remake the answer, which ranges then cut.
     "mapapp.asof.AsOfMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mapapp.urls"
@@ -232,8 +240,35 @@ IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50)
 # Days a write-API token made by `manage.py api_tokens --create` (or create_api_token) stays valid.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused (429) for LOGIN_LOCKOUT_MINUTES, or until a reviewer deletes the attempt in the admin
+# (Axes > Access attempts) or runs `manage.py axes_reset_username USERNAME`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "mapapp.errors.login_locked_out"
+
+# Per-client limits (mapapp.lib.ratelimit; 0 turns one off): bad API tokens and POST /api/v1/places/match a
+# minute, pictures drawn (not read from the cache) a minute, GIS file uploads to the import page an hour.
+RATE_LIMIT_TOKEN_FAILURES = env_int("RATE_LIMIT_TOKEN_FAILURES", 10)
+RATE_LIMIT_PLACES_MATCH = env_int("RATE_LIMIT_PLACES_MATCH", 30)
+RATE_LIMIT_PICTURES = env_int("RATE_LIMIT_PICTURES", 30)
+RATE_LIMIT_IMPORTS = env_int("RATE_LIMIT_IMPORTS", 20)
+
+# The most points a place's footprint keeps: a bigger one is simplified on save (topology kept), and the editor
+# is told so.
+FOOTPRINT_MAX_VERTICES = env_int("FOOTPRINT_MAX_VERTICES", 5_000)
+
+# The longest texts the record takes (characters), refused with a message naming the field above them.
+CHANGE_NOTE_MAX_CHARS = env_int("CHANGE_NOTE_MAX_CHARS", 20_000)
+SOURCE_QUOTE_MAX_CHARS = env_int("SOURCE_QUOTE_MAX_CHARS", 5_000)
+
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
+# Their total size: above it, the least recently used pictures are removed after each new one is drawn.
+EMBED_IMAGE_CACHE_MB = env_int("EMBED_IMAGE_CACHE_MB", 200)
 
 # The basemap. Empty MAP_TILES_URL means no tiles: the map draws zones, labels and the shipped outline and
 # river only, which is how tests and offline deployments run. For a real deployment set
@@ -246,6 +281,36 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Frontline Atlas",
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+}
+
+
+# The Content-Security-Policy of every answer (django-csp; docs/contract.md, "Content-Security-Policy"). Scripts and
+# styles come from this site only: no inline script, no eval; the few inline <script>s that django-leaflet writes
+# carry the request's nonce. Embed pages replace frame-ancestors with the map's own list (mapapp.embed).
+def _tiles_origin(url: str) -> list[str]:
+    """The basemap's origin for img-src: https://{s}.tile.example/{z}/... -> https://*.tile.example."""
+    match = re.match(r"^(https?://)([^/]+)", url)
+    if not match:
+        return []
+    host = re.sub(r"\{[a-z]+\}", "*", match[2])
+    return [match[1] + host]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Only simple_history's history page writes a style attribute (style="border-top: 0"): that one, by hash.
+        "style-src-attr": [UNSAFE_HASHES, "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='"],
+        "img-src": [SELF, "data:", *_tiles_origin(MAP_TILES_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 LOGGING = {

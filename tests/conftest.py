@@ -302,6 +302,15 @@ def people(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the rate limits' counts of one test never refuse another's requests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_asked():
     """Each test starts in the default language: a request with ?lang=ar or Accept-Language: ar activates
     Arabic in the thread, and services called directly afterwards would otherwise answer in it."""

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,10 +28,15 @@ from mapapp.selectors import change_preview
 from mapapp.services._record import stamp
 
 
-def control_change_validate(*, on, places, actor, status, confidence, sources, date_precision) -> None:
+def control_change_validate(*, on, places, actor, status, confidence, sources, date_precision, note: str = "") -> None:
     """The rules every control change must keep; ValidationError {field: message} in the active language.
     Forms call this to show errors next to their fields; the services below call it before saving."""
     errors: dict[str, str] = {}
+    if len(note) > settings.CHANGE_NOTE_MAX_CHARS:
+        errors["note"] = _("the note is too long (%(count)s characters; at most %(limit)s)") % {
+            "count": len(note),
+            "limit": settings.CHANGE_NOTE_MAX_CHARS,
+        }
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
         errors["date"] = _("date must be a real date (YYYY-MM-DD), got %(value)s") % {"value": repr(on)}
     elif on > timezone.now().date():
@@ -111,6 +117,7 @@ def control_change_record(
         confidence=confidence,
         sources=sources,
         date_precision=date_precision,
+        note=note.strip(),
     )
     _refuse_if_alters_nothing(on=on, places=places, actor=actor, status=status, confidence=confidence, sources=sources)
     change = ControlChange(
@@ -175,6 +182,7 @@ def control_change_update(
         confidence=confidence,
         sources=sources,
         date_precision=date_precision,
+        note=note.strip(),
     )
     change = _locked(change)
     if change.review_state == ReviewState.WITHDRAWN:

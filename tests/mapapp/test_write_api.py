@@ -237,6 +237,25 @@ FUTURE = (dt.date.today() + dt.timedelta(days=2)).isoformat()
         ({"date": "16/01/2017"}, "date", "date must be a date written YYYY-MM-DD, got '16/01/2017'"),
         ({"date": 20170116}, "date", "date must be a date written YYYY-MM-DD, got 20170116"),
         ({"date": FUTURE}, "date", f"date {FUTURE} is in the future"),
+        # Bounds (issue 14; before, all four were recorded): the map's dates, long texts, links that are not web pages.
+        ({"date": "0001-01-01"}, "date", "date 0001-01-01 is outside this map's dates, 2015-01-01 to 2017-12-31"),
+        ({"date": "2018-01-01"}, "date", "date 2018-01-01 is outside this map's dates, 2015-01-01 to 2017-12-31"),
+        ({"note": "n" * 20_001}, "note", "the note is too long (20001 characters; at most 20000)"),
+        (
+            {"sources": [{"title": "T", "quote": "q" * 5_001}]},
+            "sources[0].quote",
+            "the quote is too long (5001 characters; at most 5000)",
+        ),
+        (
+            {"sources": [{"title": "T", "url": "ftp://example.org/report.pdf"}]},
+            "sources[0].url",
+            "the URL must be a web address starting with http:// or https://, got 'ftp://example.org/report.pdf'",
+        ),
+        (
+            {"sources": [{"title": "T", "url": "javascript:alert(1)"}]},
+            "sources[0].url",
+            "the URL must be a web address starting with http:// or https://, got 'javascript:alert(1)'",
+        ),
         ({"places": []}, "places", "a control change needs at least one place (a list of place slugs)"),
         ({"places": "a"}, "places", "a control change needs at least one place (a list of place slugs)"),
         ({"places": ["a", 7]}, "places", "places must be a list of place slugs"),
@@ -284,6 +303,25 @@ def test_each_bad_input_gets_a_400_naming_its_field(grid, people, overrides, fie
         assert response.json()["error"].startswith(f"unknown field '{field.split('.')[-1]}'")
     assert ControlChange.objects.count() == 1
     assert Source.objects.count() == sources_before
+
+
+def test_the_text_limits_are_settings_and_the_limit_itself_is_taken(grid, people, settings):
+    settings.CHANGE_NOTE_MAX_CHARS, settings.SOURCE_QUOTE_MAX_CHARS = 10, 5
+    client = login(people.editor)
+    refused = body(note="n" * 11)
+    refused["sources"][0]["quote"] = "q" * 5
+    assert post(client, URL, refused).json() == {
+        "error": "the note is too long (11 characters; at most 10)",
+        "field": "note",
+    }
+    long_quote = body(note="n" * 10)
+    assert post(client, URL, long_quote).json() == {
+        "error": "the quote is too long (40 characters; at most 5)",
+        "field": "sources[0].quote",
+    }
+    at_the_limits = body(note="n" * 10)
+    at_the_limits["sources"][0]["quote"] = "q" * 5
+    assert post(client, URL, at_the_limits).status_code == 201
 
 
 def test_missing_date_and_bodies_that_are_not_objects(grid, people):
