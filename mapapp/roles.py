@@ -45,6 +45,8 @@ _REVIEWER_EXTRA = {
             "restore_controlchange",
         ),
         "siege": ("publish_siege",),
+        # Maps of any size without code (issue 12): reviewers create maps and set their zones.
+        "map": ("add_map", "change_map"),
     },
 }
 

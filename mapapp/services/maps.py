@@ -223,7 +223,8 @@ def map_create_over(
         if area is not None:
             footprints = np.asarray([geo.to_shapely(place.footprint) for place in zones], dtype=object)
             shapely.prepare(area)
-            outside = ~shapely.intersects(area, footprints)
+            # A zone that only touches the area along its edge is outside it too.
+            outside = ~shapely.intersects(area, footprints) | shapely.touches(area, footprints)
             if outside.any():
                 first = zones[int(np.flatnonzero(outside)[0])]
                 raise ValidationError(
