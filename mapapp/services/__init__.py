@@ -19,6 +19,7 @@ from mapapp.services.changes import (
     control_periods_rebuild,
 )
 from mapapp.services.maps import (
+    map_area_zone,
     map_create,
     map_create_over,
     map_set_zones,
@@ -36,6 +37,7 @@ __all__ = [
     "map_create",
     "map_set_zones",
     "map_create_over",
+    "map_area_zone",
     "map_zones_import",
     "zone_edges_rebuild",
     "maps_refresh_geometry",

@@ -163,7 +163,7 @@ def map_zones_import(*, path: Path | str, label: str | None = None) -> list[Plac
     return [places[slug] for slug in slugs]
 
 
-def _area_zone(*, slug: str, title_en: str, title_ar: str, area: shapely.MultiPolygon) -> Place:
+def map_area_zone(*, slug: str, title_en: str, title_ar: str, area: shapely.MultiPolygon) -> Place:
     """The place a map over one area starts with as its only zone: the area itself, named after the map. An
     existing place of that slug with the same outline is reused (a --replace with the same area)."""
     footprint = geo.geos_multipolygon(area)
@@ -235,7 +235,7 @@ def map_create_over(
         raise ValidationError({"slug": f"a map {slug!r} already exists (replace it with --replace)"})
     if zones is None:
         require_date(start, "start")  # before writing the area's place
-        zones = [_area_zone(slug=slug, title_en=title_en, title_ar=title_ar, area=area)]
+        zones = [map_area_zone(slug=slug, title_en=title_en, title_ar=title_ar, area=area)]
     default_date = default_date or end
     if existing is None:
         return map_create(
