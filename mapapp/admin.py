@@ -160,12 +160,12 @@ class MapAdminForm(forms.ModelForm):
             if not self.instance.pk:
                 self.add_error("zones_from", _("a new map needs zones: draw its area or upload a file"))
             data["area"] = self.instance.area  # derived from the zones, which stay
-        elif choice in (ZONES_AREA, ZONES_WITHIN) and not area:
+        elif choice in (ZONES_AREA, ZONES_WITHIN) and not area and "area" not in self.errors:
             self.add_error("area", _("draw the area first"))
-        elif choice == ZONES_WITHIN:
+        elif choice == ZONES_WITHIN and area:
             if not data.get("zones_kind"):
                 self.add_error("zones_kind", _("choose the kind of place the zones are"))
-            elif area:
+            else:
                 data["zones"] = selectors.places_within(area=area, kind=data["zones_kind"])
                 if not data["zones"]:
                     self.add_error("area", _("no place of that kind inside the area drawn"))

@@ -73,7 +73,7 @@ def fields(**overrides) -> dict:
         "is_public": "on",
         "credit": "",
         "frame_ancestors": "",
-        "area": json.dumps({"type": "Polygon", "coordinates": [ring(0, 0, COLUMNS, ROWS)]}),
+        "area": json.dumps({"type": "MultiPolygon", "coordinates": [[ring(0, 0, COLUMNS, ROWS)]]}),
         "zones_from": "within",
         "zones_kind": "area",
     }
@@ -108,7 +108,7 @@ def test_create_and_edit_a_map_of_5000_zones_in_the_admin(reviewer_admin, cells)
 
     # a smaller area drawn: its zones only
     response = reviewer_admin.post(
-        url, fields(area=json.dumps({"type": "Polygon", "coordinates": [ring(0, 0, 10, 5)]}))
+        url, fields(area=json.dumps({"type": "MultiPolygon", "coordinates": [[ring(0, 0, 10, 5)]]}))
     )
     assert response.status_code == 302
     assert Map.objects.get(pk=map_.pk).places.count() == 50
