@@ -178,7 +178,7 @@ def test_zones_from_an_uploaded_file(reviewer_admin, db):
         ({"end": "2019-01-01"}, None, ""),
     ],
 )
-def test_bad_input_is_shown_on_the_form_and_nothing_is_saved(reviewer_admin, cells, overrides, field, words):
+def test_bad_input_is_shown_on_the_form_and_nothing_is_saved(reviewer_admin, db, overrides, field, words):
     places = Place.objects.count()
     response = reviewer_admin.post("/admin/mapapp/map/add/", fields(**overrides))
     assert response.status_code == 200
