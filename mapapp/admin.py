@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -200,7 +201,8 @@ class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
         # again with its errors (not a redirect) keeps none of the places its file import made.
         with transaction.atomic():
             response = super().changeform_view(request, object_id, form_url, extra_context)
-            if request.method == "POST" and response.status_code != 302:
+            saved = response.status_code == 302 or IS_POPUP_VAR in request.POST  # a popup answers 200 when saved
+            if request.method == "POST" and not saved:
                 transaction.set_rollback(True)
                 name_index.invalidate()  # the search index may have seen places the rollback removed
         return response

@@ -1083,9 +1083,9 @@ def _add_map_write_paths(paths: dict) -> None:
             "places) each zone must overlap the area (a zone that only touches it is outside); without `area` the "
             "zones alone make it. The map's stored area is the union of its zones. Actors are created when new. "
             "An existing slug is refused (`slug`) unless `replace` is true (which needs the right to change maps; "
-            "200): that map gets these titles, dates, actors and zones, and its record stays. Refused with 400 "
-            "and the field, with nothing written (no place, actor or map): a missing slug or title, a date that is "
-            "not YYYY-MM-DD or not real, an end before the start or a default date outside them, an area or zone "
+            "200): that map gets these titles, dates and zones, these actors are added, and its record stays. "
+            "Refused with 400 and the field, with nothing written (no place, actor or map): a missing slug or "
+            "title, a date that is not YYYY-MM-DD or not real, an end before the start or a default date outside them, an area or zone "
             "that is not a polygon in longitude/latitude (`area`, `zones.features[i]`), an unknown place or actor, "
             "a zones file feature without a name or that is a point, zones outside the area, an unknown field.",
             body=_json_body(

@@ -205,7 +205,8 @@ def map_create_over(
 ) -> Map:
     """A map over an area (WGS84 polygons) that starts as one zone, the area itself (a place made for it), or
     as `zones` (each must overlap the area). Without an area, the zones alone make it. An existing slug is
-    refused unless `replace`, which gives that map these titles, dates, actors and zones (its record stays).
+    refused unless `replace`, which gives that map these titles, dates and zones and adds these actors (its
+    record stays).
     The default date is the end unless given. All or nothing."""
     if area is None and zones is None:
         raise ValidationError({"area": "a map needs an area (a polygon) or its zones"})
@@ -259,5 +260,5 @@ def map_create_over(
     existing.start, existing.end, existing.default_date = start, end, default_date
     existing.full_clean()
     existing.save()
-    existing.actors.set(actors)
+    existing.actors.add(*actors)  # added, never removed: the record may cite an actor not named this time
     return map_set_zones(map=existing, zones=list(zones))
