@@ -1085,9 +1085,10 @@ def _add_map_write_paths(paths: dict) -> None:
             "An existing slug is refused (`slug`) unless `replace` is true (which needs the right to change maps; "
             "200): that map gets these titles, dates and zones, these actors are added, and its record stays. "
             "Refused with 400 and the field, with nothing written (no place, actor or map): a missing slug or "
-            "title, a date that is not YYYY-MM-DD or not real, an end before the start or a default date outside them, an area or zone "
-            "that is not a polygon in longitude/latitude (`area`, `zones.features[i]`), an unknown place or actor, "
-            "a zones file feature without a name or that is a point, zones outside the area, an unknown field.",
+            "title, a date that is not YYYY-MM-DD or not real, an end before the start or a default date outside "
+            "them, an area or zone that is not a polygon in longitude/latitude (`area`, `zones.features[i]`), an "
+            "unknown place or actor, a zones file feature without a name or that is a point, zones outside the "
+            "area, an unknown field.",
             body=_json_body(
                 MAP_IN,
                 {
