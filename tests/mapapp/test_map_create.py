@@ -79,7 +79,7 @@ def test_one_zone_the_area_itself_with_new_actors():
 def test_zones_file_imported_as_places_tiling_the_area(tmp_path):
     zones = write_zones(tmp_path / "zones.geojson")
     run("deir", "--title", "Deir", "--start", "2017-01-01", "--end", "2017-12-31", "--area", str(DISTRICT),
-        "--zones", str(zones))  # fmt: skip
+        "--zones", str(zones), "--actor", "army:Army:#aa0000")  # fmt: skip
     map_ = Map.objects.get(slug="deir")
     assert map_.places.count() == 40
     assert set(map_.places.values_list("name_en", flat=True)) == {
@@ -93,6 +93,7 @@ def test_zones_file_imported_as_places_tiling_the_area(tmp_path):
         "--zones", str(zones), "--replace")  # fmt: skip
     map_.refresh_from_db()
     assert (map_.title_en, map_.start.isoformat(), map_.places.count()) == ("Deir again", "2016-01-01", 40)
+    assert list(map_.actors.values_list("slug", flat=True)) == ["army"]  # kept: the record may cite it
     assert Place.objects.count() == places_before
 
 
