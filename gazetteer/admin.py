@@ -22,8 +22,7 @@ from gazetteer.importer import SUFFIXES, ImportFileError, ImportOptions, places_
 from gazetteer.models import Place, PlaceKind, PlaceName
 from gazetteer.normalize import search_key
 
-MAX_UPLOAD = 50 * 1024 * 1024
-UPLOAD_LIFETIME = 24 * 3600  # seconds an unconfirmed upload is kept
+UPLOAD_LIFETIME = 3600  # seconds an unconfirmed upload is kept (confirm and cancel remove it at once)
 
 
 class PlaceNameInline(admin.TabularInline):
@@ -68,8 +67,8 @@ class ImportForm(forms.Form):
         suffix = Path(upload.name).suffix.lower()
         if suffix not in SUFFIXES:
             raise forms.ValidationError(f"not a file type this imports (use {', '.join(SUFFIXES)})")
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+        if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(f"the file is larger than {settings.IMPORT_MAX_MB} MB (IMPORT_MAX_MB)")
         return upload
 
     def options(self, *, dry_run: bool) -> ImportOptions:
@@ -168,8 +167,13 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import places"}
+        _uploads()  # every visit clears uploads left unconfirmed for an hour
         if request.method == "POST" and request.POST.get("confirm"):
             return self._confirm(request, context)
+        if request.method == "POST" and request.POST.get("cancel"):
+            self._discard(request, request.POST.get("token", ""))
+            messages.info(request, "Import cancelled; the uploaded file was deleted.")
+            return redirect(reverse("admin:gazetteer_place_import"))
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             token = secrets.token_hex(16)
@@ -192,6 +196,11 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
                 return TemplateResponse(request, "admin/gazetteer/place/import_report.html", context)
         context["form"] = form
         return TemplateResponse(request, "admin/gazetteer/place/import.html", context)
+
+    def _discard(self, request, token: str) -> None:
+        if token.isalnum():
+            request.session.pop(f"gazetteer-import-{token}", None)
+            shutil.rmtree(_uploads() / token, ignore_errors=True)
 
     def _confirm(self, request, context):
         token = request.POST.get("token", "")

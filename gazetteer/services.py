@@ -96,9 +96,12 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
             continue
         existing.add((name, language))
         created.append(PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name)))
-    added = bulk_create_with_history(created, PlaceName)
+    # One by one, not in bulk: each save writes its history row and moves the data version of the maps showing
+    # the place (the export lists every name) through the model signals. A place gains a few names at a time.
+    for name in created:
+        name.save()
     name_index.invalidate()
-    return added
+    return created
 
 
 @transaction.atomic

@@ -37,6 +37,7 @@ from mapapp import admin_views, display, selectors, services
 from mapapp.lib import geo
 from mapapp.models import (
     Actor,
+    ApiToken,
     ControlChange,
     ControlPeriod,
     Map,
@@ -80,6 +81,36 @@ class ServiceHistoryAdmin(SimpleHistoryAdmin):
 
 # The newsroom's tool, not "Django administration": the login page and every admin page say what this is.
 admin.site.site_header = admin.site.site_title = "Frontline Atlas"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Write-API tokens, listed with expiry, last use and state, and revoked here. Made with `manage.py api_tokens
+    --create` (the key is shown once, on the command line); the admin never sees a key, only its hash."""
+
+    list_display = ("name", "user", "created_at", "expires_at", "last_used_at", "state_label")
+    list_filter = ("user",)
+    search_fields = ("name", "user__username")
+    ordering = ("-created_at",)
+    readonly_fields = ("user", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    @admin.display(description=gettext_lazy("state"))
+    def state_label(self, token) -> str:
+        return {"active": _("active"), "expired": _("expired"), "revoked": _("revoked")}[token.state()]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked, never deleted: the list keeps who had access and until when
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.api_token_revoke(token=token)
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": queryset.count()}, messages.SUCCESS)
 
 
 @admin.register(Actor)

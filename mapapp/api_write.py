@@ -3,8 +3,9 @@ and restore them. The admin's "Mark control change" page uses these same endpoin
 services as everything else, so the rules and the error messages are the same everywhere.
 
 Authentication: a logged-in session (with its CSRF token, as any Django form), or the header
-`Authorization: Token <key>` (keys from `manage.py create_api_token`; no CSRF, no cookie). Anonymous: 401.
-Logged in without the permission: 403. Errors are {"error", "field"} like the read API, in the language of
+`Authorization: Token <key>` (keys from `manage.py api_tokens --create`; no CSRF, no cookie), checked on every
+request: not revoked or expired, its user active and staff. Anonymous or a bad token: 401. Not staff, or
+without the permission: 403. Errors are {"error", "field"} like the read API, in the language of
 the request (Accept-Language or ?lang=ar).
 """
 
@@ -54,14 +55,18 @@ def _authenticate(request: HttpRequest):
         scheme, _space, key = header.partition(" ")
         if scheme.lower() != "token" or not key.strip():
             raise http.ApiError(_("send the header as Authorization: Token <key>"), "Authorization", status=401)
-        user = services.api_token_user(key=key.strip())
-        if user is None:
-            raise http.ApiError(_("this API token is not valid (unknown, or its user is inactive)"), status=401)
+        try:
+            user = services.api_token_user(key=key.strip())
+        except services.TokenRefused as refused:
+            raise http.ApiError(refused.message, "Authorization", status=refused.status) from None
         request.user = user  # django-simple-history reads who did it from the request
         return user
     user = request.user
     if not user.is_authenticated:
         raise http.ApiError(_("log in first, or send the header Authorization: Token <key>"), status=401)
+    if not user.is_staff:
+        # A session outlives unticking "staff status"; the write API follows the admin and refuses.
+        raise http.ApiError(_("your account is not staff (no editor or reviewer access)"), status=403)
     check = _CsrfCheck(lambda request: None)
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
@@ -284,6 +289,14 @@ def change_json(change: ControlChange) -> dict:
             for source in change.sources.order_by("id")
         ],
         "admin_url": reverse("admin:mapapp_controlchange_change", args=[change.pk]),
+        # The maps showing the change's places at their data versions after it: read them with ?v= to see it.
+        "maps": [
+            {"slug": slug, "version": version}
+            for slug, version in Map.objects.filter(places__control_changes=change)
+            .distinct()
+            .order_by("slug")
+            .values_list("slug", "data_version")
+        ],
     }
 
 

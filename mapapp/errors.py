@@ -4,12 +4,15 @@ neither of those has to import the other."""
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 
 from mapapp.embed_views import embed_not_found
 from mapapp.lib.http import error_response
+from mapapp.middleware import database_busy_response, is_database_busy
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
@@ -22,6 +25,9 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # A lock met outside a view (a middleware's query): the same 503 as DatabaseBusyMiddleware gives a view's.
+    if is_database_busy(sys.exc_info()[1]):
+        return database_busy_response(request)
     if request.path.startswith("/api/"):
         return error_response("internal error; it has been logged", status=500)
     return default_server_error(request)

@@ -377,6 +377,8 @@ OEMBED_OUT = {
 }
 
 # The JSON each read endpoint answers with 200 (tests/test_openapi_contract.py checks the real answers).
+# The reads whose answer is a GeoJSON FeatureCollection.
+GEOJSON_ANSWERS = {"zones", "geometry", "fronts", "sieges", "pockets"}
 READ_RESPONSES = {
     "/api/v1/maps/": MAPS_OUT,
     "/api/v1/maps/{slug}/zones": ZONES_OUT,
@@ -457,7 +459,9 @@ def schema() -> dict:
     _add_write_paths(paths)
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
-        ok["content"] = {"application/json": {"schema": answer}}
+        # GeoJSON answers are served as application/geo+json (RFC 7946), the others as application/json.
+        media = "application/geo+json" if path.rsplit("/", 1)[-1] in GEOJSON_ANSWERS else "application/json"
+        ok["content"] = {media: {"schema": answer}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -472,7 +476,10 @@ def schema() -> dict:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "`Token <key>`; keys from `manage.py create_api_token <username>`",
+                    "description": (
+                        "`Token <key>`; keys from `manage.py api_tokens --create <username>`; "
+                        "they expire (API_TOKEN_DAYS) and can be revoked"
+                    ),
                 },
                 "session": {
                     "type": "apiKey",
@@ -641,7 +648,58 @@ PLACE_MATCH = {
         "alternatives": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "other places with the same name (slugs), when the text alone cannot tell",
+            "description": "the other places of the same name (slugs), best first: the runners-up",
+        },
+        "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "how sure it is that the mention is a place: the sum of the evidence's weights",
+        },
+        "confident": {
+            "type": "boolean",
+            "description": "confidence >= 0.5: a place (the mark page ticks it); otherwise shown with why not",
+        },
+        "evidence": {
+            "type": "array",
+            "description": (
+                "why: the first item is how common the name is as a word (`rare-word` or `common-word`, its "
+                "wordfreq Zipf value in `detail`, the prior as `weight`); then any of `cue` (a place-type word "
+                "beside it: قرية، ريف، village, province; `detail` is the word), `preposition` (في، قرب، near, "
+                "north of), `list` (next to a confident place in a list; `detail` names it), `map` (a zone of "
+                "the map), `known` (a seat or an administrative area), `again` (the same name confident "
+                "elsewhere), and against: `kind-word` (the name is a word for a kind of place), `other-name` "
+                "(part of the name of something else: قوات سوريا الديمقراطية), `capitalised-neighbour` (inside "
+                "a longer capitalised name), `inside-generic` (read without its generic word)"
+            ),
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "weight": {"type": "number", "description": "what it adds to confidence (negative: takes)"},
+                },
+            },
+        },
+        "chosen_by": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "why this place of the name: the only one, the cue's kind, best known, nearest to "
+            "the text's other places, on the map",
+        },
+        "runners_up": {
+            "type": "array",
+            "description": "the other places of the name with their scores (at most 5), best first",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "place": {"type": "string"},
+                    "name_en": {"type": "string"},
+                    "name_ar": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "score": {"type": "number"},
+                },
+            },
         },
     },
 }
@@ -738,8 +796,15 @@ def gazetteer_paths() -> dict:
                     "Arabic proclitics (و ب ل ف ك) are not part of a mention (والجورة -> الجورة); a Latin article is "
                     "(al-Bughayliyah). Punctuation such as «» and quotes ends a name. In a text with capitals, a "
                     "Latin mention all in lower case is taken only for a name stored in lower case. `map` keeps "
-                    "the zones of that public map. A read-only POST (the text may be too long for a URL): no CSRF "
-                    "token is needed. Body at most 100,000 characters of text."
+                    "the zones of that public map, and counts being one as evidence. Names are whole words; a "
+                    "word that is itself a common word is not read as a proclitic and a name (كبيرة is not ك + "
+                    "بيرة). Each mention has a `confidence` and its `evidence`: a name that is a common word of "
+                    "its language (على, مدينة, Hit) is `confident` only with evidence around it (a cue word, a "
+                    "preposition of place, a list of places, the map). Mentions below 0.1 are left out. Of "
+                    "several places of one name, the best known (a seat, an administrative area, a town) and the "
+                    "nearest to the text's other confident places is chosen (`chosen_by`), the others listed in "
+                    "`runners_up`. A read-only POST (the text may be too long for a URL): no CSRF token is "
+                    "needed. Body at most 100,000 characters of text."
                 ),
                 "requestBody": _json_body(
                     {
@@ -881,6 +946,16 @@ CHANGE_OUT = {
         "reviewed_by": {"type": ["string", "null"]},
         "sources": {"type": "array", "items": {"type": "object"}},
         "admin_url": {"type": "string"},
+        "maps": {
+            "type": "array",
+            "description": "the maps showing the change's places, at their data versions after this request: "
+            "read them with `?v=` to see the change at once, from any app server",
+            "items": {
+                "type": "object",
+                "properties": {"slug": {"type": "string"}, "version": {"type": "integer"}},
+                "required": ["slug", "version"],
+            },
+        },
     },
 }
 PREVIEW = {

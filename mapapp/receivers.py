@@ -1,6 +1,9 @@
-"""mapapp's answers to what the gazetteer announces (gazetteer/signals.py); connected in MapappConfig.ready()."""
+"""mapapp's answers to what the gazetteer announces (gazetteer/signals.py), and to each new database connection;
+connected in MapappConfig.ready()."""
 
 from __future__ import annotations
+
+from django.db.backends.signals import connection_created
 
 from gazetteer import signals
 from mapapp import services
@@ -18,6 +21,17 @@ def first_public_map_extent(sender, **kwargs) -> tuple[float, float, float, floa
     return first.area.extent if first is not None else None
 
 
+def sqlite_busy_timeout(sender, connection, **kwargs) -> None:
+    """Give SQLite the busy timeout of settings (OPTIONS["timeout"]) back after SpatiaLite has loaded: loading
+    mod_spatialite sets the connection's busy timeout to 5 s, silently shortening how long a writer queues."""
+    if connection.vendor != "sqlite":
+        return
+    milliseconds = int(float(connection.settings_dict["OPTIONS"].get("timeout", 5)) * 1000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA busy_timeout = {milliseconds}")
+
+
 def connect() -> None:
+    connection_created.connect(sqlite_busy_timeout, dispatch_uid="mapapp-sqlite-busy-timeout")
     signals.footprints_changed.connect(refresh_maps_of_places, dispatch_uid="mapapp-refresh-maps-of-places")
     signals.working_extent_requested.connect(first_public_map_extent, dispatch_uid="mapapp-working-extent")

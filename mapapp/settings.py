@@ -5,6 +5,7 @@ value it cannot understand, so a typo in production stops the start instead of s
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -47,12 +48,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("FRONTLINE_REQUIRE_SECRET_KEY") == "1":
-        raise ImproperlyConfigured("SECRET_KEY is not set")
-    # Local runs and tests only; README says to set SECRET_KEY in any real deployment.
-    SECRET_KEY = "insecure-local-development-key-set-SECRET_KEY-in-production"
+    if not DEBUG:
+        # No fallback: a key in the repository or a file the app reads would sign every session and password
+        # reset with a key others can know. `make run` makes a random one under var/ and passes it in.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set the SECRET_KEY environment variable (`make run` makes one in "
+            "var/secret_key), or DEBUG=true for a local run"
+        )
+    # DEBUG only: a key made for this process, so sessions do not outlive a restart.
+    SECRET_KEY = secrets.token_urlsafe(50)
+
+# HTTPS=true: the site is served over HTTPS, through a proxy that terminates TLS and sets X-Forwarded-Proto
+# (README, "Running in production"). Everything `check --deploy` asks for follows from it.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # The proxy must set (and overwrite) X-Forwarded-Proto; only then may Django trust it to say "https".
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+# The editor's scripts read the CSRF token from the page's form field (static/js/editor/common.js), never from
+# the cookie, so no script needs to read either cookie.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -74,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mapapp.middleware.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -81,6 +106,10 @@ MIDDLEWARE = [
     "mapapp.middleware.PublicReadCorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After CsrfViewMiddleware, so it sees whether this answer carries a CSRF token (never compressed: BREACH).
+    "mapapp.compression.CompressionMiddleware",
+    # Public reads go to the replica when DATABASE_REPLICA_URL is set (mapapp/routers.py).
+    "mapapp.routers.ReplicaReadsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,12 +147,41 @@ if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent writers queue (up to the
-    # timeout) instead of one failing with "database is locked" when it upgrades a read lock.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # timeout) instead of one failing with "database is locked" when it upgrades a read lock. WAL: readers never
+    # wait for a writer nor block one (synchronous=NORMAL is durable in WAL but for the last commits on power
+    # loss, never corrupt). A writer still waiting after SQLITE_BUSY_TIMEOUT seconds answers 503 with
+    # Retry-After (mapapp.middleware.DatabaseBusyMiddleware); the README says when to move to PostGIS.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
     # The test database is a file beside it, not SQLite's shared-cache memory database, whose table locks fail
     # at once instead of waiting: concurrent tests then meet the locking production has.
     _db_file = Path(DATABASES["default"]["NAME"])
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(_db_file.with_name(f"test-{_db_file.name}")))
+# A streaming replica of the primary (PostGIS) for the public reads; mapapp/routers.py says which reads.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if not DATABASES["default"]["ENGINE"].endswith("postgis") or not DATABASE_REPLICA_URL.startswith("postgis:"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL and itself to be postgis://... URLs")
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    # Tests see the primary through this alias too (a replica cannot be written to make a test database).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["mapapp.routers.ReplicaRouter"]
+
+# Shared by every app server when CACHE_URL=redis://host:port/db (Django's Redis cache); otherwise each process
+# has its own memory cache, which is right for one app server.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL in ("", "locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db or leave it empty")
+
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references (needs 3.9);
 # imports read only files an editor uploads, and we say so in the README.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
@@ -148,8 +206,27 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles"))
 # Serve straight from static/ too, so a fresh checkout (and the test server) needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# STATIC_MANIFEST=true (make run, make cluster, deploy/): the files collectstatic wrote, under content-hashed
+# names cached for a year, with gzip and brotli copies. Off by default, so tests and `make dev` serve static/
+# as it is now, never a stale copy from an earlier collectstatic.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "mapapp.staticstorage.ManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 LOGIN_URL = "/admin/login/"
+
+# The largest GIS file `import_places` (without --max-size) and the admin's place import accept, in MB: a 49 MB
+# GeoJSON already takes about 100 s and 1 GB to read.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50)
+
+# Days a write-API token made by `manage.py api_tokens --create` (or create_api_token) stays valid.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))

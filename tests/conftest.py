@@ -33,24 +33,35 @@ def _transactional(item) -> bool:
     return bool(marker and marker.kwargs.get("transaction")) or "live_server" in names or "transactional_db" in names
 
 
-@pytest.fixture(scope="module")
-def _demo_for_module(django_db_setup, django_db_blocker):
-    """The demo loaded once for a module, inside a transaction rolled back when the module ends. Each test
-    that asks for it still runs in its own savepoint inside that transaction, so what a test writes is rolled
-    back before the next one; the tests that do not ask for it run first (see pytest_collection_modifyitems),
-    so they never see it."""
-    from django.db import transaction
+def loaded_once_per_module(build):
+    """A module-scoped fixture whose record `build()` writes once, inside a transaction rolled back when the
+    module ends. Each test that asks for it (through a function fixture that also asks for `db`) runs in its
+    own savepoint inside that transaction, so what a test writes is rolled back before the next one; the tests
+    that do not ask for it run first (see pytest_collection_modifyitems), so they never see it."""
 
+    @pytest.fixture(scope="module")
+    def fixture(django_db_setup, django_db_blocker):
+        from django.db import transaction
+
+        outer = transaction.atomic()
+        with django_db_blocker.unblock():
+            outer.__enter__()
+            built = build()
+        yield built
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+    return fixture
+
+
+def _load_demo():
     from mapapp.demo.loader import load_demo
 
-    outer = transaction.atomic()
-    with django_db_blocker.unblock():
-        outer.__enter__()
-        map_ = load_demo()
-    yield map_
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    return load_demo()
+
+
+_demo_for_module = loaded_once_per_module(_load_demo)
 
 
 class _DemoRows:

@@ -24,7 +24,7 @@ import schemathesis
 import shapely
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -35,23 +35,6 @@ from schemathesis.specs.openapi.checks import (
 from shapely.geometry import shape
 
 from mapapp.openapi import schema
-
-
-@pytest.fixture(scope="module")
-def demo_once(django_db_setup, django_db_blocker):
-    """The demo, loaded once for this module: its tests only read (each still runs in its own savepoint)."""
-    from mapapp.demo.loader import load_demo
-
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            yield load_demo()
-            transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_once, db):
-    return demo_once
-
 
 DATES = ["2014-01-01", "2014-07-14", "2016-06-01", "2017-01-16", "2017-03-01", "2017-09-05", "2017-11-10", "2017-12-31"]
 TYPES = {
@@ -173,21 +156,26 @@ def documented_values(parameter: dict, demo) -> list[str]:
     raise AssertionError(f"no value for {name} {rules}")
 
 
+JSON_MEDIA = ("application/json", "application/geo+json")
+
+
 def json_get_paths():
     for path, operations in schema()["paths"].items():
         operation = operations.get("get")
         if operation is None or operation.get("security"):
             continue
-        if "application/json" not in operation["responses"]["200"].get("content", {}):
+        content = operation["responses"]["200"].get("content", {})
+        media = next((media for media in JSON_MEDIA if "schema" in content.get(media, {})), None)
+        if media is None:
             continue  # HTML, a picture or a file: checked elsewhere (the GeoJSON export below)
-        yield pytest.param(path, operation, id=path)
+        yield pytest.param(path, operation, media, id=path)
 
 
-@pytest.mark.parametrize(("path", "operation"), list(json_get_paths()))
-def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation):
+@pytest.mark.parametrize(("path", "operation", "media"), list(json_get_paths()))
+def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation, media):
     settings.SITE_URL = "http://testserver"
     url = path.replace("{slug}", demo.slug)
-    answer = operation["responses"]["200"]["content"]["application/json"].get("schema")
+    answer = operation["responses"]["200"]["content"][media].get("schema")
     assert answer, f"{path}: the description does not say what it answers"
     queries = operation.get("parameters", [])
     required = {p["name"]: documented_values(p, demo)[0] for p in queries if p["in"] == "query" and p["required"]}
@@ -200,6 +188,7 @@ def test_every_answer_is_what_the_description_says(client, demo, settings, path,
     for query in calls:
         response = client.get(url, query)
         assert response.status_code == 200, f"GET {url} {query}: {response.status_code} {response.content[:300]}"
+        assert response["Content-Type"] == media, f"GET {url}: served as {response['Content-Type']}"
         body = orjson.loads(response.content)
         wrong = problems(body, answer)
         assert not wrong, f"GET {url} {query}:\n" + "\n".join(wrong[:10])
@@ -221,7 +210,8 @@ def test_the_description_covers_the_v1_contract():
     paths = schema()["paths"]
 
     def properties(path, *keys):
-        node = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        node = next(content[media] for media in JSON_MEDIA if media in content)["schema"]
         for key in keys:
             node = node["properties"][key] if key != "[]" else node["items"]
         return set(node["properties"])

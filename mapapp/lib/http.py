@@ -25,9 +25,15 @@ class ApiError(Exception):
         self.status = status
 
 
-def json_response(payload, status: int = 200, *, content: bytes | None = None) -> HttpResponse:
+JSON = "application/json"
+GEOJSON = "application/geo+json"  # RFC 7946: what a GeoJSON answer is, so GIS tools and browsers know it
+
+
+def json_response(
+    payload, status: int = 200, *, content: bytes | None = None, content_type: str = JSON
+) -> HttpResponse:
     body = content if content is not None else orjson.dumps(payload)
-    return HttpResponse(body, status=status, content_type="application/json")
+    return HttpResponse(body, status=status, content_type=content_type)
 
 
 def error_response(message: str, field: str | None = None, status: int = 400) -> HttpResponse:

@@ -25,15 +25,13 @@ from mapapp.services.maps import (
     map_set_zones,
     map_zones_import,
     maps_refresh_geometry,
-    maps_touch,
     zone_edges_rebuild,
 )
 from mapapp.services.sieges import siege_record, siege_set_review_state, siege_update, siege_validate, supply_problem
 from mapapp.services.sources import source_create, source_get_or_create, source_update
-from mapapp.services.tokens import api_token_create, api_token_user
+from mapapp.services.tokens import TokenRefused, api_token_create, api_token_revoke, api_token_user
 
 __all__ = [
-    "maps_touch",
     "map_create",
     "map_set_zones",
     "map_create_over",
@@ -62,5 +60,7 @@ __all__ = [
     "siege_update",
     "siege_set_review_state",
     "api_token_create",
+    "api_token_revoke",
     "api_token_user",
+    "TokenRefused",
 ]

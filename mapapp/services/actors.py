@@ -9,9 +9,7 @@ from django.db import transaction
 
 from mapapp.models import (
     Actor,
-    Map,
 )
-from mapapp.services.maps import maps_touch
 
 
 @transaction.atomic
@@ -30,8 +28,7 @@ def actor_set_allies(*, actor: Actor, allies: Sequence[Actor]) -> Actor:
     not count an ally's ground as enclosing."""
     if any(ally.pk == actor.pk for ally in allies):
         raise ValidationError({"allies": "an actor cannot be its own ally"})
-    actor.allies.set(allies)
-    maps_touch(maps=Map.objects.filter(actors__in=[actor, *allies]).distinct())
+    actor.allies.set(allies)  # every map's data version moves (mapapp/versioning.py)
     return actor
 
 

@@ -25,7 +25,6 @@ from mapapp.models import (
 )
 from mapapp.selectors import change_preview
 from mapapp.services._record import stamp
-from mapapp.services.maps import maps_touch
 
 
 def control_change_validate(*, on, places, actor, status, confidence, sources, date_precision) -> None:
@@ -146,9 +145,9 @@ def _reviewer(by):
 
 
 def _rebuild_and_touch(places: Iterable[Place]) -> None:
-    places = list(places)
-    control_periods_rebuild(places=places)
-    maps_touch(places=places)
+    """The periods of these places derived again; the change's own save and links moved the maps' data
+    versions in this transaction (mapapp/versioning.py)."""
+    control_periods_rebuild(places=list(places))
 
 
 @transaction.atomic

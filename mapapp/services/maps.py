@@ -11,7 +11,6 @@ import shapely
 from django.contrib.gis.geos import MultiPolygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 
 from gazetteer import index as name_index
 from gazetteer import services as place_services
@@ -24,15 +23,6 @@ from mapapp.models import (
     ZoneEdge,
 )
 from mapapp.services._record import require_date
-
-
-def maps_touch(*, places: Iterable[Place] | None = None, maps: Iterable[Map] | None = None) -> None:
-    """Bump the data version of the maps showing these places (or these maps): caches keyed on it expire."""
-    if places is not None:
-        place_ids = [place.pk for place in places]
-        Map.objects.filter(places__in=place_ids).distinct().update(data_version=F("data_version") + 1)
-    if maps is not None:
-        Map.objects.filter(pk__in=[m.pk for m in maps]).update(data_version=F("data_version") + 1)
 
 
 @transaction.atomic
@@ -96,8 +86,7 @@ def _map_geometry_refresh(*, map: Map, zones: Sequence[Place]) -> None:
         map.area = area if isinstance(area, MultiPolygon) else None
     else:
         map.area = None
-    map.data_version += 1
-    map.save(update_fields=["area", "data_version", "updated_at"])
+    map.save(update_fields=["area", "updated_at"])  # a new area moves the data version (mapapp/versioning.py)
     zone_edges_rebuild(map=map, zones=zones, footprints=footprints)
 
 

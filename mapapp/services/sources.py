@@ -9,11 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gazetteer.models import Place
 from mapapp.models import (
     Source,
 )
-from mapapp.services.maps import maps_touch
 
 
 @transaction.atomic
@@ -60,6 +58,5 @@ def source_update(
     source.title, source.url, source.publisher = title.strip(), url.strip(), publisher.strip()
     source.published, source.quote = published, quote.strip()
     source.full_clean()
-    source.save()
-    maps_touch(places=Place.objects.filter(control_changes__sources=source).distinct())
+    source.save()  # the maps whose published changes cite it move on (mapapp/versioning.py)
     return source
