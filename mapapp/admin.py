@@ -13,9 +13,12 @@ services.control_change_restore, which rebuilds the derived periods in the same 
 from __future__ import annotations
 
 import datetime
+import tempfile
+from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -28,7 +31,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from mapapp import admin_views, display, services
+from gazetteer import index as name_index
+from gazetteer.models import PlaceKind
+from mapapp import admin_views, display, selectors, services
+from mapapp.lib import geo
 from mapapp.models import (
     Actor,
     ApiToken,
@@ -156,28 +162,119 @@ class SourceAdmin(ServiceHistoryAdmin):
             obj.pk = saved.pk
 
 
-class MapAdminForm(forms.ModelForm):
-    """The admin builds the fields (modelform_factory); this only refuses zones without a footprint."""
+ZONES_KEEP, ZONES_AREA, ZONES_WITHIN, ZONES_FILE = "keep", "area", "within", "file"
 
-    def clean_places(self):
-        places = self.cleaned_data["places"]
-        missing = [place.slug for place in places if place.footprint is None]
-        if missing:
-            raise forms.ValidationError(f"places without a footprint cannot be zones: {', '.join(missing)}")
-        return places
+
+class MapAdminForm(forms.ModelForm):
+    """A map's own fields, and where its zones come from, without one form field per zone (a map of thousands of
+    zones would send thousands: Django's TooManyFieldsSent). The zones are the drawn area as one zone, the places
+    of a kind inside the drawn area, or the polygons of an uploaded file, imported as places; or left as they
+    are. The area drawn is only a way to choose: the map's stored area is always the union of its zones."""
+
+    zones_from = forms.ChoiceField(
+        label=gettext_lazy("zones"),
+        choices=[
+            (ZONES_KEEP, gettext_lazy("keep the zones the map has")),
+            (ZONES_AREA, gettext_lazy("one zone: the area drawn above")),
+            (ZONES_WITHIN, gettext_lazy("the places of the kind below inside the area drawn above")),
+            (ZONES_FILE, gettext_lazy("the polygons of the file below, imported as places")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    zones_kind = forms.ChoiceField(
+        label=gettext_lazy("kind of place"), choices=[("", "—"), *PlaceKind.choices], required=False
+    )
+    zones_file = forms.FileField(
+        label=gettext_lazy("zones file"),
+        required=False,
+        help_text=gettext_lazy("GeoJSON, GeoPackage, KML/KMZ or a zipped shapefile of named polygons"),
+    )
+
+    class Meta:
+        model = Map
+        fields = [
+            "slug", "title_en", "title_ar", "description_en", "description_ar", "start", "end", "default_date",
+            "actors", "is_public", "credit", "frame_ancestors", "area",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zones_from"].initial = ZONES_KEEP if self.instance.pk else ZONES_AREA
+        self.fields["area"].required = False
+        self.fields["area"].help_text = _("draw the ground the map covers to choose its zones")
+        if self.instance.pk:
+            count = self.instance.places.count()
+            self.fields["zones_from"].help_text = _("the map has %(count)s zones") % {"count": count}
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("zones_from")
+        area = data.get("area")
+        if choice == ZONES_KEEP:
+            if not self.instance.pk:
+                self.add_error("zones_from", _("a new map needs zones: draw its area or upload a file"))
+            data["area"] = self.instance.area  # derived from the zones, which stay
+        elif choice in (ZONES_AREA, ZONES_WITHIN) and not area and "area" not in self.errors:
+            self.add_error("area", _("draw the area first"))
+        elif choice == ZONES_WITHIN and area:
+            if not data.get("zones_kind"):
+                self.add_error("zones_kind", _("choose the kind of place the zones are"))
+            else:
+                data["zones"] = selectors.places_within(area=area, kind=data["zones_kind"])
+                if not data["zones"]:
+                    self.add_error("area", _("no place of that kind inside the area drawn"))
+        elif choice == ZONES_FILE:
+            upload = data.get("zones_file")
+            if not upload:
+                self.add_error("zones_file", _("choose a file of zones"))
+                return data
+            # Imported here, so that a bad file is shown on the form; MapAdmin.changeform_view rolls the places
+            # back unless the whole form is saved.
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / Path(upload.name).name
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                try:
+                    data["zones"] = services.map_zones_import(path=path, label=upload.name)
+                except ValidationError as exc:
+                    self.add_error("zones_file", exc.messages[0])
+        return data
 
 
 @admin.register(Map)
 class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
     form = MapAdminForm
     list_display = ("slug", "title_en", "start", "end", "default_date", "is_public", "data_version")
-    filter_horizontal = ("actors", "places")
+    filter_horizontal = ("actors",)
     readonly_fields = ("data_version",)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The map's fields, an imported zones file and its zones are saved together or not at all: a form shown
+        # again with its errors (not a redirect) keeps none of the places its file import made.
+        with transaction.atomic():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            saved = response.status_code == 302 or IS_POPUP_VAR in request.POST  # a popup answers 200 when saved
+            if request.method == "POST" and not saved:
+                transaction.set_rollback(True)
+                name_index.invalidate()  # the search index may have seen places the rollback removed
+        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The map's area and shared edges are derived from its zones: derive them again through the service.
-        services.map_set_zones(map=form.instance, zones=list(form.instance.places.all()))
+        data, map_ = form.cleaned_data, form.instance
+        choice = data["zones_from"]
+        if choice == ZONES_KEEP:
+            return
+        if choice == ZONES_AREA:
+            zones = [
+                services.map_area_zone(
+                    slug=map_.slug, title_en=map_.title_en, title_ar=map_.title_ar, area=geo.to_shapely(data["area"])
+                )
+            ]
+        else:
+            zones = data["zones"]  # found (within) or imported (file) by the form
+        services.map_set_zones(map=map_, zones=zones)
 
 
 class ControlChangeForm(forms.ModelForm):

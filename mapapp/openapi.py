@@ -939,8 +939,7 @@ CHANGE_IN = {
             "type": "array",
             "items": {"type": "string"},
             "minItems": 1,
-            "maxItems": 500,
-            "description": "slugs of zones of this map",
+            "description": "slugs of zones of this map; any number (a monitor's snapshot may move thousands)",
         },
         "actor": {"type": "string", "description": "slug of one of the map's actors"},
         "status": {"type": "string", "enum": ["held", "contested"], "default": "held"},
@@ -1058,6 +1057,7 @@ def _add_write_paths(paths: dict) -> None:
             params=[CHANGE_ID],
         ),
     }
+    _add_map_write_paths(paths)
     paths["/api/v1/changes/{id}/publish"] = {
         "post": _write(
             "Publish a draft (reviewers): the public map shows it at once.",
@@ -1232,4 +1232,134 @@ def _events_paths() -> dict:
                 },
             }
         },
+    }
+
+
+POLYGONS_IN = {
+    "type": "object",
+    "description": "GeoJSON in WGS84 longitude/latitude: a Polygon or MultiPolygon, a Feature of one, or a "
+    "FeatureCollection of them (united)",
+}
+ZONES_IN = {
+    "oneOf": [
+        {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "place slugs, any number"},
+        {
+            "type": "object",
+            "description": "a GeoJSON FeatureCollection of named Polygon/MultiPolygon features (`name` or "
+            "`name_en`, `name_ar`, `variants`, `kind`), imported as places as `manage.py import_places` does: a "
+            "feature naming a place already in the gazetteer (same name, overlapping outline) is that place",
+        },
+    ]
+}
+MAP_IN = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 120},
+        "title": {"type": "string", "maxLength": 300},
+        "title_ar": {"type": "string", "maxLength": 300},
+        "start": DATE,
+        "end": DATE,
+        "default_date": {**DATE, "description": "defaults to `end`"},
+        "area": POLYGONS_IN,
+        "zones": ZONES_IN,
+        "actors": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {"type": "string", "description": "an existing actor's slug"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "slug": {"type": "string"},
+                            "name": {"type": "string"},
+                            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                        },
+                        "required": ["slug", "name", "color"],
+                        "additionalProperties": False,
+                        "description": "created when no actor has this slug (an existing one is kept as it is)",
+                    },
+                ]
+            },
+        },
+        "replace": {"type": "boolean", "default": False},
+    },
+    "required": ["slug", "title", "start", "end"],
+    "additionalProperties": False,
+}
+MAP_OUT = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "title_ar": {"type": "string"},
+        "start": DATE,
+        "end": DATE,
+        "default_date": DATE,
+        "zones": {"type": "integer", "description": "how many zones the map has"},
+        "area_km2": {"type": "number", "description": "geodesic area of the union of its zones"},
+        "actors": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _add_map_write_paths(paths: dict) -> None:
+    """Maps of any size without code (issue 12): create a map, set its zones, publish many drafts at once."""
+    square = [[36.0, 35.0], [36.5, 35.0], [36.5, 35.5], [36.0, 35.5], [36.0, 35.0]]
+    paths["/api/v1/maps"] = {
+        "post": _write(
+            "Create a map over an area, as one zone or as the zones given (reviewers).",
+            "201 with the map; `Location` its zones. Without `zones` the map starts as one zone, the area itself "
+            "(a place `<slug>-area` made for it); with `zones` (place slugs, or a FeatureCollection imported as "
+            "places) each zone must overlap the area (a zone that only touches it is outside); without `area` the "
+            "zones alone make it. The map's stored area is the union of its zones. Actors are created when new. "
+            "An existing slug is refused (`slug`) unless `replace` is true (which needs the right to change maps; "
+            "200): that map gets these titles, dates and zones, these actors are added, and its record stays. "
+            "Refused with 400 and the field, with nothing written (no place, actor or map): a missing slug or "
+            "title, a date that is not YYYY-MM-DD or not real, an end before the start or a default date outside "
+            "them, an area or zone that is not a polygon in longitude/latitude (`area`, `zones.features[i]`), an "
+            "unknown place or actor, a zones file feature without a name or that is a point, zones outside the "
+            "area, an unknown field.",
+            body=_json_body(
+                MAP_IN,
+                {
+                    "slug": "front",
+                    "title": "The northern front",
+                    "title_ar": "الجبهة الشمالية",
+                    "start": "2024-01-01",
+                    "end": "2024-12-31",
+                    "area": {"type": "Polygon", "coordinates": [square]},
+                    "actors": ["isis", {"slug": "sdf", "name": "SDF", "color": "#e0b000"}],
+                },
+            ),
+            ok="201",
+            out=MAP_OUT,
+        )
+    }
+    paths.setdefault("/api/v1/maps/{slug}/zones", {})["put"] = _write(
+        "Set the map's zones (reviewers).",
+        "Body {`zones`: [place slugs]} (any number; each needs an outline) or a GeoJSON FeatureCollection, as the "
+        "whole body, of named polygons imported as places. The map's area and shared edges are derived again, "
+        "its data version moves on (cached answers expire). Refused with 400 `zones` naming the problem, with "
+        "nothing written.",
+        body=_json_body({"type": "object", "properties": {"zones": ZONES_IN}}, {"zones": ["al-joura", "al-qusour"]}),
+        params=[SLUG],
+        out=MAP_OUT,
+    )
+    paths["/api/v1/changes/publish"] = {
+        "post": _write(
+            "Publish several drafts in one transaction (reviewers).",
+            "Body {`ids`: [change ids]}: all are published, or none. 400 with `field` `ids[i]` naming the first "
+            "id that is unknown or cannot be published (already published, withdrawn), and its reason. Answers "
+            "{`published`: [ids]}.",
+            body=_json_body(
+                {
+                    "type": "object",
+                    "properties": {"ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1}},
+                    "required": ["ids"],
+                    "additionalProperties": False,
+                },
+                {"ids": [101, 102, 103]},
+            ),
+            out={"type": "object", "properties": {"published": {"type": "array", "items": {"type": "integer"}}}},
+        )
     }

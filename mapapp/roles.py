@@ -47,6 +47,8 @@ _REVIEWER_EXTRA = {
         ),
         "siege": ("publish_siege",),
         "event": ("publish_event",),
+        # Maps of any size without code (issue 12): reviewers create maps and set their zones.
+        "map": ("add_map", "change_map"),
     },
     # Lift a login lockout (django-axes) by deleting the attempts it counted.
     "axes": {"accessattempt": ("view", "delete"), "accessfailurelog": ("view",)},

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import orjson
 from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Count, Q
 
+from gazetteer.models import Place
 from mapapp import standards
 from mapapp.models import (
     Actor,
@@ -635,3 +637,9 @@ def change_preview(
         "area_km2": {"changing_hands": round(changing_hands_km2, 4), "by_actor": by_actor},
         "alters_nothing": not adds_anything,
     }
+
+
+def places_within(*, area: GEOSGeometry, kind: str) -> list[Place]:
+    """The places of `kind` with a footprint whose label point lies inside `area`: the zones an editor picks by
+    drawing round them (a point, not the whole outline, so that a zone on the drawn line is in or out, once)."""
+    return list(Place.objects.filter(kind=kind, footprint__isnull=False, label_point__within=area).order_by("slug"))

@@ -6,7 +6,7 @@ them. One module per entity; this package re-exports their public names, so `ser
 reads the same wherever it is called. Display words (word, local_name) are mapapp.display's.
 """
 
-from mapapp.services.actors import actor_create, actor_set_allies
+from mapapp.services.actors import actor_create, actor_set_allies, actors_ensure
 from mapapp.services.changes import (
     alters_nothing_message,
     control_change_publish,
@@ -26,7 +26,15 @@ from mapapp.services.events import (
     events_import,
     events_import_text,
 )
-from mapapp.services.maps import map_create, map_set_zones, maps_refresh_geometry, zone_edges_rebuild
+from mapapp.services.maps import (
+    map_area_zone,
+    map_create,
+    map_create_over,
+    map_set_zones,
+    map_zones_import,
+    maps_refresh_geometry,
+    zone_edges_rebuild,
+)
 from mapapp.services.sieges import siege_record, siege_set_review_state, siege_update, siege_validate, supply_problem
 from mapapp.services.sources import source_create, source_get_or_create, source_update
 from mapapp.services.tokens import TokenRefused, api_token_create, api_token_revoke, api_token_user
@@ -34,10 +42,14 @@ from mapapp.services.tokens import TokenRefused, api_token_create, api_token_rev
 __all__ = [
     "map_create",
     "map_set_zones",
+    "map_create_over",
+    "map_area_zone",
+    "map_zones_import",
     "zone_edges_rebuild",
     "maps_refresh_geometry",
     "actor_create",
     "actor_set_allies",
+    "actors_ensure",
     "source_create",
     "source_get_or_create",
     "source_update",

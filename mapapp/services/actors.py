@@ -30,3 +30,17 @@ def actor_set_allies(*, actor: Actor, allies: Sequence[Actor]) -> Actor:
         raise ValidationError({"allies": "an actor cannot be its own ally"})
     actor.allies.set(allies)  # every map's data version moves (mapapp/versioning.py)
     return actor
+
+
+@transaction.atomic
+def actors_ensure(*, specs: Sequence[tuple[str, str, str]]) -> list[Actor]:
+    """The actors [(slug, name, colour)], each the existing actor of that slug or created (name and colour
+    are the new actor's; an existing one keeps its own)."""
+    actors = []
+    for slug, name, color in specs:
+        actor = Actor.objects.filter(slug=slug).first()
+        if actor is None:
+            actor = actor_create(slug=slug, name_en=name, color=color)
+        if actor not in actors:
+            actors.append(actor)
+    return actors

@@ -20,7 +20,7 @@ from mapapp.models import Actor, Map
 from tests.browser.test_editor_workflow import DATE, log_in, wait_for_zones
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.csp]
 
 RECORD_VIOLATIONS = """
 window.__csp = [];

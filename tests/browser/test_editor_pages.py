@@ -62,7 +62,7 @@ def test_the_mark_page_opens_without_an_empty_error_box_and_the_count_is_readabl
 
 
 def test_the_arabic_mark_page_names_the_sides_in_arabic_in_the_place_list(live_server, browser, demo, people):
-    context = browser.new_context(locale="ar", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(bypass_csp=True, locale="ar", viewport={"width": 1200, "height": 900})
     page = context.new_page()
     try:
         log_in(page, live_server.url, "edna", "/admin/mapapp/controlchange/mark/")
@@ -129,7 +129,7 @@ def test_a_new_place_is_drawn_on_a_widget_opened_over_the_maps_ground(live_serve
 def test_the_mark_page_ticks_the_places_an_article_surely_names_and_says_why_not_for_the_others(
     live_server, browser, demo, people, language
 ):
-    context = browser.new_context(locale=language, viewport={"width": 1200, "height": 900})
+    context = browser.new_context(bypass_csp=True, locale=language, viewport={"width": 1200, "height": 900})
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))

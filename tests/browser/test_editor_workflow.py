@@ -126,7 +126,7 @@ def test_mark_review_publish_history_restore(live_server, browser, page, demo, p
     expect(card).to_have_attribute("data-map-ready", "true")
 
     # --- the reviewer publishes it -----------------------------------------------------------------------
-    reviewer_context = browser.new_context(viewport={"width": 1200, "height": 900})
+    reviewer_context = browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
     reviewer = reviewer_context.new_page()
     try:
         log_in(reviewer, base, "rafiq", "/admin/mapapp/controlchange/review/")
@@ -187,7 +187,7 @@ def test_a_pasted_article_highlights_places_and_a_click_toggles_the_zone(live_se
 
 
 def test_the_mark_page_in_arabic_is_right_to_left_and_says_what_is_wrong_in_arabic(live_server, browser, demo, people):
-    context = browser.new_context(locale="ar", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(bypass_csp=True, locale="ar", viewport={"width": 1200, "height": 900})
     page = context.new_page()
     try:
         base = live_server.url

@@ -274,7 +274,7 @@ def test_zoom_and_center_and_the_slider_range(page, live_server, demo):
 
 def test_without_scripts_the_embed_shows_the_server_drawn_picture(browser, live_server, demo, settings, tmp_path):
     settings.EMBED_IMAGE_CACHE_DIR = tmp_path / "images"
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 600, "height": 400})
+    context = browser.new_context(bypass_csp=True, java_script_enabled=False, viewport={"width": 600, "height": 400})
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/embed/deir-ez-zor/?date=2016-06-01")

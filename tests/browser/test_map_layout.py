@@ -26,7 +26,9 @@ OVERLAPS = """(selectors) => {
 
 
 def open_map(browser, live_server, size, lang):
-    context = browser.new_context(viewport=SIZES[size], is_mobile=size == "phone", has_touch=size == "phone")
+    context = browser.new_context(
+        bypass_csp=True, viewport=SIZES[size], is_mobile=size == "phone", has_touch=size == "phone"
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/maps/deir-ez-zor/?date=2017-06-15&lang={lang}")
     page.wait_for_selector(READY, timeout=15000)
@@ -75,7 +77,7 @@ def test_the_legend_leaves_the_scale_bar_and_attribution_readable(browser, live_
 
 
 def test_the_embed_in_arabic_on_a_phone_keeps_its_names_apart(browser, live_server, demo):
-    context = browser.new_context(viewport=SIZES["phone"], is_mobile=True, has_touch=True)
+    context = browser.new_context(bypass_csp=True, viewport=SIZES["phone"], is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/embed/deir-ez-zor/?date=2017-06-15&lang=ar")

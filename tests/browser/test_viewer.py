@@ -397,7 +397,9 @@ def test_dragging_the_slider_adds_one_history_entry_not_one_per_day(page, live_s
 
 
 def test_on_a_phone_the_controls_fit_and_a_tapped_zone_opens_a_sheet(browser, live_server, demo):
-    context = browser.new_context(viewport={"width": 375, "height": 700}, has_touch=True, is_mobile=True)
+    context = browser.new_context(
+        bypass_csp=True, viewport={"width": 375, "height": 700}, has_touch=True, is_mobile=True
+    )
     page = context.new_page()
     try:
         open_map(page, live_server, query="?date=2016-06-01")
