@@ -12,9 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import orjson
+import shapely
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count, Q
 
+from gazetteer.models import Place
+from mapapp.lib import geo
 from mapapp.models import (
     Actor,
     ControlChange,
@@ -634,3 +637,42 @@ def change_preview(
         "area_km2": {"changing_hands": round(changing_hands_km2, 4), "by_actor": by_actor},
         "alters_nothing": not adds_anything,
     }
+
+
+@dataclass(frozen=True)
+class GroundSplit:
+    """What a change's ground does to a map's zones: `covered` zones lie wholly inside it (within the map's
+    tolerance), `splits` [(zone, inside, outside)] are cut by it (shapely MultiPolygons that tile the zone);
+    `ground` is the boundary as snapped to the zones."""
+
+    ground: shapely.MultiPolygon
+    covered: tuple[Place, ...]
+    splits: tuple[tuple[Place, shapely.MultiPolygon, shapely.MultiPolygon], ...]
+
+
+def ground_split_plan(*, map: Map, ground) -> GroundSplit:
+    """How `ground` (a shapely (Multi)Polygon in WGS84) would split the map's zones, saving nothing (the
+    preview of a draft shows this; publishing applies it). The boundary is snapped to the vertices of the zones
+    within the map's `snap_tolerance_m`; no piece under `min_part_m2` or narrower than the tolerance is made
+    (it goes with its neighbour, see geo.split_footprint). Two queries."""
+    tolerance = geo.metres_in_degrees(map.snap_tolerance_m)
+    search = geo.to_geos(shapely.envelope(ground).buffer(tolerance))
+    zones = list(map.places.filter(footprint__intersects=search).order_by("pk"))
+    footprints = [geo.to_shapely(zone.footprint) for zone in zones]
+    nearby = shapely.STRtree(footprints) if footprints else None
+    snapped = geo.snap_ground(ground, footprints, tolerance_deg=tolerance)
+    covered: list[Place] = []
+    splits: list[tuple] = []
+    if nearby is None or snapped.is_empty:
+        return GroundSplit(snapped, (), ())
+    for index in sorted(nearby.query(snapped, predicate="intersects").tolist()):
+        inside, outside = geo.split_footprint(
+            footprints[index], snapped, tolerance_deg=tolerance, min_area_km2=map.min_part_m2 / 1e6
+        )
+        if inside is None:
+            continue
+        if outside is None:
+            covered.append(zones[index])
+        else:
+            splits.append((zones[index], inside, outside))
+    return GroundSplit(snapped, tuple(covered), tuple(splits))

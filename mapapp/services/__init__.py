@@ -16,9 +16,11 @@ from mapapp.services.changes import (
     control_change_update,
     control_change_validate,
     control_change_withdraw,
-    control_periods_rebuild,
+    ground_clean,
 )
 from mapapp.services.maps import map_create, map_set_zones, maps_refresh_geometry, maps_touch, zone_edges_rebuild
+from mapapp.services.parts import zones_coarsen, zones_split
+from mapapp.services.periods import control_periods_rebuild
 from mapapp.services.sieges import siege_record, siege_set_review_state, siege_update, siege_validate, supply_problem
 from mapapp.services.sources import source_create, source_get_or_create, source_update
 from mapapp.services.tokens import api_token_create, api_token_user
@@ -43,6 +45,9 @@ __all__ = [
     "control_change_withdraw",
     "control_change_restore",
     "control_periods_rebuild",
+    "ground_clean",
+    "zones_split",
+    "zones_coarsen",
     "supply_problem",
     "siege_validate",
     "siege_record",
