@@ -542,7 +542,7 @@ def _record_without(change, *, on: dt.date, place_ids) -> tuple[dict, dict]:
 
 
 def change_preview(
-    *, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None, excluding=None
+    *, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None, excluding=None, areas=None
 ) -> dict:
     """What recording "on `on`, `places` came under `actor` with `status`" would do to the published record.
 
@@ -556,7 +556,8 @@ def change_preview(
 
     `alters_nothing` is true when, for every place, the change in effect on `on` already says the same: same
     actor and status and, when given, the same `confidence` and every one of `sources` (a confirmation with a
-    new source or a firmer confidence does add to the record). Three queries.
+    new source or a firmer confidence does add to the record). Three queries. `areas` {place id: km²} counts
+    only that much of a place (the part of a zone a change's ground covers).
     """
     places = list(places)
     place_ids = [place.pk for place in places]
@@ -599,7 +600,7 @@ def change_preview(
             or (confidence is not None and confidence != from_confidence)
             or (sources is not None and not new_source_ids <= cited[from_change])
         )
-        area = place.area_km2 or 0.0
+        area = areas[place.pk] if areas is not None and place.pk in areas else (place.area_km2 or 0.0)
         if hands:
             changing_hands_km2 += area
             previous = actors[from_actor_id].slug if from_actor_id else None
@@ -676,3 +677,32 @@ def ground_split_plan(*, map: Map, ground) -> GroundSplit:
         else:
             splits.append((zones[index], inside, outside))
     return GroundSplit(snapped, tuple(covered), tuple(splits))
+
+
+def ground_preview(
+    *, map: Map, geometry, places=(), on: dt.date, actor: Actor, status: str, confidence=None, sources=None
+) -> dict:
+    """change_preview for a change carrying ground (a GEOS or shapely (Multi)Polygon) on `map`, beside whole
+    `places`: each zone the ground covers or splits is a row, counted for the area inside the ground only, and
+    `ground` says which zones it splits, which it covers whole, and the parts publishing would make."""
+    shape = geo.to_shapely(geometry) if not isinstance(geometry, shapely.Geometry) else geometry
+    plan = ground_split_plan(map=map, ground=shape)
+    areas = {zone.pk: geo.area_km2(inside) for zone, inside, _outside in plan.splits}
+    touched = [*places, *plan.covered, *(zone for zone, _inside, _outside in plan.splits)]
+    preview = change_preview(
+        on=on, places=touched, actor=actor, status=status, confidence=confidence, sources=sources, areas=areas
+    )
+    preview["ground"] = {
+        "area_km2": round(geo.area_km2(plan.ground), 4),
+        "covered": [zone.slug for zone in plan.covered],
+        "split": [
+            {
+                "zone": zone.slug,
+                "inside_km2": round(geo.area_km2(inside), 4),
+                "outside_km2": round(geo.area_km2(outside), 4),
+            }
+            for zone, inside, outside in plan.splits
+        ],
+        "parts": 2 * len(plan.splits),
+    }
+    return preview

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+import shapely.geometry
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
@@ -269,3 +270,23 @@ def split_footprint(
     inside = polygonal(shapely.union_all(kept[True], grid_size=SPLIT_GRID))
     outside = polygonal(shapely.union_all(kept[False], grid_size=SPLIT_GRID))
     return inside, outside
+
+
+def polygon_from_geojson(value) -> shapely.MultiPolygon:
+    """A GeoJSON Polygon or MultiPolygon geometry (a parsed dict, WGS84 lon/lat) as a valid MultiPolygon.
+    ValueError says what is wrong: not an object, another type, bad coordinates, off the globe, no area."""
+    if not isinstance(value, dict):
+        raise ValueError("must be a GeoJSON geometry object")
+    if value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError(f"must be a GeoJSON Polygon or MultiPolygon, not {value.get('type')!r}")
+    try:
+        shape = shapely.geometry.shape(value)
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
+        raise ValueError(f"has unreadable coordinates ({exc})") from None
+    coordinates = shapely.get_coordinates(shape)
+    if not len(coordinates) or not np.isfinite(coordinates).all():
+        raise ValueError("has no coordinates, or ones that are not numbers")
+    if (np.abs(coordinates[:, 0]) > 180).any() or (np.abs(coordinates[:, 1]) > 90).any():
+        raise ValueError("has coordinates off the globe (expected WGS84 longitude, latitude)")
+    repaired, _reason = repair_polygonal(shape)
+    return repaired
