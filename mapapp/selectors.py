@@ -38,6 +38,7 @@ class ZoneState:
     since: dt.date | None
     confidence: str | None
     change_id: int | None
+    since_before: bool = False  # the hold began some time before `since` (a baseline), not on it
 
 
 def map_bbox(map: Map) -> list[float] | None:
@@ -54,11 +55,13 @@ def zone_states_at(*, map: Map, on: dt.date) -> dict[int, ZoneState]:
     rows = (
         ControlPeriod.objects.in_effect(on)
         .filter(place__maps=map)
-        .values_list("place_id", "actor_id", "status", "held_since", "change__confidence", "change_id")
+        .values_list(
+            "place_id", "actor_id", "status", "held_since", "change__confidence", "change_id", "since_before"
+        )
     )
     return {
-        place_id: ZoneState(actor_id, status, since, confidence, change_id)
-        for place_id, actor_id, status, since, confidence, change_id in rows
+        place_id: ZoneState(actor_id, status, since, confidence, change_id, before)
+        for place_id, actor_id, status, since, confidence, change_id, before in rows
     }
 
 
@@ -153,6 +156,7 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
                     "color": actor.color if actor else None,
                     "status": state.status if state else "unknown",
                     "since": state.since.isoformat() if state and state.since else None,
+                    "since_before": bool(state and state.since_before),
                     "besieged": place_id in besieged,
                     "siege": siege_slugs[besieged[place_id][0]] if place_id in besieged else None,
                     "sieges": [siege_slugs[siege_id] for siege_id in besieged.get(place_id, ())],
@@ -398,7 +402,9 @@ def map_history(*, map: Map) -> dict:
     period_rows = list(
         ControlPeriod.objects.filter(place__maps=map)
         .order_by("place__slug", "valid_from")
-        .values_list("place_id", "actor_id", "status", "valid_from", "valid_to", "held_since", "change_id")
+        .values_list(
+            "place_id", "actor_id", "status", "valid_from", "valid_to", "held_since", "change_id", "since_before"
+        )
     )
     change_ids = sorted({row[6] for row in period_rows})
     change_rows = list(
@@ -449,14 +455,17 @@ def map_history(*, map: Map) -> dict:
 
     statuses = ["held", "contested"]
     confidences = ["high", "medium", "low"]
-    periods: dict[str, list] = {key: [] for key in ("zone", "actor", "status", "from", "to", "since", "change")}
-    for place_id, actor_id, status, valid_from, valid_to, held_since, change_id in period_rows:
+    periods: dict[str, list] = {
+        key: [] for key in ("zone", "actor", "status", "from", "to", "since", "since_before", "change")
+    }
+    for place_id, actor_id, status, valid_from, valid_to, held_since, change_id, before in period_rows:
         periods["zone"].append(zone_index[place_id])
         periods["actor"].append(actor_index[actor_id])
         periods["status"].append(statuses.index(status))
         periods["from"].append(_day(valid_from, epoch))
         periods["to"].append(_day(valid_to, epoch))
         periods["since"].append(_day(held_since, epoch))
+        periods["since_before"].append(1 if before else 0)
         periods["change"].append(change_index[change_id])
 
     sources: dict[str, list] = {key: [] for key in ("id", "title", "publisher", "url", "published")}

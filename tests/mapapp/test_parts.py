@@ -264,3 +264,13 @@ def test_before_precision_marks_the_run(world, held_grid):
     assert state.since_before and state.held_since == dt.date(2014, 12, 1)
     later = world.change("2015-01-10", ["g22"], "rebels", confidence="high")
     assert later.periods.get().since_before  # the same run, still "held before 2014-12-01"
+
+
+def test_readers_see_held_before_a_baseline(world, held_grid, client):
+    world.change("2015-02-01", ["g22"], "rebels", date_precision=DatePrecision.BEFORE)
+    features = client.get("/api/v1/maps/test-map/zones?date=2015-03-01").json()["features"]
+    props = {f["id"]: f["properties"] for f in features}
+    assert props["g22"]["since"] == "2015-02-01" and props["g22"]["since_before"] is True
+    assert props["g00"]["since_before"] is False
+    history = client.get("/api/v1/maps/test-map/history").json()
+    assert sorted(set(history["periods"]["since_before"])) == [0, 1]
