@@ -55,9 +55,7 @@ def zone_states_at(*, map: Map, on: dt.date) -> dict[int, ZoneState]:
     rows = (
         ControlPeriod.objects.in_effect(on)
         .filter(place__maps=map)
-        .values_list(
-            "place_id", "actor_id", "status", "held_since", "change__confidence", "change_id", "since_before"
-        )
+        .values_list("place_id", "actor_id", "status", "held_since", "change__confidence", "change_id", "since_before")
     )
     return {
         place_id: ZoneState(actor_id, status, since, confidence, change_id, before)

@@ -13,7 +13,7 @@ from tests.mapapp.test_write_api import URL, body, grid, login, post, zone  # no
 HALF_B = {"type": "Polygon", "coordinates": [[[0.01, 0.0], [0.015, 0.0], [0.015, 0.01], [0.01, 0.01], [0.01, 0.0]]]}
 
 
-def test_a_change_with_ground_previews_its_split_and_publishing_splits_the_public_map(grid, people, client):
+def test_a_change_with_ground_previews_its_split_and_publishing_splits_the_public_map(grid, people, client):  # noqa: F811 (the imported fixture)
     editor = login(people.editor)
     preview = post(editor, URL + "/preview", body(places=None, geometry=HALF_B, sources=[])).json()
     assert preview["ground"]["split"][0]["zone"] == "b"
@@ -64,7 +64,7 @@ def test_a_change_with_ground_previews_its_split_and_publishing_splits_the_publi
         ),
     ],
 )
-def test_each_bad_geometry_is_a_400_naming_the_field_and_records_nothing(grid, people, geometry, error):
+def test_each_bad_geometry_is_a_400_naming_the_field_and_records_nothing(grid, people, geometry, error):  # noqa: F811 (the imported fixture)
     sources = Source.objects.count()
     payload = body(geometry=geometry)
     del payload["places"]
@@ -76,7 +76,7 @@ def test_each_bad_geometry_is_a_400_naming_the_field_and_records_nothing(grid, p
     assert ControlChange.objects.count() == 1 and Source.objects.count() == sources
 
 
-def test_without_places_or_geometry_the_places_are_asked_for(grid, people):
+def test_without_places_or_geometry_the_places_are_asked_for(grid, people):  # noqa: F811 (the imported fixture)
     payload = body()
     del payload["places"]
     response = post(login(people.editor), URL, payload)
