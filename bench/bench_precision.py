@@ -112,7 +112,8 @@ def child() -> None:
     lines = fronts(DAYS, VERTICES)
     with tempfile.TemporaryDirectory() as folder:
         for day, line in lines:
-            feature = {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(snapshot_polygon(line))}
+            geometry = shapely.geometry.mapping(snapshot_polygon(line))
+            feature = {"type": "Feature", "properties": {}, "geometry": geometry}
             Path(folder, f"front-{day.isoformat()}.geojson").write_text(
                 json.dumps({"type": "FeatureCollection", "features": [feature]})
             )

@@ -140,8 +140,7 @@ def places_delete(*, places: Iterable[Place]) -> int:
     A place that is another place's parent is refused (ProtectedError). Returns how many were deleted."""
     ids = [place.pk for place in places]
     deleted = Place.objects.filter(pk__in=ids).count()
-    for place in Place.objects.filter(pk__in=ids):
-        place.delete()
+    Place.objects.filter(pk__in=ids).delete()
     name_index.invalidate()
     return deleted
 

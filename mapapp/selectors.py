@@ -673,7 +673,13 @@ def ground_split_plan(*, map: Map, ground) -> GroundSplit:
     splits: list[tuple] = []
     if nearby is None or snapped.is_empty:
         return GroundSplit(snapped, (), ())
+    # Zones well inside the ground (by more than the tolerance) need no overlay: they are covered whole.
+    inner = shapely.buffer(snapped, -tolerance) if tolerance > 0 else snapped
+    shapely.prepare(inner)
     for index in sorted(nearby.query(snapped, predicate="intersects").tolist()):
+        if shapely.contains(inner, footprints[index]):
+            covered.append(zones[index])
+            continue
         inside, outside = geo.split_footprint(
             footprints[index], snapped, tolerance_deg=tolerance, min_area_km2=map.min_part_m2 / 1e6
         )
