@@ -81,3 +81,15 @@ def test_without_places_or_geometry_the_places_are_asked_for(grid, people):  # n
     del payload["places"]
     response = post(login(people.editor), URL, payload)
     assert response.status_code == 400 and response.json()["field"] == "places"
+
+
+def test_the_review_queue_previews_a_draft_with_ground(grid, people):  # noqa: F811 (the imported fixture)
+    payload = body(geometry=HALF_B)
+    del payload["places"]
+    assert post(login(people.editor), URL, payload).status_code == 201
+    response = login(people.reviewer).get("/admin/mapapp/controlchange/review/")
+    assert response.status_code == 200
+    [card] = response.context["cards"]
+    assert [row["place"] for row in card["preview"]["places"]] == ["b"]
+    assert card["preview"]["ground"]["split"][0]["inside_km2"] == pytest.approx(0.6149, abs=1e-3)
+    assert card["map"].slug == "test-map"
