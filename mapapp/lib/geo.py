@@ -96,6 +96,11 @@ def geos_multipolygon(geometry: BaseGeometry) -> MultiPolygon:
 # its neighbour's segment, which a float-exact intersection would see as touching at a point only.
 EDGE_GRID = 1e-7
 
+# A change's ground is overlaid on the zones on this grid (degrees, about 0.1 mm): the snap-rounding overlay
+# cannot fail with "found non-noded intersection", and the two sides of a split, rounded to the same grid, share
+# their boundary exactly. Fine enough that a zone's own vertices move by less than 0.1 mm (areas agree to the m²).
+SPLIT_GRID = 1e-9
+
 
 def _line_parts(geometry: BaseGeometry) -> shapely.MultiLineString | None:
     """The linear parts of an overlay result, merged into as few lines as they make; None if there are none."""
@@ -134,7 +139,9 @@ def union(footprints: list[BaseGeometry]) -> shapely.MultiPolygon:
         and np.isclose(merged.area, shapely.area(parts).sum(), rtol=1e-9, atol=0.0)
     ):
         return as_multipolygon(merged)
-    return as_multipolygon(shapely.union_all(parts))
+    # On the split grid: parts cut from one zone may sit a rounding error (1e-18°) off their neighbours, and an
+    # exact union would keep those hairline cracks as rings (an "outer edge" running through the map).
+    return as_multipolygon(shapely.union_all(parts, grid_size=SPLIT_GRID))
 
 
 def outer_edge(area: BaseGeometry) -> shapely.MultiLineString:
@@ -184,10 +191,6 @@ def shared_edges(
     return edges
 
 
-# A change's ground is overlaid on the zones on this grid (degrees, about 0.1 mm): the snap-rounding overlay
-# cannot fail with "found non-noded intersection", and the two sides of a split, rounded to the same grid, share
-# their boundary exactly. Fine enough that a zone's own vertices move by less than 0.1 mm (areas agree to the m²).
-SPLIT_GRID = 1e-9
 _METRES_PER_DEGREE = 111_320.0  # along a meridian; a tolerance in degrees is at most this many metres per degree
 
 
