@@ -147,6 +147,7 @@ def control_change_record(
         date_precision=date_precision,
         geometry=geometry,
     )
+    plan = None
     if geometry is not None:
         geometry = ground_clean(geometry=geometry, map=map)
         plan = ground_split_plan(map=map, ground=geo.to_shapely(geometry))
@@ -186,7 +187,7 @@ def control_change_record(
     change.places.set(places)
     change.sources.set(sources)
     if publish:
-        control_change_publish(change=change, by=by)
+        _publish(change=change, by=by, plan=plan)  # the ground's plan, worked out above, is still the map's
     return change
 
 
@@ -256,7 +257,11 @@ def control_change_update(
 @transaction.atomic
 def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
     """Make a draft (or a rejected change) public; the derived periods of its places are rebuilt in the same
-    transaction."""
+    transaction. A change carrying ground splits the zones of its map first (mapapp.services.parts)."""
+    return _publish(change=change, by=by, plan=None)
+
+
+def _publish(*, change: ControlChange, by, plan) -> ControlChange:
     change = _locked(change)
     if change.review_state == ReviewState.PUBLISHED:
         raise ValidationError({"review_state": _("this change is already published")})
@@ -270,7 +275,7 @@ def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
     parts: list[Place] = []
     if change.geometry is not None:
         covered, parts = zones_split(
-            map=change.map, ground=geo.to_shapely(change.geometry), note=f"(change {change.pk})"
+            plan=plan, map=change.map, ground=geo.to_shapely(change.geometry), note=f"(change {change.pk})"
         )
         change.places.add(*covered)
     _rebuild_and_touch([*change.places.all(), *parts])

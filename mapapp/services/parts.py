@@ -109,11 +109,14 @@ def _replace_zones(*, map: Map, old: Sequence[Place], new: Sequence[Place]) -> N
 
 
 @transaction.atomic
-def zones_split(*, map: Map, ground, name_en: str = "", name_ar: str = "", note: str = "") -> tuple[list, list]:
+def zones_split(
+    *, map: Map, ground, name_en: str = "", name_ar: str = "", note: str = "", plan: GroundSplit | None = None
+) -> tuple[list, list]:
     """Split the map's zones along `ground` (a shapely (Multi)Polygon, WGS84). Returns (covered, parts): the
     zones and new parts now wholly inside the ground, and every part made. Snapping and the minimum part follow
-    the map's settings (ground_split_plan)."""
-    plan: GroundSplit = ground_split_plan(map=map, ground=ground)
+    the map's settings (ground_split_plan); `plan` is that plan when the caller has just worked it out."""
+    if plan is None:
+        plan = ground_split_plan(map=map, ground=ground)
     if not plan.splits:
         return list(plan.covered), []
     roots = {_root(zone).pk: _root(zone) for zone, _inside, _outside in plan.splits}
