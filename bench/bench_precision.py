@@ -14,9 +14,9 @@ Targets (issue 12): 776 daily snapshots in under 10 minutes; area within 0.1% on
 after coarsening; front within 25 m (p95). The default run is scaled down for a shared 2-core machine
 (BENCH_PRECISION_DAYS=30, GRID=20, VERTICES=600); set BENCH_PRECISION_DAYS=776 for the full run.
 
-Measured 2026-12-03 on the shared 2-core machine (other jobs running), default scale: 30 dates in 513 s (17 s a
-date: far from the target, about 13,000 s projected for 776), worst area error 0.022%, 1,523 zones after
-coarsening (from 400), front median 4 m, p95 59 m (the 1 ha minimum part drops the thinnest daily strips).
+Measured 2026-12-03 on the shared 2-core machine, default scale: 30 dates in 107 s (3.6 s a date; 513 s while
+other jobs ran), about 2,760 s projected for 776 dates (target 600); worst area error 0.022%; 1,523 zones after
+coarsening (from 400); front median 4 m, p95 59 m (the 1 ha minimum part drops the thinnest daily strips).
 """
 
 from __future__ import annotations
