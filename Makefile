@@ -3,8 +3,15 @@ PY := .venv/bin/python
 POSTGIS_URL ?= postgis://frontline:frontline@127.0.0.1:5432/frontline
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two workers (one per core), each with its own test database, live server and Chromium. A test file stays on
+# one worker, so a module's demo is loaded once. XDIST= runs in one process (for -x or --pdb).
+XDIST ?= -n 2 --dist loadfile
+# The settings refuse to start without SECRET_KEY (unless DEBUG): a random key made once in var/ (never committed).
+SECRET_KEY ?= $(shell mkdir -p var && { test -s var/secret_key || (umask 077 && head -c 48 /dev/urandom | base64 > var/secret_key); } && cat var/secret_key)
+export SECRET_KEY
 
-.PHONY: setup setup-postgis run demo test test-postgis lint format bench clean messages
+.PHONY: setup setup-postgis run dev demo test test-fast test-postgis lint format bench clean messages cluster cluster-test \
+	cluster-stop
 
 setup:
 	@scripts/setup.sh
@@ -16,14 +23,36 @@ demo: setup
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo
 
+# The production server: gunicorn (deploy/gunicorn.conf.py: workers and threads from the cores, access log on
+# stdout, `kill -HUP` reloads gracefully), static files collected under hashed names with gzip/brotli copies.
+run: export STATIC_MANIFEST = true
 run: demo
+	$(PY) manage.py collectstatic --noinput -v 0
+	.venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# Django's development server, reloading on every code change; static files straight from static/.
+dev: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Two gunicorn app servers behind nginx, PostGIS with a streaming replica, Redis: scripts/cluster.sh.
+cluster: setup
+	@scripts/cluster.sh start
+
+cluster-test: setup
+	@scripts/cluster.sh test
+
+cluster-stop:
+	@scripts/cluster.sh stop
+
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The edit-test loop: everything but the browser tests.
+test-fast: setup
+	$(PY) -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 test-postgis: setup-postgis
-	DATABASE_URL=$(POSTGIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGIS_URL) $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: setup
 	.venv/bin/ruff check .

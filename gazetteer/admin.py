@@ -21,9 +21,9 @@ from gazetteer.forms import PlaceForm, place_save
 from gazetteer.importer import SUFFIXES, ImportFileError, ImportOptions, places_import
 from gazetteer.models import Place, PlaceKind, PlaceName
 from gazetteer.normalize import search_key
+from mapapp.lib import ratelimit
 
-MAX_UPLOAD = 50 * 1024 * 1024
-UPLOAD_LIFETIME = 24 * 3600  # seconds an unconfirmed upload is kept
+UPLOAD_LIFETIME = 3600  # seconds an unconfirmed upload is kept (confirm and cancel remove it at once)
 
 
 class PlaceNameInline(admin.TabularInline):
@@ -68,8 +68,8 @@ class ImportForm(forms.Form):
         suffix = Path(upload.name).suffix.lower()
         if suffix not in SUFFIXES:
             raise forms.ValidationError(f"not a file type this imports (use {', '.join(SUFFIXES)})")
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+        if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(f"the file is larger than {settings.IMPORT_MAX_MB} MB (IMPORT_MAX_MB)")
         return upload
 
     def options(self, *, dry_run: bool) -> ImportOptions:
@@ -106,8 +106,23 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
     inlines = [PlaceNameInline]
     change_list_template = "admin/gazetteer/place/change_list.html"
 
+    # What the public sees of a place: for a zone of a public map only reviewers may change these
+    # (signals.public_edit_refusal; the form leaves read-only fields out, so a forged POST changes nothing).
+    PUBLIC_FIELDS = ("name_en", "name_ar", "kind", "label_point", "footprint")
+
     def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "slug") if obj is not None else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        if signals.public_edit_refusal(place=obj, user=request.user):
+            return (*self.readonly_fields, "slug", *self.PUBLIC_FIELDS)
+        return (*self.readonly_fields, "slug")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        place = self.get_object(request, object_id)
+        reason = signals.public_edit_refusal(place=place, user=request.user) if place is not None else None
+        if reason and request.method == "GET":
+            messages.info(request, reason)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @property
     def settings_overrides(self):
@@ -129,9 +144,14 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
             obj.pk = place.pk
             obj._state.adding = False
             obj.refresh_from_db()
-        if reason:
+        repaired = [part for part in reason.split("; ") if part and not part.startswith("simplified from")]
+        simplified = [part for part in reason.split("; ") if part.startswith("simplified from")]
+        if repaired:
             message = _("The outline was not valid (%(reason)s); it was repaired before saving. Check its shape.")
-            messages.warning(request, message % {"reason": reason})
+            messages.warning(request, message % {"reason": "; ".join(repaired)})
+        if simplified:
+            message = _("The outline had too many points: %(what)s. Check its shape.")
+            messages.warning(request, message % {"what": simplified[0]})
 
     def save_formset(self, request, form, formset, change):
         # Names keep their search key (gazetteer.normalize), which the admin's inline does not compute.
@@ -168,8 +188,28 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import places"}
+        _uploads()  # every visit clears uploads left unconfirmed for an hour
         if request.method == "POST" and request.POST.get("confirm"):
             return self._confirm(request, context)
+        if request.method == "POST" and request.POST.get("cancel"):
+            self._discard(request, request.POST.get("token", ""))
+            messages.info(request, "Import cancelled; the uploaded file was deleted.")
+            return redirect(reverse("admin:gazetteer_place_import"))
+        if request.method == "POST":
+            # Reading a GIS file costs seconds of CPU and memory: uploads are counted per editor.
+            wait = ratelimit.over_limit(
+                scope="imports", client=str(request.user.pk), limit=settings.RATE_LIMIT_IMPORTS, window=ratelimit.HOUR
+            )
+            if wait:
+                message = (
+                    f"Too many files uploaded to import (at most {settings.RATE_LIMIT_IMPORTS} an hour); "
+                    f"try again in {ratelimit.wait_text(wait)}."
+                )
+                context["form"] = ImportForm()
+                messages.error(request, message)
+                response = TemplateResponse(request, "admin/gazetteer/place/import.html", context, status=429)
+                response["Retry-After"] = str(wait)
+                return response
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             token = secrets.token_hex(16)
@@ -192,6 +232,11 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
                 return TemplateResponse(request, "admin/gazetteer/place/import_report.html", context)
         context["form"] = form
         return TemplateResponse(request, "admin/gazetteer/place/import.html", context)
+
+    def _discard(self, request, token: str) -> None:
+        if token.isalnum():
+            request.session.pop(f"gazetteer-import-{token}", None)
+            shutil.rmtree(_uploads() / token, ignore_errors=True)
 
     def _confirm(self, request, context):
         token = request.POST.get("token", "")

@@ -69,6 +69,8 @@ class PlaceForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if "footprint" not in self.fields:  # read-only for this editor (a zone of a public map): kept as it is
+            return data
         if not data.get("footprint") and not data.get("label_point") and "footprint" not in self.errors:
             raise ValidationError(_("Draw the place's outline, or at least put its point on the map."))
         return data
@@ -77,8 +79,9 @@ class PlaceForm(forms.ModelForm):
 def place_save(*, form: PlaceForm, change: bool, by=None) -> tuple[Place, str]:
     """Save the form through gazetteer.services; returns (place, repair reason or "")."""
     data = form.cleaned_data
+    # A field the form left out (read-only for this user: gazetteer.admin) keeps the place's current value.
     fields = {
-        key: data.get(key)
+        key: data.get(key) if key in form.fields else getattr(form.instance, key)
         for key in (
             "name_en",
             "name_ar",
@@ -102,4 +105,4 @@ def place_save(*, form: PlaceForm, change: bool, by=None) -> tuple[Place, str]:
         place, reason = services.place_update(place=form.instance, **fields)
         return place, reason
     place = services.place_create(slug=data["slug"], **fields)
-    return place, form.repair_reason
+    return place, place.repair_reason

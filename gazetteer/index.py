@@ -8,13 +8,15 @@ so edits made by other processes, by the admin or by a shell are picked up on th
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
 
-from gazetteer.models import NameKind, Place, PlaceName
+from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import exact_key, name_words, tokenize, without_generic
 
 # How strongly a name identifies its place, best first. Used by search (as a score) and by matching.
@@ -29,6 +31,12 @@ class PlaceEntry:
     name_ar: str
     kind: str
     point: tuple[float, float]  # lon, lat
+    area_km2: float = 0.0
+    # How well known the place is, for telling same-named places apart (see _prominence): its kind, its
+    # administrative level, whether it is the seat its district or governorate is named after, how many names
+    # the gazetteer gives it. The gazetteer holds no populations, so this stands in for one.
+    prominence: float = 0.0
+    seat: bool = False  # a town that names an administrative area (Manbij, of the Manbij district)
 
 
 @dataclass(frozen=True)
@@ -124,16 +132,78 @@ def _signature() -> tuple:
 
 
 def _build() -> GazetteerIndex:
+    # From the database the signature was read from (the primary), never from a read replica that may lag it:
+    # an index built from older rows would be kept under the newer signature until the next edit.
     index = GazetteerIndex()
-    for place in Place.objects.only("id", "slug", "name_en", "name_ar", "kind", "label_point"):
+    places = Place.objects.using(connection.alias)
+    for place in places.only("id", "slug", "name_en", "name_ar", "kind", "label_point", "area_km2"):
         point = place.label_point
         index.places[place.id] = PlaceEntry(
-            place.id, place.slug, place.name_en, place.name_ar, place.kind, (round(point.x, 6), round(point.y, 6))
+            place.id,
+            place.slug,
+            place.name_en,
+            place.name_ar,
+            place.kind,
+            (round(point.x, 6), round(point.y, 6)),
+            place.area_km2 or 0.0,
         )
-    for place_id, name, kind in PlaceName.objects.values_list("place_id", "name", "kind"):
+    names_of: dict[int, int] = defaultdict(int)
+    for place_id, name, kind in PlaceName.objects.using(connection.alias).values_list("place_id", "name", "kind"):
         index.add(NameEntry(place_id, name, kind == NameKind.OFFICIAL), name)
+        names_of[place_id] += 1
+    _rank(index, names_of)
     index.finish()
     return index
+
+
+ADMIN_KINDS = frozenset({PlaceKind.REGION, PlaceKind.GOVERNORATE})
+SETTLEMENT_KINDS = frozenset({PlaceKind.CITY, PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.LOCALITY})
+# A place of each kind, before anything else is known of it: a city is better known than a village, and a
+# district of a city better than a hill. Administrative areas rank by their size below (a governorate over a
+# district), seats by the area they name.
+_KIND_PROMINENCE = {
+    PlaceKind.CITY: 0.6, PlaceKind.TOWN: 0.45, PlaceKind.AIRPORT: 0.4, PlaceKind.BORDER_CROSSING: 0.4,
+    PlaceKind.BASE: 0.35, PlaceKind.DISTRICT: 0.3, PlaceKind.VILLAGE: 0.2, PlaceKind.LOCALITY: 0.2,
+}  # fmt: skip
+
+
+def _rank(index: GazetteerIndex, names_of: dict[int, int]) -> None:
+    """Set each place's prominence, and mark the seats: settlements that share a name with an administrative
+    area around them (the city of Aleppo and the governorate of Aleppo), the best known places of a country."""
+    settlements_named: dict[int, set[int]] = defaultdict(set)  # area id -> settlements of the same name
+    for candidates in index.phrases.values():
+        tiers = [(tier, index.places[entry.place_id]) for tier, entry in candidates if tier < TIER_GENERIC]
+        areas = [place.id for _, place in tiers if place.kind in ADMIN_KINDS]
+        towns = {place.id for _, place in tiers if place.kind in SETTLEMENT_KINDS}
+        for area in areas:
+            settlements_named[area] |= towns
+    seats: set[int] = set()
+    for area_id, towns in settlements_named.items():
+        if not towns:
+            continue
+        inside = Place.objects.filter(
+            id__in=towns, label_point__within=Place.objects.filter(id=area_id).values("footprint")
+        ).values_list("id", flat=True)
+        seats.update(inside)  # the gazetteer may hold the town twice (Daraa: "Dar a" and "Dar'a")
+    for place_id, place in list(index.places.items()):
+        if place.kind in ADMIN_KINDS:
+            # 0.45 for a district of 500 km², 0.65 for a governorate of 10,000 km² or more: below the town it is
+            # named after (a bare "Aleppo" is the city; the text says "province" or "countryside" for the rest)
+            rank = min(0.65, 0.1 + 0.13 * math.log10(max(place.area_km2, 1.0)))
+        else:
+            rank = _KIND_PROMINENCE.get(place.kind, 0.15)
+        if place_id in seats:
+            rank = max(rank, 0.7)
+        if place.kind not in ADMIN_KINDS:  # more spellings, better known (areas are named in many languages)
+            rank += min(0.15, 0.03 * max(names_of.get(place_id, 1) - 2, 0))
+        index.places[place_id] = dataclasses.replace(place, prominence=round(rank, 3), seat=place_id in seats)
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lon, lat) points."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 12742 * math.asin(math.sqrt(h))
 
 
 def get_index() -> GazetteerIndex:

@@ -102,6 +102,8 @@ _ARABIC_ARTICLE = "\u0627\u0644"  # ال
 _ARABIC_PROCLITICS_AND = "\u0648\u0641"  # و ف
 _ARABIC_PROCLITICS_PREP = "\u0628\u0644\u0643"  # ب ل ك
 _MIN_ARABIC_STEM = 3  # letters left after a proclitic is taken off; shorter words are read as written
+# ... except the two-letter words that begin names: وتل رفعت, بحي الجورة, وأم حوش.
+_SHORT_NAME_STEMS = frozenset({"\u062a\u0644", "\u062d\u064a", "\u0627\u0645"})  # تل حي ام
 
 
 def is_arabic(text: str) -> bool:
@@ -256,38 +258,51 @@ def token_readings(token: Token) -> list[Reading]:
 
     والجورة -> [والجورة, الجورة]; للجورة -> [للجورة, الجورة (read as ل + الجورة)]; Zor's -> [Zor's, Zor].
     """
-    readings = [Reading(word_key(token.raw), token.start, token.end, False)]
-    if is_arabic(token.raw):
-        exact = _arabic_exact(token.raw)
+    return [
+        Reading(key, token.start + start, token.start + end, stripped)
+        for key, start, end, stripped in _word_readings(token.raw)
+    ]
+
+
+# A text repeats its words (و, في, the same names): each distinct word is read once, offsets within the word.
+@lru_cache(maxsize=100_000)
+def _word_readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+    readings = [(word_key(raw), 0, len(raw), False)]
+    if is_arabic(raw):
+        exact = _arabic_exact(raw)
         # Marks inside the word shift code points: map folded positions back to the raw word's.
-        positions = [i for i, ch in enumerate(token.raw) if not _ARABIC_MARKS.match(ch)]
+        positions = [i for i, ch in enumerate(raw) if not _ARABIC_MARKS.match(ch)]
         for skip, restored in _arabic_proclitic_cuts(exact):
             if skip >= len(positions):
                 continue
             stem = restored + exact[skip:]
-            readings.append(Reading(_arabic_search(stem), token.start + positions[skip], token.end, True))
+            readings.append((_arabic_search(stem), positions[skip], len(raw), True))
     else:
-        match = _POSSESSIVE.search(token.raw)
+        match = _POSSESSIVE.search(raw)
         if match and match.start() >= 2:
-            stem = token.raw[: match.start()]
-            readings.append(Reading(word_key(stem), token.start, token.start + len(stem), True))
+            stem = raw[: match.start()]
+            readings.append((word_key(stem), 0, len(stem), True))
     seen, unique = set(), []
     for reading in readings:
-        if reading.key and reading.key not in seen:
-            seen.add(reading.key)
+        if reading[0] and reading[0] not in seen:
+            seen.add(reading[0])
             unique.append(reading)
-    return unique
+    return tuple(unique)
 
 
 def _arabic_proclitic_cuts(word: str) -> list[tuple[int, str]]:
     """(letters to skip, letters to restore) for each way of taking proclitics off the front of a word."""
     cuts: list[tuple[int, str]] = []
     offset = 0
-    if word[:1] and word[0] in _ARABIC_PROCLITICS_AND and len(word) - 1 >= _MIN_ARABIC_STEM:
+
+    def long_enough(stem: str) -> bool:
+        return len(stem) >= _MIN_ARABIC_STEM or stem in _SHORT_NAME_STEMS
+
+    if word[:1] and word[0] in _ARABIC_PROCLITICS_AND and long_enough(word[1:]):
         offset = 1
         cuts.append((1, ""))
     rest = word[offset:]
-    if rest[:1] and rest[0] in _ARABIC_PROCLITICS_PREP and len(rest) - 1 >= _MIN_ARABIC_STEM:
+    if rest[:1] and rest[0] in _ARABIC_PROCLITICS_PREP and long_enough(rest[1:]):
         if rest.startswith("\u0644\u0644"):  # ل + ال: the alef of the article is dropped in writing
             cuts.append((offset + 1, "\u0627"))
         else:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from gazetteer import evidence
 from gazetteer.index import (
+    ADMIN_KINDS,
+    SETTLEMENT_KINDS,
     TIER_GENERIC,
     TIER_OFFICIAL,
     TIER_VARIANT,
@@ -22,8 +27,10 @@ from gazetteer.normalize import (
     AMBIGUOUS_ARTICLES,
     ARTICLES,
     Reading,
+    Token,
     exact_key,
     is_arabic,
+    is_generic,
     name_words,
     token_readings,
     tokenize,
@@ -137,18 +144,24 @@ class _Word:
     end: int
     joined: bool  # may continue a name begun by the word before it
     article_start: int | None  # where an article just before it starts (al-Bughayliyah), if any
+    # The readings it may end a name with: a possessive may go (Zor's), a proclitic may not (those start a name).
+    endings: list[Reading] = field(default_factory=list)
 
 
-def _words_of(text: str) -> list[_Word]:
+def _words_of(text: str, tokens: list[Token]) -> list[_Word]:
     """The significant words of a text. Articles and "the" are set aside but remembered: they may sit inside
-    a name (Deir al-Zour) and a highlighted name starts at its article (al-Bughayliyah)."""
+    a name (Deir al-Zour) and a highlighted name starts at its article (al-Bughayliyah). An Arabic word that is
+    a word of its own (كبيرة "big") is not read as a proclitic and a name (ك + بيرة)."""
     words: list[_Word] = []
     gap_start = 0  # where the text since the last significant word begins
     gap_ok = True  # nothing but joiners and articles since the last significant word
     pending_article: int | None = None
-    for token in tokenize(text):
+    for token in tokens:
         gap_ok = gap_ok and _JOINER.fullmatch(text, gap_start, token.start) is not None
         readings = token_readings(token)
+        if len(readings) > 1 and is_arabic(token.raw):
+            own = [r for r in readings if not r.stripped or not _a_word_of_its_own(token.raw, text[r.start : r.end])]
+            readings = own
         if not readings:  # an article, "the", or nothing readable
             exact = word_exact(token.raw)
             hyphenated = _HYPHEN_AFTER.match(text, token.end) is not None
@@ -158,61 +171,128 @@ def _words_of(text: str) -> list[_Word]:
                 pending_article = None
             gap_start = token.end
             continue
-        words.append(_Word(readings, token.start, token.end, gap_ok and bool(words), pending_article))
+        endings = [r for r in readings if r.start == token.start]
+        words.append(_Word(readings, token.start, token.end, gap_ok and bool(words), pending_article, endings))
         pending_article = None
         gap_start = token.end
         gap_ok = True
     return words
 
 
+def _a_word_of_its_own(word: str, stem: str) -> bool:
+    """Whether an Arabic word is itself a common word, more common than what is left once a proclitic is taken
+    off: كبيرة (5.6) is "big", not ك + بيرة (3.1); بحلب (3.7) is ب + حلب (4.9); والرقة and وهرابش are rare."""
+    own = evidence.zipf(word)
+    return own >= evidence.RARE_ZIPF and own > evidence.zipf(stem)
+
+
+CONFIDENT = 0.5  # a mention at least this sure is a place; below, it is shown with why not
+SHOWN = 0.1  # below this (على with nothing around it) a mention is not worth an editor's glance
+# What each kind of evidence adds to (or takes from) a name's prior, which its commonness sets (evidence.prior).
+WEIGHT = {
+    "cue": 0.5,  # قرية الباغوز, the village of Dabiq, Manbij countryside
+    "preposition": 0.25,  # في الرقة, near Manbij, north of al-Bab
+    "list": 0.3,  # one of a list of places: طفس واليادودة والمزيريب
+    "map": 0.15,  # one of the zones of the map the text is matched for
+    "known": 0.25,  # a seat or an administrative area: the places a text names without saying what they are
+    "again": 0.15,  # the same place is named with confidence elsewhere in the text
+    "inside-generic": -0.2,  # read without its generic word (الثردة for جبل الثردة)
+    "kind-word": -0.5,  # the name is a word for a kind of place: مدينة, القرى
+    "other-name": -0.6,  # part of the name of something else: قوات سوريا الديمقراطية, سد الفرات
+    "capitalised-neighbour": -0.25,  # in English, inside a longer capitalised name: Tishreen Dam, Bashar al-Assad
+}
+# Choosing among same-named places (added to each place's prominence, index._rank).
+CHOOSE_TIER = {TIER_OFFICIAL: 0.0, TIER_VARIANT: -0.05, TIER_GENERIC: -0.3}
+CHOOSE_KIND_CUE = 0.4  # ريف حلب / Aleppo province: the governorate; مدينة حلب / the city of Aleppo: the city
+CHOOSE_FAR_KM = 300  # beyond this from every other place the text names, a place gets the whole distance penalty
+CHOOSE_FAR = 0.5
+LARGE_AREA_KM2 = 10_000
+ANCHOR_MAX_KM2 = 50_000  # a country is no clue to where a text is
+ANCHOR_WINDOW = 15  # mentions before and after an ambiguous one whose places say where the text is
+# Between two names of a list: a comma, "and", "or" (Arabic و is joined to the next name: طفس واليادودة).
+# Quotes and joiners around the names do not count («الجورة» و«القصور»).
+_LIST_GAP = re.compile(r"\s*(?:[,،]|[,،]?\s*(?:and|or|as well as|و)(?=\s|$))\s*", re.IGNORECASE)
+_QUOTES = str.maketrans(dict.fromkeys("\"'«»“”‘’()\u200c\u200d"))
+_SENTENCE_END = re.compile(r"[.!?؟\n:]|^\s*$")
+_CLEAN_GAP = re.compile(r"[ \t\u00a0\u200c\u200d\-\u2010\u2011]*")
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    word_start: int  # where the word that begins it starts, proclitics included (وبقرية ...)
+    candidates: dict[int, int]  # place id -> best tier of the name read
+    entries: list[tuple[int, NameEntry]]
+    proclitic: str
+    generic_inside: bool  # its name holds a generic word: جبل الثردة, Panorama roundabout
+    evidence: list[dict] = field(default_factory=list)
+    kind_cue: str | None = None  # "area" or "settlement", from the cue word before or after it
+    confidence: float = 0.0
+    place_id: int | None = None
+    scores: dict[int, float] = field(default_factory=dict)
+    chosen_by: list[str] = field(default_factory=list)
+
+    @property
+    def confident(self) -> bool:
+        return self.confidence >= CONFIDENT
+
+
 def places_match(*, text: str, place_ids: Collection[int] | None = None) -> list[dict]:
-    """Every mention of a gazetteer place in `text`, in order, longest names first and without overlaps:
-    [{place, name_en, name_ar, start, end, text, matched, alternatives}]. `start` and `end` are offsets into
-    `text` in code points (Python string indices), end exclusive; text[start:end] is the mention.
+    """Every mention of a gazetteer place in `text`, in order, longest names first and without overlaps, with
+    how sure the match is and why (docs/geoparsing.md):
+    [{place, name_en, name_ar, start, end, text, matched, alternatives, confidence, confident, evidence,
+    chosen_by, runners_up}]. `start` and `end` are offsets into `text` in code points (Python string indices),
+    end exclusive; text[start:end] is the mention.
 
     Arabic words are read with and without proclitics (والجورة, بالجورة, للجورة) and the mention starts after
     them; a Latin article before a name is part of the mention. In a text that uses capitals, a Latin mention
     written all in lower case is taken only for a name stored in lower case ("panorama" is not Panorama).
+
+    A name that is a common word of its language (على, مدينة, "Hit") is confident only with evidence around it:
+    a place-type word, a preposition of place, a list of other places, the map's zones when `place_ids` is a
+    map's. Of several places of the same name, the best known and the nearest to the text's other places wins;
+    the others are the runners-up. Mentions that are barely a place (below SHOWN) are left out.
     """
     index = get_index()
-    words = _words_of(text)
+    tokens = tokenize(text)
+    words = _words_of(text, tokens)
     cased = _LATIN_UPPER.search(text) is not None
-    matches: list[dict] = []
+    mentions: list[_Mention] = []
     position = 0
     while position < len(words):
         found = _longest_at(index, words, position, place_ids, cased, text)
         if found is None:
             position += 1
             continue
-        length, start, end, candidates = found
+        length, first_reading, end, candidates = found
         first = words[position]
+        start = first_reading.start
         if first.article_start is not None and start == first.start:
             start = first.article_start
-        place_id = candidates[0][1].place_id
-        place = index.places[place_id]
-        # Of the place's names that read this way, the one spelled as in the text.
-        spelled = exact_key(text[start:end])
-        names = [entry.name for _, entry in candidates if entry.place_id == place_id]
-        matched = next((name for name in names if exact_key(name) == spelled), names[0])
-        alternatives = []
+        best: dict[int, int] = {}
         for tier, entry in candidates:
-            slug = index.places[entry.place_id].slug
-            if tier == candidates[0][0] and entry.place_id != place_id and slug not in alternatives:
-                alternatives.append(slug)
-        matches.append(
-            {
-                "place": place.slug,
-                "name_en": place.name_en,
-                "name_ar": place.name_ar,
-                "start": start,
-                "end": end,
-                "text": text[start:end],
-                "matched": matched,
-                "alternatives": alternatives,
-            }
+            best[entry.place_id] = min(tier, best.get(entry.place_id, tier))
+        generic_inside = length > 1 and any(
+            is_generic(r.key) for w in words[position : position + length] for r in w.readings[:1]
+        )
+        mentions.append(
+            _Mention(
+                start=start,
+                end=end,
+                word_start=min(first.start, start),
+                candidates=best,
+                entries=candidates,
+                proclitic=text[first.start : first_reading.start] if first_reading.stripped else "",
+                generic_inside=generic_inside,
+            )
         )
         position += length
-    return matches
+    starts = [token.start for token in tokens]
+    for mention in mentions:
+        _read_context(mention, text, tokens, starts, place_ids)
+    _decide(index, mentions, text, place_ids is not None)
+    return [_mention_result(index, m, text) for m in mentions if m.confidence >= SHOWN]
 
 
 def _longest_at(index, words: list[_Word], position: int, place_ids, cased: bool, text: str):
@@ -225,7 +305,7 @@ def _longest_at(index, words: list[_Word], position: int, place_ids, cased: bool
             if length > 1 and first.end != words[position].end:
                 continue  # a possessive cannot sit inside a name
             # The last word may lose a possessive (Zor's) but not a proclitic: those only start a name.
-            endings = [r for r in tail[-1].readings if r.start == tail[-1].start] if tail else [first]
+            endings = tail[-1].endings if tail else [first]
             for last in endings:
                 keys = [first.key] + [w.readings[0].key for w in tail[:-1]] + ([last.key] if tail else [])
                 candidates = index.phrases.get(tuple(keys))
@@ -244,8 +324,237 @@ def _longest_at(index, words: list[_Word], position: int, place_ids, cased: bool
                     candidates = [c for c in candidates if c[1].name == c[1].name.lower()]
                     if not candidates:
                         continue
-                return length, start, end, candidates
+                return length, first, end, candidates
     return None
+
+
+def _add(mention: _Mention, kind: str, detail: str, weight: float | None = None) -> None:
+    weight = WEIGHT[kind] if weight is None else weight
+    mention.evidence.append({"kind": kind, "detail": detail, "weight": round(weight, 2)})
+
+
+def _read_context(mention: _Mention, text: str, tokens: list[Token], starts: list[int], place_ids) -> None:
+    """The evidence in the words around a mention (the prior, cues, prepositions, other names, the map)."""
+    surface = text[mention.start : mention.end]
+    arabic = is_arabic(surface)
+    frequency = evidence.zipf(surface)
+    if mention.proclitic.endswith("ل") and surface.startswith("ل"):  # للمدينة: ل + المدينة, the alef unwritten
+        frequency = max(frequency, evidence.zipf("ال" + surface[1:]))
+    _add(mention, "common-word" if frequency > evidence.RARE_ZIPF else "rare-word", f"Zipf {frequency:.1f}",
+         evidence.prior(frequency))  # fmt: skip
+    if mention.generic_inside:
+        _add(mention, "cue", "its name says what it is")
+    if evidence.is_kind_word(surface if not mention.proclitic.endswith("ل") else "ال" + surface[1:]):
+        _add(mention, "kind-word", surface)
+    if all(tier == TIER_GENERIC for tier in mention.candidates.values()):
+        _add(mention, "inside-generic", "read without its generic word")
+    at = bisect.bisect_left(starts, mention.word_start)
+    before = tokens[at - 1] if at > 0 else None
+    before2 = tokens[at - 2] if at > 1 else None
+    after_at = bisect.bisect_left(starts, mention.end)
+    after = tokens[after_at] if after_at < len(tokens) else None
+    clean_before = before is not None and _CLEAN_GAP.fullmatch(text, before.end, mention.word_start) is not None
+    clean_after = after is not None and _CLEAN_GAP.fullmatch(text, mention.end, after.start) is not None
+    if arabic:
+        if mention.proclitic[-1:] in ("ب", "ل"):
+            _add(mention, "preposition", mention.proclitic)
+        if clean_before:
+            kind = evidence.arabic_word_kind(before.raw)
+            if kind in ("cue", "area-cue"):
+                _add(mention, "cue", before.raw)
+                mention.kind_cue = "area" if kind == "area-cue" else (
+                    "settlement" if evidence.is_settlement_cue(before.raw) else None)  # fmt: skip
+            elif kind == "place" and mention.proclitic[-1:] not in ("ب", "ل"):
+                _add(mention, "preposition", before.raw)
+            elif kind == "other-head":
+                _add(mention, "other-name", before.raw)
+    else:
+        lower = before.raw.lower() if before else ""
+        pair = f"{before2.raw.lower()} {lower}" if before2 and before else ""
+        sentence_start = before is None or _SENTENCE_END.search(text, before.end, mention.word_start) is not None
+        if clean_before and pair in evidence.ENGLISH_CUES_BEFORE:
+            _add(mention, "cue", pair)
+            cue_word = pair.split()[0]
+            mention.kind_cue = "area" if cue_word in evidence.ENGLISH_AREA_CUES else (
+                "settlement" if cue_word in evidence.ENGLISH_SETTLEMENT_CUES else None)  # fmt: skip
+        elif clean_before and lower in evidence.ENGLISH_PLACE_WORDS:
+            _add(mention, "preposition", before.raw)
+        elif clean_before and lower == "of" and before2 and before2.raw.lower() in evidence.ENGLISH_DIRECTIONS:
+            _add(mention, "preposition", pair)
+        elif clean_before and not sentence_start and before.raw[:1].isupper() and lower not in _ENGLISH_FUNCTION:
+            _add(mention, "capitalised-neighbour", before.raw)
+        if clean_after:
+            next_word = after.raw.lower()
+            if next_word in evidence.ENGLISH_CUES_AFTER:
+                _add(mention, "cue", after.raw)
+                mention.kind_cue = "area" if next_word in evidence.ENGLISH_AREA_CUES else (
+                    "settlement" if next_word in evidence.ENGLISH_SETTLEMENT_CUES else None)  # fmt: skip
+            elif after.raw[:1].isupper() and next_word not in _ENGLISH_FUNCTION:
+                _add(mention, "capitalised-neighbour", after.raw)
+    if place_ids is not None:
+        _add(mention, "map", "one of the map's zones")
+
+
+# Capitalised words beside a name that do not make it part of a longer one (a dateline's agency, a title).
+_ENGLISH_FUNCTION = frozenset("the a an and or of in on at to from reuters afp ap".split())
+
+
+def _confidence(mention: _Mention) -> float:
+    return max(0.0, min(1.0, sum(item["weight"] for item in mention.evidence)))
+
+
+def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float, float]], on_map: bool) -> None:
+    """Pick the mention's place among those of the same name: prominence, the cue's kind, closeness."""
+    scores: dict[int, float] = {}
+    # The largest area of the name short of a country: "Deir al-Zor province" is the governorate, not the district.
+    areas = [pid for pid in mention.candidates if index.places[pid].kind in ADMIN_KINDS]
+    areas = [pid for pid in areas if index.places[pid].area_km2 < ANCHOR_MAX_KM2]
+    largest = max(areas, key=lambda pid: index.places[pid].area_km2, default=None)
+    for place_id, tier in mention.candidates.items():
+        place = index.places[place_id]
+        score = place.prominence + CHOOSE_TIER[tier]
+        if mention.kind_cue == "area" and place.kind in ADMIN_KINDS:
+            score += CHOOSE_KIND_CUE + (0.1 if place_id == largest else 0.0)
+        elif mention.kind_cue == "settlement" and place.kind in SETTLEMENT_KINDS:
+            score += CHOOSE_KIND_CUE
+        scores[place_id] = score
+    if anchors:
+        # Settlements by their distance from the text's other places, the nearest losing nothing; an area is as
+        # near as the nearest of them (the governorate of Raqqa is not nearer than Raqqa to a village by it).
+        far = {
+            place_id: CHOOSE_FAR
+            * min(min(_flat_km(index.places[place_id].point, a) for a in anchors), CHOOSE_FAR_KM)
+            / CHOOSE_FAR_KM
+            for place_id in scores
+            if index.places[place_id].kind not in ADMIN_KINDS
+        }
+        nearest = min(far.values(), default=0.0)
+        for place_id in scores:
+            scores[place_id] -= far.get(place_id, nearest) - nearest
+    ranked = sorted(scores, key=lambda pid: (-scores[pid], index.places[pid].slug))
+    mention.place_id = ranked[0]
+    mention.scores = scores
+    reasons = []
+    if len(ranked) == 1:
+        reasons.append("the only place of that name" + (" on the map" if on_map else ""))
+    else:
+        if mention.kind_cue:
+            reasons.append(f"the cue says {'an area' if mention.kind_cue == 'area' else 'a town or village'}")
+        reasons.append("best known")
+        if anchors:
+            reasons.append("nearest to the other places named")
+        if on_map:
+            reasons.append("on the map")
+    mention.chosen_by = reasons
+
+
+def _flat_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance between two (lon, lat) points on a flat map of the region: within a percent of the great circle
+    at a country's scale, and several times cheaper (a long text compares thousands of pairs)."""
+    x = (a[0] - b[0]) * 111.32 * math.cos(math.radians((a[1] + b[1]) / 2))
+    y = (a[1] - b[1]) * 110.57
+    return math.hypot(x, y)
+
+
+def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str, on_map: bool) -> None:
+    """Two passes: each mention's place by prominence alone, then, once the sure mentions are known, by
+    closeness to them too; evidence that needs the others (a list, a name said twice) is added in between."""
+    for mention in mentions:
+        _choose(index, mention, [], on_map)
+        place = index.places[mention.place_id]
+        official = mention.candidates[mention.place_id] == TIER_OFFICIAL  # "Syrian" is a variant name of Syria
+        if (
+            (place.seat or place.kind in ADMIN_KINDS)
+            and official
+            and mention.evidence[0]["weight"] > evidence.prior(evidence.EVERYDAY_ZIPF)
+        ):
+            if place.seat:
+                _add(mention, "known", "a town an administrative area is named after")
+            elif place.area_km2 >= LARGE_AREA_KM2:  # a governorate, a country: the best known names there are
+                _add(mention, "known", "a large administrative area", WEIGHT["known"] + 0.1)
+            else:
+                _add(mention, "known", "an administrative area")
+        mention.confidence = _confidence(mention)
+    # Lists: a name beside a confident one, with only a comma, "and" or و between them, is one of a list.
+    for _ in range(3):
+        changed = False
+        for number, mention in enumerate(mentions):
+            if mention.confident or any(e["kind"] == "list" for e in mention.evidence):
+                continue
+            neighbours = []
+            if number:
+                neighbours.append((mentions[number - 1], mentions[number - 1].end, mention.word_start))
+            if number + 1 < len(mentions):
+                neighbours.append((mentions[number + 1], mention.end, mentions[number + 1].word_start))
+            for other, gap_start, gap_end in neighbours:
+                later = mention if other.start < mention.start else other
+                gap = text[gap_start:gap_end].translate(_QUOTES)
+                joined_and = later.proclitic.startswith("و") and gap.strip() in ("", "،", ",")
+                if other.confident and (joined_and or _LIST_GAP.fullmatch(gap)):
+                    _add(mention, "list", text[other.start : other.end])
+                    mention.confidence = _confidence(mention)
+                    changed = True
+                    break
+        if not changed:
+            break
+    # A name said again: the same place, spelled the same, confident elsewhere ("Syria" does not vouch for "Syrian").
+    sure = {(m.place_id, exact_key(text[m.start : m.end])) for m in mentions if m.confident}
+    for mention in mentions:
+        key = (mention.place_id, exact_key(text[mention.start : mention.end]))
+        if not mention.confident and key in sure and mention.evidence[0]["weight"] > 0:
+            _add(mention, "again", "named with confidence elsewhere in the text")
+            mention.confidence = _confidence(mention)
+    # Closeness: the sure mentions' places are where the text is; ambiguous names take the place nearest them.
+    # The places named nearby in the text count: a long text may be several reports from all over a country.
+    sure_places = [
+        m.place_id if m.confident and index.places[m.place_id].area_km2 < ANCHOR_MAX_KM2 else None for m in mentions
+    ]
+    for number, mention in enumerate(mentions):
+        if len(mention.candidates) < 2:
+            continue
+        # Other places, not other readings of this name; a country says nothing of where in it the text is.
+        nearby = sure_places[max(0, number - ANCHOR_WINDOW) : number + ANCHOR_WINDOW + 1]
+        anchors = list({index.places[pid].point for pid in nearby if pid is not None and pid not in mention.candidates})
+        if anchors:
+            _choose(index, mention, anchors, on_map)
+
+
+def _mention_result(index: GazetteerIndex, mention: _Mention, text: str) -> dict:
+    place = index.places[mention.place_id]
+    spelled = exact_key(text[mention.start : mention.end])
+    names = [entry.name for _, entry in mention.entries if entry.place_id == mention.place_id]
+    matched = next((name for name in names if exact_key(name) == spelled), names[0])
+    runners = sorted(
+        (pid for pid in mention.scores if pid != mention.place_id),
+        key=lambda pid: (-mention.scores[pid], index.places[pid].slug),
+    )
+    return {
+        "place": place.slug,
+        "name_en": place.name_en,
+        "name_ar": place.name_ar,
+        "start": mention.start,
+        "end": mention.end,
+        "text": text[mention.start : mention.end],
+        "matched": matched,
+        "alternatives": [index.places[pid].slug for pid in runners],
+        "confidence": round(mention.confidence, 2),
+        "confident": mention.confident,
+        "evidence": mention.evidence,
+        "chosen_by": mention.chosen_by,
+        "runners_up": [
+            {
+                "place": index.places[pid].slug,
+                "name_en": index.places[pid].name_en,
+                "name_ar": index.places[pid].name_ar,
+                "kind": index.places[pid].kind,
+                "score": round(mention.scores[pid], 2),
+            }
+            for pid in runners[:RUNNERS_UP]
+        ],
+    }
+
+
+RUNNERS_UP = 5
 
 
 __all__ = ["places_search", "places_match", "TIER_OFFICIAL", "TIER_VARIANT"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import shapely
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +28,39 @@ def _clean_footprint(footprint: GEOSGeometry | None) -> tuple[GEOSGeometry | Non
         repaired, reason = geo.repair_polygonal(geo.to_shapely(footprint))
     except ValueError as exc:
         raise ValidationError({"footprint": f"the footprint cannot be used: {exc}"}) from None
-    return geo.geos_multipolygon(repaired), reason
+    repaired, simplified = _within_vertex_limit(repaired)
+    return geo.geos_multipolygon(repaired), "; ".join(part for part in (reason, simplified) if part)
+
+
+def _within_vertex_limit(shape) -> tuple[object, str]:
+    """A footprint above settings.FOOTPRINT_MAX_VERTICES is simplified (topology kept) until it is within it:
+    one 80,000-vertex zone made a map's geometry 100 times heavier and its picture 9 times slower to draw.
+    Returns the shape and what was done ("" when nothing was)."""
+    limit = settings.FOOTPRINT_MAX_VERTICES
+    before = shapely.get_num_coordinates(shape)
+    if limit <= 0 or before <= limit:
+        return shape, ""
+    west, south, east, north = shape.bounds
+    tolerance = max(east - west, north - south) / 100_000
+    simpler = shape
+    for _step in range(40):  # the tolerance doubles up to a millionth of the extent times 2**40: any shape
+        if shapely.get_num_coordinates(simpler) <= limit:
+            break
+        simpler = shape.simplify(tolerance, preserve_topology=True)
+        tolerance *= 2
+    else:  # thousands of separate parts, each at least a triangle, cannot be brought under the limit
+        raise ValidationError(
+            {"footprint": f"the footprint has {before:,} points in too many separate parts to simplify to {limit:,}"}
+        )
+    try:
+        simpler, _reason = geo.repair_polygonal(simpler)
+    except ValueError as exc:
+        raise ValidationError({"footprint": f"the footprint cannot be simplified: {exc}"}) from None
+    return simpler, SIMPLIFIED.format(before=before, after=shapely.get_num_coordinates(simpler), limit=limit)
+
+
+# The words the place admin recognises to say so (gazetteer.admin).
+SIMPLIFIED = "simplified from {before:,} to {after:,} points (at most {limit:,}: FOOTPRINT_MAX_VERTICES)"
 
 
 @transaction.atomic
@@ -83,6 +117,7 @@ def place_create(
         names.append((name_ar, "ar", NameKind.OFFICIAL))
     names.extend((name, language, NameKind.VARIANT) for name, language in variants)
     place_names_add(place=place, names=names)
+    place.repair_reason = repair_reason  # what was done to the footprint, for the caller to tell (the admin)
     return place
 
 
@@ -96,9 +131,12 @@ def place_names_add(*, place: Place, names: Iterable[tuple[str, str, str]]) -> l
             continue
         existing.add((name, language))
         created.append(PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name)))
-    added = bulk_create_with_history(created, PlaceName)
+    # One by one, not in bulk: each save writes its history row and moves the data version of the maps showing
+    # the place (the export lists every name) through the model signals. A place gains a few names at a time.
+    for name in created:
+        name.save()
     name_index.invalidate()
-    return added
+    return created
 
 
 @transaction.atomic

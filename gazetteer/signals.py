@@ -19,3 +19,16 @@ def working_extent() -> tuple[float, float, float, float] | None:
         if extent is not None:
             return extent
     return None
+
+
+# Asked by the place admin before an edit: may this user change what the public sees of this place (its names,
+# footprint, label point, kind)? Keywords: place, user. A receiver answers with the reason they may not (a
+# sentence for the editor) or None; mapapp refuses editors for zones of public maps (only reviewers may).
+public_edit_refusal_requested = Signal()
+
+
+def public_edit_refusal(*, place, user) -> str | None:
+    for _receiver, reason in public_edit_refusal_requested.send(sender=None, place=place, user=user):
+        if reason:
+            return reason
+    return None

@@ -13,9 +13,12 @@ services.control_change_restore, which rebuilds the derived periods in the same 
 from __future__ import annotations
 
 import datetime
+import tempfile
+from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -28,9 +31,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from mapapp import admin_views, display, services
+from gazetteer import index as name_index
+from gazetteer.models import PlaceKind
+from mapapp import admin_views, display, selectors, services
+from mapapp.lib import geo
 from mapapp.models import (
     Actor,
+    ApiToken,
     ControlChange,
     ControlPeriod,
     Map,
@@ -76,6 +83,36 @@ class ServiceHistoryAdmin(SimpleHistoryAdmin):
 admin.site.site_header = admin.site.site_title = "Frontline Atlas"
 
 
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Write-API tokens, listed with expiry, last use and state, and revoked here. Made with `manage.py api_tokens
+    --create` (the key is shown once, on the command line); the admin never sees a key, only its hash."""
+
+    list_display = ("name", "user", "created_at", "expires_at", "last_used_at", "state_label")
+    list_filter = ("user",)
+    search_fields = ("name", "user__username")
+    ordering = ("-created_at",)
+    readonly_fields = ("user", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    @admin.display(description=gettext_lazy("state"))
+    def state_label(self, token) -> str:
+        return {"active": _("active"), "expired": _("expired"), "revoked": _("revoked")}[token.state()]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked, never deleted: the list keeps who had access and until when
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.api_token_revoke(token=token)
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": queryset.count()}, messages.SUCCESS)
+
+
 @admin.register(Actor)
 class ActorAdmin(admin.ModelAdmin):
     list_display = ("slug", "name_en", "name_ar", "color", "sort_order")
@@ -93,7 +130,29 @@ class SourceAdmin(ServiceHistoryAdmin):
     list_display = ("title", "publisher", "published", "url")
     search_fields = ("title", "publisher", "url", "quote")
 
+    def _public_refusal(self, request, obj) -> str | None:
+        """Only reviewers correct a source a published change cites: the public map's citation would change at
+        once, without review (docs/contract.md, "Editors' pages")."""
+        if obj is None or request.user.has_perm("mapapp.publish_controlchange"):
+            return None
+        if not obj.control_changes.filter(review_state=ReviewState.PUBLISHED).exists():
+            return None
+        return _("A published change cites this source: only a reviewer may correct it.")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._public_refusal(request, obj):
+            return ("title", "url", "publisher", "published", "quote")
+        return super().get_readonly_fields(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        reason = self._public_refusal(request, self.get_object(request, object_id))
+        if reason and request.method == "GET":
+            messages.info(request, reason)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
+        if self._public_refusal(request, obj):
+            return  # every field is read-only: nothing of the form's to save
         data = form.cleaned_data
         fields = {key: data.get(key) or "" for key in ("title", "url", "publisher", "quote")}
         if change:
@@ -103,28 +162,119 @@ class SourceAdmin(ServiceHistoryAdmin):
             obj.pk = saved.pk
 
 
-class MapAdminForm(forms.ModelForm):
-    """The admin builds the fields (modelform_factory); this only refuses zones without a footprint."""
+ZONES_KEEP, ZONES_AREA, ZONES_WITHIN, ZONES_FILE = "keep", "area", "within", "file"
 
-    def clean_places(self):
-        places = self.cleaned_data["places"]
-        missing = [place.slug for place in places if place.footprint is None]
-        if missing:
-            raise forms.ValidationError(f"places without a footprint cannot be zones: {', '.join(missing)}")
-        return places
+
+class MapAdminForm(forms.ModelForm):
+    """A map's own fields, and where its zones come from, without one form field per zone (a map of thousands of
+    zones would send thousands: Django's TooManyFieldsSent). The zones are the drawn area as one zone, the places
+    of a kind inside the drawn area, or the polygons of an uploaded file, imported as places; or left as they
+    are. The area drawn is only a way to choose: the map's stored area is always the union of its zones."""
+
+    zones_from = forms.ChoiceField(
+        label=gettext_lazy("zones"),
+        choices=[
+            (ZONES_KEEP, gettext_lazy("keep the zones the map has")),
+            (ZONES_AREA, gettext_lazy("one zone: the area drawn above")),
+            (ZONES_WITHIN, gettext_lazy("the places of the kind below inside the area drawn above")),
+            (ZONES_FILE, gettext_lazy("the polygons of the file below, imported as places")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    zones_kind = forms.ChoiceField(
+        label=gettext_lazy("kind of place"), choices=[("", "—"), *PlaceKind.choices], required=False
+    )
+    zones_file = forms.FileField(
+        label=gettext_lazy("zones file"),
+        required=False,
+        help_text=gettext_lazy("GeoJSON, GeoPackage, KML/KMZ or a zipped shapefile of named polygons"),
+    )
+
+    class Meta:
+        model = Map
+        fields = [
+            "slug", "title_en", "title_ar", "description_en", "description_ar", "start", "end", "default_date",
+            "actors", "is_public", "credit", "frame_ancestors", "area",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zones_from"].initial = ZONES_KEEP if self.instance.pk else ZONES_AREA
+        self.fields["area"].required = False
+        self.fields["area"].help_text = _("draw the ground the map covers to choose its zones")
+        if self.instance.pk:
+            count = self.instance.places.count()
+            self.fields["zones_from"].help_text = _("the map has %(count)s zones") % {"count": count}
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("zones_from")
+        area = data.get("area")
+        if choice == ZONES_KEEP:
+            if not self.instance.pk:
+                self.add_error("zones_from", _("a new map needs zones: draw its area or upload a file"))
+            data["area"] = self.instance.area  # derived from the zones, which stay
+        elif choice in (ZONES_AREA, ZONES_WITHIN) and not area and "area" not in self.errors:
+            self.add_error("area", _("draw the area first"))
+        elif choice == ZONES_WITHIN and area:
+            if not data.get("zones_kind"):
+                self.add_error("zones_kind", _("choose the kind of place the zones are"))
+            else:
+                data["zones"] = selectors.places_within(area=area, kind=data["zones_kind"])
+                if not data["zones"]:
+                    self.add_error("area", _("no place of that kind inside the area drawn"))
+        elif choice == ZONES_FILE:
+            upload = data.get("zones_file")
+            if not upload:
+                self.add_error("zones_file", _("choose a file of zones"))
+                return data
+            # Imported here, so that a bad file is shown on the form; MapAdmin.changeform_view rolls the places
+            # back unless the whole form is saved.
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / Path(upload.name).name
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                try:
+                    data["zones"] = services.map_zones_import(path=path, label=upload.name)
+                except ValidationError as exc:
+                    self.add_error("zones_file", exc.messages[0])
+        return data
 
 
 @admin.register(Map)
 class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
     form = MapAdminForm
     list_display = ("slug", "title_en", "start", "end", "default_date", "is_public", "data_version")
-    filter_horizontal = ("actors", "places")
+    filter_horizontal = ("actors",)
     readonly_fields = ("data_version",)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The map's fields, an imported zones file and its zones are saved together or not at all: a form shown
+        # again with its errors (not a redirect) keeps none of the places its file import made.
+        with transaction.atomic():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            saved = response.status_code == 302 or IS_POPUP_VAR in request.POST  # a popup answers 200 when saved
+            if request.method == "POST" and not saved:
+                transaction.set_rollback(True)
+                name_index.invalidate()  # the search index may have seen places the rollback removed
+        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The map's area and shared edges are derived from its zones: derive them again through the service.
-        services.map_set_zones(map=form.instance, zones=list(form.instance.places.all()))
+        data, map_ = form.cleaned_data, form.instance
+        choice = data["zones_from"]
+        if choice == ZONES_KEEP:
+            return
+        if choice == ZONES_AREA:
+            zones = [
+                services.map_area_zone(
+                    slug=map_.slug, title_en=map_.title_en, title_ar=map_.title_ar, area=geo.to_shapely(data["area"])
+                )
+            ]
+        else:
+            zones = data["zones"]  # found (within) or imported (file) by the form
+        services.map_set_zones(map=map_, zones=zones)
 
 
 class ControlChangeForm(forms.ModelForm):
@@ -417,3 +567,7 @@ class SiegeAdmin(ServiceHistoryAdmin):
     @admin.action(description=gettext_lazy("Withdraw the selected sieges from the public map"))
     def withdraw_sieges(self, request, queryset):
         self._set_state(request, queryset, ReviewState.WITHDRAWN)
+
+
+# Events have their own module (mapapp/events/admin.py); imported here so the admin's autodiscovery finds it.
+from mapapp.events import admin as _events_admin  # noqa: E402, F401

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import orjson
 from django.http import HttpRequest, HttpResponse
 
-from mapapp import export, selectors
-from mapapp.lib.http import ApiError, api_date, api_view, conditional, etag_of, json_response, only
+from mapapp import export, routers, selectors, versioning
+from mapapp.lib.http import GEOJSON, JSON, ApiError, api_date, api_view, conditional, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
 
@@ -27,7 +27,14 @@ def date_param(request: HttpRequest, field: str, default: dt.date | None = None)
 
 
 def get_map(slug: str) -> Map:
-    map_ = Map.objects.public().filter(slug=slug).first()
+    # Without its area (the union of its zones, a country's outline on a big map): no answer reads it, and
+    # parsing it took most of a 304's time.
+    maps = Map.objects.public().defer("area").filter(slug=slug)
+    map_ = maps.first()
+    if routers.replica_behind(map_.data_version if map_ is not None else None):
+        # The reader asked for a version the replica has not seen yet: this request reads the primary.
+        routers.read_from_primary()
+        map_ = maps.first()
     if map_ is None:
         raise ApiError(f"no map {slug!r}", status=404)
     return map_
@@ -42,19 +49,20 @@ def in_map_range(map_: Map, day: dt.date, field: str) -> dt.date:
     return day
 
 
-def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
-    """Answer with an ETag of (map, data version, query); 304 when the client already has it."""
+def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes], content_type: str = JSON) -> HttpResponse:
+    """Answer with an ETag of everything the answer depends on (map_etag); 304 when the client already has it."""
     return conditional(
         request,
         etag=map_etag(request, map_),
-        build=lambda: json_response(None, content=build()),
+        build=lambda: json_response(None, content=build(), content_type=content_type),
         cache_control="public, max-age=60",
     )
 
 
 def map_etag(request: HttpRequest, map_: Map) -> str:
-    """The ETag of an answer about a map: it changes with the map's data version and the query."""
-    return etag_of(f"{map_.slug}:{map_.data_version}:{request.get_full_path()}")
+    """The ETag of an answer about a map, from everything the answer depends on: the code, the map, its data
+    version (moved by every edit it shows, mapapp/versioning.py) and the query."""
+    return versioning.etag(map_, request.get_full_path())
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -70,13 +78,13 @@ def version_param(request: HttpRequest, map_: Map) -> int | None:
     return int(raw)
 
 
-def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> HttpResponse:
+def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes], content_type: str = JSON) -> HttpResponse:
     """Serve data that only changes with the map's data version. With ?v=<current version> the answer never
     changes, so it is cached for a year (immutable); with an old version the client is sent to the same query
     at the current version; without ?v= it is an ordinary ETag/304 answer (max-age 60)."""
     version = version_param(request, map_)
     if version is None:
-        return cached(request, map_, build)
+        return cached(request, map_, build, content_type)
     if version != map_.data_version:
         query = request.GET.copy()
         query["v"] = str(map_.data_version)
@@ -84,7 +92,7 @@ def versioned(request: HttpRequest, map_: Map, build: Callable[[], bytes]) -> Ht
         response["Location"] = f"{request.path}?{query.urlencode()}"
         response["Cache-Control"] = "no-cache"
         return response
-    response = cached(request, map_, build)
+    response = cached(request, map_, build, content_type)
     response["Cache-Control"] = IMMUTABLE
     return response
 
@@ -113,7 +121,7 @@ def maps_list(request: HttpRequest) -> HttpResponse:
 def zones(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = in_map_range(map_, date_param(request, "date", map_.default_date), "date")
-    return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: selectors.zones_geojson(map=map_, on=on), GEOJSON)
 
 
 @only("GET")
@@ -142,7 +150,7 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
 @api_view({"v"})
 def geometry(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
-    return versioned(request, map_, lambda: selectors.map_geometry(map=map_))
+    return versioned(request, map_, lambda: selectors.map_geometry(map=map_), GEOJSON)
 
 
 @only("GET")

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from mapapp import analytics
 from mapapp.api import date_param, get_map, in_map_range, versioned
-from mapapp.lib.http import ApiError, api_view, only
+from mapapp.lib.http import GEOJSON, ApiError, api_view, only
 from mapapp.lib.params import parse_bool
 
 _ENCLOSED_WORDS = ("true", "1", "false", "0")  # the API's booleans
@@ -26,7 +26,7 @@ def _day(request: HttpRequest, map_):
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on), GEOJSON)
 
 
 @only("GET")
@@ -34,7 +34,7 @@ def fronts(request: HttpRequest, slug: str) -> HttpResponse:
 def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on))
+    return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on), GEOJSON)
 
 
 @only("GET")
@@ -47,7 +47,9 @@ def pockets(request: HttpRequest, slug: str) -> HttpResponse:
         enclosed_only = parse_bool(raw.lower(), words=_ENCLOSED_WORDS)
     except ValueError:
         raise ApiError(f"enclosed must be true or false, got {raw!r}", "enclosed") from None
-    return versioned(request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only))
+    return versioned(
+        request, map_, lambda: analytics.pockets_geojson(map=map_, on=on, enclosed_only=enclosed_only), GEOJSON
+    )
 
 
 @only("GET")

@@ -7,12 +7,14 @@ Errors follow mapapp.api: 400 {"error", "field"} for bad input, 404 for an unkno
 from __future__ import annotations
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer import selectors
 from mapapp.api import get_map
+from mapapp.lib import ratelimit
 from mapapp.lib.http import ApiError, api_view, json_response, nul_field, only
 from mapapp.lib.params import is_whole_number
 
@@ -68,6 +70,20 @@ def places(request: HttpRequest) -> HttpResponse:
 @api_view(set())
 def places_match(request: HttpRequest) -> HttpResponse:
     """POST /api/v1/places/match {"text": "...", "map": "slug"?}: the places a text mentions, with offsets."""
+    # Matching a long text costs about a second of CPU and anyone may ask (no token): counted per client.
+    wait = ratelimit.over_limit(
+        scope="places-match",
+        client=ratelimit.client_of(request),
+        limit=settings.RATE_LIMIT_PLACES_MATCH,
+        window=ratelimit.MINUTE,
+    )
+    if wait:
+        raise ApiError(
+            f"too many texts matched from your address (at most {settings.RATE_LIMIT_PLACES_MATCH} a minute); "
+            f"try again in {ratelimit.wait_text(wait)}",
+            status=429,
+            retry_after=wait,
+        )
     try:
         body = orjson.loads(request.body)
     except RequestDataTooBig:

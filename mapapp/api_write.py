@@ -3,17 +3,21 @@ and restore them. The admin's "Mark control change" page uses these same endpoin
 services as everything else, so the rules and the error messages are the same everywhere.
 
 Authentication: a logged-in session (with its CSRF token, as any Django form), or the header
-`Authorization: Token <key>` (keys from `manage.py create_api_token`; no CSRF, no cookie). Anonymous: 401.
-Logged in without the permission: 403. Errors are {"error", "field"} like the read API, in the language of
+`Authorization: Token <key>` (keys from `manage.py api_tokens --create`; no CSRF, no cookie), checked on every
+request: not revoked or expired, its user active and staff. Anonymous or a bad token: 401. Not staff, or
+without the permission: 403. Errors are {"error", "field"} like the read API, in the language of
 the request (Accept-Language or ?lang=ar).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import orjson
+import shapely
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,9 +28,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from gazetteer import index as name_index
 from gazetteer.models import Place
 from mapapp import api, services
-from mapapp.lib import geo, http
+from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
 from mapapp.selectors import change_preview, ground_preview
@@ -35,7 +40,7 @@ CHANGE_FIELDS = {
     "date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note", "geometry",
 }  # fmt: skip
 SOURCE_FIELDS = {"id", "url", "title", "publisher", "published", "quote"}
-MAX_PLACES = 500
+SLUG_CHUNK = 5000  # slugs per query: far under every database's limit on query parameters
 MAX_SOURCES = 50
 
 
@@ -52,14 +57,36 @@ def _authenticate(request: HttpRequest):
         scheme, _space, key = header.partition(" ")
         if scheme.lower() != "token" or not key.strip():
             raise http.ApiError(_("send the header as Authorization: Token <key>"), "Authorization", status=401)
-        user = services.api_token_user(key=key.strip())
-        if user is None:
-            raise http.ApiError(_("this API token is not valid (unknown, or its user is inactive)"), status=401)
+        # Bad tokens are counted per client; over the limit every token from that client waits, so keys cannot be
+        # guessed at speed (the good one too: the client is told how long).
+        limit = ratelimit.over_limit(
+            scope="token-failures",
+            client=ratelimit.client_of(request),
+            limit=settings.RATE_LIMIT_TOKEN_FAILURES,
+            window=ratelimit.MINUTE,
+            count=False,
+        )
+        if limit:
+            message = _("too many requests with a bad API token from your address; try again in %(wait)s")
+            raise http.ApiError(message % {"wait": ratelimit.wait_text(limit)}, "Authorization", 429, limit)
+        try:
+            user = services.api_token_user(key=key.strip())
+        except services.TokenRefused as refused:
+            ratelimit.over_limit(
+                scope="token-failures",
+                client=ratelimit.client_of(request),
+                limit=settings.RATE_LIMIT_TOKEN_FAILURES,
+                window=ratelimit.MINUTE,
+            )
+            raise http.ApiError(refused.message, "Authorization", status=refused.status) from None
         request.user = user  # django-simple-history reads who did it from the request
         return user
     user = request.user
     if not user.is_authenticated:
         raise http.ApiError(_("log in first, or send the header Authorization: Token <key>"), status=401)
+    if not user.is_staff:
+        # A session outlives unticking "staff status"; the write API follows the admin and refuses.
+        raise http.ApiError(_("your account is not staff (no editor or reviewer access)"), status=403)
     check = _CsrfCheck(lambda request: None)
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
@@ -87,7 +114,7 @@ def write_view(view: Callable):
                 user = _authenticate(request)
                 return view(request, user, *args, **kwargs)
             except http.ApiError as exc:
-                response = http.error_response(exc.message, exc.field, exc.status)
+                response = exc.response()
                 if exc.status == 401:
                     response["WWW-Authenticate"] = 'Token realm="api"'
                 return response
@@ -164,12 +191,10 @@ def _map(slug: str) -> Map:
 def _places(map_: Map, value) -> list[Place]:
     if not isinstance(value, list) or not value:
         raise http.ApiError(_("a control change needs at least one place (a list of place slugs)"), "places")
-    if len(value) > MAX_PLACES:
-        raise http.ApiError(_("at most %(count)s places in one change") % {"count": MAX_PLACES}, "places")
     if not all(isinstance(slug, str) for slug in value):
         raise http.ApiError(_("places must be a list of place slugs"), "places")
     slugs = list(dict.fromkeys(value))
-    found = {place.slug: place for place in map_.places.filter(slug__in=slugs)}
+    found = _places_by_slug(map_.places.all(), slugs)
     missing = [slug for slug in slugs if slug not in found]
     if missing:
         known = set(Place.objects.filter(slug__in=missing).values_list("slug", flat=True))
@@ -190,6 +215,14 @@ def _geometry(value):
         return geo.to_geos(geo.polygon_from_geojson(value))
     except ValueError as exc:
         raise http.ApiError(_("geometry %(problem)s") % {"problem": exc}, "geometry") from None
+
+
+def _places_by_slug(places, slugs: list[str]) -> dict[str, Place]:
+    """{slug: place} of the queryset's places among `slugs`, any number of them, a chunk of slugs per query."""
+    found: dict[str, Place] = {}
+    for start in range(0, len(slugs), SLUG_CHUNK):
+        found.update((place.slug, place) for place in places.filter(slug__in=slugs[start : start + SLUG_CHUNK]))
+    return found
 
 
 def _actor(map_: Map, value) -> Actor:
@@ -244,8 +277,13 @@ def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
         raise http.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
     geometry = _geometry(body.get("geometry"))
     places = body.get("places")
+    on = _date(body["date"], "date")
+    # A future date is left to the service, which says so in those words.
+    if not map_.start <= on <= map_.end and on <= dt.date.today():
+        words = {"date": on.isoformat(), "start": map_.start.isoformat(), "end": map_.end.isoformat()}
+        raise http.ApiError(_("date %(date)s is outside this map's dates, %(start)s to %(end)s") % words, "date")
     arguments = {
-        "on": _date(body["date"], "date"),
+        "on": on,
         # With a geometry, places are optional (whole zones beside the ground).
         "places": [] if geometry is not None and not places else _places(map_, places),
         "actor": _actor(map_, body.get("actor")),
@@ -293,6 +331,14 @@ def change_json(change: ControlChange) -> dict:
             for source in change.sources.order_by("id")
         ],
         "admin_url": reverse("admin:mapapp_controlchange_change", args=[change.pk]),
+        # The maps showing the change's places at their data versions after it: read them with ?v= to see it.
+        "maps": [
+            {"slug": slug, "version": version}
+            for slug, version in Map.objects.filter(places__control_changes=change)
+            .distinct()
+            .order_by("slug")
+            .values_list("slug", "data_version")
+        ],
     }
 
 
@@ -486,3 +532,216 @@ def map_changes(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         return change_create(request, slug)
     return api.changes(request, slug)
+
+
+# --- maps of any size (issue 12): reviewers create maps and set their zones --------------------------------
+
+MAP_FIELDS = {"slug", "title", "title_ar", "start", "end", "default_date", "area", "zones", "actors", "replace"}
+ACTOR_FIELDS = {"slug", "name", "color"}
+GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
+
+
+def _polygons(value, field: str) -> shapely.MultiPolygon:
+    """A GeoJSON Polygon or MultiPolygon (WGS84), a Feature of one, or a FeatureCollection of them, united."""
+    if not isinstance(value, dict):
+        raise http.ApiError(_("%(field)s must be a GeoJSON polygon or FeatureCollection") % {"field": field}, field)
+    kind = value.get("type")
+    if kind == "FeatureCollection":
+        features = value.get("features")
+        if not isinstance(features, list) or not features:
+            raise http.ApiError(_("%(field)s has no features") % {"field": field}, field)
+        geometries = [(f"{field}.features[{i}]", f.get("geometry") if isinstance(f, dict) else None) for i, f in
+                      enumerate(features)]  # fmt: skip
+    elif kind == "Feature":
+        geometries = [(f"{field}.geometry", value.get("geometry"))]
+    else:
+        geometries = [(field, value)]
+    shapes = []
+    for where, geometry in geometries:
+        if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+            got = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+            raise http.ApiError(_("%(field)s must be a Polygon or MultiPolygon, got %(got)s")
+                                % {"field": where, "got": got}, where)  # fmt: skip
+        try:
+            shape = shapely.from_geojson(orjson.dumps(geometry))
+            shape, _reason = geo.repair_polygonal(shape)
+        except (shapely.errors.GEOSException, ValueError) as exc:
+            raise http.ApiError(_("%(field)s is not a usable polygon: %(why)s")
+                                % {"field": where, "why": str(exc)[:200]}, where) from None  # fmt: skip
+        minx, miny, maxx, maxy = shape.bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise http.ApiError(_("%(field)s must be in longitude/latitude (WGS84)") % {"field": where}, where)
+        shapes.append(shape)
+    return geo.union(shapes)
+
+
+def _zones(value, field: str = "zones") -> list[Place]:
+    """Zones as a list of place slugs (any number; they must have footprints), or a GeoJSON FeatureCollection
+    of named polygons imported as places (services.map_zones_import). Call inside the transaction."""
+    if isinstance(value, list):
+        if not value or not all(isinstance(slug, str) for slug in value):
+            raise http.ApiError(_("zones must be a list of place slugs or a GeoJSON FeatureCollection"), field)
+        slugs = list(dict.fromkeys(value))
+        found = _places_by_slug(Place.objects.all(), slugs)
+        missing = [slug for slug in slugs if slug not in found]
+        if missing:
+            raise http.ApiError(_("unknown place %(place)s") % {"place": repr(missing[0])}, field)
+        return [found[slug] for slug in slugs]
+    if not isinstance(value, dict) or value.get("type") != "FeatureCollection":
+        raise http.ApiError(_("zones must be a list of place slugs or a GeoJSON FeatureCollection"), field)
+    _polygons(value, field)  # refuse what is not polygons before the importer reads it
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "zones.geojson"
+        path.write_bytes(orjson.dumps(value))
+        return services.map_zones_import(path=path, label="zones")
+
+
+def _map_actors(value) -> list[Actor]:
+    """Actors by slug (existing), or {slug, name, color} (created when new)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise http.ApiError(_("actors must be a list of actor slugs or {slug, name, color}"), "actors")
+    specs = []
+    for index, item in enumerate(value):
+        where = f"actors[{index}]"
+        if isinstance(item, str):
+            actor = Actor.objects.filter(slug=item).first()
+            if actor is None:
+                raise http.ApiError(_("unknown actor %(actor)s") % {"actor": repr(item)}, where)
+            specs.append((actor.slug, actor.name_en, actor.color))
+            continue
+        if not isinstance(item, dict):
+            raise http.ApiError(_("actors must be a list of actor slugs or {slug, name, color}"), where)
+        _unknown_keys(item, ACTOR_FIELDS, f"{where}.")
+        specs.append(tuple(_string(item, key, prefix=f"{where}.") for key in ("slug", "name", "color")))
+    try:
+        return services.actors_ensure(specs=specs)
+    except ValidationError as exc:
+        raise _refusal(exc, "actors.") from None
+
+
+def map_json(map_: Map) -> dict:
+    return {
+        "slug": map_.slug,
+        "title": map_.title_en,
+        "title_ar": map_.title_ar,
+        "start": map_.start.isoformat(),
+        "end": map_.end.isoformat(),
+        "default_date": map_.default_date.isoformat(),
+        "zones": map_.places.count(),
+        "area_km2": round(geo.area_km2(map_.area), 3),
+        "actors": list(map_.actors.order_by("slug").values_list("slug", flat=True)),
+    }
+
+
+@write_view
+def map_create(request: HttpRequest, user) -> HttpResponse:
+    """POST /api/v1/maps (reviewers): a map over an area, as one zone or the given zones; all or nothing."""
+    _post_only(request)
+    _require(user, "mapapp.add_map", _("create maps"))
+    body = _json_body(request)
+    _unknown_keys(body, MAP_FIELDS)
+    slug = _string(body, "slug")
+    if not slug:
+        raise http.ApiError(_("a map needs a slug"), "slug")
+    title = _string(body, "title")
+    if not title:
+        raise http.ApiError(_("a map needs a title"), "title")
+    replace = body.get("replace", False)
+    if not isinstance(replace, bool):
+        raise http.ApiError(_("replace must be true or false"), "replace")
+    if replace:
+        _require(user, "mapapp.change_map", _("change maps"))
+    start, end = _date(body.get("start"), "start"), _date(body.get("end"), "end")
+    default_date = _date(body.get("default_date"), "default_date", required=False)
+    if "area" not in body and "zones" not in body:
+        raise http.ApiError(_("a map needs an area (a GeoJSON polygon) or its zones"), "area")
+    area = _polygons(body["area"], "area") if "area" in body else None
+    existed = Map.objects.filter(slug=slug).exists()
+    try:
+        with transaction.atomic():  # actors, imported zones and the map together, or nothing
+            actors = _map_actors(body.get("actors"))
+            zones = _zones(body["zones"]) if "zones" in body else None
+            map_ = services.map_create_over(
+                slug=slug,
+                title_en=title,
+                title_ar=_string(body, "title_ar"),
+                start=start,
+                end=end,
+                default_date=default_date,
+                area=area,
+                zones=zones,
+                actors=actors,
+                replace=replace,
+            )
+    except ValidationError as exc:
+        name_index.invalidate()  # the search index may have seen places the rollback removed
+        raise _refusal(exc) from None
+    except http.ApiError:
+        name_index.invalidate()
+        raise
+    response = http.json_response(map_json(map_), status=200 if existed else 201)
+    response["Location"] = f"/api/v1/maps/{map_.slug}/zones"
+    return response
+
+
+@write_view
+def map_zones_set(request: HttpRequest, user, slug: str) -> HttpResponse:
+    """PUT /api/v1/maps/<slug>/zones (reviewers): {"zones": [...]} or a FeatureCollection as the whole body."""
+    _require(user, "mapapp.change_map", _("change maps"))
+    map_ = _map(slug)
+    body = _json_body(request)
+    value = body if body.get("type") == "FeatureCollection" else body.get("zones")
+    if value is not body:
+        _unknown_keys(body, {"zones"})
+    if value is None:
+        raise http.ApiError(_('send {"zones": [place slugs]} or a GeoJSON FeatureCollection'), "zones")
+    try:
+        with transaction.atomic():
+            services.map_set_zones(map=map_, zones=_zones(value))
+    except ValidationError as exc:
+        name_index.invalidate()
+        raise _refusal(exc) from None
+    except http.ApiError:
+        name_index.invalidate()
+        raise
+    map_.refresh_from_db()
+    return http.json_response(map_json(map_))
+
+
+@csrf_exempt
+def map_zones(request: HttpRequest, slug: str) -> HttpResponse:
+    """/api/v1/maps/<slug>/zones: GET the zones on a date (public), PUT sets them (reviewers)."""
+    if request.method == "PUT":
+        return map_zones_set(request, slug)
+    return api.zones(request, slug)
+
+
+@write_view
+def changes_publish(request: HttpRequest, user) -> HttpResponse:
+    """POST /api/v1/changes/publish {"ids": [...]} (reviewers): publish them all in one transaction, or none."""
+    _post_only(request)
+    _require(user, "mapapp.publish_controlchange", _("publish control changes"))
+    body = _json_body(request)
+    _unknown_keys(body, {"ids"})
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise http.ApiError(_("ids must be a list of control change ids (numbers)"), "ids")
+    ids = list(dict.fromkeys(ids))
+    changes = ControlChange.objects.select_related("actor").in_bulk(ids)
+    for index, change_id in enumerate(ids):
+        if change_id not in changes:
+            raise http.ApiError(_("no control change %(id)s") % {"id": change_id}, f"ids[{index}]")
+    published = []
+    with transaction.atomic():
+        for index, change_id in enumerate(ids):
+            try:
+                published.append(services.control_change_publish(change=changes[change_id], by=user))
+            except ValidationError as exc:
+                transaction.set_rollback(True)
+                message = _refusal(exc).message
+                raise http.ApiError(
+                    _("control change %(id)s: %(message)s") % {"id": change_id, "message": message}, f"ids[{index}]"
+                ) from None
+    return http.json_response({"published": [change.pk for change in published]})

@@ -9,8 +9,11 @@ class MapappConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: they import models, which Django allows only once the apps are loaded.
-        from mapapp import receivers
+        from mapapp import receivers, versioning
         from mapapp.roles import ensure_roles_after_migrate
+
+        # Every write that changes what a map shows bumps its data version (mapapp/versioning.py).
+        versioning.connect()
 
         # After every migrate and flush: the Editors and Reviewers groups exist with their permissions.
         post_migrate.connect(ensure_roles_after_migrate, sender=self, dispatch_uid="mapapp-ensure-roles")

@@ -261,29 +261,40 @@ def parse_image_options(map: Map, params: QueryDict) -> ImageOptions:
         raise OptionError(problems)
     return ImageOptions(
         date=day or map.default_date,
-        width=width,
-        height=height,
+        width=image_size(width, IMAGE_MIN_WIDTH, IMAGE_MAX_WIDTH),
+        height=image_size(height, IMAGE_MIN_HEIGHT, IMAGE_MAX_HEIGHT),
         lang=lang,
         theme=theme,
         zoom=zoom,
-        center=center,
+        center=(round(center[0], IMAGE_CENTER_DECIMALS), round(center[1], IMAGE_CENTER_DECIMALS)) if center else None,
         legend=legend,
     )
+
+
+# Pictures are drawn on a grid of views, so the cache holds few of them (docs/contract.md): sizes to steps of
+# IMAGE_SIZE_STEP pixels (1200x630, the link preview, is on it) and the centre to IMAGE_CENTER_DECIMALS decimals
+# of a degree (about 100 m, less than a pixel's worth at the zooms a picture is asked for).
+IMAGE_SIZE_STEP = 10
+IMAGE_CENTER_DECIMALS = 3
+
+
+def image_size(pixels: int, low: int, high: int) -> int:
+    """A picture's width or height on the grid: down to a step (never bigger than asked), within low..high."""
+    return min(high, max(low, IMAGE_SIZE_STEP * (pixels // IMAGE_SIZE_STEP)))
 
 
 # --- Who may frame the embed (the parsing is mapapp.framing's) ------------------------------------------
 
 
-def frame_ancestors_policy(map: Map | None) -> str:
-    """The Content-Security-Policy for an embed page: any site may frame it, or only our own pages and the
+def frame_ancestors(map: Map | None) -> list[str]:
+    """The CSP frame-ancestors sources for an embed page: any site may frame it, or only our own pages and the
     map's origins. Tokens that are not origins are dropped, never copied into the header; if none is left of
     a non-empty setting, only our own pages may frame it (a broken allow-list must not open the map to all)."""
     text = map.frame_ancestors.strip() if map is not None else ""
     if not text:
-        return "frame-ancestors *"
+        return ["*"]
     valid, _rejected = frame_ancestor_sources(text)
-    sources = ["'self'"] + [source for source in valid if source != "'self'"]
-    return "frame-ancestors " + " ".join(sources)
+    return ["'self'"] + [source for source in valid if source != "'self'"]
 
 
 # --- Absolute URLs and the URLs oEmbed answers for ---------------------------------------------------------

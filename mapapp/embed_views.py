@@ -1,7 +1,7 @@
 """The embed (/embed/<slug>/), its picture (/embed/<slug>/image.png) and oEmbed (/oembed).
 
 The embed page is the one page other sites may frame: it is exempt from X-Frame-Options and sends its own
-`Content-Security-Policy: frame-ancestors` (any site, or the map's allowed origins). Its error pages too, so a
+Content-Security-Policy frame-ancestors (any site, or the map's allowed origins). Its error pages too, so a
 publisher sees what is wrong inside the frame. None of these views reads the session or makes a CSRF token, so
 no cookie is ever set on a reader who only sees an embed.
 """
@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from mapapp import embed, mapimage, viewer
+from mapapp.lib import ratelimit
 from mapapp.lib.http import ApiError, conditional, error_response, etag_of, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
@@ -53,7 +54,9 @@ def _public_map(slug: str) -> Map | None:
 
 
 def _frameable(response: HttpResponse, map_: Map | None) -> HttpResponse:
-    response["Content-Security-Policy"] = embed.frame_ancestors_policy(map_)
+    # django-csp's per-response replacement (what its @csp_replace decorator sets): the site's policy with this
+    # map's frame-ancestors instead of 'none'.
+    response._csp_replace = {"frame-ancestors": embed.frame_ancestors(map_)}
     return response
 
 
@@ -153,9 +156,30 @@ def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
     return conditional(
         request,
         etag=etag_of(mapimage.cache_key(map_, options)),
-        build=lambda: HttpResponse(mapimage.map_png(map_, options), content_type="image/png"),
+        build=lambda: _picture(request, map_, options),
         cache_control="public, max-age=300",
     )
+
+
+def _picture(request: HttpRequest, map_: Map, options) -> HttpResponse:
+    # Drawing takes a fraction of a second to seconds of CPU; a cached picture is a file read. Only drawings are
+    # counted per client, so a page of embeds reading the cache is never refused.
+    png = mapimage.cached_png(map_, options)
+    if png is None:
+        wait = ratelimit.over_limit(
+            scope="pictures",
+            client=ratelimit.client_of(request),
+            limit=settings.RATE_LIMIT_PICTURES,
+            window=ratelimit.MINUTE,
+        )
+        if wait:
+            return ratelimit.too_many(
+                wait,
+                f"too many new pictures drawn for your address (at most {settings.RATE_LIMIT_PICTURES} a minute); "
+                f"try again in {ratelimit.wait_text(wait)}",
+            )
+        png = mapimage.map_png(map_, options)
+    return HttpResponse(png, content_type="image/png")
 
 
 def _max_pixels(request: HttpRequest, name: str) -> int | None:
@@ -218,8 +242,8 @@ def oembed(request: HttpRequest) -> HttpResponse:
         title,
         settings.SITE_URL + static("js/embed-host.js"),
     )
-    thumb_width = min(max(width, embed.IMAGE_MIN_WIDTH), embed.IMAGE_MAX_WIDTH)
-    thumb_height = min(max(height, embed.IMAGE_MIN_HEIGHT), embed.IMAGE_MAX_HEIGHT)
+    thumb_width = embed.image_size(width, embed.IMAGE_MIN_WIDTH, embed.IMAGE_MAX_WIDTH)
+    thumb_height = embed.image_size(height, embed.IMAGE_MIN_HEIGHT, embed.IMAGE_MAX_HEIGHT)
     if (maxwidth and thumb_width > maxwidth) or (maxheight and thumb_height > maxheight):
         thumbnail = None  # smaller than we draw pictures: better no thumbnail than one bigger than asked
     else:

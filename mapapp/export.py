@@ -20,6 +20,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, AsWKT
 
 from gazetteer.models import PlaceName
 from mapapp import selectors
+from mapapp.events.export import add_events_layer
 from mapapp.models import ControlPeriod, Map
 
 FORMATS = {
@@ -178,11 +179,11 @@ def export_map(*, map: Map, on: dt.date | None, format: str) -> bytes:
         # With a byte-order mark, spreadsheet programs read the Arabic as UTF-8 instead of a local code page.
         return out.getvalue().encode("utf-8-sig")
     if format == "gpkg":
-        return _geopackage(rows, columns, "zones" if on is not None else "history")
+        return _geopackage(rows, columns, "zones" if on is not None else "history", map=map)
     raise ValueError(f"unknown format {format!r}")
 
 
-def _geopackage(rows: list[tuple[dict, str | None]], columns: list[str], layer: str) -> bytes:
+def _geopackage(rows: list[tuple[dict, str | None]], columns: list[str], layer: str, *, map: Map) -> bytes:
     import geopandas as gpd  # lazy: geopandas takes a second to load; only a GeoPackage needs it
 
     frame = gpd.GeoDataFrame(
@@ -194,4 +195,5 @@ def _geopackage(rows: list[tuple[dict, str | None]], columns: list[str], layer: 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{layer}.gpkg"
         frame.to_file(path, layer=layer, driver="GPKG")
+        add_events_layer(map=map, path=path)  # the map's events, all dates, as a second layer
         return path.read_bytes()

@@ -12,7 +12,9 @@ arabic-reshaper/python-bidi, as older matplotlib needed, would now reverse them 
 lang=ar is laid out right to left.
 
 Pictures are cached as files under settings.EMBED_IMAGE_CACHE_DIR, one folder per map and data version: a
-write to the map bumps its version, so the next request draws afresh and the old folder is removed.
+write to the map bumps its version, so the next request draws afresh and the old folder is removed. The cache
+holds at most EMBED_IMAGE_CACHE_MB: after each drawing the least recently used pictures go first (a hit touches
+its file). The views a picture may be asked for are on a grid (mapapp.embed.image_size), so few are drawn.
 """
 
 from __future__ import annotations
@@ -77,14 +79,50 @@ def _cache_dir() -> Path:
     return Path(settings.EMBED_IMAGE_CACHE_DIR)
 
 
+def _cache_path(map: Map, options) -> Path:
+    return _cache_dir() / map.slug / f"v{map.data_version}" / f"{cache_key(map, options)}.png"
+
+
+def cached_png(map: Map, options) -> bytes | None:
+    """The cached picture for (map, data version, options), or None when it would have to be drawn. A hit
+    marks the file as just used (its modification time), which is what the size cap evicts by."""
+    path = _cache_path(map, options)
+    try:
+        png = path.read_bytes()
+        os.utime(path)
+    except FileNotFoundError:
+        return None
+    return png
+
+
+def trim_cache(limit_bytes: int) -> int:
+    """Remove the least recently used pictures until the cache holds at most `limit_bytes`; returns how many
+    were removed. Another process may be removing the same files: a file already gone is skipped."""
+    files = []
+    for path in _cache_dir().rglob("*.png"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        files.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _mtime, size, _path in files)
+    removed = 0
+    for _mtime, size, path in sorted(files, key=lambda item: item[0]):
+        if total <= limit_bytes:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        removed += 1
+    return removed
+
+
 def map_png(map: Map, options) -> bytes:
     """The picture for (map, data version, options), drawn once and then read from the file cache."""
-    folder = _cache_dir() / map.slug / f"v{map.data_version}"
-    path = folder / f"{cache_key(map, options)}.png"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
+    path = _cache_path(map, options)
+    folder = path.parent
+    png = cached_png(map, options)
+    if png is not None:
+        return png
     png = render_png(map, options)
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
@@ -94,6 +132,7 @@ def map_png(map: Map, options) -> bytes:
     for old in folder.parent.iterdir():
         if old != folder and old.name.startswith("v"):
             shutil.rmtree(old, ignore_errors=True)
+    trim_cache(settings.EMBED_IMAGE_CACHE_MB * 1024 * 1024)
     return png
 
 
@@ -211,10 +250,11 @@ def render_png(map: Map, options) -> bytes:
         edge_x, header_y, title, ha=align_start, va="center", fontsize=title_px * pt,
         fontweight="bold", color=theme["ink"], family=font_family(title),
     )  # fmt: skip
-    figure.text(
-        far_x, header_y, date_text, ha=align_end, va="center", fontsize=small_px * 1.15 * pt,
-        color=theme["ink"], family=font_family(date_text),
-    )  # fmt: skip
+    if getattr(options, "show_date", True):  # a film's frames (mapapp.timelapse) write the date large instead
+        figure.text(
+            far_x, header_y, date_text, ha=align_end, va="center", fontsize=small_px * 1.15 * pt,
+            color=theme["ink"], family=font_family(date_text),
+        )  # fmt: skip
     footer = source_line + (" · " + footer_lines if footer_lines else "")
     figure.text(
         edge_x, 6 / height, footer, ha=align_start, va="bottom",

@@ -1,10 +1,20 @@
-"""The project's own middleware: the language from ?lang=, and CORS on the public reads."""
+"""The project's own middleware: the language from ?lang=, CORS on the public reads, and a 503 when the database
+stays locked."""
 
 import re
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext
+
+from mapapp.lib.http import error_response
+
+# Seconds a client is asked to wait after a 503 for a busy database: a few writers' transactions.
+BUSY_RETRY_AFTER = 5
+# PostgreSQL's SQLSTATEs for a lock it gave up on: deadlock_detected, lock_not_available.
+POSTGRES_LOCK_STATES = {"40P01", "55P03"}
 
 
 class QueryLanguageMiddleware:
@@ -61,3 +71,44 @@ class PublicReadCorsMiddleware:
             response["Access-Control-Allow-Origin"] = "*"
             response["Access-Control-Expose-Headers"] = self.EXPOSED
         return response
+
+
+def is_database_busy(exc: BaseException | None) -> bool:
+    """Whether an exception means "another writer holds the lock, try again": SQLite's "database is locked"
+    after its busy timeout, or PostgreSQL's deadlock and lock-timeout errors. Nothing was written (the
+    transaction rolled back), so the same request may simply be sent again."""
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc).lower()
+    if "database is locked" in message or "database table is locked" in message:
+        return True
+    return getattr(exc.__cause__, "sqlstate", None) in POSTGRES_LOCK_STATES
+
+
+def database_busy_response(request) -> HttpResponse:
+    message = gettext("The database is busy with other writes; nothing was saved. Try again in a few seconds.")
+    if request.path.startswith("/api/"):
+        response = error_response(message, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(BUSY_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseBusyMiddleware:
+    """A request that met a lock it could not wait out answers 503 with Retry-After, not 500: the write was
+    rolled back whole and trying again will work. SQLite queues writers for SQLITE_BUSY_TIMEOUT seconds first
+    (settings); several editors writing all day is the point to move to PostGIS (README). Errors raised outside
+    the view (a middleware's own query) reach mapapp.errors.server_error, which answers the same way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_busy(exception):
+            return database_busy_response(request)
+        return None

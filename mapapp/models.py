@@ -4,6 +4,7 @@ sieges and maps. Writes go through mapapp.services; nothing else saves these."""
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -347,6 +348,10 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Set from settings.API_TOKEN_DAYS when made; a token past it is refused (401) and listed as expired.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Revoked tokens are kept (who had one, for what, until when), and refused.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -354,3 +359,16 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name}"
+
+    def state(self, now=None) -> str:
+        """ "revoked", "expired" or "active" at `now` (default: this moment)."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+# Events live in their own module (mapapp/events/); imported here so Django registers them with the app.
+from mapapp.events.models import Event  # noqa: E402, F401

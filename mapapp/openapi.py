@@ -27,6 +27,12 @@ ERROR = {
         }
     },
 }
+# A per-client rate limit (mapapp.lib.ratelimit): the message says the limit and when to try again.
+TOO_MANY = {
+    "description": "too many requests from this client; Retry-After says how many seconds to wait",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    "content": ERROR["content"],
+}
 NOT_FOUND = {"description": "unknown map", "content": {"application/json": {"schema": {"type": "object"}}}}
 VERSION = {
     "name": "v",
@@ -381,6 +387,8 @@ OEMBED_OUT = {
 }
 
 # The JSON each read endpoint answers with 200 (tests/test_openapi_contract.py checks the real answers).
+# The reads whose answer is a GeoJSON FeatureCollection.
+GEOJSON_ANSWERS = {"zones", "geometry", "fronts", "sieges", "pockets"}
 READ_RESPONSES = {
     "/api/v1/maps/": MAPS_OUT,
     "/api/v1/maps/{slug}/zones": ZONES_OUT,
@@ -460,9 +468,12 @@ def schema() -> dict:
             operation["parameters"].append(VERSION)
         operation["responses"]["302"] = REDIRECT
     _add_write_paths(paths)
+    paths.update(_events_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
-        ok["content"] = {"application/json": {"schema": answer}}
+        # GeoJSON answers are served as application/geo+json (RFC 7946), the others as application/json.
+        media = "application/geo+json" if path.rsplit("/", 1)[-1] in GEOJSON_ANSWERS else "application/json"
+        ok["content"] = {media: {"schema": answer}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -477,7 +488,10 @@ def schema() -> dict:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "`Token <key>`; keys from `manage.py create_api_token <username>`",
+                    "description": (
+                        "`Token <key>`; keys from `manage.py api_tokens --create <username>`; "
+                        "they expire (API_TOKEN_DAYS) and can be revoked"
+                    ),
                 },
                 "session": {
                     "type": "apiKey",
@@ -567,6 +581,7 @@ def embed_paths() -> dict:
                     "304": {"description": "not modified (If-None-Match)"},
                     "400": ERROR,
                     "404": NOT_FOUND,
+                    "429": TOO_MANY,
                 },
             }
         },
@@ -646,7 +661,58 @@ PLACE_MATCH = {
         "alternatives": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "other places with the same name (slugs), when the text alone cannot tell",
+            "description": "the other places of the same name (slugs), best first: the runners-up",
+        },
+        "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "how sure it is that the mention is a place: the sum of the evidence's weights",
+        },
+        "confident": {
+            "type": "boolean",
+            "description": "confidence >= 0.5: a place (the mark page ticks it); otherwise shown with why not",
+        },
+        "evidence": {
+            "type": "array",
+            "description": (
+                "why: the first item is how common the name is as a word (`rare-word` or `common-word`, its "
+                "wordfreq Zipf value in `detail`, the prior as `weight`); then any of `cue` (a place-type word "
+                "beside it: قرية، ريف، village, province; `detail` is the word), `preposition` (في، قرب، near, "
+                "north of), `list` (next to a confident place in a list; `detail` names it), `map` (a zone of "
+                "the map), `known` (a seat or an administrative area), `again` (the same name confident "
+                "elsewhere), and against: `kind-word` (the name is a word for a kind of place), `other-name` "
+                "(part of the name of something else: قوات سوريا الديمقراطية), `capitalised-neighbour` (inside "
+                "a longer capitalised name), `inside-generic` (read without its generic word)"
+            ),
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "weight": {"type": "number", "description": "what it adds to confidence (negative: takes)"},
+                },
+            },
+        },
+        "chosen_by": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "why this place of the name: the only one, the cue's kind, best known, nearest to "
+            "the text's other places, on the map",
+        },
+        "runners_up": {
+            "type": "array",
+            "description": "the other places of the name with their scores (at most 5), best first",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "place": {"type": "string"},
+                    "name_en": {"type": "string"},
+                    "name_ar": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "score": {"type": "number"},
+                },
+            },
         },
     },
 }
@@ -743,8 +809,15 @@ def gazetteer_paths() -> dict:
                     "Arabic proclitics (و ب ل ف ك) are not part of a mention (والجورة -> الجورة); a Latin article is "
                     "(al-Bughayliyah). Punctuation such as «» and quotes ends a name. In a text with capitals, a "
                     "Latin mention all in lower case is taken only for a name stored in lower case. `map` keeps "
-                    "the zones of that public map. A read-only POST (the text may be too long for a URL): no CSRF "
-                    "token is needed. Body at most 100,000 characters of text."
+                    "the zones of that public map, and counts being one as evidence. Names are whole words; a "
+                    "word that is itself a common word is not read as a proclitic and a name (كبيرة is not ك + "
+                    "بيرة). Each mention has a `confidence` and its `evidence`: a name that is a common word of "
+                    "its language (على, مدينة, Hit) is `confident` only with evidence around it (a cue word, a "
+                    "preposition of place, a list of places, the map). Mentions below 0.1 are left out. Of "
+                    "several places of one name, the best known (a seat, an administrative area, a town) and the "
+                    "nearest to the text's other confident places is chosen (`chosen_by`), the others listed in "
+                    "`runners_up`. A read-only POST (the text may be too long for a URL): no CSRF token is "
+                    "needed. Body at most 100,000 characters of text."
                 ),
                 "requestBody": _json_body(
                     {
@@ -773,6 +846,7 @@ def gazetteer_paths() -> dict:
                     "400": ERROR,
                     "404": NOT_FOUND,
                     "405": {"description": "not a POST"},
+                    "429": TOO_MANY,
                 },
             }
         },
@@ -859,8 +933,7 @@ CHANGE_IN = {
             "type": "array",
             "items": {"type": "string"},
             "minItems": 1,
-            "maxItems": 500,
-            "description": "slugs of zones of this map",
+            "description": "slugs of zones of this map; any number (a monitor's snapshot may move thousands)",
         },
         "actor": {"type": "string", "description": "slug of one of the map's actors"},
         "status": {"type": "string", "enum": ["held", "contested"], "default": "held"},
@@ -887,6 +960,16 @@ CHANGE_OUT = {
         "reviewed_by": {"type": ["string", "null"]},
         "sources": {"type": "array", "items": {"type": "object"}},
         "admin_url": {"type": "string"},
+        "maps": {
+            "type": "array",
+            "description": "the maps showing the change's places, at their data versions after this request: "
+            "read them with `?v=` to see the change at once, from any app server",
+            "items": {
+                "type": "object",
+                "properties": {"slug": {"type": "string"}, "version": {"type": "integer"}},
+                "required": ["slug", "version"],
+            },
+        },
     },
 }
 PREVIEW = {
@@ -901,6 +984,7 @@ WRITE_ERRORS = {
     "401": {"description": "no login and no token, or a bad token (WWW-Authenticate: Token)"},
     "403": {"description": "logged in without the permission (or, for a session, without the CSRF token)"},
     "404": {"description": "unknown map or change"},
+    "429": {**TOO_MANY, "description": "too many bad tokens from this client lately; Retry-After says how long"},
 }
 
 
@@ -967,6 +1051,7 @@ def _add_write_paths(paths: dict) -> None:
             params=[CHANGE_ID],
         ),
     }
+    _add_map_write_paths(paths)
     paths["/api/v1/changes/{id}/publish"] = {
         "post": _write(
             "Publish a draft (reviewers): the public map shows it at once.",
@@ -1006,5 +1091,264 @@ def _add_write_paths(paths: dict) -> None:
                 {"version": 42},
             ),
             params=[CHANGE_ID],
+        )
+    }
+
+
+def _events_paths() -> dict:
+    """Events beside the ground (issue #17): the events of a date range as GeoJSON points, and their counts by
+    day and type."""
+    count = {"type": ["integer", "null"], "minimum": 0}
+    properties = {
+        "date": DATE,
+        "date_end": DATE_OR_NULL,
+        "date_precision": {"type": "string", "enum": ["day", "week", "month", "year"]},
+        "type": STRING,
+        "sub_type": STRING,
+        "actor1": STRING,
+        "actor2": STRING,
+        "actors": {"type": "array", "items": STRING, "description": "slugs of the map's actors it involves"},
+        "location": STRING,
+        "admin_area": STRING,
+        "geo_precision": {"type": "string", "enum": ["exact", "near", "district", "province", "country"]},
+        "fatalities": {
+            "type": "object",
+            "properties": {"best": count, "low": count, "high": count},
+            "required": ["best", "low", "high"],
+        },
+        "sources": {"type": "array", "items": {"type": "object", "required": ["id", "title", "publisher", "url"]}},
+        "notes": STRING,
+        "origin": {"type": "string", "enum": ["editor", "acled", "ucdp", "csv"]},
+        "external_id": STRING,
+    }
+    feature = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": ["Point"]}, "coordinates": {"type": "array"}},
+                "required": ["type", "coordinates"],
+            },
+            "properties": {"type": "object", "properties": properties, "required": list(properties)},
+        },
+        "required": ["type", "id", "geometry", "properties"],
+    }
+    answer = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "map": STRING,
+            "from": DATE,
+            "to": DATE,
+            "features": {"type": "array", "items": feature},
+        },
+        "required": ["type", "map", "from", "to", "features"],
+    }
+    longitude = r"-?(?:180(?:\.0{1,12})?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]{1,12})?)"
+    latitude = r"-?(?:90(?:\.0{1,12})?|[0-8]?[0-9](?:\.[0-9]{1,12})?)"
+    parameters = [
+        SLUG,
+        _query("from", DATE, f"first day, inclusive, {IN_MAP}; defaults to the map's start; not after `to`"),
+        _query("to", DATE, f"last day, inclusive, {IN_MAP}; defaults to the map's end"),
+        _query(
+            "type",
+            {"type": "string", "pattern": "^[^,\\x00]{1,100}(?:,[^,\\x00]{1,100}){0,49}$"},
+            "event types as the events name them, comma-separated (or the parameter repeated), at most 50 of at "
+            "most 100 characters; none: all",
+        ),
+        _query(
+            "bbox",
+            {"type": "string", "pattern": f"^{longitude},{latitude},{longitude},{latitude}$"},
+            "west,south,east,north in degrees (WGS84), west < east and south < north (400 otherwise); points on "
+            "an edge are in",
+        ),
+        VERSION,
+    ]
+    days = {
+        "type": "object",
+        "properties": {
+            "map": STRING,
+            "types": {"type": "array", "items": STRING, "description": "every event type of the map, sorted"},
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "date": DATE,
+                        "count": {"type": "integer", "minimum": 1},
+                        "by_type": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 0},
+                            "description": "the count of each type, in the order of `types`",
+                        },
+                    },
+                    "required": ["date", "count", "by_type"],
+                },
+            },
+        },
+        "required": ["map", "types", "days"],
+    }
+    return {
+        "/api/v1/maps/{slug}/events/days": {
+            "get": {
+                "summary": "The map's event types, and how many published events each day has, in all and by type.",
+                "parameters": [SLUG, VERSION],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": days}}},
+                    "302": REDIRECT,
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+        "/api/v1/maps/{slug}/events": {
+            "get": {
+                "summary": "Published events (battles, strikes, shelling, supply drops) dated from..to, as GeoJSON.",
+                "description": (
+                    "Point events beside the record of control, imported from ACLED, UCDP GED or a CSV, or added "
+                    "by editors; by date then id. `date_end` is set when the date is a span; `date_precision` "
+                    "and `geo_precision` say how exactly date and place are known. `fatalities` are estimates "
+                    "(null: not known); ACLED gives one figure, so its best, low and high are the same."
+                ),
+                "parameters": parameters,
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": answer}}},
+                    "302": REDIRECT,
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+    }
+
+
+POLYGONS_IN = {
+    "type": "object",
+    "description": "GeoJSON in WGS84 longitude/latitude: a Polygon or MultiPolygon, a Feature of one, or a "
+    "FeatureCollection of them (united)",
+}
+ZONES_IN = {
+    "oneOf": [
+        {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "place slugs, any number"},
+        {
+            "type": "object",
+            "description": "a GeoJSON FeatureCollection of named Polygon/MultiPolygon features (`name` or "
+            "`name_en`, `name_ar`, `variants`, `kind`), imported as places as `manage.py import_places` does: a "
+            "feature naming a place already in the gazetteer (same name, overlapping outline) is that place",
+        },
+    ]
+}
+MAP_IN = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 120},
+        "title": {"type": "string", "maxLength": 300},
+        "title_ar": {"type": "string", "maxLength": 300},
+        "start": DATE,
+        "end": DATE,
+        "default_date": {**DATE, "description": "defaults to `end`"},
+        "area": POLYGONS_IN,
+        "zones": ZONES_IN,
+        "actors": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {"type": "string", "description": "an existing actor's slug"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "slug": {"type": "string"},
+                            "name": {"type": "string"},
+                            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                        },
+                        "required": ["slug", "name", "color"],
+                        "additionalProperties": False,
+                        "description": "created when no actor has this slug (an existing one is kept as it is)",
+                    },
+                ]
+            },
+        },
+        "replace": {"type": "boolean", "default": False},
+    },
+    "required": ["slug", "title", "start", "end"],
+    "additionalProperties": False,
+}
+MAP_OUT = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "title_ar": {"type": "string"},
+        "start": DATE,
+        "end": DATE,
+        "default_date": DATE,
+        "zones": {"type": "integer", "description": "how many zones the map has"},
+        "area_km2": {"type": "number", "description": "geodesic area of the union of its zones"},
+        "actors": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _add_map_write_paths(paths: dict) -> None:
+    """Maps of any size without code (issue 12): create a map, set its zones, publish many drafts at once."""
+    square = [[36.0, 35.0], [36.5, 35.0], [36.5, 35.5], [36.0, 35.5], [36.0, 35.0]]
+    paths["/api/v1/maps"] = {
+        "post": _write(
+            "Create a map over an area, as one zone or as the zones given (reviewers).",
+            "201 with the map; `Location` its zones. Without `zones` the map starts as one zone, the area itself "
+            "(a place `<slug>-area` made for it); with `zones` (place slugs, or a FeatureCollection imported as "
+            "places) each zone must overlap the area (a zone that only touches it is outside); without `area` the "
+            "zones alone make it. The map's stored area is the union of its zones. Actors are created when new. "
+            "An existing slug is refused (`slug`) unless `replace` is true (which needs the right to change maps; "
+            "200): that map gets these titles, dates and zones, these actors are added, and its record stays. "
+            "Refused with 400 and the field, with nothing written (no place, actor or map): a missing slug or "
+            "title, a date that is not YYYY-MM-DD or not real, an end before the start or a default date outside "
+            "them, an area or zone that is not a polygon in longitude/latitude (`area`, `zones.features[i]`), an "
+            "unknown place or actor, a zones file feature without a name or that is a point, zones outside the "
+            "area, an unknown field.",
+            body=_json_body(
+                MAP_IN,
+                {
+                    "slug": "front",
+                    "title": "The northern front",
+                    "title_ar": "الجبهة الشمالية",
+                    "start": "2024-01-01",
+                    "end": "2024-12-31",
+                    "area": {"type": "Polygon", "coordinates": [square]},
+                    "actors": ["isis", {"slug": "sdf", "name": "SDF", "color": "#e0b000"}],
+                },
+            ),
+            ok="201",
+            out=MAP_OUT,
+        )
+    }
+    paths.setdefault("/api/v1/maps/{slug}/zones", {})["put"] = _write(
+        "Set the map's zones (reviewers).",
+        "Body {`zones`: [place slugs]} (any number; each needs an outline) or a GeoJSON FeatureCollection, as the "
+        "whole body, of named polygons imported as places. The map's area and shared edges are derived again, "
+        "its data version moves on (cached answers expire). Refused with 400 `zones` naming the problem, with "
+        "nothing written.",
+        body=_json_body({"type": "object", "properties": {"zones": ZONES_IN}}, {"zones": ["al-joura", "al-qusour"]}),
+        params=[SLUG],
+        out=MAP_OUT,
+    )
+    paths["/api/v1/changes/publish"] = {
+        "post": _write(
+            "Publish several drafts in one transaction (reviewers).",
+            "Body {`ids`: [change ids]}: all are published, or none. 400 with `field` `ids[i]` naming the first "
+            "id that is unknown or cannot be published (already published, withdrawn), and its reason. Answers "
+            "{`published`: [ids]}.",
+            body=_json_body(
+                {
+                    "type": "object",
+                    "properties": {"ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1}},
+                    "required": ["ids"],
+                    "additionalProperties": False,
+                },
+                {"ids": [101, 102, 103]},
+            ),
+            out={"type": "object", "properties": {"published": {"type": "array", "items": {"type": "integer"}}}},
         )
     }

@@ -30,6 +30,7 @@ _EDITOR_MODEL_PERMISSIONS = {
         "siege": ("add", "change", "view"),
         "siegeplace": ("add", "change", "delete", "view"),
         "siegesupply": ("add", "change", "delete", "view"),
+        "event": ("add", "change", "view"),
         "actor": ("view",),
         "map": ("view",),
         "controlperiod": ("view",),
@@ -45,7 +46,12 @@ _REVIEWER_EXTRA = {
             "restore_controlchange",
         ),
         "siege": ("publish_siege",),
+        "event": ("publish_event",),
+        # Maps of any size without code (issue 12): reviewers create maps and set their zones.
+        "map": ("add_map", "change_map"),
     },
+    # Lift a login lockout (django-axes) by deleting the attempts it counted.
+    "axes": {"accessattempt": ("view", "delete"), "accessfailurelog": ("view",)},
 }
 
 
@@ -71,7 +77,7 @@ def ensure_roles(apps, using: str = "default") -> None:
     created first if they do not exist yet (post_migrate, which normally makes them, runs after migrations).
     """
     for app_config in apps.get_app_configs():
-        if app_config.label not in ("gazetteer", "mapapp"):
+        if app_config.label not in ("gazetteer", "mapapp", "axes"):
             continue
         # Historical app configs have no models_module; create_* skip those unless told otherwise.
         had_module = getattr(app_config, "models_module", None)
@@ -88,6 +94,8 @@ def ensure_roles(apps, using: str = "default") -> None:
         group, _created = Group.objects.using(using).get_or_create(name=name)
         permissions = []
         for app_label, model, codename in sorted(wanted):
+            if not _has_model(apps, app_label, model):
+                continue  # a model a later migration adds: post_migrate gives its permissions after the last one
             permission = (
                 Permission.objects.using(using)
                 .filter(content_type__app_label=app_label, content_type__model=model, codename=codename)
@@ -97,6 +105,14 @@ def ensure_roles(apps, using: str = "default") -> None:
                 raise LookupError(f"permission {app_label}.{codename} does not exist; is the migration missing?")
             permissions.append(permission)
         group.permissions.add(*permissions)
+
+
+def _has_model(apps, app_label: str, model: str) -> bool:
+    try:
+        apps.get_model(app_label, model)
+    except LookupError:
+        return False
+    return True
 
 
 def ensure_roles_after_migrate(sender, app_config=None, using="default", apps=None, **kwargs) -> None:

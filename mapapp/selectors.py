@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import orjson
 import shapely
 from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Count, Q
 
 from gazetteer.models import Place
@@ -719,3 +720,9 @@ def ground_preview(
         "parts": 2 * len(plan.splits),
     }
     return preview
+
+
+def places_within(*, area: GEOSGeometry, kind: str) -> list[Place]:
+    """The places of `kind` with a footprint whose label point lies inside `area`: the zones an editor picks by
+    drawing round them (a point, not the whole outline, so that a zone on the drawn line is in or out, once)."""
+    return list(Place.objects.filter(kind=kind, footprint__isnull=False, label_point__within=area).order_by("slug"))

@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from mapapp import admin_pockets, api, api_analytics, api_places, api_write, embed_views, openapi, views
+from mapapp.events import api as events_api
 from mapapp.lib.http import json_response
 
 handler404 = "mapapp.errors.not_found"
@@ -23,9 +24,11 @@ urlpatterns = [
     path("oembed", embed_views.oembed, name="oembed"),
     path("api/v1/schema", schema_view, name="api-schema"),
     path("api/v1/maps/", api.maps_list, name="api-maps"),
-    path("api/v1/maps/<slug:slug>/zones", api.zones, name="api-zones"),
+    path("api/v1/maps", api_write.map_create, name="api-map-create"),
+    path("api/v1/maps/<slug:slug>/zones", api_write.map_zones, name="api-zones"),
     path("api/v1/maps/<slug:slug>/changes", api_write.map_changes, name="api-changes"),
     path("api/v1/maps/<slug:slug>/changes/preview", api_write.change_preview_view, name="api-change-preview"),
+    path("api/v1/changes/publish", api_write.changes_publish, name="api-changes-publish"),
     path("api/v1/changes/<int:change_id>", api_write.change_detail, name="api-change"),
     path("api/v1/changes/<int:change_id>/publish", api_write.change_publish, name="api-change-publish"),
     path("api/v1/changes/<int:change_id>/reject", api_write.change_reject, name="api-change-reject"),
@@ -40,6 +43,8 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
+    path("api/v1/maps/<slug:slug>/events", events_api.events, name="api-events"),
+    path("api/v1/maps/<slug:slug>/events/days", events_api.event_days, name="api-event-days"),
     path("api/v1/maps/<slug:slug>/export", api.map_export, name="api-export"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
     path("admin/", admin.site.urls),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from gazetteer.models import PlaceKind
 from mapapp import selectors
+from mapapp.events.strings import event_strings
 from mapapp.models import Map
 
 API_ROOT = "/api/v1"
@@ -144,6 +145,7 @@ def viewer_strings() -> dict[str, str]:
     """The viewer's interface strings in the active language (keys are the English msgids; the viewer's i18n.js
     fills in %(name)s placeholders). Kinds, statuses and confidences are keyed `kind:<value>` and so on."""
     strings = {key: _(key) for key in VIEWER_STRINGS}
+    strings.update(event_strings())
     strings.update({f"kind:{value}": _(label) for value, label in PlaceKind.choices})
     strings.update(
         {

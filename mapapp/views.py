@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from mapapp import viewer
+from mapapp.events import selectors as event_selectors
 from mapapp.lib.params import parse_date
 from mapapp.models import Map
 
@@ -71,6 +72,8 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         date=day,
         # ?renderer=canvas|svg overrides the viewer's choice (canvas above 1,500 zones); anything else is ignored.
         preferCanvas={"canvas": True, "svg": False}.get(request.GET.get("renderer", "")),
+        # The events layer's control is offered only on maps that have published events.
+        events=event_selectors.map_has_events(map=map_),
     )
     context = {
         "map": map_,

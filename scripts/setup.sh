@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv
 BASE_PACKAGES=(python3-venv python3-dev build-essential libsqlite3-mod-spatialite gdal-bin libgdal-dev libproj-dev proj-bin libgeos-dev
-  chromium fonts-noto-core fonts-dejavu-core)
+  chromium fonts-noto-core fonts-dejavu-core ffmpeg)
 POSTGIS_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
+# make cluster: a load balancer and a shared cache beside PostGIS (scripts/cluster.sh); ab to measure it.
+CLUSTER_PACKAGES=(nginx-light redis-server apache2-utils)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -130,4 +132,7 @@ ensure_requirements
 ensure_pyproj
 if [ "${1:-}" = "--postgis" ]; then
   ensure_postgis
+fi
+if [ "${1:-}" = "--cluster" ]; then
+  ensure_packages "${POSTGIS_PACKAGES[@]}" "${CLUSTER_PACKAGES[@]}"
 fi

@@ -26,12 +26,118 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def demo(db):
-    """The Deir ez-Zor demo map, loaded through the services."""
+def _transactional(item) -> bool:
+    """Whether the test commits for real (live server, transaction=True): it cannot share a rolled-back demo."""
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in names or "transactional_db" in names
+
+
+def loaded_once_per_module(build):
+    """A module-scoped fixture whose record `build()` writes once, inside a transaction rolled back when the
+    module ends. Each test that asks for it (through a function fixture that also asks for `db`) runs in its
+    own savepoint inside that transaction, so what a test writes is rolled back before the next one; the tests
+    that do not ask for it run first (see pytest_collection_modifyitems), so they never see it."""
+
+    @pytest.fixture(scope="module")
+    def fixture(django_db_setup, django_db_blocker):
+        from django.db import transaction
+
+        outer = transaction.atomic()
+        with django_db_blocker.unblock():
+            outer.__enter__()
+            built = build()
+        yield built
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+    return fixture
+
+
+def _load_demo():
     from mapapp.demo.loader import load_demo
 
     return load_demo()
+
+
+_demo_for_module = loaded_once_per_module(_load_demo)
+
+
+class _DemoRows:
+    """The rows the demo writes, read back once after the first load through the services, so that a test
+    that commits (and whose tables are emptied after it) gets the same demo again by plain inserts instead
+    of a second run of the loader's geometry work. Only tables that were empty before the load are kept:
+    what migrations put in (groups, content types) is the test database's own."""
+
+    tables: dict[str, tuple[list[str], list[tuple]]] | None = None
+
+    @classmethod
+    def load(cls):
+        from django.db import connection, transaction
+
+        from mapapp.demo.loader import load_demo
+        from mapapp.models import Map
+
+        # The models' tables only: SpatiaLite's spatial index tables fill themselves from triggers.
+        names = connection.introspection.django_table_names(only_existing=True, include_views=False)
+        if cls.tables is None:
+            with connection.cursor() as cursor:
+                empty = [name for name in names if cls._count(cursor, name) == 0]
+            map_ = load_demo()
+            tables = {}
+            with connection.cursor() as cursor:
+                for name in empty:
+                    cursor.execute(f"SELECT * FROM {connection.ops.quote_name(name)}")
+                    rows = cursor.fetchall()
+                    if rows:
+                        tables[name] = ([column[0] for column in cursor.description], rows)
+            cls.tables = tables
+            return map_
+        quote = connection.ops.quote_name
+        with transaction.atomic(), connection.cursor() as cursor:
+            for name, (columns, rows) in cls.tables.items():
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {quote(name)} ({', '.join(map(quote, columns))}) VALUES ({marks})", rows
+                )
+            # Sequences are not moved by inserts that give the id: move them past the ids just written.
+            models = {model._meta.db_table: model for model in _all_models() if model._meta.db_table in cls.tables}
+            for sql in connection.ops.sequence_reset_sql(_no_style(), list(models.values())):
+                cursor.execute(sql)
+        return Map.objects.get(slug="deir-ez-zor")
+
+    @staticmethod
+    def _count(cursor, name: str) -> int:
+        from django.db import connection
+
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(name)}")
+        return cursor.fetchone()[0]
+
+
+def _all_models():
+    from django.apps import apps
+
+    return apps.get_models(include_auto_created=True)
+
+
+def _no_style():
+    from django.core.management.color import no_style
+
+    return no_style()
+
+
+@pytest.fixture
+def demo(request):
+    """The Deir ez-Zor demo map, loaded through the services: once per module for tests in a transaction
+    (each test's writes are still rolled back), and for tests that commit (browser, concurrency) the same
+    rows written again before each test (their tables are emptied after each)."""
+    if _transactional(request.node):
+        request.getfixturevalue("transactional_db")
+        return _DemoRows.load()
+    map_ = request.getfixturevalue("_demo_for_module")
+    request.getfixturevalue("db")
+    return map_
 
 
 def square(x: float, y: float, size: float = 0.01) -> MultiPolygon:
@@ -129,6 +235,35 @@ def page(browser, request):
     context.close()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser is a browser test (so `-m "not browser"` leaves none behind); within a
+    module, the tests that share the module's demo run after the others, which must not see it."""
+    browser_dir = Path(__file__).resolve().parent / "browser"
+    for item in items:
+        if browser_dir in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+    def shares_demo(item) -> bool:
+        return "demo" in getattr(item, "fixturenames", ()) and not _transactional(item)
+
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(str(item.fspath), []).append(item)
+    items[:] = [item for module in modules.values() for item in sorted(module, key=shares_demo)]
+    # The module's transaction opens before the test's own (a fixture such as `people` may ask for `db`
+    # before `demo` does); otherwise the test's transaction would hold the module's demo.
+    for item in items:
+        if shares_demo(item) and "_demo_for_module" not in item.fixturenames:
+            item.fixturenames.insert(0, "_demo_for_module")
+        # `demo` asks for `db` or `transactional_db` only when it runs; pytest-django decides which test databases
+        # to make from the names it sees at collection, so a run whose only database tests use `demo` would
+        # otherwise load it into the development database.
+        if "demo" in getattr(item, "fixturenames", ()):
+            needed = "transactional_db" if _transactional(item) else "db"
+            if needed not in item.fixturenames:
+                item.fixturenames.append(needed)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield
@@ -164,6 +299,15 @@ def people(db):
         staff=user("stan", None),
         outsider=user("olga", None, staff=False),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the rate limits' counts of one test never refuse another's requests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

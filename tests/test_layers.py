@@ -26,6 +26,9 @@ FUNCTION_IMPORTS_ALLOWED = {
     ("mapapp/mapimage.py", "matplotlib.patches"),
     # Lazy: geopandas takes a second to load and only a GeoPackage export needs it.
     ("mapapp/export.py", "geopandas"),
+    ("mapapp/events/export.py", "geopandas"),
+    # Lazy, as in mapimage: the timelapse finds its font through matplotlib only when it draws.
+    ("mapapp/timelapse.py", "matplotlib"),
 }
 
 

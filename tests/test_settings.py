@@ -38,8 +38,9 @@ def test_env_list_splits_on_commas(monkeypatch):
 
 ROOT = Path(__file__).resolve().parent.parent
 # Where the code that reads the environment lives: both apps (settings included), the benchmarks, the set-up
-# scripts' Python and the tests' own knobs (CHROMIUM_PATH). Not .venv, var/ or migrations.
-READERS = ["mapapp", "gazetteer", "bench", "scripts", "tests", "manage.py"]
+# scripts' Python, the gunicorn configuration (deploy/) and the tests' own knobs (CHROMIUM_PATH). Not .venv, var/
+# or migrations.
+READERS = ["mapapp", "gazetteer", "bench", "scripts", "deploy", "tests", "manage.py"]
 ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list"}
 # Set by the code for Django or Playwright, never read as a setting of ours.
 NOT_SETTINGS = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}

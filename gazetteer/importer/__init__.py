@@ -15,6 +15,7 @@ footprints, writing; options for what is asked and reported. This package re-exp
 from gazetteer.importer.features import Feature, features_of
 from gazetteer.importer.layer import Layer
 from gazetteer.importer.options import SUFFIXES, ImportFileError, ImportOptions, ImportReport
+from gazetteer.importer.polygons import read_area
 from gazetteer.importer.readers import read_layer
 from gazetteer.importer.writing import places_import
 
@@ -27,5 +28,6 @@ __all__ = [
     "Layer",
     "features_of",
     "places_import",
+    "read_area",
     "read_layer",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -35,7 +36,11 @@ def places_import(
             raise ImportFileError(f"no place {options.parent!r} to be the parent (--parent)")
     if options.kind and options.kind not in PlaceKind.values:
         raise ImportFileError(f"unknown kind {options.kind!r} (one of {', '.join(PlaceKind.values)})")
-    layer = read_layer(path, layer=options.layer, srid=options.srid)
+    try:
+        layer = read_layer(path, layer=options.layer, srid=options.srid)
+    except ImportFileError as exc:
+        # GDAL's messages quote the path it was given; where the file sits on the server is nobody's business.
+        raise ImportFileError(without_folder(str(exc), path)) from None
     report = ImportReport(source=label, dry_run=options.dry_run, read=len(layer.frame), layer=layer.name, crs=layer.crs)
     features = features_of(layer, options, report)
     with transaction.atomic():
@@ -45,6 +50,13 @@ def places_import(
     if options.dry_run:
         index.invalidate()
     return report
+
+
+def without_folder(message: str, path: Path) -> str:
+    """The message with the folder the file sits in taken out (the file is named by its own name)."""
+    for folder in {str(path.parent), str(path.resolve().parent)}:
+        message = message.replace(folder + os.sep, "")
+    return message
 
 
 def _apply(features: list[Feature], parent: Place | None, report: ImportReport, label: str, progress: bool) -> None:

@@ -18,16 +18,29 @@ from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 
 
 class ApiError(Exception):
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
+    def __init__(self, message: str, field: str | None = None, status: int = 400, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.retry_after = retry_after  # seconds, for a 429 (mapapp.lib.ratelimit)
+
+    def response(self) -> HttpResponse:
+        response = error_response(self.message, self.field, self.status)
+        if self.retry_after is not None:
+            response["Retry-After"] = str(self.retry_after)
+        return response
 
 
-def json_response(payload, status: int = 200, *, content: bytes | None = None) -> HttpResponse:
+JSON = "application/json"
+GEOJSON = "application/geo+json"  # RFC 7946: what a GeoJSON answer is, so GIS tools and browsers know it
+
+
+def json_response(
+    payload, status: int = 200, *, content: bytes | None = None, content_type: str = JSON
+) -> HttpResponse:
     body = content if content is not None else orjson.dumps(payload)
-    return HttpResponse(body, status=status, content_type="application/json")
+    return HttpResponse(body, status=status, content_type=content_type)
 
 
 def error_response(message: str, field: str | None = None, status: int = 400) -> HttpResponse:
@@ -73,7 +86,7 @@ def api_view(allowed_params: set[str]):
             try:
                 return view(request, *args, **kwargs)
             except ApiError as exc:
-                return error_response(exc.message, exc.field, exc.status)
+                return exc.response()
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__

@@ -9,9 +9,7 @@ from django.db import transaction
 
 from mapapp.models import (
     Actor,
-    Map,
 )
-from mapapp.services.maps import maps_touch
 
 
 @transaction.atomic
@@ -30,6 +28,19 @@ def actor_set_allies(*, actor: Actor, allies: Sequence[Actor]) -> Actor:
     not count an ally's ground as enclosing."""
     if any(ally.pk == actor.pk for ally in allies):
         raise ValidationError({"allies": "an actor cannot be its own ally"})
-    actor.allies.set(allies)
-    maps_touch(maps=Map.objects.filter(actors__in=[actor, *allies]).distinct())
+    actor.allies.set(allies)  # every map's data version moves (mapapp/versioning.py)
     return actor
+
+
+@transaction.atomic
+def actors_ensure(*, specs: Sequence[tuple[str, str, str]]) -> list[Actor]:
+    """The actors [(slug, name, colour)], each the existing actor of that slug or created (name and colour
+    are the new actor's; an existing one keeps its own)."""
+    actors = []
+    for slug, name, color in specs:
+        actor = Actor.objects.filter(slug=slug).first()
+        if actor is None:
+            actor = actor_create(slug=slug, name_en=name, color=color)
+        if actor not in actors:
+            actors.append(actor)
+    return actors

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +27,6 @@ from mapapp.models import (
 )
 from mapapp.selectors import change_preview, ground_split_plan
 from mapapp.services._record import stamp
-from mapapp.services.maps import maps_touch
 from mapapp.services.parts import zones_coarsen, zones_split
 from mapapp.services.periods import control_periods_rebuild
 
@@ -56,10 +56,17 @@ def ground_clean(*, geometry, map) -> MultiPolygon:
     return geo.geos_multipolygon(shape)
 
 
-def control_change_validate(*, on, places, actor, status, confidence, sources, date_precision, geometry=None) -> None:
+def control_change_validate(
+    *, on, places, actor, status, confidence, sources, date_precision, geometry=None, note: str = ""
+) -> None:
     """The rules every control change must keep; ValidationError {field: message} in the active language.
     Forms call this to show errors next to their fields; the services below call it before saving."""
     errors: dict[str, str] = {}
+    if len(note) > settings.CHANGE_NOTE_MAX_CHARS:
+        errors["note"] = _("the note is too long (%(count)s characters; at most %(limit)s)") % {
+            "count": len(note),
+            "limit": settings.CHANGE_NOTE_MAX_CHARS,
+        }
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
         errors["date"] = _("date must be a real date (YYYY-MM-DD), got %(value)s") % {"value": repr(on)}
     elif on > timezone.now().date():
@@ -146,6 +153,7 @@ def control_change_record(
         sources=sources,
         date_precision=date_precision,
         geometry=geometry,
+        note=note.strip(),
     )
     plan = None
     if geometry is not None:
@@ -202,9 +210,9 @@ def _reviewer(by):
 
 
 def _rebuild_and_touch(places: Iterable[Place]) -> None:
-    places = list(places)
-    control_periods_rebuild(places=places)
-    maps_touch(places=places)
+    """The periods of these places derived again; the change's own save and links moved the maps' data
+    versions in this transaction (mapapp/versioning.py)."""
+    control_periods_rebuild(places=list(places))
 
 
 @transaction.atomic
@@ -232,6 +240,7 @@ def control_change_update(
         confidence=confidence,
         sources=sources,
         date_precision=date_precision,
+        note=note.strip(),
     )
     change = _locked(change)
     if change.review_state == ReviewState.WITHDRAWN:

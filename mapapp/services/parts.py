@@ -23,8 +23,8 @@ from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
 from mapapp.models import ControlChange, Map, ReviewState, SiegePlace, ZoneEdge
 from mapapp.selectors import GroundSplit, ground_split_plan
-from mapapp.services.maps import maps_touch
 from mapapp.services.periods import control_periods_rebuild
+from mapapp.versioning import maps_bump
 
 PART_SUFFIX_AR = "جزء"
 _LIVE_STATES = (ReviewState.PUBLISHED, ReviewState.DRAFT)
@@ -151,7 +151,7 @@ def zones_split(
     _inherit(by_zone)
     split_zones = [zone for zone, _inside, _outside in plan.splits]
     _replace_zones(map=map, old=split_zones, new=parts)
-    maps_touch(maps=[map])
+    maps_bump(Q(pk=map.pk))  # parts and their links are written in bulk, past the signals
     return covered, parts
 
 
@@ -224,7 +224,7 @@ def zones_coarsen(*, map: Map, parents: Iterable[Place] | None = None) -> int:
     lost += _restore_whole_parents(map=map, parents={part.parent_id for part in parts})
     control_periods_rebuild(places=[place for place in rebuilt if Place.objects.filter(pk=place.pk).exists()])
     if lost:
-        maps_touch(maps=[map])
+        maps_bump(Q(pk=map.pk))  # parts and their links are written in bulk, past the signals
     return lost
 
 

@@ -23,7 +23,6 @@ from mapapp.models import (
     SupplyMethod,
 )
 from mapapp.services._record import stamp
-from mapapp.services.maps import maps_touch
 
 
 def supply_problem(*, method: str, start, end) -> str:
@@ -106,15 +105,14 @@ def siege_validate(
 
 
 def _siege_set_places_and_supplies(siege: Siege, places, supplies) -> None:
+    # Row by row, not bulk_create: each save moves the data version of the maps the row shows on (a published
+    # siege's), through the model signals of mapapp/versioning.py. A siege has a handful of rows.
     SiegePlace.objects.filter(siege=siege).delete()
     SiegeSupply.objects.filter(siege=siege).delete()
-    SiegePlace.objects.bulk_create([SiegePlace(siege=siege, place=place, until=until) for place, until in places])
-    SiegeSupply.objects.bulk_create(
-        [
-            SiegeSupply(siege=siege, method=method, start=s_start, end=s_end, note=s_note)
-            for method, s_start, s_end, s_note in supplies
-        ]
-    )
+    for place, until in places:
+        SiegePlace.objects.create(siege=siege, place=place, until=until)
+    for method, s_start, s_end, s_note in supplies:
+        SiegeSupply.objects.create(siege=siege, method=method, start=s_start, end=s_end, note=s_note)
 
 
 def _siege_write(
@@ -203,8 +201,6 @@ def siege_record(
         by=by,
         reason="recorded",
     )
-    if publish:
-        maps_touch(places=[place for place, _until in places])
     return siege
 
 
@@ -226,9 +222,8 @@ def siege_update(
     by=None,
 ) -> Siege:
     """Replace everything a siege says (its slug stays). Same rules as siege_record; the maps showing any
-    place it covered before or covers now are touched when it is public."""
+    place it covered before or covers now move on when it is public (mapapp/versioning.py)."""
     siege = Siege.objects.select_for_update().get(pk=siege.pk)
-    places_before = list(siege.places.all())
     _siege_write(
         siege,
         name_en=name_en,
@@ -245,8 +240,6 @@ def siege_update(
         by=by,
         reason="edited",
     )
-    if siege.review_state == ReviewState.PUBLISHED:
-        maps_touch(places=[*places_before, *(place for place, _until in places)])
     return siege
 
 
@@ -261,5 +254,4 @@ def siege_set_review_state(*, siege: Siege, state: str, by=None) -> Siege:
     siege.review_state = state
     stamp(siege, by=by, reason=str(state))
     siege.save(update_fields=["review_state"])
-    maps_touch(places=siege.places.all())
     return siege

@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gazetteer.models import Place
 from mapapp.models import (
     Source,
 )
-from mapapp.services.maps import maps_touch
+
+
+def _source_problems(*, url: str, quote: str) -> dict[str, str]:
+    """What the record refuses in any source: a link that is not a web page's (ftp:, javascript:, file:), a
+    quote longer than settings.SOURCE_QUOTE_MAX_CHARS (a quote is a passage, not the article)."""
+    problems = {}
+    # A URL without a scheme ("not a url") is left to the field's own check, which says "Enter a valid URL."
+    if urlsplit(url).scheme and urlsplit(url).scheme.lower() not in ("http", "https"):
+        problems["url"] = _("the URL must be a web address starting with http:// or https://, got %(url)s") % {
+            "url": repr(url[:100])
+        }
+    if len(quote) > settings.SOURCE_QUOTE_MAX_CHARS:
+        problems["quote"] = _("the quote is too long (%(count)s characters; at most %(limit)s)") % {
+            "count": len(quote),
+            "limit": settings.SOURCE_QUOTE_MAX_CHARS,
+        }
+    return problems
 
 
 @transaction.atomic
 def source_create(
     *, title: str, url: str = "", publisher: str = "", published: dt.date | None = None, quote: str = ""
 ) -> Source:
+    problems = _source_problems(url=url.strip(), quote=quote.strip())
+    if problems:
+        raise ValidationError(problems)
     source = Source(url=url, title=title.strip(), publisher=publisher.strip(), published=published, quote=quote)
     source.full_clean()
     source.save()
@@ -40,6 +60,7 @@ def source_get_or_create(
         errors["published"] = _("the publication date must be a date (YYYY-MM-DD)")
     elif published is not None and published > timezone.now().date():
         errors["published"] = _("the publication date %(date)s is in the future") % {"date": published.isoformat()}
+    errors = {**errors, **_source_problems(url=url, quote=quote)}
     if errors:
         raise ValidationError(errors)
     same = Source.objects.filter(quote=quote)
@@ -57,9 +78,11 @@ def source_update(
     """Correct a source (a typo in its title, a better URL). Every change citing it cites the corrected one."""
     if not title.strip():
         raise ValidationError({"title": _("a source needs a title (the headline of the article or report)")})
+    problems = _source_problems(url=url.strip(), quote=quote.strip())
+    if problems:
+        raise ValidationError(problems)
     source.title, source.url, source.publisher = title.strip(), url.strip(), publisher.strip()
     source.published, source.quote = published, quote.strip()
     source.full_clean()
-    source.save()
-    maps_touch(places=Place.objects.filter(control_changes__sources=source).distinct())
+    source.save()  # the maps whose published changes cite it move on (mapapp/versioning.py)
     return source

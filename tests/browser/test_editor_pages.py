@@ -123,3 +123,48 @@ def test_a_new_place_is_drawn_on_a_widget_opened_over_the_maps_ground(live_serve
     page.wait_for_function("() => window['leafletmapid_footprint-map']")
     lat, lng, zoom = widget_view(page, "leafletmapid_footprint-map")
     assert joura.footprint.extent[1] < lat < joura.footprint.extent[3] and zoom >= 13
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_mark_page_ticks_the_places_an_article_surely_names_and_says_why_not_for_the_others(
+    live_server, browser, demo, people, language
+):
+    context = browser.new_context(locale=language, viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        base = live_server.url
+        log_in(page, base, "edna", "/admin/mapapp/controlchange/mark/")
+        page.wait_for_selector("body[data-ready=true]")
+        page.fill("#id_date", DATE)
+        page.dispatch_event("#id_date", "change")
+        wait_for_zones(page, DATE)
+        # الجورة and القصور are named as places; الصناعة ("industry") is also the name of a district, here
+        # with nothing around it that makes it one.
+        page.fill("#article-text", "اشتباكات عنيفة في الجورة والقصور، وخطة لدعم الصناعة")
+        page.click("#find-places")
+        rows = page.locator("#article-places li")
+        expect(rows).to_have_count(3)
+        for slug in ("al-joura", "al-qusour"):
+            row = page.locator(f"#article-places li[data-place={slug}]")
+            expect(row).to_have_attribute("data-confident", "true")
+            expect(row.locator("input")).to_be_checked()
+            expect(page.locator(f"#place-list li[data-place={slug}] input")).to_be_checked()
+        doubtful = page.locator("#article-places li[data-place=al-sinaa]")
+        expect(doubtful).to_have_attribute("data-confident", "false")
+        expect(doubtful.locator("input")).not_to_be_checked()
+        why = {"en": "a common word", "ar": "كلمة شائعة"}[language]
+        expect(doubtful.locator(".place-why")).to_contain_text(why)
+        mark = page.locator("#article-matches mark[data-place=al-sinaa]")
+        expect(mark).to_have_class(re.compile("is-doubtful"))
+        assert why in mark.get_attribute("title")
+        expect(page.locator("body")).to_have_attribute("data-selected", "al-joura,al-qusour")
+        # The editor may still take it: a tick selects the zone on the map and in the list.
+        doubtful.locator("input").check()
+        expect(page.locator("body")).to_have_attribute("data-selected", "al-joura,al-qusour,al-sinaa")
+        expect(page.locator("#place-list li[data-place=al-sinaa] input")).to_be_checked()
+        expect(mark).to_have_class(re.compile("is-selected"))
+        assert errors == []
+    finally:
+        context.close()

@@ -87,3 +87,54 @@ def test_only_staff_with_the_add_permission_may_import(client, db, tmp_path):
 
 def test_the_place_list_links_to_the_import(editor, db):
     assert IMPORT in editor.get("/admin/gazetteer/place/").content.decode()
+
+
+# --- Pending uploads do not pile up, and no message shows where they sit (issue 14) -----------------------------
+
+
+def _pending(token: str):
+    from django.conf import settings
+
+    return settings.BASE_DIR / "var" / "imports" / token
+
+
+def test_confirm_and_cancel_delete_the_upload_at_once(editor, tmp_path):
+    rows = [{"name": "Jura", "geometry": shapely.box(40.1, 35.3, 40.2, 35.4)}]
+    token = editor.post(IMPORT, {"file": geojson_upload(tmp_path, rows), "kind": "district"}).context["token"]
+    assert (_pending(token) / "districts.geojson").is_file()
+    cancelled = editor.post(IMPORT, {"cancel": "1", "token": token}, follow=True)
+    assert "Import cancelled; the uploaded file was deleted." in cancelled.content.decode()
+    assert not _pending(token).exists()
+    late = editor.post(IMPORT, {"confirm": "1", "token": token}, follow=True)
+    assert "no longer here" in late.content.decode() and not Place.objects.exists()
+
+    token = editor.post(IMPORT, {"file": geojson_upload(tmp_path, rows), "kind": "district"}).context["token"]
+    assert editor.post(IMPORT, {"confirm": "1", "token": token}).context["confirmed"]
+    assert not _pending(token).exists() and Place.objects.count() == 1
+
+
+def test_an_upload_left_unconfirmed_for_an_hour_is_removed(editor, tmp_path):
+    import os
+    import time
+
+    rows = [{"name": "Jura", "geometry": shapely.box(40.1, 35.3, 40.2, 35.4)}]
+    old = editor.post(IMPORT, {"file": geojson_upload(tmp_path, rows)}).context["token"]
+    recent = editor.post(IMPORT, {"file": geojson_upload(tmp_path, rows)}).context["token"]
+    an_hour_ago = time.time() - 3601
+    os.utime(_pending(old), (an_hour_ago, an_hour_ago))
+    os.utime(_pending(recent), (an_hour_ago + 120, an_hour_ago + 120))
+    assert editor.get(IMPORT).status_code == 200
+    assert not _pending(old).exists()
+    assert _pending(recent).exists()
+    editor.post(IMPORT, {"cancel": "1", "token": recent})
+
+
+def test_a_file_gdal_cannot_read_is_refused_without_the_server_path(editor):
+    from django.conf import settings
+
+    upload = SimpleUploadedFile("survey.gpkg", b"SQLite format 3\x00 but not a GeoPackage at all")
+    response = editor.post(IMPORT, {"file": upload})
+    [error] = response.context["form"].errors["file"]
+    assert error.startswith("survey.gpkg: cannot be read ('survey.gpkg' not recognized")
+    page = response.content.decode()
+    assert str(settings.BASE_DIR) not in page and "var/imports" not in page

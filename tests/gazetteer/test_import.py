@@ -594,3 +594,29 @@ def test_a_bare_geometry_has_a_feature_but_no_name(tmp_path):
     path = tmp_path / "bare.geojson"
     path.write_text('{"type": "Point", "coordinates": [40.3, 35.4]}')
     assert refused(path).startswith("no name field: expected one of name_en, name,")
+
+
+# --- A size limit before reading (issue 14) ----------------------------------------------------------------------
+
+
+def test_a_file_over_the_size_limit_needs_max_size(tmp_path, settings):
+    settings.IMPORT_MAX_MB = 1
+    feature = {"type": "Feature", "properties": {"name": "Jura"}, "geometry": shapely.geometry.mapping(box(40, 35))}
+    text = json.dumps({"type": "FeatureCollection", "features": [feature]})
+    path = tmp_path / "big.geojson"
+    path.write_text(text + " " * (1536 * 1024))  # 1.5 MB of valid GeoJSON (trailing whitespace)
+    message = refused(path, "--kind", "district")
+    assert message == (
+        "big.geojson is 2 MB, more than the 1 MB limit (IMPORT_MAX_MB); reading it takes about 20 times its size "
+        "in memory. To import it anyway: --max-size 2"
+    )
+    assert "created jura: Jura" in run(path, "--kind", "district", "--max-size", "2")
+    assert Place.objects.filter(slug="jura").exists()
+
+
+def test_an_unreadable_file_is_named_without_its_folder(tmp_path):
+    path = tmp_path / "survey.gpkg"
+    path.write_bytes(b"SQLite format 3\x00 but not a GeoPackage at all")
+    message = refused(path)
+    assert message.startswith("survey.gpkg: cannot be read ('survey.gpkg' not recognized")
+    assert str(tmp_path) not in message

@@ -20,7 +20,8 @@ def match(client, text, **extra):
 
 
 def found(matches):
-    return [(m["place"], m["text"]) for m in matches]
+    """The confident mentions: the ones the mark page ticks."""
+    return [(m["place"], m["text"]) for m in matches if m["confident"]]
 
 
 def test_the_arabic_sample_article(client, demo):
@@ -73,6 +74,14 @@ def test_results_carry_the_contract_fields(client, demo):
         "text": "Jura",
         "matched": "Jura",
         "alternatives": [],
+        "confidence": 1.0,
+        "confident": True,
+        "evidence": [
+            {"kind": "rare-word", "detail": "Zipf 2.6", "weight": 0.9},
+            {"kind": "preposition", "detail": "in", "weight": 0.25},
+        ],
+        "chosen_by": ["the only place of that name"],
+        "runners_up": [],
     }
 
 
@@ -193,4 +202,6 @@ def test_schema_documents_search_and_match(client):
     assert "get" in paths["/api/v1/places"]
     match_doc = paths["/api/v1/places/match"]["post"]
     assert "code points" in match_doc["description"]
+    mention = match_doc["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["matches"]
+    assert {"confidence", "confident", "evidence", "chosen_by", "runners_up"} <= set(mention["items"]["properties"])
     assert match_doc["requestBody"]["content"]["application/json"]["schema"]["required"] == ["text"]

@@ -73,11 +73,13 @@ def test_zones_changed_in_the_admin_get_their_edges_derived(staff_client, ringed
     data.update(
         {
             "actors": [actor.pk for actor in world.actors.values()],
-            "places": [world.places[slug].pk for slug in ("g00", "g10")],
+            # g00 and g10 chosen by drawing round them (the map admin has no field per zone)
+            "zones_from": "within",
+            "zones_kind": "district",
             "start": "2015-01-01",
             "end": "2017-12-31",
             "default_date": "2016-01-01",
-            "area": "",
+            "area": f"MULTIPOLYGON((({0} {0}, {2 * SIZE} {0}, {2 * SIZE} {SIZE}, {0} {SIZE}, {0} {0})))",
         }
     )
     response = staff_client.post(url, data)

@@ -48,7 +48,9 @@ def cells(cols, rows, *, but=()):
 def get(client, url):
     response = client.get(url)
     assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
+    # GeoJSON answers say so (RFC 7946); the area series is plain JSON.
+    geojson = any(f"/{name}?" in url or url.endswith(f"/{name}") for name in ("fronts", "sieges", "pockets"))
+    assert response["Content-Type"] == ("application/geo+json" if geojson else "application/json")
     return orjson.loads(response.content)
 
 

@@ -37,7 +37,7 @@ def test_maps_list_gives_slug_title_dates_and_bbox(client, small_map):
 def test_zones_on_a_date_carry_holder_status_since_and_sources(client, small_map):
     response = client.get("/api/v1/maps/test-map/zones?date=2016-06-01")
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/geo+json"
     zones = features_by_id(response)
     assert set(zones) == {"north", "middle", "south"}
     north = zones["north"]["properties"]

@@ -6,11 +6,13 @@ barrier. Runs on SpatiaLite and PostGIS (DATABASE_URL)."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 
 import orjson
 import pytest
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
 
 from mapapp import services
@@ -151,3 +153,90 @@ def test_two_changes_of_one_place_on_one_day_the_later_committed_wins_whoever_pu
         )
     )
     assert ControlPeriod.objects.in_effect(dt.date(2016, 5, 1)).get(place=grid.place("a")).change_id == later.pk
+
+
+# --- SQLite under contention (issue 14): WAL, writers queue, a lock that outlasts the wait is a 503 ------------
+
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own locking")
+
+
+@on_sqlite
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 20_000
+
+
+def test_six_reviewers_publishing_at_once_all_succeed(world, people):
+    """Six writers at the same moment, four rounds: every publish answers 200 (the probe saw one 500 in 396)."""
+    from django.contrib.auth.models import Group, User
+
+    places = [world.place(f"p{n}", x=n * 0.01) for n in range(6)]
+    world.actor("isis")
+    world.actor("rebels")
+    world.map()
+    reviewers = [people.reviewer]
+    for n in range(5):
+        reviewer = User.objects.create(username=f"reviewer{n}", is_staff=True)
+        reviewer.groups.add(Group.objects.get(name="Reviewers"))
+        reviewers.append(reviewer)
+    clients = [token_client(reviewer) for reviewer in reviewers]
+    for round_ in range(4):
+        actor = ("isis", "rebels")[round_ % 2]
+        drafts = [world.change(f"2016-0{round_ + 1}-01", [place], actor, publish=False) for place in places]
+        responses = together(
+            *(
+                (lambda c=client, a=auth, d=draft: c.post(f"/api/v1/changes/{d.pk}/publish", headers=a))
+                for (client, auth), draft in zip(clients, drafts, strict=True)
+            )
+        )
+        assert [r.status_code for r in responses] == [200] * len(clients), [r.content for r in responses]
+    assert ControlChange.objects.filter(review_state=ReviewState.PUBLISHED).count() == 4 * len(clients)
+
+
+HOLD_THE_LOCK = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")  # the write lock, as a writer in the middle of a long transaction holds it
+print("locked", flush=True)
+sys.stdin.readline()  # until the test says so
+db.execute("ROLLBACK")
+"""
+
+
+@on_sqlite
+def test_a_write_lock_that_outlasts_the_busy_timeout_answers_503_with_retry_after(grid, people):
+    """Another process holds SQLite's write lock longer than the busy timeout (1 s here): the publish answers
+    503 with Retry-After and a JSON error, writes nothing, and the same request succeeds once the lock is gone."""
+    draft = grid.change("2016-04-01", ["a"], "isis", publish=False)
+    client, auth = token_client(people.reviewer)
+    page = Client()
+    page.force_login(people.reviewer)
+    options = connection.settings_dict["OPTIONS"]
+    saved_timeout = options["timeout"]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, connection.settings_dict["NAME"]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        options["timeout"] = 1
+        connection.close()  # the next query opens a connection with the short timeout
+        busy = client.post(f"/api/v1/changes/{draft.pk}/publish", headers=auth)
+        assert busy.status_code == 503, busy.content
+        assert busy["Retry-After"] == "5"
+        assert "busy" in busy.json()["error"] and "nothing was saved" in busy.json()["error"]
+        # A page outside the API answers the same way, as text: logging out deletes the session row.
+        page_busy = page.post("/admin/logout/")
+        assert page_busy.status_code == 503 and page_busy["Retry-After"] == "5"
+        assert page_busy["Content-Type"].startswith("text/plain") and b"Try again" in page_busy.content
+    finally:
+        holder.communicate("go\n", timeout=30)
+        options["timeout"] = saved_timeout
+        connection.close()
+    draft.refresh_from_db()
+    assert draft.review_state == ReviewState.DRAFT
+    again = client.post(f"/api/v1/changes/{draft.pk}/publish", headers=auth)
+    assert again.status_code == 200, again.content

@@ -175,7 +175,7 @@ def test_bad_options_give_a_readable_400_page_that_may_be_framed(client, small_m
     assert "date 2019-01-01 is outside this map&#x27;s dates, 2015-01-01 to 2017-12-31" in html
     assert "lang must be one of en, ar; got &#x27;fr&#x27;" in html
     assert "X-Frame-Options" not in response
-    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert frame_ancestors(response) == "*"
 
 
 def test_unknown_or_private_map_gives_404_page(client, small_map):
@@ -191,7 +191,7 @@ def test_a_wrong_address_under_embed_is_a_404_page_the_frame_can_show(client, sm
     response = client.get(path)
     assert response.status_code == 404
     assert "X-Frame-Options" not in response
-    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert frame_ancestors(response) == "*"
     assert f"there is no embed at {path}" in response.content.decode()
     assert not response.cookies
 
@@ -203,10 +203,16 @@ def test_post_is_refused(client, small_map):
 # --- Framing ------------------------------------------------------------------------------------------------
 
 
+def frame_ancestors(response) -> str:
+    """The sources of the frame-ancestors directive in the answer's Content-Security-Policy."""
+    directives = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    return directives["frame-ancestors"]
+
+
 def test_any_site_may_frame_the_embed_by_default(client, small_map):
     response = client.get("/embed/test-map/")
     assert "X-Frame-Options" not in response
-    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert frame_ancestors(response) == "*"
 
 
 def test_only_the_maps_origins_may_frame_it_when_it_lists_them(client, world):
@@ -214,16 +220,14 @@ def test_only_the_maps_origins_may_frame_it_when_it_lists_them(client, world):
     framed_map(world, "narrow", "https://news.example  https://*.paper.example:8443")
     response = client.get("/embed/narrow/")
     assert "X-Frame-Options" not in response
-    assert response["Content-Security-Policy"] == (
-        "frame-ancestors 'self' https://news.example https://*.paper.example:8443"
-    )
+    assert frame_ancestors(response) == "'self' https://news.example https://*.paper.example:8443"
 
 
 @pytest.mark.parametrize("path", ["/", "/maps/test-map/", "/api/v1/maps/", "/oembed?url=x", "/admin/login/"])
 def test_every_other_page_keeps_clickjacking_protection(client, small_map, path):
     response = client.get(path)
     assert response["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors" not in response.get("Content-Security-Policy", "")
+    assert frame_ancestors(response) == "'none'"
 
 
 @pytest.mark.parametrize(
@@ -252,14 +256,14 @@ def test_a_pages_address_is_refused_with_the_origin_to_write_instead(world):
 
 def test_a_pages_address_that_slipped_in_allows_its_site(client, small_map):
     Map.objects.filter(slug="test-map").update(frame_ancestors="https://paper.example/world/story.html")
-    assert client.get("/embed/test-map/")["Content-Security-Policy"] == "frame-ancestors 'self' https://paper.example"
+    assert frame_ancestors(client.get("/embed/test-map/")) == "'self' https://paper.example"
 
 
 def test_a_broken_setting_that_slipped_in_never_reaches_the_header(client, small_map):
     # Saved around the services (an old row, a raw update): the header still carries no injected directive,
     # and an allow-list with nothing valid left does not open the map to every site.
     Map.objects.filter(slug="test-map").update(frame_ancestors="news.example;script-src 'unsafe-inline' *")
-    assert client.get("/embed/test-map/")["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert frame_ancestors(client.get("/embed/test-map/")) == "'self'"
 
 
 # --- Cookies ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mapapp import embed, mapimage, services
+from mapapp import embed, mapimage
 from mapapp.models import Map
 
 
@@ -192,7 +192,8 @@ def test_pictures_are_cached_per_data_version_with_an_etag(client, two_sided, im
     # A write to the map bumps its data version: a new picture and ETag, and the old folder goes.
     old_folder = cached.parent
     map_ = Map.objects.get(slug="test-map")
-    services.maps_touch(maps=[map_])
+    map_.title_en = "Test map, retitled"  # drawn on the picture
+    map_.save()
     second = client.get("/embed/test-map/image.png?date=2015-06-01")
     assert second["ETag"] != etag
     assert second.content.startswith(b"\x89PNG\r\n")
@@ -326,3 +327,38 @@ def test_map_page_card_image_shows_the_pages_view(client, two_sided):
     assert card.endswith("image.png?date=2016-05-01&width=1200&height=630&lang=en&center=0.05%2C0.15")
     oembed = client.get("/oembed", {"url": "http://testserver/maps/test-map/?date=2016-05-01&lat=0.05&lng=0.15&z=20"})
     assert oembed.json()["thumbnail_url"].endswith("lang=en&center=0.05%2C0.15")
+
+
+# --- A bounded cache: views on a grid, a size cap with the least recently used out first ------------------------
+
+
+def test_nearby_views_share_one_picture(client, two_sided, image_cache):
+    """Before: the key held the centre unrounded and any size, so every pixel and every jitter of a centre drew
+    and kept a new picture."""
+    first = client.get("/embed/test-map/image.png?date=2015-06-01&width=640&height=360&zoom=9&center=0.0001,0.1004")
+    for query in ["width=645&height=369&zoom=9&center=0.00012,0.10041", "width=649&height=361&zoom=9&center=0,0.1"]:
+        again = client.get(f"/embed/test-map/image.png?date=2015-06-01&{query}")
+        assert again["ETag"] == first["ETag"] and again.content == first.content
+    assert picture(first).size == (640, 360)
+    assert len(list(image_cache.glob("test-map/v*/*.png"))) == 1
+    # Sizes go down to the grid, never above what was asked; the bounds stay the bounds.
+    assert picture(client.get("/embed/test-map/image.png?width=209&height=151")).size == (200, 150)
+    assert picture(client.get("/embed/test-map/image.png?width=2000&height=2000")).size == (2000, 2000)
+
+
+def test_the_cache_is_capped_and_the_least_recently_used_go_first(client, two_sided, image_cache, settings):
+    sizes = [300, 400, 500, 600]
+    url = "/embed/test-map/image.png?date=2015-06-01&width={}&height=300"
+    client.get(url.format(sizes[0]))
+    one = sum(p.stat().st_size for p in image_cache.rglob("*.png"))
+    # Room for about two and a half of these pictures (bigger ones are bigger).
+    settings.EMBED_IMAGE_CACHE_MB = (2.5 * one * 1.4) / (1024 * 1024)
+    client.get(url.format(sizes[1]))
+    client.get(url.format(sizes[0]))  # used again: now the most recent
+    client.get(url.format(sizes[2]))
+    client.get(url.format(sizes[3]))
+    kept = {Image.open(p).size[0] for p in image_cache.rglob("*.png")}
+    total = sum(p.stat().st_size for p in image_cache.rglob("*.png"))
+    assert total <= settings.EMBED_IMAGE_CACHE_MB * 1024 * 1024
+    assert 600 in kept and 400 not in kept  # the newest stays; the least recently used went first
+    assert len(kept) < len(sizes)

@@ -8,12 +8,48 @@ from django.core.management.base import CommandError
 
 from mapapp import selectors, services
 from mapapp.models import ControlChange, ControlPeriod, Map, ZoneEdge
+from tests.conftest import loaded_once_per_module
+
+
+def _build_synthetic():
+    call_command("make_synthetic_map", "--zones", "150", "--slug", "syn-test", "--years", "1", "--seed", "7")
+    return Map.objects.get(slug="syn-test")
+
+
+# Built once for the module (about 40 s on a busy machine); each test's writes are still rolled back. The tests
+# that need an empty database come first in this file, before the module's transaction holds the map.
+_synthetic_once = loaded_once_per_module(_build_synthetic)
 
 
 @pytest.fixture
-def synthetic(db):
-    call_command("make_synthetic_map", "--zones", "150", "--slug", "syn-test", "--years", "1", "--seed", "7")
-    return Map.objects.get(slug="syn-test")
+def synthetic(_synthetic_once, db):
+    return _synthetic_once
+
+
+def test_the_command_refuses_bad_input(db):
+    with pytest.raises(CommandError, match="--start must be a date"):
+        call_command("make_synthetic_map", "--zones", "10", "--start", "2014-13-01")
+    with pytest.raises(CommandError, match="zones must be between 3 and"):
+        call_command("make_synthetic_map", "--zones", "2")
+    with pytest.raises(CommandError, match="years must be at least 1"):
+        call_command("make_synthetic_map", "--zones", "10", "--years", "0")
+    assert not Map.objects.exists()
+
+
+def test_the_same_seed_gives_the_same_zones_and_history(db):
+    def history(slug):
+        call_command("make_synthetic_map", "--zones", "40", "--slug", slug, "--years", "1", "--seed", "3")
+        map_ = Map.objects.get(slug=slug)
+        index = {pk: n for n, pk in enumerate(map_.places.order_by("slug").values_list("pk", flat=True))}
+        return sorted(
+            (index[place_id], actor.split("-", 1)[1], status, valid_from, valid_to)
+            for place_id, actor, status, valid_from, valid_to in ControlPeriod.objects.filter(
+                place__maps=map_
+            ).values_list("place_id", "actor__slug", "status", "valid_from", "valid_to")
+        )
+
+    first, second = history("syn-one"), history("syn-two")
+    assert first == second and len(first) > 40
 
 
 def test_the_zones_tile_the_country_and_share_edges(synthetic):
@@ -38,34 +74,8 @@ def test_every_zone_has_a_holder_from_the_first_day_and_the_periods_are_derived(
     assert synthetic.end == dt.date(2014, 12, 31)
 
 
-def test_the_command_refuses_bad_input(db):
-    with pytest.raises(CommandError, match="--start must be a date"):
-        call_command("make_synthetic_map", "--zones", "10", "--start", "2014-13-01")
-    with pytest.raises(CommandError, match="zones must be between 3 and"):
-        call_command("make_synthetic_map", "--zones", "2")
-    with pytest.raises(CommandError, match="years must be at least 1"):
-        call_command("make_synthetic_map", "--zones", "10", "--years", "0")
-    assert not Map.objects.exists()
-
-
 def test_an_existing_slug_is_refused_unless_replaced(synthetic):
     with pytest.raises(CommandError, match="already exists"):
         call_command("make_synthetic_map", "--zones", "20", "--slug", "syn-test", "--years", "1")
     call_command("make_synthetic_map", "--zones", "20", "--slug", "syn-test", "--years", "1", "--replace")
     assert Map.objects.get(slug="syn-test").places.count() <= 20
-
-
-def test_the_same_seed_gives_the_same_zones_and_history(db):
-    def history(slug):
-        call_command("make_synthetic_map", "--zones", "40", "--slug", slug, "--years", "1", "--seed", "3")
-        map_ = Map.objects.get(slug=slug)
-        index = {pk: n for n, pk in enumerate(map_.places.order_by("slug").values_list("pk", flat=True))}
-        return sorted(
-            (index[place_id], actor.split("-", 1)[1], status, valid_from, valid_to)
-            for place_id, actor, status, valid_from, valid_to in ControlPeriod.objects.filter(
-                place__maps=map_
-            ).values_list("place_id", "actor__slug", "status", "valid_from", "valid_to")
-        )
-
-    first, second = history("syn-one"), history("syn-two")
-    assert first == second and len(first) > 40

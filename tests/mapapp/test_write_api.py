@@ -83,7 +83,13 @@ def test_staff_without_a_group_and_outsiders_get_403(grid, people, role):
     client = login(getattr(people, role))
     response = post(client, URL, body())
     assert response.status_code == 403
-    assert response.json()["error"] == "you are not allowed to record control changes"
+    assert (
+        response.json()["error"]
+        == {
+            "staff": "you are not allowed to record control changes",
+            "outsider": "your account is not staff (no editor or reviewer access)",
+        }[role]
+    )
     change = ControlChange.objects.get()
     for url, method in [
         (f"/api/v1/changes/{change.pk}/publish", "post"),
@@ -173,7 +179,7 @@ def test_a_token_works_without_csrf_and_a_bad_token_is_refused(grid, people):
 
     wrong = post(client, URL, body(), Authorization="Token not-a-key")
     assert wrong.status_code == 401
-    assert wrong.json() == {"error": "this API token is not valid (unknown, or its user is inactive)"}
+    assert wrong.json() == {"error": "this API token is not valid", "field": "Authorization"}
     malformed = post(client, URL, body(), Authorization=f"Bearer {key}")
     assert malformed.status_code == 401
     assert malformed.json()["field"] == "Authorization"
@@ -231,6 +237,25 @@ FUTURE = (dt.date.today() + dt.timedelta(days=2)).isoformat()
         ({"date": "16/01/2017"}, "date", "date must be a date written YYYY-MM-DD, got '16/01/2017'"),
         ({"date": 20170116}, "date", "date must be a date written YYYY-MM-DD, got 20170116"),
         ({"date": FUTURE}, "date", f"date {FUTURE} is in the future"),
+        # Bounds (issue 14; before, all four were recorded): the map's dates, long texts, links that are not web pages.
+        ({"date": "0001-01-01"}, "date", "date 0001-01-01 is outside this map's dates, 2015-01-01 to 2017-12-31"),
+        ({"date": "2018-01-01"}, "date", "date 2018-01-01 is outside this map's dates, 2015-01-01 to 2017-12-31"),
+        ({"note": "n" * 20_001}, "note", "the note is too long (20001 characters; at most 20000)"),
+        (
+            {"sources": [{"title": "T", "quote": "q" * 5_001}]},
+            "sources[0].quote",
+            "the quote is too long (5001 characters; at most 5000)",
+        ),
+        (
+            {"sources": [{"title": "T", "url": "ftp://example.org/report.pdf"}]},
+            "sources[0].url",
+            "the URL must be a web address starting with http:// or https://, got 'ftp://example.org/report.pdf'",
+        ),
+        (
+            {"sources": [{"title": "T", "url": "javascript:alert(1)"}]},
+            "sources[0].url",
+            "the URL must be a web address starting with http:// or https://, got 'javascript:alert(1)'",
+        ),
         ({"places": []}, "places", "a control change needs at least one place (a list of place slugs)"),
         ({"places": "a"}, "places", "a control change needs at least one place (a list of place slugs)"),
         ({"places": ["a", 7]}, "places", "places must be a list of place slugs"),
@@ -278,6 +303,25 @@ def test_each_bad_input_gets_a_400_naming_its_field(grid, people, overrides, fie
         assert response.json()["error"].startswith(f"unknown field '{field.split('.')[-1]}'")
     assert ControlChange.objects.count() == 1
     assert Source.objects.count() == sources_before
+
+
+def test_the_text_limits_are_settings_and_the_limit_itself_is_taken(grid, people, settings):
+    settings.CHANGE_NOTE_MAX_CHARS, settings.SOURCE_QUOTE_MAX_CHARS = 10, 5
+    client = login(people.editor)
+    refused = body(note="n" * 11)
+    refused["sources"][0]["quote"] = "q" * 5
+    assert post(client, URL, refused).json() == {
+        "error": "the note is too long (11 characters; at most 10)",
+        "field": "note",
+    }
+    long_quote = body(note="n" * 10)
+    assert post(client, URL, long_quote).json() == {
+        "error": "the quote is too long (40 characters; at most 5)",
+        "field": "sources[0].quote",
+    }
+    at_the_limits = body(note="n" * 10)
+    at_the_limits["sources"][0]["quote"] = "q" * 5
+    assert post(client, URL, at_the_limits).status_code == 201
 
 
 def test_missing_date_and_bodies_that_are_not_objects(grid, people):
@@ -457,3 +501,120 @@ def test_hostile_values_in_each_field_are_refused_or_recorded_never_a_500(grid, 
             assert (ControlChange.objects.count(), Source.objects.count()) == (changes, sources), (field, value)
         else:
             assert ControlChange.objects.count() == changes + 1
+
+
+# --- Tokens are checked afresh on every request (issue 14) ----------------------------------------------------
+
+
+def _publish(change_id: int, key: str):
+    return post(Client(), f"/api/v1/changes/{change_id}/publish", Authorization=f"Token {key}")
+
+
+def test_a_reviewer_without_staff_status_cannot_publish_with_a_token(grid, people):
+    """Unticking "staff status" ends API access at once, even for a user still in Reviewers."""
+    _token, key = services.api_token_create(user=people.reviewer, name="desk")
+    change_id = post(login(people.editor), URL, body()).json()["id"]
+    people.reviewer.is_staff = False
+    people.reviewer.save()
+    refused = _publish(change_id, key)
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": "this API token's user is not staff (no editor or reviewer access)",
+        "field": "Authorization",
+    }
+    assert ControlChange.objects.get(pk=change_id).review_state == ReviewState.DRAFT
+    # A session kept from before the untick is refused the same way.
+    session = post(login(people.reviewer), f"/api/v1/changes/{change_id}/publish")
+    assert session.status_code == 403 and "not staff" in session.json()["error"]
+    people.reviewer.is_staff = True
+    people.reviewer.save()
+    assert _publish(change_id, key).status_code == 200
+
+
+def test_leaving_reviewers_ends_a_tokens_right_to_publish_at_once(grid, people):
+    from django.contrib.auth.models import Group
+
+    _token, key = services.api_token_create(user=people.reviewer, name="desk")
+    change_id = post(login(people.editor), URL, body()).json()["id"]
+    people.reviewer.groups.remove(Group.objects.get(name="Reviewers"))
+    refused = _publish(change_id, key)
+    assert refused.status_code == 403 and refused.json()["error"] == "you are not allowed to publish control changes"
+    assert ControlChange.objects.get(pk=change_id).review_state == ReviewState.DRAFT
+
+
+def test_a_token_expires_after_the_configured_days_and_notes_its_last_use(grid, people, settings):
+    settings.API_TOKEN_DAYS = 90
+    before = dt.datetime.now(dt.UTC)
+    token, key = services.api_token_create(user=people.reviewer, name="desk")
+    assert dt.timedelta(days=90) <= token.expires_at - before < dt.timedelta(days=90, minutes=1)
+    assert token.last_used_at is None
+    change_id = post(login(people.editor), URL, body()).json()["id"]
+    ControlChange.objects.filter(pk=change_id)  # the draft exists
+    token.expires_at = dt.datetime(2020, 1, 31, tzinfo=dt.UTC)
+    token.save()
+    expired = _publish(change_id, key)
+    assert expired.status_code == 401
+    assert expired.json()["error"] == "this API token expired on 2020-01-31; ask for a new one"
+    token.refresh_from_db()
+    assert token.last_used_at is None  # a refused token was not used
+    token.expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    token.save()
+    assert _publish(change_id, key).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at >= before
+
+
+def test_a_revoked_token_is_refused(grid, people):
+    token, key = services.api_token_create(user=people.editor, name="scraper")
+    assert post(Client(), URL, body(), Authorization=f"Token {key}").status_code == 201
+    services.api_token_revoke(token=token)
+    refused = post(Client(), URL, body(date="2016-02-01"), Authorization=f"Token {key}")
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "this API token was revoked; ask for a new one"
+    assert not ControlChange.objects.filter(date=dt.date(2016, 2, 1)).exists()
+
+
+def test_api_tokens_command_creates_lists_and_revokes(grid, people, capsys):
+    from django.core.management import call_command
+
+    call_command("api_tokens", "--create", "rafiq", "--name", "desk", "--days", "7")
+    key = capsys.readouterr().out.strip()
+    token = people.reviewer.api_tokens.get()
+    assert token.state() == "active"
+    assert abs(token.expires_at - token.created_at - dt.timedelta(days=7)) < dt.timedelta(minutes=1)
+    change_id = post(login(people.editor), URL, body()).json()["id"]
+    second = post(login(people.editor), URL, body(date="2016-03-01")).json()["id"]
+    assert _publish(change_id, key).status_code == 200
+
+    call_command("api_tokens", "--list")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "id\tuser\tname\tcreated\texpires\tlast used\tstate"
+    row = lines[1].split("\t")
+    assert row[:3] == [str(token.pk), "rafiq", "desk"] and row[-1] == "active" and row[5] != "-"
+
+    call_command("api_tokens", "--revoke", str(token.pk))
+    assert capsys.readouterr().out.strip() == f"revoked token {token.pk} (rafiq / desk)"
+    call_command("api_tokens", "--list", "--user", "rafiq")
+    assert capsys.readouterr().out.strip().splitlines()[1].endswith("\trevoked")
+    assert _publish(second, key).status_code == 401
+    with pytest.raises(Exception, match="no token with id 999"):
+        call_command("api_tokens", "--revoke", "999")
+
+
+def test_the_admin_lists_tokens_and_revokes_them(grid, people):
+    from django.contrib.auth.models import User
+
+    token, key = services.api_token_create(user=people.editor, name="scraper")
+    boss = User.objects.create_superuser("boss", "boss@example.org", "pw-boss-1234")
+    admin = login(boss)
+    listing = admin.get("/admin/mapapp/apitoken/")
+    assert listing.status_code == 200
+    text = listing.content.decode()
+    assert "scraper" in text and "edna" in text and "active" in text and token.key_hash not in text
+    done = admin.post("/admin/mapapp/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
+    assert done.status_code == 200 and "1 tokens revoked." in done.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert post(Client(), URL, body(), Authorization=f"Token {key}").status_code == 401
+    # Editors see no tokens at all.
+    assert login(people.editor).get("/admin/mapapp/apitoken/").status_code == 403

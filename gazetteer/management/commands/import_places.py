@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from gazetteer.importer import ImportFileError, ImportOptions, places_import
@@ -19,8 +22,22 @@ class Command(BaseCommand):
         parser.add_argument("--parent", help="slug of the place that holds them (points get Voronoi cells in it)")
         parser.add_argument("--srid", type=int, help="EPSG code of the coordinates, if the file lacks or misstates it")
         parser.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+        parser.add_argument(
+            "--max-size",
+            type=int,
+            metavar="MB",
+            help="the largest file to read, in MB (default IMPORT_MAX_MB); a larger file stops before reading",
+        )
 
     def handle(self, *args, **options):
+        limit = options["max_size"] or settings.IMPORT_MAX_MB
+        path = Path(options["path"])
+        if path.is_file() and path.stat().st_size > limit * 1024 * 1024:
+            size = path.stat().st_size / (1024 * 1024)
+            raise CommandError(
+                f"{path.name} is {size:.0f} MB, more than the {limit} MB limit (IMPORT_MAX_MB); reading it takes "
+                f"about 20 times its size in memory. To import it anyway: --max-size {int(size) + 1}"
+            )
         import_options = ImportOptions(
             layer=options["layer"],
             name_field=options["name_field"],

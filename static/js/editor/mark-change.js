@@ -3,6 +3,7 @@
 // draft through the write API (POST /api/v1/maps/<slug>/changes). Selection is kept in one Set; the map, the
 // list and the article highlights all show it. Text from the database goes in through textContent only.
 import { COLORS, zoneStyle } from "../map-style.js";
+import { renderPlaceList, whyNot } from "./article-places.js";
 import { asText, callJson, fmt, fold, onMap, showBasemap } from "./common.js";
 
 const config = JSON.parse(document.getElementById("mark-config").textContent);
@@ -191,6 +192,8 @@ function toggle(slug, on) {
   document.querySelectorAll(`#article-matches [data-place="${CSS.escape(slug)}"]`).forEach(function (mark) {
     mark.classList.toggle("is-selected", want);
   });
+  const listed = document.querySelector(`#article-places input[value="${CSS.escape(slug)}"]`);
+  if (listed) listed.checked = want;
   selectedCount.textContent = selected.size ? `(${selected.size} ${words.selected})` : "";
   document.body.dataset.selected = Array.from(selected).sort().join(",");
   restyle();
@@ -448,8 +451,10 @@ function save(event) {
 
 function findPlaces() {
   const box = document.getElementById("article-matches");
+  const list = document.getElementById("article-places");
   const text = document.getElementById("article-text").value;
   box.textContent = "";
+  list.textContent = "";
   if (!text.trim()) return;
   // Offsets are in code points (the API's places/match contract); Array.from counts the same way whatever the script.
   const chars = Array.from(text);
@@ -478,7 +483,11 @@ function findPlaces() {
         mark.dataset.place = match.place;
         const isZone = byPlace.has(match.place);
         mark.className = isZone ? "place-match is-zone" : "place-match not-zone";
-        mark.title = isZone ? placeName(byPlace.get(match.place).properties) : words.notAZone;
+        mark.classList.add(match.confident ? "is-confident" : "is-doubtful");
+        mark.dataset.confidence = String(match.confidence);
+        if (!isZone) mark.title = words.notAZone;
+        else if (!match.confident) mark.title = whyNot(match, words);
+        else mark.title = placeName(byPlace.get(match.place).properties);
         if (isZone) {
           mark.tabIndex = 0;
           mark.setAttribute("role", "button");
@@ -495,6 +504,15 @@ function findPlaces() {
         cursor = match.end;
       });
       box.append(slice(cursor));
+      // The confident mentions of zones are ticked, which selects them; the others wait for the editor.
+      const ticked = renderPlaceList(list, matches, {
+        words: words,
+        isZone: (slug) => byPlace.has(slug),
+        isSelected: (slug) => selected.has(slug),
+        name: placeName,
+        toggle: toggle,
+      });
+      ticked.forEach((slug) => toggle(slug, true));
     })
     .catch(function () {
       box.textContent = words.networkError;

@@ -89,6 +89,15 @@ export async function createViewer(config) {
   });
   controls.drawTicks(timeline);
 
+  // Events beside the ground, on maps that have them (config.events), where the page loads Leaflet.markercluster:
+  // the module is fetched only then, so the embed and maps without events never load it.
+  const events =
+    config.events && L.markerClusterGroup
+      ? (await import("./events.js")).createEventsLayer({ map, apiRoot: config.apiRoot, slug: config.slug,
+          version: config.version, calendar, i18n, start: config.start, end: config.end,
+          ticks: find('[data-control="ticks"]') })
+      : null;
+
   const chartRoot = find('[data-chart="plot"]');
   const chart = chartRoot
     ? createAreaChart({
@@ -179,6 +188,7 @@ export async function createViewer(config) {
     if (chart) chart.mark(day);
     if (panel) panel.update(state);
     if (summary) summary.update(day);
+    if (events) events.update(day);
     lastRepaintMs = performance.now() - t0;
     root.dataset.date = calendar.isoOf(day);
     if (status && mode === "push") {
@@ -224,6 +234,7 @@ export async function createViewer(config) {
     layers,
     calendar,
     i18n,
+    events,
     setDay: (newDay, mode) => {
       controls.show(newDay);
       return setDay(newDay, mode || "push");

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('gazetteer', '0004_precision'),
-        ('mapapp', '0003_translated_model_names'),
+        ('mapapp', '0005_events'),
     ]
 
     operations = [
