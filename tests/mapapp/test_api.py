@@ -184,7 +184,9 @@ def test_a_private_map_is_not_served(client, small_map):
 
 
 def test_write_methods_on_read_endpoints_are_refused(client, small_map):
-    assert client.put("/api/v1/maps/test-map/zones").status_code == 405
+    # PUT on /zones sets a map's zones (reviewers, api_write.map_zones); other writes on reads are refused.
+    assert client.delete("/api/v1/maps/test-map/zones").status_code == 405
+    assert client.put("/api/v1/maps/test-map/changes").status_code == 405
 
 
 def test_schema_describes_the_read_endpoints(client):
