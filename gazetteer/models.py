@@ -28,6 +28,8 @@ class PlaceKind(models.TextChoices):
     GOVERNORATE = "governorate", "governorate"
     LOCALITY = "locality", "locality"
     OTHER = "other", "other"
+    # A piece of a zone split by a control change's boundary; its parent is the zone (mapapp.services.parts).
+    PART = "part", "part of a zone"
 
 
 class CoordBasis(models.TextChoices):

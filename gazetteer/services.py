@@ -156,18 +156,31 @@ def place_names_rekey() -> tuple[int, int]:
 
 @transaction.atomic
 def place_set_footprint(
-    *, place: Place, footprint: GEOSGeometry, approximate: bool, method: str = ""
+    *, place: Place, footprint: GEOSGeometry, approximate: bool, method: str = "", announce: bool = True
 ) -> tuple[Place, str]:
-    """Replace a place's footprint; returns the place and the repair reason ("" if it was valid)."""
+    """Replace a place's footprint; returns the place and the repair reason ("" if it was valid). `announce`
+    False sends no footprints_changed: the caller (merging a zone's parts) derives the map's edges itself."""
     cleaned, reason = _clean_footprint(footprint)
     place.footprint = cleaned
     place.footprint_approximate = approximate
     place.footprint_method = f"{method} (repaired: {reason})".strip() if reason else method
     place.area_km2 = geo.area_km2(cleaned)
     place.save()
-    # The maps that show this place change with it (mapapp listens; see gazetteer/signals.py).
-    signals.footprints_changed.send(sender=Place, places=[place])
+    if announce:
+        # The maps that show this place change with it (mapapp listens; see gazetteer/signals.py).
+        signals.footprints_changed.send(sender=Place, places=[place])
     return place, reason
+
+
+@transaction.atomic
+def places_delete(*, places: Iterable[Place]) -> int:
+    """Delete places that nothing needs any longer (the parts of a zone merged back); their names go with them.
+    A place that is another place's parent is refused (ProtectedError). Returns how many were deleted."""
+    ids = [place.pk for place in places]
+    deleted = Place.objects.filter(pk__in=ids).count()
+    Place.objects.filter(pk__in=ids).delete()
+    name_index.invalidate()
+    return deleted
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from mapapp import display, services, viewer
 from mapapp.lib.http import only
 from mapapp.models import Actor, Confidence, ControlChange, ControlStatus, Map, ReviewState
-from mapapp.selectors import change_preview
+from mapapp.selectors import change_preview, ground_preview
 
 # Words the mark page's script shows, in the page's language (the script builds no text of its own).
 MARK_WORDS = {
@@ -102,7 +102,10 @@ def mark_change(request: HttpRequest) -> HttpResponse:
 
 
 def _map_for(change: ControlChange) -> Map | None:
-    """The public map showing the change's places (the first by slug), for its preview."""
+    """The public map showing the change's places (the first by slug), for its preview; a change carrying
+    ground, its own map."""
+    if change.map_id is not None:
+        return change.map
     return Map.objects.public().filter(places__in=change.places.all()).distinct().order_by("slug").first()
 
 
@@ -122,9 +125,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     cards = []
     for change in changes:
         places = list(change.places.all())
-        preview = change_preview(
-            on=change.date, places=places, actor=change.actor, status=change.status, excluding=change
-        )
+        if change.geometry is not None and change.review_state != ReviewState.PUBLISHED:
+            # Not split yet: the zones its ground would cover and cut, counted for the ground inside them.
+            preview = ground_preview(
+                map=change.map, geometry=change.geometry, places=places, on=change.date, actor=change.actor,
+                status=change.status,
+            )  # fmt: skip
+        else:
+            preview = change_preview(
+                on=change.date, places=places, actor=change.actor, status=change.status, excluding=change
+            )
         for row in preview["places"]:
             before = actors.get(row["from_actor"])
             row["from_name"] = display.local_name(before) if before else _("unknown")

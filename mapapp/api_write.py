@@ -34,9 +34,11 @@ from mapapp import api, services
 from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
-from mapapp.selectors import change_preview
+from mapapp.selectors import change_preview, ground_preview
 
-CHANGE_FIELDS = {"date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note"}
+CHANGE_FIELDS = {
+    "date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note", "geometry",
+}  # fmt: skip
 SOURCE_FIELDS = {"id", "url", "title", "publisher", "published", "quote"}
 SLUG_CHUNK = 5000  # slugs per query: far under every database's limit on query parameters
 MAX_SOURCES = 50
@@ -205,6 +207,16 @@ def _places(map_: Map, value) -> list[Place]:
     return [found[slug] for slug in slugs]
 
 
+def _geometry(value):
+    """The ground a change carries: a GeoJSON Polygon or MultiPolygon in WGS84 (None when absent)."""
+    if value is None:
+        return None
+    try:
+        return geo.to_geos(geo.polygon_from_geojson(value))
+    except ValueError as exc:
+        raise http.ApiError(_("geometry %(problem)s") % {"problem": exc}, "geometry") from None
+
+
 def _places_by_slug(places, slugs: list[str]) -> dict[str, Place]:
     """{slug: place} of the queryset's places among `slugs`, any number of them, a chunk of slugs per query."""
     found: dict[str, Place] = {}
@@ -263,6 +275,8 @@ def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
     _unknown_keys(body, CHANGE_FIELDS)
     if "date" not in body:
         raise http.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
+    geometry = _geometry(body.get("geometry"))
+    places = body.get("places")
     on = _date(body["date"], "date")
     # A future date is left to the service, which says so in those words.
     if not map_.start <= on <= map_.end and on <= dt.date.today():
@@ -270,7 +284,8 @@ def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
         raise http.ApiError(_("date %(date)s is outside this map's dates, %(start)s to %(end)s") % words, "date")
     arguments = {
         "on": on,
-        "places": _places(map_, body.get("places")),
+        # With a geometry, places are optional (whole zones beside the ground).
+        "places": [] if geometry is not None and not places else _places(map_, places),
         "actor": _actor(map_, body.get("actor")),
         "status": _string(body, "status", "held"),
         "confidence": _string(body, "confidence", "medium"),
@@ -278,6 +293,9 @@ def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
         "title": _string(body, "title"),
         "note": _string(body, "note"),
     }
+    if geometry is not None:
+        arguments["geometry"] = geometry
+        arguments["map"] = map_
     if with_sources:
         arguments["sources"] = _sources(body.get("sources"))
     return arguments
@@ -289,6 +307,7 @@ def change_json(change: ControlChange) -> dict:
         "date": change.date.isoformat(),
         "date_precision": change.date_precision,
         "places": [place.slug for place in change.places.order_by("slug")],
+        "geometry": orjson.Fragment(change.geometry.geojson) if change.geometry is not None else None,
         "actor": change.actor.slug,
         "status": change.status,
         "confidence": change.confidence,
@@ -323,6 +342,21 @@ def change_json(change: ControlChange) -> dict:
     }
 
 
+def _preview(arguments: dict, *, confidence=None, sources=None) -> dict:
+    """What the change would do to the published record (with ground: the zones it covers or splits)."""
+    common = {
+        "on": arguments["on"],
+        "places": arguments["places"],
+        "actor": arguments["actor"],
+        "status": arguments["status"],
+        "confidence": confidence,
+        "sources": sources,
+    }
+    if arguments.get("geometry") is not None:
+        return ground_preview(map=arguments["map"], geometry=arguments["geometry"], **common)
+    return change_preview(**common)
+
+
 @write_view
 def change_create(request: HttpRequest, user, slug: str) -> HttpResponse:
     """POST /api/v1/maps/<slug>/changes: record one draft change (editors)."""
@@ -336,9 +370,7 @@ def change_create(request: HttpRequest, user, slug: str) -> HttpResponse:
     except ValidationError as exc:
         raise _refusal(exc) from None
     payload = change_json(change)
-    payload["preview"] = change_preview(
-        on=change.date, places=arguments["places"], actor=change.actor, status=change.status
-    )
+    payload["preview"] = _preview(arguments)
     response = http.json_response(payload, status=201)
     response["Location"] = f"/api/v1/changes/{change.pk}"
     return response
@@ -355,20 +387,17 @@ def change_preview_view(request: HttpRequest, user, slug: str) -> HttpResponse:
     try:
         with transaction.atomic():
             arguments = _change_arguments(map_, body, with_sources=with_sources)
-            preview = change_preview(
-                on=arguments["on"],
-                places=arguments["places"],
-                actor=arguments["actor"],
-                status=arguments["status"],
-                confidence=arguments["confidence"] if with_sources else None,
-                sources=arguments.get("sources"),
-            )
+            confidence = arguments["confidence"] if with_sources else None
+            preview = _preview(arguments, confidence=confidence, sources=arguments.get("sources"))
             transaction.set_rollback(True)  # a preview never creates sources
     except ValidationError as exc:
         raise _refusal(exc) from None
     if preview["alters_nothing"]:
+        touched = [place for place in arguments["places"]] or [
+            Place.objects.get(slug=row["place"]) for row in preview["places"]
+        ]
         preview["message"] = services.alters_nothing_message(
-            on=arguments["on"], places=arguments["places"], actor=arguments["actor"], status=arguments["status"]
+            on=arguments["on"], places=touched, actor=arguments["actor"], status=arguments["status"]
         )
     return http.json_response(preview)
 

@@ -16,6 +16,8 @@ class DatePrecision(models.TextChoices):
     DAY = "day", "day"
     MONTH = "month", "month"
     APPROX = "approx", "approximate"
+    # A starting state: the ground was so before this date, since when is not known (the baseline of an import).
+    BEFORE = "before", "before"
 
 
 class ReviewState(models.TextChoices):
@@ -94,6 +96,10 @@ class Map(models.Model):
     # Space-separated origins allowed to frame the embed (CSP frame-ancestors); empty means any site.
     frame_ancestors = models.TextField(blank=True)
     is_public = models.BooleanField(default=True)
+    # A change's ground (a drawn or imported boundary) snaps to the zones' edges and vertices within this many
+    # metres, and no part smaller than min_part_m2 is made: redrawing the same line tomorrow makes no slivers.
+    snap_tolerance_m = models.FloatField(default=10.0)
+    min_part_m2 = models.FloatField(default=10_000.0)
     # Bumped by every service that changes what the map shows; part of cache keys and ETags.
     data_version = models.PositiveIntegerField(default=1)
     credit = models.TextField(blank=True)
@@ -133,11 +139,16 @@ class ControlChange(models.Model):
     """On `date`, `places` came under `actor` (status held) or became contested with `actor` in them.
 
     In effect from `date` on, inclusive. This is the record; ControlPeriod is derived from the published ones.
+    A change may carry `geometry` (on `map`): the ground itself. Publishing it splits the map's zones that the
+    boundary crosses into parts (mapapp.services.parts) and the change then covers the parts inside it.
     """
 
     date = models.DateField()
     date_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
-    places = models.ManyToManyField(Place, related_name="control_changes")
+    places = models.ManyToManyField(Place, related_name="control_changes", blank=True)
+    # The ground that came under the actor, on the zones of `map` (both null for a change of whole places).
+    map = models.ForeignKey("Map", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    geometry = models.MultiPolygonField(srid=4326, null=True, blank=True)
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="control_changes")
     status = models.CharField(max_length=12, choices=ControlStatus.choices, default=ControlStatus.HELD)
     confidence = models.CharField(max_length=8, choices=Confidence.choices, default=Confidence.MEDIUM)
@@ -196,6 +207,8 @@ class ControlPeriod(models.Model):
     valid_to = models.DateField(null=True, blank=True)
     # Start of the unbroken run of periods with the same actor and status (what "since" means to a reader).
     held_since = models.DateField()
+    # The run starts with a "before" change: held since some time before held_since, not since it.
+    since_before = models.BooleanField(default=False)
     change = models.ForeignKey(ControlChange, on_delete=models.CASCADE, related_name="periods")
 
     objects = ControlPeriodQuerySet.as_manager()

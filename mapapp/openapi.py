@@ -185,6 +185,10 @@ ZONES_OUT = _features(
         "color": {"type": ["string", "null"], "description": "#rrggbb"},
         "status": STATUS,
         "since": DATE_OR_NULL,
+        "since_before": {
+            "type": "boolean",
+            "description": "true: held since some time before `since` (a baseline), not from it",
+        },
         "besieged": {"type": "boolean"},
         "siege": TEXT_OR_NULL,
         "sieges": SLUGS,
@@ -447,7 +451,8 @@ def schema() -> dict:
             "Days are whole numbers from the map's start (`epoch` = day 0; earlier days are negative). "
             "`periods` are columns sorted by zone then start: `zone` (index into the geometry's features), "
             "`actor` (index into `actors`), `status` (index into `statuses`), `from` (inclusive day), `to` "
-            "(exclusive day, null while open), `since` (day the unbroken hold began), `change` (index into "
+            "(exclusive day, null while open), `since` (day the unbroken hold began), `since_before` (1: it began "
+            "some time before `since`, a baseline), `change` (index into "
             "`changes`). `changes` are columns `id`, `day`, `confidence` (index into `confidences`), `title`, "
             "`note`, `sources` (indexes into `sources`: columns `id`, `title`, `publisher`, `url`, `published`). "
             "`sieges`: `slug`, `name_en`, `name_ar`, `besieged` and `besieging` (actor indexes), `start`, `end` "

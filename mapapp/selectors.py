@@ -12,12 +12,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import orjson
+import shapely
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Count, Q
 
 from gazetteer.models import Place
 from mapapp import standards
+from mapapp.lib import geo
 from mapapp.models import (
     Actor,
     ControlChange,
@@ -38,6 +40,7 @@ class ZoneState:
     since: dt.date | None
     confidence: str | None
     change_id: int | None
+    since_before: bool = False  # the hold began some time before `since` (a baseline), not on it
 
 
 def map_bbox(map: Map) -> list[float] | None:
@@ -54,11 +57,11 @@ def zone_states_at(*, map: Map, on: dt.date) -> dict[int, ZoneState]:
     rows = (
         ControlPeriod.objects.in_effect(on)
         .filter(place__maps=map)
-        .values_list("place_id", "actor_id", "status", "held_since", "change__confidence", "change_id")
+        .values_list("place_id", "actor_id", "status", "held_since", "change__confidence", "change_id", "since_before")
     )
     return {
-        place_id: ZoneState(actor_id, status, since, confidence, change_id)
-        for place_id, actor_id, status, since, confidence, change_id in rows
+        place_id: ZoneState(actor_id, status, since, confidence, change_id, before)
+        for place_id, actor_id, status, since, confidence, change_id, before in rows
     }
 
 
@@ -153,6 +156,7 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
                     "color": actor.color if actor else None,
                     "status": state.status if state else "unknown",
                     "since": state.since.isoformat() if state and state.since else None,
+                    "since_before": bool(state and state.since_before),
                     "besieged": place_id in besieged,
                     "siege": siege_slugs[besieged[place_id][0]] if place_id in besieged else None,
                     "sieges": [siege_slugs[siege_id] for siege_id in besieged.get(place_id, ())],
@@ -398,7 +402,9 @@ def map_history(*, map: Map) -> dict:
     period_rows = list(
         ControlPeriod.objects.filter(place__maps=map)
         .order_by("place__slug", "valid_from")
-        .values_list("place_id", "actor_id", "status", "valid_from", "valid_to", "held_since", "change_id")
+        .values_list(
+            "place_id", "actor_id", "status", "valid_from", "valid_to", "held_since", "change_id", "since_before"
+        )
     )
     change_ids = sorted({row[6] for row in period_rows})
     change_rows = list(
@@ -449,14 +455,17 @@ def map_history(*, map: Map) -> dict:
 
     statuses = ["held", "contested"]
     confidences = ["high", "medium", "low"]
-    periods: dict[str, list] = {key: [] for key in ("zone", "actor", "status", "from", "to", "since", "change")}
-    for place_id, actor_id, status, valid_from, valid_to, held_since, change_id in period_rows:
+    periods: dict[str, list] = {
+        key: [] for key in ("zone", "actor", "status", "from", "to", "since", "since_before", "change")
+    }
+    for place_id, actor_id, status, valid_from, valid_to, held_since, change_id, before in period_rows:
         periods["zone"].append(zone_index[place_id])
         periods["actor"].append(actor_index[actor_id])
         periods["status"].append(statuses.index(status))
         periods["from"].append(_day(valid_from, epoch))
         periods["to"].append(_day(valid_to, epoch))
         periods["since"].append(_day(held_since, epoch))
+        periods["since_before"].append(1 if before else 0)
         periods["change"].append(change_index[change_id])
 
     sources: dict[str, list] = {key: [] for key in ("id", "title", "publisher", "url", "published")}
@@ -542,7 +551,7 @@ def _record_without(change, *, on: dt.date, place_ids) -> tuple[dict, dict]:
 
 
 def change_preview(
-    *, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None, excluding=None
+    *, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None, excluding=None, areas=None
 ) -> dict:
     """What recording "on `on`, `places` came under `actor` with `status`" would do to the published record.
 
@@ -556,7 +565,8 @@ def change_preview(
 
     `alters_nothing` is true when, for every place, the change in effect on `on` already says the same: same
     actor and status and, when given, the same `confidence` and every one of `sources` (a confirmation with a
-    new source or a firmer confidence does add to the record). Three queries.
+    new source or a firmer confidence does add to the record). Three queries. `areas` {place id: km²} counts
+    only that much of a place (the part of a zone a change's ground covers).
     """
     places = list(places)
     place_ids = [place.pk for place in places]
@@ -599,7 +609,7 @@ def change_preview(
             or (confidence is not None and confidence != from_confidence)
             or (sources is not None and not new_source_ids <= cited[from_change])
         )
-        area = place.area_km2 or 0.0
+        area = areas[place.pk] if areas is not None and place.pk in areas else (place.area_km2 or 0.0)
         if hands:
             changing_hands_km2 += area
             previous = actors[from_actor_id].slug if from_actor_id else None
@@ -637,6 +647,80 @@ def change_preview(
         "area_km2": {"changing_hands": round(changing_hands_km2, 4), "by_actor": by_actor},
         "alters_nothing": not adds_anything,
     }
+
+
+@dataclass(frozen=True)
+class GroundSplit:
+    """What a change's ground does to a map's zones: `covered` zones lie wholly inside it (within the map's
+    tolerance), `splits` [(zone, inside, outside)] are cut by it (shapely MultiPolygons that tile the zone);
+    `ground` is the boundary as snapped to the zones."""
+
+    ground: shapely.MultiPolygon
+    covered: tuple[Place, ...]
+    splits: tuple[tuple[Place, shapely.MultiPolygon, shapely.MultiPolygon], ...]
+
+
+def ground_split_plan(*, map: Map, ground) -> GroundSplit:
+    """How `ground` (a shapely (Multi)Polygon in WGS84) would split the map's zones, saving nothing (the
+    preview of a draft shows this; publishing applies it). The boundary is snapped to the vertices of the zones
+    within the map's `snap_tolerance_m`; no piece under `min_part_m2` or narrower than the tolerance is made
+    (it goes with its neighbour, see geo.split_footprint). Two queries."""
+    tolerance = geo.metres_in_degrees(map.snap_tolerance_m)
+    search = geo.to_geos(shapely.envelope(ground).buffer(tolerance))
+    zones = list(map.places.filter(footprint__intersects=search).order_by("pk"))
+    footprints = [geo.to_shapely(zone.footprint) for zone in zones]
+    nearby = shapely.STRtree(footprints) if footprints else None
+    snapped = geo.snap_ground(ground, footprints, tolerance_deg=tolerance)
+    covered: list[Place] = []
+    splits: list[tuple] = []
+    if nearby is None or snapped.is_empty:
+        return GroundSplit(snapped, (), ())
+    # Zones well inside the ground (by more than the tolerance) need no overlay: they are covered whole.
+    inner = shapely.buffer(snapped, -tolerance) if tolerance > 0 else snapped
+    shapely.prepare(inner)
+    for index in sorted(nearby.query(snapped, predicate="intersects").tolist()):
+        if shapely.contains(inner, footprints[index]):
+            covered.append(zones[index])
+            continue
+        inside, outside = geo.split_footprint(
+            footprints[index], snapped, tolerance_deg=tolerance, min_area_km2=map.min_part_m2 / 1e6
+        )
+        if inside is None:
+            continue
+        if outside is None:
+            covered.append(zones[index])
+        else:
+            splits.append((zones[index], inside, outside))
+    return GroundSplit(snapped, tuple(covered), tuple(splits))
+
+
+def ground_preview(
+    *, map: Map, geometry, places=(), on: dt.date, actor: Actor, status: str, confidence=None, sources=None
+) -> dict:
+    """change_preview for a change carrying ground (a GEOS or shapely (Multi)Polygon) on `map`, beside whole
+    `places`: each zone the ground covers or splits is a row, counted for the area inside the ground only, and
+    `ground` says which zones it splits, which it covers whole, and the parts publishing would make."""
+    shape = geo.to_shapely(geometry) if not isinstance(geometry, shapely.Geometry) else geometry
+    plan = ground_split_plan(map=map, ground=shape)
+    areas = {zone.pk: geo.area_km2(inside) for zone, inside, _outside in plan.splits}
+    touched = [*places, *plan.covered, *(zone for zone, _inside, _outside in plan.splits)]
+    preview = change_preview(
+        on=on, places=touched, actor=actor, status=status, confidence=confidence, sources=sources, areas=areas
+    )
+    preview["ground"] = {
+        "area_km2": round(geo.area_km2(plan.ground), 4),
+        "covered": [zone.slug for zone in plan.covered],
+        "split": [
+            {
+                "zone": zone.slug,
+                "inside_km2": round(geo.area_km2(inside), 4),
+                "outside_km2": round(geo.area_km2(outside), 4),
+            }
+            for zone, inside, outside in plan.splits
+        ],
+        "parts": 2 * len(plan.splits),
+    }
+    return preview
 
 
 def places_within(*, area: GEOSGeometry, kind: str) -> list[Place]:

@@ -116,6 +116,7 @@ VIEWER_STRINGS = (
     gettext_noop("Held by"),
     gettext_noop("Status"),
     gettext_noop("Since"),
+    gettext_noop("Held before"),
     gettext_noop("Confidence"),
     gettext_noop("Area"),
     gettext_noop("Sources"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+import shapely.geometry
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
@@ -95,6 +96,11 @@ def geos_multipolygon(geometry: BaseGeometry) -> MultiPolygon:
 # its neighbour's segment, which a float-exact intersection would see as touching at a point only.
 EDGE_GRID = 1e-7
 
+# A change's ground is overlaid on the zones on this grid (degrees, about 0.1 mm): the snap-rounding overlay
+# cannot fail with "found non-noded intersection", and the two sides of a split, rounded to the same grid, share
+# their boundary exactly. Fine enough that a zone's own vertices move by less than 0.1 mm (areas agree to the m²).
+SPLIT_GRID = 1e-9
+
 
 def _line_parts(geometry: BaseGeometry) -> shapely.MultiLineString | None:
     """The linear parts of an overlay result, merged into as few lines as they make; None if there are none."""
@@ -133,21 +139,39 @@ def union(footprints: list[BaseGeometry]) -> shapely.MultiPolygon:
         and np.isclose(merged.area, shapely.area(parts).sum(), rtol=1e-9, atol=0.0)
     ):
         return as_multipolygon(merged)
-    return as_multipolygon(shapely.union_all(parts))
+    # On the split grid: parts cut from one zone may sit a rounding error (1e-18°) off their neighbours, and an
+    # exact union would keep those hairline cracks as rings (an "outer edge" running through the map).
+    return as_multipolygon(shapely.union_all(parts, grid_size=SPLIT_GRID))
 
 
-def shared_edges(footprints: list[BaseGeometry]) -> list[tuple[int, int | None, shapely.MultiLineString]]:
+def outer_edge(area: BaseGeometry) -> shapely.MultiLineString:
+    """The exterior rings of a map's area: where a zone's boundary is the map's edge (a hole is not)."""
+    return shapely.MultiLineString([polygon.exterior for polygon in as_multipolygon(area).geoms])
+
+
+def shared_edges(
+    footprints: list[BaseGeometry], *, only: set[int] | None = None, area: BaseGeometry | None = None
+) -> list[tuple[int, int | None, shapely.MultiLineString]]:
     """The boundaries zones share: [(i, j, lines)] with i < j indexes into `footprints`, and (i, None, lines)
     for the part of zone i's boundary on the outer edge of the whole (the exterior rings of the union, so a
-    hole in the middle of the map is not an edge). Zones that meet at a point only share nothing."""
+    hole in the middle of the map is not an edge). Zones that meet at a point only share nothing.
+
+    `only` (indexes) keeps the edges of those zones alone, and `area` is then the map's whole area (the union
+    of `footprints`, a few zones around a split, is not): a split rebuilds the edges where it happened."""
     if not footprints:
         return []
-    union_ = union(footprints)
+    union_ = union(footprints) if area is None else area
     polygons = np.asarray(footprints, dtype=object)
     boundaries = shapely.boundary(polygons)
     tree = shapely.STRtree(polygons)
-    left, right = tree.query(polygons, predicate="intersects")
+    # Within a grid cell rather than intersecting: a part cut on the split grid may sit a rounding error (1e-18°)
+    # off its neighbour, and the grid-snapped intersection below still finds the edge they share.
+    left, right = tree.query(polygons, predicate="dwithin", distance=EDGE_GRID)
     keep = left < right
+    if only is not None:
+        wanted = np.zeros(len(polygons), dtype=bool)
+        wanted[list(only)] = True
+        keep &= wanted[left] | wanted[right]
     left, right = left[keep], right[keep]
     edges: list[tuple[int, int | None, shapely.MultiLineString]] = []
     if len(left):
@@ -156,10 +180,116 @@ def shared_edges(footprints: list[BaseGeometry]) -> list[tuple[int, int | None, 
             lines = _line_parts(overlap)
             if lines is not None:
                 edges.append((i, j, lines))
-    exterior = shapely.MultiLineString([polygon.exterior for polygon in union_.geoms])
+    exterior = outer_edge(union_)
     on_edge = shapely.intersection(boundaries, exterior, grid_size=EDGE_GRID)
     for i, overlap in enumerate(on_edge):
+        if only is not None and i not in only:
+            continue
         lines = _line_parts(overlap)
         if lines is not None:
             edges.append((i, None, lines))
     return edges
+
+
+_METRES_PER_DEGREE = 111_320.0  # along a meridian; a tolerance in degrees is at most this many metres per degree
+
+
+def metres_in_degrees(metres: float) -> float:
+    return metres / _METRES_PER_DEGREE
+
+
+def polygonal(geometry: BaseGeometry | None) -> shapely.MultiPolygon:
+    """The polygons of an overlay result as a MultiPolygon (lines and points where pieces only touch dropped)."""
+    if geometry is None or geometry.is_empty:
+        return shapely.MultiPolygon()
+    polygons: list[shapely.Polygon] = []
+    for part in shapely.get_parts(geometry):
+        if isinstance(part, shapely.Polygon) and not part.is_empty:
+            polygons.append(part)
+        elif isinstance(part, shapely.MultiPolygon | shapely.GeometryCollection):
+            polygons.extend(polygonal(part).geoms)
+    return shapely.MultiPolygon(polygons)
+
+
+def snap_ground(ground: BaseGeometry, references: list[BaseGeometry], *, tolerance_deg: float) -> shapely.MultiPolygon:
+    """`ground` with its vertices and segments snapped to the vertices of the `references` (the zones it lies
+    on) within the tolerance, so a boundary drawn along an edge follows the edge instead of leaving a sliver."""
+    ground = polygonal(shapely.make_valid(shapely.force_2d(ground)))
+    if not references or tolerance_deg <= 0:
+        return ground
+    reference = shapely.union_all(shapely.boundary(np.asarray(references, dtype=object)))
+    snapped = shapely.snap(ground, reference, tolerance_deg)
+    if not snapped.is_valid:
+        snapped = shapely.make_valid(snapped)
+    return polygonal(snapped)
+
+
+def _thin(polygon: BaseGeometry, *, tolerance_deg: float, min_area_km2: float) -> bool:
+    """A sliver: smaller than the minimum part, or nowhere wider than the snapping tolerance."""
+    if area_km2(polygon) < min_area_km2:
+        return True
+    return tolerance_deg > 0 and shapely.buffer(polygon, -tolerance_deg / 2).is_empty
+
+
+def _shared_length(a: BaseGeometry, b: BaseGeometry) -> float:
+    if b.is_empty:
+        return 0.0
+    return shapely.intersection(a.boundary, b.boundary, grid_size=SPLIT_GRID).length
+
+
+def split_footprint(
+    footprint: BaseGeometry, ground: BaseGeometry, *, tolerance_deg: float, min_area_km2: float
+) -> tuple[shapely.MultiPolygon | None, shapely.MultiPolygon | None]:
+    """(inside, outside): a zone's footprint cut by a change's ground on the split grid.
+
+    (None, footprint) when the ground leaves the zone alone, (footprint, None) when it covers all of it, else the
+    two sides, which tile the footprint. Pieces of one side that are slivers (under `min_area_km2`, or narrower
+    than the tolerance) go to the side they share the most boundary with, so no part is ever a sliver.
+    """
+    inside = polygonal(shapely.intersection(footprint, ground, grid_size=SPLIT_GRID))
+    if inside.is_empty:
+        return None, footprint
+    outside = polygonal(shapely.difference(footprint, ground, grid_size=SPLIT_GRID))
+    if outside.is_empty:
+        return footprint, None
+    pieces = [(piece, True) for piece in inside.geoms] + [(piece, False) for piece in outside.geoms]
+    kept = {True: [], False: []}
+    slivers = []
+    for piece, side in pieces:
+        if _thin(piece, tolerance_deg=tolerance_deg, min_area_km2=min_area_km2):
+            slivers.append((piece, side))
+        else:
+            kept[side].append(piece)
+    if not kept[True]:
+        return None, footprint
+    if not kept[False]:
+        return footprint, None
+    sides = {side: shapely.union_all(kept[side], grid_size=SPLIT_GRID) for side in (True, False)}
+    for piece, side in slivers:
+        own, other = _shared_length(piece, sides[side]), _shared_length(piece, sides[not side])
+        if other > own:
+            side = not side
+        kept[side].append(piece)
+    inside = polygonal(shapely.union_all(kept[True], grid_size=SPLIT_GRID))
+    outside = polygonal(shapely.union_all(kept[False], grid_size=SPLIT_GRID))
+    return inside, outside
+
+
+def polygon_from_geojson(value) -> shapely.MultiPolygon:
+    """A GeoJSON Polygon or MultiPolygon geometry (a parsed dict, WGS84 lon/lat) as a valid MultiPolygon.
+    ValueError says what is wrong: not an object, another type, bad coordinates, off the globe, no area."""
+    if not isinstance(value, dict):
+        raise ValueError("must be a GeoJSON geometry object")
+    if value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError(f"must be a GeoJSON Polygon or MultiPolygon, not {value.get('type')!r}")
+    try:
+        shape = shapely.geometry.shape(value)
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
+        raise ValueError(f"has unreadable coordinates ({exc})") from None
+    coordinates = shapely.get_coordinates(shape)
+    if not len(coordinates) or not np.isfinite(coordinates).all():
+        raise ValueError("has no coordinates, or ones that are not numbers")
+    if (np.abs(coordinates[:, 0]) > 180).any() or (np.abs(coordinates[:, 1]) > 90).any():
+        raise ValueError("has coordinates off the globe (expected WGS84 longitude, latitude)")
+    repaired, _reason = repair_polygonal(shape)
+    return repaired

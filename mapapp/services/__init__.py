@@ -1,7 +1,7 @@
 """Writes to the map's record. The admin, the API, management commands and tests all call these.
 
 Every function is keyword-only, validates its input, and saves inside one transaction. Control periods are
-derived here and only here (changes.control_periods_rebuild), in the same transaction as the change that alters
+derived here and only here (periods.control_periods_rebuild), in the same transaction as the change that alters
 them. One module per entity; this package re-exports their public names, so `services.control_change_record(...)`
 reads the same wherever it is called. Display words (word, local_name) are mapapp.display's.
 """
@@ -16,7 +16,7 @@ from mapapp.services.changes import (
     control_change_update,
     control_change_validate,
     control_change_withdraw,
-    control_periods_rebuild,
+    ground_clean,
 )
 from mapapp.services.events import (
     event_create,
@@ -35,6 +35,8 @@ from mapapp.services.maps import (
     maps_refresh_geometry,
     zone_edges_rebuild,
 )
+from mapapp.services.parts import zones_coarsen, zones_split
+from mapapp.services.periods import control_periods_rebuild
 from mapapp.services.sieges import siege_record, siege_set_review_state, siege_update, siege_validate, supply_problem
 from mapapp.services.sources import source_create, source_get_or_create, source_update
 from mapapp.services.tokens import TokenRefused, api_token_create, api_token_revoke, api_token_user
@@ -62,6 +64,9 @@ __all__ = [
     "control_change_withdraw",
     "control_change_restore",
     "control_periods_rebuild",
+    "ground_clean",
+    "zones_split",
+    "zones_coarsen",
     "supply_problem",
     "siege_validate",
     "siege_record",

@@ -3,32 +3,62 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gazetteer.models import Place
+from gazetteer.models import Place, PlaceKind
 from mapapp.display import local_name, word
+from mapapp.lib import geo
 from mapapp.models import (
     Actor,
     Confidence,
     ControlChange,
-    ControlPeriod,
     ControlStatus,
     DatePrecision,
+    Map,
     ReviewState,
     Source,
 )
-from mapapp.selectors import change_preview
+from mapapp.selectors import change_preview, ground_split_plan
 from mapapp.services._record import stamp
+from mapapp.services.parts import zones_coarsen, zones_split
+from mapapp.services.periods import control_periods_rebuild
 
 
-def control_change_validate(*, on, places, actor, status, confidence, sources, date_precision, note: str = "") -> None:
+def ground_clean(*, geometry, map) -> MultiPolygon:
+    """A change's ground as a valid WGS84 MultiPolygon on `map`'s area, or ValidationError {"geometry": ...}."""
+    if map is None:
+        raise ValidationError({"map": _("a change with a geometry needs the map whose zones it splits")})
+    if not isinstance(geometry, GEOSGeometry):
+        raise ValidationError({"geometry": _("the geometry must be a polygon or multipolygon")})
+    if geometry.srid not in (None, geo.WGS84):
+        geometry = geometry.transform(geo.WGS84, clone=True)
+    shape = geo.to_shapely(geometry)
+    if shape.geom_type not in ("Polygon", "MultiPolygon"):
+        raise ValidationError(
+            {
+                "geometry": _("the geometry must be a polygon or multipolygon, not a %(type)s")
+                % {"type": shape.geom_type}
+            }
+        )
+    try:
+        shape, _reason = geo.repair_polygonal(shape)
+    except ValueError as exc:
+        raise ValidationError({"geometry": _("the geometry has no area: %(why)s") % {"why": exc}}) from None
+    if map.area is None or not shape.intersects(geo.to_shapely(map.area)):
+        raise ValidationError({"geometry": _("the geometry lies outside the map %(map)s") % {"map": map.slug}})
+    return geo.geos_multipolygon(shape)
+
+
+def control_change_validate(
+    *, on, places, actor, status, confidence, sources, date_precision, geometry=None, note: str = ""
+) -> None:
     """The rules every control change must keep; ValidationError {field: message} in the active language.
     Forms call this to show errors next to their fields; the services below call it before saving."""
     errors: dict[str, str] = {}
@@ -41,8 +71,8 @@ def control_change_validate(*, on, places, actor, status, confidence, sources, d
         errors["date"] = _("date must be a real date (YYYY-MM-DD), got %(value)s") % {"value": repr(on)}
     elif on > timezone.now().date():
         errors["date"] = _("date %(date)s is in the future") % {"date": on.isoformat()}
-    if not places:
-        errors["places"] = _("a control change needs at least one place")
+    if not places and geometry is None:
+        errors["places"] = _("a control change needs at least one place or a geometry")
     if actor is None:
         errors["actor"] = _("a control change needs an actor")
     if status not in ControlStatus.values:
@@ -89,7 +119,7 @@ def _refuse_if_alters_nothing(*, on, places, actor, status, confidence, sources)
 def control_change_record(
     *,
     on: dt.date,
-    places: Sequence[Place],
+    places: Sequence[Place] = (),
     actor: Actor,
     sources: Sequence[Source],
     status: str = ControlStatus.HELD,
@@ -97,10 +127,15 @@ def control_change_record(
     date_precision: str = DatePrecision.DAY,
     title: str = "",
     note: str = "",
+    geometry: GEOSGeometry | None = None,
+    map: Map | None = None,
     by=None,
     publish: bool = False,
 ) -> ControlChange:
     """Record that on `on` (inclusive) `places` came under `actor` with `status`, citing `sources`.
+
+    Instead of or beside places, `geometry` (a polygon or multipolygon, WGS84) on `map` is the ground itself:
+    publishing splits the map's zones along it (mapapp.services.parts) and the change covers what lies inside.
 
     Saved as a draft, which the public does not see, unless `publish` (then the derived periods follow at once,
     in this transaction). Refused when every place already stands as the change says on `on` (by the
@@ -117,12 +152,35 @@ def control_change_record(
         confidence=confidence,
         sources=sources,
         date_precision=date_precision,
+        geometry=geometry,
         note=note.strip(),
     )
-    _refuse_if_alters_nothing(on=on, places=places, actor=actor, status=status, confidence=confidence, sources=sources)
+    plan = None
+    if geometry is not None:
+        geometry = ground_clean(geometry=geometry, map=map)
+        plan = ground_split_plan(map=map, ground=geo.to_shapely(geometry))
+        if not plan.covered and not plan.splits and not places:
+            raise ValidationError(
+                {"geometry": _("the geometry covers no part of the map's zones larger than its minimum")}
+            )
+        ground_places = [*plan.covered, *(zone for zone, _inside, _outside in plan.splits)]
+        _refuse_if_alters_nothing(
+            on=on,
+            places=[*places, *ground_places],
+            actor=actor,
+            status=status,
+            confidence=confidence,
+            sources=sources,
+        )
+    else:
+        _refuse_if_alters_nothing(
+            on=on, places=places, actor=actor, status=status, confidence=confidence, sources=sources
+        )
     change = ControlChange(
         date=on,
         date_precision=date_precision,
+        geometry=geometry,
+        map=map if geometry is not None else None,
         actor=actor,
         status=status,
         confidence=confidence,
@@ -137,7 +195,7 @@ def control_change_record(
     change.places.set(places)
     change.sources.set(sources)
     if publish:
-        control_change_publish(change=change, by=by)
+        _publish(change=change, by=by, plan=plan)  # the ground's plan, worked out above, is still the map's
     return change
 
 
@@ -208,7 +266,11 @@ def control_change_update(
 @transaction.atomic
 def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
     """Make a draft (or a rejected change) public; the derived periods of its places are rebuilt in the same
-    transaction."""
+    transaction. A change carrying ground splits the zones of its map first (mapapp.services.parts)."""
+    return _publish(change=change, by=by, plan=None)
+
+
+def _publish(*, change: ControlChange, by, plan) -> ControlChange:
     change = _locked(change)
     if change.review_state == ReviewState.PUBLISHED:
         raise ValidationError({"review_state": _("this change is already published")})
@@ -219,7 +281,13 @@ def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
     change.reviewed_at = timezone.now()
     stamp(change, by=by, reason="published")
     change.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
-    _rebuild_and_touch(change.places.all())
+    parts: list[Place] = []
+    if change.geometry is not None:
+        covered, parts = zones_split(
+            plan=plan, map=change.map, ground=geo.to_shapely(change.geometry), note=f"(change {change.pk})"
+        )
+        change.places.add(*covered)
+    _rebuild_and_touch([*change.places.all(), *parts])
     return change
 
 
@@ -261,7 +329,11 @@ def control_change_withdraw(*, change: ControlChange, by=None, reason: str = "")
     stamp(change, by=by, reason="withdrawn")
     change.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
     if was_public:
-        _rebuild_and_touch(change.places.all())
+        places = list(change.places.all())
+        _rebuild_and_touch(places)
+        if change.geometry is not None:
+            # Its splits are no longer needed where nothing else tells the parts apart.
+            zones_coarsen(map=change.map, parents=[place for place in places if place.kind == PlaceKind.PART])
     return change
 
 
@@ -316,60 +388,3 @@ def control_change_restore(*, change: ControlChange, version_id: int, by=None, r
     if was_public or change.review_state == ReviewState.PUBLISHED:
         _rebuild_and_touch({place.pk: place for place in [*places_before, *places]}.values())
     return change
-
-
-def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
-    """Derive the control periods of `places` (all places when None) from their published changes.
-
-    Rules (tested in tests/mapapp/test_derivation.py):
-    - a change dated D is in effect from D: it opens the period [D, date of the place's next change);
-    - two changes of the same place on the same day: the one recorded last (higher id) wins, the other opens
-      no period (a zero-length period would say nothing);
-    - a back-dated change splits the period it falls into; a withdrawn or draft change counts for nothing;
-    - `held_since` is the start of the unbroken run of the same actor and status.
-    Returns the number of periods written. Locks the places' rows first so that two transactions deriving
-    the same place run one after the other and the second sees the first's change.
-    """
-    with transaction.atomic():
-        place_qs = Place.objects.all() if places is None else Place.objects.filter(pk__in=[p.pk for p in places])
-        place_ids = list(place_qs.select_for_update().order_by("pk").values_list("pk", flat=True))
-        if not place_ids:
-            return 0
-        through = ControlChange.places.through
-        rows = (
-            through.objects.filter(place_id__in=place_ids, controlchange__review_state=ReviewState.PUBLISHED)
-            .order_by("place_id", "controlchange__date", "controlchange_id")
-            .values_list(
-                "place_id",
-                "controlchange_id",
-                "controlchange__date",
-                "controlchange__actor_id",
-                "controlchange__status",
-            )
-        )
-        last_of_day: dict[int, dict[dt.date, tuple]] = defaultdict(dict)
-        for place_id, change_id, date, actor_id, status in rows:
-            last_of_day[place_id][date] = (change_id, actor_id, status)  # ordered by id: the last one wins
-
-        periods: list[ControlPeriod] = []
-        for place_id, by_day in last_of_day.items():
-            days = sorted(by_day)
-            previous: ControlPeriod | None = None
-            for index, day in enumerate(days):
-                change_id, actor_id, status = by_day[day]
-                valid_to = days[index + 1] if index + 1 < len(days) else None
-                same_run = previous is not None and previous.actor_id == actor_id and previous.status == status
-                period = ControlPeriod(
-                    place_id=place_id,
-                    actor_id=actor_id,
-                    status=status,
-                    valid_from=day,
-                    valid_to=valid_to,
-                    held_since=previous.held_since if same_run else day,
-                    change_id=change_id,
-                )
-                periods.append(period)
-                previous = period
-        ControlPeriod.objects.filter(place_id__in=place_ids).delete()
-        ControlPeriod.objects.bulk_create(periods, batch_size=2000)
-        return len(periods)

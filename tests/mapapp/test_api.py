@@ -188,6 +188,7 @@ def test_write_methods_on_read_endpoints_are_refused(client, small_map):
     assert client.delete("/api/v1/maps/test-map/timeline").status_code == 405
     # PUT on a map's zones is the reviewers' write (sets the zones): without a login it is refused as such
     assert client.put("/api/v1/maps/test-map/zones").status_code == 401
+    assert client.delete("/api/v1/maps/test-map/zones").status_code == 405
 
 
 def test_schema_describes_the_read_endpoints(client):

@@ -14,6 +14,8 @@ export function buildHistory(raw, zoneAreas) {
   const actor = Int16Array.from(p.actor);
   const status = Int8Array.from(p.status);
   const since = Int32Array.from(p.since);
+  // 1 where the hold began some time before `since` (a baseline: "held before 8 July 2024").
+  const sinceBefore = Int8Array.from(p.since_before || []);
   const change = Int32Array.from(p.change);
   // Periods are sorted by zone then start; zoneStart[z]..zoneStart[z+1] are zone z's.
   const zoneStart = new Int32Array(zoneCount + 1);
@@ -87,6 +89,7 @@ export function buildHistory(raw, zoneAreas) {
       from: from[i],
       to: to[i] === OPEN ? null : to[i],
       since: since[i],
+      sinceBefore: sinceBefore[i] === 1,
       change: change[i],
     };
   }

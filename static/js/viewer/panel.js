@@ -108,7 +108,7 @@ export function createZonePanel({ root, picker, geometry, history, calendar, i18
     row(facts, i18n.t("Held by"), actorLine(currentPeriod ? currentPeriod.actor : -1, statusName));
     row(facts, i18n.t("Status"), i18n.t("status:" + statusName));
     if (currentPeriod) {
-      const since = row(facts, i18n.t("Since"), "");
+      const since = row(facts, i18n.t(currentPeriod.sinceBefore ? "Held before" : "Since"), "");
       const time = el("time", null, day(currentPeriod.since));
       time.dateTime = calendar.isoOf(currentPeriod.since);
       since.append(time);

@@ -1,0 +1,158 @@
+"""A monitor's dated snapshots recorded as control changes (manage.py import_control; docs/contract.md).
+
+Each snapshot says "the ground ACTOR holds (or contests) on date D". For each date, in order, what changed since
+the record before it is recorded, and nothing else: the ground the snapshot gives the actor that the record does
+not, and (with `else_actor`) the map's ground outside the snapshot that the record does not give `else_actor`.
+The first date is a baseline ("before": held before that date). Each change cites a source naming the snapshot;
+a date whose snapshot a live change already cites is skipped, so importing the same snapshots twice records
+nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from gazetteer.models import Place
+from mapapp.lib import geo
+from mapapp.models import Actor, ControlChange, ControlStatus, DatePrecision, Map, ReviewState
+from mapapp.selectors import zone_states_at
+from mapapp.services.changes import control_change_record
+from mapapp.services.parts import zones_coarsen
+from mapapp.services.sources import source_get_or_create
+
+
+@dataclass
+class ImportResult:
+    dates: int = 0
+    changes: int = 0
+    skipped: int = 0  # dates already recorded from the same snapshot
+    parts_made: int = 0
+    zones_before: int = 0
+    zones_after: int = 0
+    merged: int = 0
+    km2_last: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    change_ids: list[int] = field(default_factory=list)
+
+
+class _Record:
+    """The ground each actor holds on a date by the record, from the map's zones (footprints cached)."""
+
+    def __init__(self, map: Map):
+        self.map = map
+        self.shapes: dict[int, shapely.Geometry] = {}
+
+    def ground(self, *, on: dt.date, actor: Actor, status: str | None) -> shapely.MultiPolygon:
+        states = zone_states_at(map=self.map, on=on)
+        ids = [
+            place_id
+            for place_id, state in states.items()
+            if state.actor_id == actor.pk and (status is None or state.status == status)
+        ]
+        zone_ids = set(self.map.places.values_list("pk", flat=True))
+        missing = [pk for pk in ids if pk in zone_ids and pk not in self.shapes]
+        for pk, footprint in Place.objects.filter(pk__in=missing).values_list("pk", "footprint"):
+            self.shapes[pk] = geo.to_shapely(footprint)
+        return geo.union([self.shapes[pk] for pk in ids if pk in zone_ids])
+
+
+def _cited(map: Map, label: str, actors: list[Actor]) -> bool:
+    """A live change of this import's actors already cites this snapshot (recorded by an earlier import)."""
+    return ControlChange.objects.filter(
+        actor__in=actors,
+        map=map,
+        review_state__in=(ReviewState.DRAFT, ReviewState.PUBLISHED),
+        sources__quote=label,
+    ).exists()
+
+
+def control_import(
+    *,
+    map: Map,
+    snapshots: Sequence,
+    actor: Actor,
+    else_actor: Actor | None = None,
+    status: str = ControlStatus.HELD,
+    source_title: str = "",
+    source_url: str = "",
+    publish: bool = False,
+    by=None,
+    dry_run: bool = False,
+    progress: Callable[[int, int, dt.date, float], None] | None = None,
+) -> ImportResult:
+    """Record `snapshots` (mapapp.snapshots.Snapshot, sorted by date) on `map` as described above; coarsens the
+    map after a published import. With `dry_run` everything is done and measured, then rolled back."""
+    result = ImportResult()
+    started = time.monotonic()
+    result.zones_before = map.places.count()
+    area = geo.to_shapely(map.area)
+    min_km2 = map.min_part_m2 / 1e6
+    parts_before = Place.objects.filter(kind="part").count()
+    with transaction.atomic():
+        record = _Record(map)
+        for index, snapshot in enumerate(snapshots):
+            result.dates += 1
+            label = f"snapshot of {snapshot.on.isoformat()} ({snapshot.label})"
+            ground = geo.polygonal(shapely.intersection(snapshot.ground, area, grid_size=geo.SPLIT_GRID))
+            if _cited(map, label, [actor, *([else_actor] if else_actor else [])]):
+                result.skipped += 1
+            else:
+                source = source_get_or_create(
+                    title=source_title or snapshot.label, url=source_url, published=snapshot.on, quote=label
+                )
+                precision = DatePrecision.BEFORE if index == 0 else DatePrecision.DAY
+                wanted = [(actor, ground, status)]
+                if else_actor is not None:
+                    wanted.append(
+                        (
+                            else_actor,
+                            geo.polygonal(shapely.difference(area, ground, grid_size=geo.SPLIT_GRID)),
+                            ControlStatus.HELD,
+                        )
+                    )
+                for who, target, how in wanted:
+                    held = record.ground(on=snapshot.on, actor=who, status=how)
+                    gained = geo.polygonal(shapely.difference(target, held, grid_size=geo.SPLIT_GRID))
+                    if geo.area_km2(gained) < min_km2:
+                        continue
+                    try:
+                        change = control_change_record(
+                            on=snapshot.on,
+                            actor=who,
+                            status=how,
+                            sources=[source],
+                            geometry=geo.to_geos(gained),
+                            map=map,
+                            date_precision=precision,
+                            title=f"{who.name_en}: {label}",
+                            by=by,
+                            publish=publish,
+                        )
+                    except ValidationError as exc:
+                        # Ground that snaps away to nothing, or that the record already gives the actor.
+                        if {"geometry", "places"} & set(exc.message_dict):
+                            continue
+                        raise
+                    result.changes += 1
+                    result.change_ids.append(change.pk)
+            if progress is not None:
+                progress(index + 1, len(snapshots), snapshot.on, time.monotonic() - started)
+        result.parts_made = Place.objects.filter(kind="part").count() - parts_before
+        if publish and result.changes:
+            result.merged = zones_coarsen(map=map)
+        result.zones_after = map.places.count()
+        if snapshots:
+            last = snapshots[-1].on
+            for who in [actor, else_actor] if else_actor else [actor]:
+                result.km2_last[who.slug] = round(geo.area_km2(record.ground(on=last, actor=who, status=None)), 4)
+        if dry_run:
+            transaction.set_rollback(True)
+    result.seconds = time.monotonic() - started
+    return result

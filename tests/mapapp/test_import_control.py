@@ -1,0 +1,175 @@
+"""manage.py import_control: a monitor's dated snapshots recorded as changes; idempotent; bad files refused
+with nothing recorded; every format read; coarsen_zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import zipfile
+from io import StringIO
+
+import geopandas
+import pytest
+import shapely
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from gazetteer.models import Place
+from mapapp.lib import geo
+from mapapp.models import ControlChange, DatePrecision, Map
+from mapapp.selectors import zone_states_at
+from mapapp.snapshots import read_snapshots
+from tests.mapapp.test_parts import assert_edges_as_if_rebuilt, assert_tiles, grid
+
+M2 = 1e-6
+
+
+def feature_collection(*shapes, **properties):
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(shape)}
+            for shape in shapes
+        ],
+    }
+
+
+def write(path, *shapes, **properties):
+    path.write_text(json.dumps(feature_collection(*shapes, **properties)))
+    return path
+
+
+# The rebels' ground on three dates: a column, then a bulge into the middle column, then back to the column.
+DAY1 = shapely.box(0.0, 0.0, 0.01, 0.03)
+DAY2 = shapely.union(DAY1, shapely.box(0.01, 0.005, 0.016, 0.022))
+DAY3 = DAY1
+
+
+@pytest.fixture
+def snapshot_map(world, people):
+    map_ = grid(world)
+    return map_
+
+
+def run(*args):
+    out = StringIO()
+    call_command("import_control", *map(str, args), stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def actor_km2(map_, on, actor_id):
+    states = zone_states_at(map=map_, on=on)
+    return sum(
+        geo.area_km2(place.footprint)
+        for place in Map.objects.get(pk=map_.pk).places.all()
+        if place.pk in states and states[place.pk].actor_id == actor_id
+    )
+
+
+def test_snapshots_become_the_record_and_a_second_import_records_nothing(world, snapshot_map, tmp_path):
+    map_ = snapshot_map
+    folder = tmp_path / "monitor"
+    folder.mkdir()
+    write(folder / "rebels-2016-01-01.geojson", DAY1)
+    with gzip.open(folder / "rebels-20160201.geojson.gz", "wt") as packed:
+        packed.write(json.dumps(feature_collection(DAY2)))
+    write(folder / "rebels-2016-03-01.geojson", DAY3)
+    args = [folder, "--map", map_.slug, "--actor", "rebels", "--else", "army", "--publish", "--by", "rafiq"]
+    out = run(*args, "--source-title", "Monitor", "--source-url", "https://example.org/monitor")
+    assert "3 dates" in out
+    changes = list(ControlChange.objects.order_by("date", "pk"))
+    # day 1: a baseline for each side; day 2: the rebels gain the bulge; day 3: the army takes it back
+    assert [(c.date.isoformat(), c.actor.slug) for c in changes] == [
+        ("2016-01-01", "rebels"),
+        ("2016-01-01", "army"),
+        ("2016-02-01", "rebels"),
+        ("2016-03-01", "army"),
+    ]
+    assert [c.date_precision for c in changes[:2]] == [DatePrecision.BEFORE] * 2
+    assert all(c.review_state == "published" for c in changes)
+    source = changes[2].sources.get()
+    assert source.title == "Monitor" and source.url == "https://example.org/monitor"
+    assert "2016-02-01" in source.quote and "rebels-20160201.geojson" in source.quote
+    rebels, army = world.actor("rebels").pk, world.actor("army").pk
+    for on, ground in ((dt.date(2016, 1, 1), DAY1), (dt.date(2016, 2, 1), DAY2), (dt.date(2016, 3, 1), DAY3)):
+        assert actor_km2(map_, on, rebels) == pytest.approx(geo.area_km2(ground), abs=1 * M2)
+        total = geo.area_km2(geo.to_shapely(Map.objects.get(pk=map_.pk).area))
+        assert actor_km2(map_, on, army) == pytest.approx(total - geo.area_km2(ground), abs=1 * M2)
+    # the bulge came and went: coarsening merged the parts of each zone back
+    assert "merged back" in out
+    assert Map.objects.get(pk=map_.pk).places.count() < 9 + 2 * 3
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+    again = run(*args)
+    assert "0 changes" in again and "3 dates already recorded" in again
+    assert ControlChange.objects.count() == 4
+
+
+def test_drafts_by_default_and_a_dry_run_records_nothing(world, snapshot_map, tmp_path):
+    map_ = snapshot_map
+    write(tmp_path / "2016-01-01.geojson", DAY1)
+    out = run(tmp_path / "2016-01-01.geojson", "--map", map_.slug, "--actor", "rebels", "--dry-run")
+    assert out.startswith("1 snapshots") and "dry run, nothing recorded: 1 dates, 1 changes" in out
+    assert not ControlChange.objects.exists()
+    run(tmp_path / "2016-01-01.geojson", "--map", map_.slug, "--actor", "rebels")
+    change = ControlChange.objects.get()
+    assert change.review_state == "draft" and not Place.objects.filter(kind="part").exists()
+
+
+@pytest.mark.parametrize(
+    "name, content, error",
+    [
+        ("points-2016-01-01.geojson", feature_collection(shapely.Point(0.01, 0.01)), "a Point layer"),
+        ("nodate.geojson", feature_collection(DAY1), "no date"),
+        ("late-2030-01-01.geojson", feature_collection(DAY1), "outside the map"),
+        ("broken-2016-01-01.geojson", "{not json", "not valid JSON"),
+        ("empty-2016-01-01.geojson", {"type": "FeatureCollection", "features": []}, "no features"),
+        (
+            "null-2016-01-01.geojson",
+            {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": None}]},
+            "no geometry",
+        ),
+        ("notes-2016-01-01.txt", "hello", "not a file type"),
+    ],
+)
+def test_a_bad_file_is_refused_naming_the_problem_and_nothing_is_recorded(
+    world, snapshot_map, tmp_path, name, content, error
+):
+    write(tmp_path / "good-2015-12-01.geojson", DAY1)
+    bad = tmp_path / name
+    bad.write_text(content if isinstance(content, str) else json.dumps(content))
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path, "--map", snapshot_map.slug, "--actor", "rebels")
+    assert error in str(refused.value) and "nothing recorded" in str(refused.value)
+    assert not ControlChange.objects.exists()
+
+
+def test_every_format_reads_the_same_ground(tmp_path):
+    frame = geopandas.GeoDataFrame({"day": ["2016-01-01", "2016-02-01"]}, geometry=[DAY1, DAY2], crs="EPSG:4326")
+    frame.iloc[:1].to_file(tmp_path / "a-2016-01-01.gpkg", driver="GPKG")
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    frame.iloc[:1].to_file(shp / "held.shp")
+    with zipfile.ZipFile(tmp_path / "b-2016-01-01.zip", "w") as archive:
+        for part in shp.iterdir():
+            archive.write(part, part.name)
+    frame.iloc[:1].to_file(tmp_path / "c-2016-01-01.kml", driver="KML")
+    with zipfile.ZipFile(tmp_path / "d-2016-01-01.kmz", "w") as archive:
+        archive.write(tmp_path / "c-2016-01-01.kml", "doc.kml")
+    for name in ("a-2016-01-01.gpkg", "b-2016-01-01.zip", "c-2016-01-01.kml", "d-2016-01-01.kmz"):
+        [snapshot] = read_snapshots([tmp_path / name])
+        assert snapshot.on == dt.date(2016, 1, 1)
+        assert geo.area_km2(snapshot.ground) == pytest.approx(geo.area_km2(DAY1), rel=1e-6), name
+    frame.to_file(tmp_path / "many.gpkg", driver="GPKG")
+    dated = read_snapshots([tmp_path / "many.gpkg"], date_field="day")
+    assert [s.on for s in dated] == [dt.date(2016, 1, 1), dt.date(2016, 2, 1)]
+    assert geo.area_km2(dated[1].ground) == pytest.approx(geo.area_km2(DAY2), rel=1e-6)
+
+
+def test_coarsen_zones_command(world, snapshot_map, tmp_path):
+    out = StringIO()
+    call_command("coarsen_zones", "--map", snapshot_map.slug, stdout=out)
+    assert out.getvalue().strip() == f"{snapshot_map.slug}: 9 zones -> 9 (0 merged back)"
+    with pytest.raises(CommandError):
+        call_command("coarsen_zones", "--map", "nope")

@@ -1,0 +1,276 @@
+"""Ground at any precision: a change that carries a geometry splits the zones it crosses into parts that inherit
+their history; coarsening merges them back when nothing tells them apart (docs/contract.md)."""
+
+import datetime as dt
+import itertools
+
+import pytest
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import ValidationError
+
+from gazetteer.models import Place
+from mapapp import analytics, services
+from mapapp.lib import geo
+from mapapp.models import ControlChange, DatePrecision, Map, ZoneEdge
+from mapapp.selectors import ground_split_plan, zone_states_at
+
+SIZE = 0.01  # degrees, about 1.1 km
+M2 = 1e-6  # one square metre in km²
+
+
+def grid(world, n=3):
+    for col in range(n):
+        for row in range(n):
+            world.place(f"g{col}{row}", x=col * SIZE, y=row * SIZE, size=SIZE, name_ar=f"منطقة {col}{row}")
+    world.actor("army", "#aa0000")
+    world.actor("rebels", "#00aa00")
+    return world.map()
+
+
+def box(x0, y0, x1, y1) -> GEOSGeometry:
+    return geo.to_geos(shapely.MultiPolygon([shapely.box(x0, y0, x1, y1)]))
+
+
+def zones(map_):
+    return list(Map.objects.get(pk=map_.pk).places.order_by("pk"))
+
+
+def assert_tiles(map_):
+    """The zones cover the map's area exactly: their union is the area, and no two overlap."""
+    map_ = Map.objects.get(pk=map_.pk)
+    shapes = [geo.to_shapely(place.footprint) for place in zones(map_)]
+    area = geo.to_shapely(map_.area)
+    union = shapely.union_all(shapes)
+    assert geo.area_km2(shapely.symmetric_difference(union, area)) < 1 * M2
+    assert abs(sum(geo.area_km2(shape) for shape in shapes) - geo.area_km2(area)) < 1 * M2
+    for a, b in itertools.combinations(shapes, 2):
+        if a.intersects(b):
+            assert geo.area_km2(shapely.intersection(a, b)) < 0.01 * M2
+
+
+def assert_edges_as_if_rebuilt(map_):
+    """The edges rebuilt where the split happened are the edges a full rebuild derives."""
+    local = {(e.place_a_id, e.place_b_id): round(e.length_km, 6) for e in ZoneEdge.objects.filter(map=map_)}
+    services.zone_edges_rebuild(map=map_)
+    full = {(e.place_a_id, e.place_b_id): round(e.length_km, 6) for e in ZoneEdge.objects.filter(map=map_)}
+    assert local == full
+
+
+def held_km2(map_, on):
+    states = zone_states_at(map=map_, on=dt.date.fromisoformat(on))
+    totals = {}
+    for place in zones(map_):
+        state = states.get(place.pk)
+        if state:
+            totals[state.actor_id] = totals.get(state.actor_id, 0) + geo.area_km2(place.footprint)
+    return totals
+
+
+def ground_change(world, map_, geometry, on="2016-06-01", actor="rebels", publish=True, **kwargs):
+    return services.control_change_record(
+        on=dt.date.fromisoformat(on),
+        actor=world.actor(actor),
+        sources=[world.source],
+        geometry=geometry,
+        map=map_,
+        publish=publish,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def held_grid(world):
+    map_ = grid(world)
+    world.change("2015-01-10", list(world.places), "army")
+    world.change("2015-06-01", ["g11"], "rebels", status="contested")
+    return map_
+
+
+def test_a_boundary_through_a_zone_splits_it_into_two_parts_that_inherit_its_history(world, held_grid):
+    map_ = held_grid
+    before = held_km2(map_, "2015-07-01")
+    series_before = analytics.area_series(map=map_, start=dt.date(2015, 1, 1), end=dt.date(2016, 1, 1), step="month")
+    # the western 40% of g11 (x from 0.01 to 0.014) and nothing else: the boundary runs through g11 alone
+    change = ground_change(world, map_, box(0.0105, 0.0105, 0.014, 0.0195).union(box(0.01, 0.01, 0.014, 0.02)))
+    parts = list(Place.objects.filter(kind="part").order_by("pk"))
+    assert len(parts) == 2
+    g11 = world.places["g11"]
+    assert {part.parent_id for part in parts} == {g11.pk}
+    assert parts[0].name_en == "G11 (part)" and parts[0].name_ar == "منطقة 11 (جزء)"
+    assert g11 not in zones(map_) and set(parts) <= set(zones(map_))
+    # the change covers the inside part only; each part carries every change g11 had
+    inside = [p for p in parts if geo.area_km2(p.footprint) < 0.6 * g11.area_km2][0]
+    assert list(change.places.all()) == [inside]
+    for part in parts:
+        assert set(part.control_changes.exclude(pk=change.pk)) == set(g11.control_changes.all())
+    assert geo.area_km2(inside.footprint) == pytest.approx(0.4 * g11.area_km2, rel=1e-6)
+    # earlier dates measure exactly as before (to the m²), the new date moves the inside part
+    after = held_km2(map_, "2015-07-01")
+    assert after.keys() == before.keys()
+    for actor_id, km2 in before.items():
+        assert after[actor_id] == pytest.approx(km2, abs=1 * M2)
+    series_after = analytics.area_series(map=map_, start=dt.date(2015, 1, 1), end=dt.date(2016, 1, 1), step="month")
+    for old, new in zip(series_before["series"], series_after["series"], strict=True):
+        for key in old:
+            if key != "date":
+                assert new[key] == pytest.approx(old[key], abs=2 * M2)
+    states = zone_states_at(map=map_, on=dt.date(2016, 6, 2))
+    assert states[inside.pk].actor_id == world.actor("rebels").pk and states[inside.pk].status == "held"
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
+def test_a_boundary_along_an_edge_splits_nothing_and_covers_whole_zones(world, held_grid):
+    map_ = held_grid
+    change = ground_change(world, map_, box(0.0, 0.0, 0.01, 0.03))  # exactly the first column
+    assert not Place.objects.filter(kind="part").exists()
+    assert {p.slug for p in change.places.all()} == {"g00", "g01", "g02"}
+    assert_tiles(map_)
+
+
+def test_a_boundary_within_the_snapping_tolerance_of_an_edge_makes_no_sliver(world, held_grid):
+    map_ = held_grid
+    # 5 m (0.000045°) off the column's edges, well inside the 10 m tolerance
+    off = 0.000045
+    change = ground_change(world, map_, box(-off, -off, 0.01 + off, 0.03 - off))
+    assert not Place.objects.filter(kind="part").exists()
+    assert {p.slug for p in change.places.all()} == {"g00", "g01", "g02"}
+    # the same line 40 m off (beyond the tolerance, a strip of 4.4 ha) does split
+    ground_change(world, map_, box(0.01, 0.0, 0.01 + 0.00036, 0.01), on="2016-07-01")
+    assert Place.objects.filter(kind="part", parent=world.places["g10"]).count() == 2
+    assert_tiles(map_)
+
+
+def test_a_sliver_under_the_minimum_area_is_not_made(world, held_grid):
+    map_ = held_grid
+    # a 50 m x 50 m corner of g11 (0.25 ha, under the 1 ha minimum), plus all of g00
+    tiny = box(0.0105, 0.0105, 0.01095, 0.01095)
+    change = ground_change(world, map_, box(0.0, 0.0, 0.01, 0.01).union(tiny))
+    assert not Place.objects.filter(kind="part").exists()
+    assert [p.slug for p in change.places.all()] == ["g00"]
+    assert_tiles(map_)
+
+
+def test_a_map_setting_lowers_the_minimum(world, held_grid):
+    map_ = held_grid
+    Map.objects.filter(pk=map_.pk).update(min_part_m2=1000)
+    map_.refresh_from_db()
+    ground_change(world, map_, box(0.0105, 0.0105, 0.01095, 0.01095))
+    assert Place.objects.filter(kind="part").count() == 2
+    assert_tiles(map_)
+
+
+def test_a_boundary_touching_a_vertex_splits_only_the_zone_it_lies_in(world, held_grid):
+    map_ = held_grid
+    # a triangle in g00 whose tip is the corner g00 shares with g10, g01 and g11
+    tip = geo.to_geos(shapely.MultiPolygon([shapely.Polygon([(0.003, 0.003), (0.008, 0.003), (0.01, 0.01)])]))
+    ground_change(world, map_, tip)
+    assert {p.parent.slug for p in Place.objects.filter(kind="part")} == {"g00"}
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
+def test_ground_off_the_map_or_touching_it_at_a_point_is_refused(world, held_grid):
+    map_ = held_grid
+    zones_before = len(zones(map_))
+    for ground in (box(-0.03, -0.03, -0.02, -0.02), box(-0.01, -0.01, 0.0, 0.0)):
+        with pytest.raises(ValidationError) as refused:
+            ground_change(world, map_, ground)
+        assert "geometry" in refused.value.message_dict
+    assert len(zones(map_)) == zones_before and not ControlChange.objects.filter(geometry__isnull=False).exists()
+
+
+def test_a_ground_with_a_hole_and_a_multipolygon(world, held_grid):
+    map_ = held_grid
+    ring = box(0.005, 0.005, 0.025, 0.025).difference(box(0.012, 0.012, 0.018, 0.018))  # g11's middle left out
+    change = ground_change(world, map_, ring)
+    g11_parts = Place.objects.filter(kind="part", parent=world.places["g11"])
+    assert g11_parts.count() == 2  # the ring around the hole, the hole itself
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+    covered = sum(geo.area_km2(p.footprint) for p in change.places.all())
+    assert covered == pytest.approx(geo.area_km2(geo.to_shapely(ring)), abs=1 * M2)
+    # two separate squares in one change
+    two = box(0.021, 0.001, 0.025, 0.005).union(box(0.021, 0.021, 0.025, 0.025))
+    ground_change(world, map_, two, on="2016-08-01", actor="army")
+    # g20 was cut by the ring (its north-west corner), and now its other part again by the first square
+    assert Place.objects.filter(kind="part", parent=world.places["g20"]).count() == 3
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
+def test_a_part_split_again_keeps_its_root_as_parent(world, held_grid):
+    map_ = held_grid
+    ground_change(world, map_, box(0.01, 0.01, 0.015, 0.02))
+    ground_change(world, map_, box(0.01, 0.01, 0.02, 0.015), on="2016-07-01", actor="army")
+    parts = Place.objects.filter(kind="part")
+    g11 = world.places["g11"]
+    assert all(part.parent_id == g11.pk for part in parts)
+    assert len([p for p in zones(map_) if p.parent_id == g11.pk]) == 4
+    assert Place.objects.filter(kind="part").count() == 4  # the two superseded parts left the gazetteer
+    # every date draws as recorded: on 2016-06-15 the west half is the rebels', on 2016-07-02 the south half the army's
+    rebels, army = world.actor("rebels").pk, world.actor("army").pk
+    for day, actor_id, share in (("2016-06-15", rebels, 0.5), ("2016-07-02", army, 0.5), ("2016-07-02", rebels, 0.25)):
+        states = zone_states_at(map=map_, on=dt.date.fromisoformat(day))
+        held = sum(
+            geo.area_km2(p.footprint)
+            for p in zones(map_)
+            if p.pk in states and states[p.pk].actor_id == actor_id and states[p.pk].status == "held"
+        )
+        assert held == pytest.approx(share * g11.area_km2 + (8 * g11.area_km2 if actor_id == army else 0), rel=1e-3)
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
+def test_a_draft_splits_nothing_until_published_and_previews_its_parts(world, held_grid):
+    map_ = held_grid
+    change = ground_change(world, map_, box(0.01, 0.01, 0.015, 0.02), publish=False)
+    assert not Place.objects.filter(kind="part").exists()
+    plan = ground_split_plan(map=map_, ground=geo.to_shapely(change.geometry))
+    assert [zone.slug for zone, _inside, _outside in plan.splits] == ["g11"]
+    services.control_change_publish(change=change)
+    assert Place.objects.filter(kind="part").count() == 2
+
+
+def test_withdrawing_a_ground_change_coarsens_its_splits_away(world, held_grid):
+    map_ = held_grid
+    zones_before = {p.pk for p in zones(map_)}
+    edges_before = {(e.place_a_id, e.place_b_id): round(e.length_km, 6) for e in ZoneEdge.objects.filter(map=map_)}
+    change = ground_change(world, map_, box(0.005, 0.005, 0.015, 0.015))
+    assert len(zones(map_)) == 9 + 4
+    services.control_change_withdraw(change=change, reason="wrong")
+    assert {p.pk for p in zones(map_)} == zones_before
+    assert not Place.objects.filter(kind="part").exists()
+    edges_after = {(e.place_a_id, e.place_b_id): round(e.length_km, 6) for e in ZoneEdge.objects.filter(map=map_)}
+    assert edges_after == edges_before
+    assert_tiles(map_)
+    states = zone_states_at(map=map_, on=dt.date(2016, 7, 1))
+    assert states[world.places["g00"].pk].actor_id == world.actor("army").pk
+
+
+def test_coarsening_merges_parts_whose_histories_agree(world, held_grid):
+    map_ = held_grid
+    ground_change(world, map_, box(0.01, 0.01, 0.015, 0.02))
+    # the army takes all of g11 back: the two parts still differ (the rebels' change covered one of them)
+    ground_change(world, map_, box(0.01, 0.01, 0.02, 0.02), on="2016-07-01", actor="army")
+    assert services.zones_coarsen(map=map_) == 0
+    assert Place.objects.filter(kind="part").count() == 2
+
+
+def test_before_precision_marks_the_run(world, held_grid):
+    change = world.change("2014-12-01", ["g22"], "rebels", date_precision=DatePrecision.BEFORE)
+    state = ControlChange.objects.get(pk=change.pk).periods.get()
+    assert state.since_before and state.held_since == dt.date(2014, 12, 1)
+    later = world.change("2015-01-10", ["g22"], "rebels", confidence="high")
+    assert later.periods.get().since_before  # the same run, still "held before 2014-12-01"
+
+
+def test_readers_see_held_before_a_baseline(world, held_grid, client):
+    world.change("2015-02-01", ["g22"], "rebels", date_precision=DatePrecision.BEFORE)
+    features = client.get("/api/v1/maps/test-map/zones?date=2015-03-01").json()["features"]
+    props = {f["id"]: f["properties"] for f in features}
+    assert props["g22"]["since"] == "2015-02-01" and props["g22"]["since_before"] is True
+    assert props["g00"]["since_before"] is False
+    history = client.get("/api/v1/maps/test-map/history").json()
+    assert sorted(set(history["periods"]["since_before"])) == [0, 1]
