@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from mapapp import display, services, viewer
 from mapapp.lib.http import only
 from mapapp.models import Actor, Confidence, ControlChange, ControlStatus, Map, ReviewState
-from mapapp.selectors import change_preview, ground_preview
+from mapapp.previews import change_preview, ground_preview
 
 # Words the mark page's script shows, in the page's language (the script builds no text of its own).
 MARK_WORDS = {

@@ -30,7 +30,7 @@ from mapapp import api, services
 from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
-from mapapp.selectors import change_preview, ground_preview
+from mapapp.previews import change_preview, ground_preview
 
 CHANGE_FIELDS = {
     "date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note", "geometry",

@@ -25,7 +25,7 @@ from mapapp.models import (
     ReviewState,
     Source,
 )
-from mapapp.selectors import change_preview, ground_split_plan
+from mapapp.previews import change_preview, ground_split_plan
 from mapapp.services._record import stamp
 from mapapp.services.parts import zones_coarsen, zones_split
 from mapapp.services.periods import control_periods_rebuild

@@ -22,7 +22,7 @@ from gazetteer import services as gazetteer_services
 from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
 from mapapp.models import ControlChange, Map, ReviewState, SiegePlace, ZoneEdge
-from mapapp.selectors import GroundSplit, ground_split_plan
+from mapapp.previews import GroundSplit, ground_split_plan
 from mapapp.services.periods import control_periods_rebuild
 from mapapp.versioning import maps_bump
 

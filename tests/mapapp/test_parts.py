@@ -13,7 +13,8 @@ from gazetteer.models import Place
 from mapapp import analytics, services
 from mapapp.lib import geo
 from mapapp.models import ControlChange, DatePrecision, Map, ZoneEdge
-from mapapp.selectors import ground_split_plan, zone_states_at
+from mapapp.previews import ground_split_plan
+from mapapp.selectors import zone_states_at
 
 SIZE = 0.01  # degrees, about 1.1 km
 M2 = 1e-6  # one square metre in km²

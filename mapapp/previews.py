@@ -1,0 +1,225 @@
+"""What a draft would do, read before it is published (docs/contract.md, the editors' preview): the record with
+and without a change, and the zones a change's ground would cover and cut (the split plan that publishing
+carries out, mapapp/services/parts.py). Selectors: they read and never write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import shapely
+
+from gazetteer.models import Place
+from mapapp.lib import geo
+from mapapp.models import (
+    Actor,
+    ControlChange,
+    ControlPeriod,
+    Map,
+    ReviewState,
+)
+
+GEOJSON_PRECISION = 6  # about 0.1 m: finer than any footprint we hold
+
+
+def _record_without(change, *, on: dt.date, place_ids) -> tuple[dict, dict]:
+    """The published record of `place_ids` on `on` as if `change` were not in it, read from the changes by the
+    derivation's own rule (the latest date wins; on one day the higher id): {place: (actor, status,
+    confidence, change)} in effect on `on`, and {place: date of its next change after `on`}. One query."""
+    through = ControlChange.places.through
+    rows = (
+        through.objects.filter(place_id__in=place_ids, controlchange__review_state=ReviewState.PUBLISHED)
+        .exclude(controlchange_id=change.pk)
+        .order_by("place_id", "controlchange__date", "controlchange_id")
+        .values_list(
+            "place_id",
+            "controlchange__date",
+            "controlchange__actor_id",
+            "controlchange__status",
+            "controlchange__confidence",
+            "controlchange_id",
+        )
+    )
+    before: dict[int, tuple] = {}
+    next_start: dict[int, dt.date] = {}
+    for place_id, day, actor_id, status, confidence, change_id in rows:
+        if day <= on:
+            before[place_id] = (actor_id, status, confidence, change_id)
+        else:
+            next_start.setdefault(place_id, day)
+    return before, next_start
+
+
+def change_preview(
+    *, on: dt.date, places, actor: Actor, status: str, confidence=None, sources=None, excluding=None, areas=None
+) -> dict:
+    """What recording "on `on`, `places` came under `actor` with `status`" would do to the published record.
+
+    `excluding` (a change already in the record, such as a published change shown in the review queue) is left
+    out of the record compared against, so that its preview shows what it did rather than "no change".
+
+    For each place: who held it on `on` before (by the published changes), who after, whether control
+    changes, and until when the change would hold (the date of the place's next published change, exclusive;
+    None when nothing later). `area_km2` sums the cached geodesic areas of the places that change hands (a new
+    actor; a change of status alone moves no ground), gained by `actor` and lost by each previous holder.
+
+    `alters_nothing` is true when, for every place, the change in effect on `on` already says the same: same
+    actor and status and, when given, the same `confidence` and every one of `sources` (a confirmation with a
+    new source or a firmer confidence does add to the record). Three queries. `areas` {place id: km²} counts
+    only that much of a place (the part of a zone a change's ground covers).
+    """
+    places = list(places)
+    place_ids = [place.pk for place in places]
+    if excluding is not None and excluding.review_state == ReviewState.PUBLISHED:
+        before, next_start = _record_without(excluding, on=on, place_ids=place_ids)
+    else:
+        before = {
+            place_id: (actor_id, period_status, change_confidence, change_id)
+            for place_id, actor_id, period_status, change_confidence, change_id in ControlPeriod.objects.in_effect(on)
+            .filter(place_id__in=place_ids)
+            .values_list("place_id", "actor_id", "status", "change__confidence", "change_id")
+        }
+        next_start = {}
+        for place_id, valid_from in (
+            ControlPeriod.objects.filter(place_id__in=place_ids, valid_from__gt=on)
+            .order_by("place_id", "valid_from")
+            .values_list("place_id", "valid_from")
+        ):
+            next_start.setdefault(place_id, valid_from)
+    cited: dict[int, set[int]] = defaultdict(set)
+    if sources is not None:
+        through = ControlChange.sources.through
+        for change_id, source_id in through.objects.filter(
+            controlchange_id__in={state[3] for state in before.values()}
+        ).values_list("controlchange_id", "source_id"):
+            cited[change_id].add(source_id)
+    new_source_ids = {source.pk for source in sources or ()}
+    actors = {a.pk: a for a in Actor.objects.filter(pk__in={state[0] for state in before.values()} | {actor.pk})}
+
+    rows = []
+    by_actor: dict[str, dict[str, float]] = {}
+    changing_hands_km2 = 0.0
+    adds_anything = False
+    for place in places:
+        from_actor_id, from_status, from_confidence, from_change = before.get(place.pk, (None, "unknown", None, None))
+        changes = from_actor_id != actor.pk or from_status != status
+        hands = from_actor_id != actor.pk
+        adds_anything |= (
+            changes
+            or (confidence is not None and confidence != from_confidence)
+            or (sources is not None and not new_source_ids <= cited[from_change])
+        )
+        area = areas[place.pk] if areas is not None and place.pk in areas else (place.area_km2 or 0.0)
+        if hands:
+            changing_hands_km2 += area
+            previous = actors[from_actor_id].slug if from_actor_id else None
+            for actor_slug, key in ((actor.slug, "gained"), (previous, "lost")):
+                if actor_slug is None:
+                    continue
+                entry = by_actor.setdefault(actor_slug, {"gained": 0.0, "lost": 0.0, "net": 0.0})
+                entry[key] += area
+        until = next_start.get(place.pk)
+        rows.append(
+            {
+                "place": place.slug,
+                "name_en": place.name_en,
+                "name_ar": place.name_ar,
+                "area_km2": round(area, 4),
+                "from_actor": actors[from_actor_id].slug if from_actor_id else None,
+                "from_status": from_status,
+                "to_actor": actor.slug,
+                "to_status": status,
+                "changes": changes,
+                "changes_hands": hands,
+                "until": until.isoformat() if until else None,
+            }
+        )
+    for entry in by_actor.values():
+        entry["net"] = round(entry["gained"] - entry["lost"], 4)
+        entry["gained"] = round(entry["gained"], 4)
+        entry["lost"] = round(entry["lost"], 4)
+    return {
+        "date": on.isoformat(),
+        "actor": actor.slug,
+        "status": status,
+        "places": rows,
+        "changing_hands": sum(1 for row in rows if row["changes_hands"]),
+        "area_km2": {"changing_hands": round(changing_hands_km2, 4), "by_actor": by_actor},
+        "alters_nothing": not adds_anything,
+    }
+
+
+@dataclass(frozen=True)
+class GroundSplit:
+    """What a change's ground does to a map's zones: `covered` zones lie wholly inside it (within the map's
+    tolerance), `splits` [(zone, inside, outside)] are cut by it (shapely MultiPolygons that tile the zone);
+    `ground` is the boundary as snapped to the zones."""
+
+    ground: shapely.MultiPolygon
+    covered: tuple[Place, ...]
+    splits: tuple[tuple[Place, shapely.MultiPolygon, shapely.MultiPolygon], ...]
+
+
+def ground_split_plan(*, map: Map, ground) -> GroundSplit:
+    """How `ground` (a shapely (Multi)Polygon in WGS84) would split the map's zones, saving nothing (the
+    preview of a draft shows this; publishing applies it). The boundary is snapped to the vertices of the zones
+    within the map's `snap_tolerance_m`; no piece under `min_part_m2` or narrower than the tolerance is made
+    (it goes with its neighbour, see geo.split_footprint). Two queries."""
+    tolerance = geo.metres_in_degrees(map.snap_tolerance_m)
+    search = geo.to_geos(shapely.envelope(ground).buffer(tolerance))
+    zones = list(map.places.filter(footprint__intersects=search).order_by("pk"))
+    footprints = [geo.to_shapely(zone.footprint) for zone in zones]
+    nearby = shapely.STRtree(footprints) if footprints else None
+    snapped = geo.snap_ground(ground, footprints, tolerance_deg=tolerance)
+    covered: list[Place] = []
+    splits: list[tuple] = []
+    if nearby is None or snapped.is_empty:
+        return GroundSplit(snapped, (), ())
+    # Zones well inside the ground (by more than the tolerance) need no overlay: they are covered whole.
+    inner = shapely.buffer(snapped, -tolerance) if tolerance > 0 else snapped
+    shapely.prepare(inner)
+    for index in sorted(nearby.query(snapped, predicate="intersects").tolist()):
+        if shapely.contains(inner, footprints[index]):
+            covered.append(zones[index])
+            continue
+        inside, outside = geo.split_footprint(
+            footprints[index], snapped, tolerance_deg=tolerance, min_area_km2=map.min_part_m2 / 1e6
+        )
+        if inside is None:
+            continue
+        if outside is None:
+            covered.append(zones[index])
+        else:
+            splits.append((zones[index], inside, outside))
+    return GroundSplit(snapped, tuple(covered), tuple(splits))
+
+
+def ground_preview(
+    *, map: Map, geometry, places=(), on: dt.date, actor: Actor, status: str, confidence=None, sources=None
+) -> dict:
+    """change_preview for a change carrying ground (a GEOS or shapely (Multi)Polygon) on `map`, beside whole
+    `places`: each zone the ground covers or splits is a row, counted for the area inside the ground only, and
+    `ground` says which zones it splits, which it covers whole, and the parts publishing would make."""
+    shape = geo.to_shapely(geometry) if not isinstance(geometry, shapely.Geometry) else geometry
+    plan = ground_split_plan(map=map, ground=shape)
+    areas = {zone.pk: geo.area_km2(inside) for zone, inside, _outside in plan.splits}
+    touched = [*places, *plan.covered, *(zone for zone, _inside, _outside in plan.splits)]
+    preview = change_preview(
+        on=on, places=touched, actor=actor, status=status, confidence=confidence, sources=sources, areas=areas
+    )
+    preview["ground"] = {
+        "area_km2": round(geo.area_km2(plan.ground), 4),
+        "covered": [zone.slug for zone in plan.covered],
+        "split": [
+            {
+                "zone": zone.slug,
+                "inside_km2": round(geo.area_km2(inside), 4),
+                "outside_km2": round(geo.area_km2(outside), 4),
+            }
+            for zone, inside, outside in plan.splits
+        ],
+        "parts": 2 * len(plan.splits),
+    }
+    return preview
