@@ -146,7 +146,7 @@ def test_import_uploads_are_limited_per_editor(client, people, settings):
     assert client.post("/admin/gazetteer/place/import/", {"file": upload}).status_code == 200
     response = client.post("/admin/gazetteer/place/import/", {"file": SimpleUploadedFile("notes.txt", b"Jura")})
     assert response.status_code == 429
-    assert 60 < int(response["Retry-After"]) <= 3600
+    assert 1 <= int(response["Retry-After"]) <= 3600  # the rest of the clock hour: a window is a fixed hour
     assert "Too many files uploaded to import (at most 1 an hour)" in response.content.decode()
 
 
