@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import textwrap
+import time
 from collections import defaultdict
 from io import BytesIO
 from pathlib import Path
@@ -89,10 +90,18 @@ def cached_png(map: Map, options) -> bytes | None:
     path = _cache_path(map, options)
     try:
         png = path.read_bytes()
-        os.utime(path)
+        _mark_used(path)
     except FileNotFoundError:
         return None
     return png
+
+
+def _mark_used(path) -> None:
+    """Stamp a picture as used now, from the fine clock: the kernel stamps a write with its coarse clock (a few
+    ms a tick), so a picture drawn and another read a moment later could carry the same time and the cap would
+    evict the wrong one."""
+    now = time.time_ns()
+    os.utime(path, ns=(now, now))
 
 
 def trim_cache(limit_bytes: int) -> int:
@@ -129,6 +138,7 @@ def map_png(map: Map, options) -> bytes:
     with os.fdopen(handle, "wb") as out:
         out.write(png)
     os.replace(temporary, path)  # atomic: a concurrent reader sees the old file or the whole new one
+    _mark_used(path)
     for old in folder.parent.iterdir():
         if old != folder and old.name.startswith("v"):
             shutil.rmtree(old, ignore_errors=True)
