@@ -50,6 +50,12 @@ def _snapshot(tmp_path) -> dict:
     }
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # Sessions an earlier test of this worker left on its test database (a live server thread's, a helper
+        # thread's) would block the copy: they are this run's own, and end here.
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [settings_dict["NAME"]],
+        )
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{settings_dict["NAME"]}"')
     settings_dict["NAME"] = name
     settings_dict["_drop"] = (params, name)
