@@ -39,7 +39,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from gazetteer.normalize import is_arabic
-from mapapp import analytics, embed, selectors, viewer
+from mapapp import analytics, asof, embed, selectors, viewer
 from mapapp.lib import geo
 from mapapp.models import Map
 
@@ -69,9 +69,12 @@ def font_family(text: str) -> list[str]:
 
 
 def cache_key(map: Map, options) -> str:
+    # A picture of the record as once published (?as_of=, a publication delay: mapapp.asof) is keyed by that
+    # record too: the data version names only today's.
     key = (
         f"{RENDER_VERSION}:{map.slug}:{map.data_version}:{options.date.isoformat()}:"
         f"{options.width}x{options.height}:{options.lang}:{options.theme}:{options.zoom}:{options.center}:{options.legend}"
+        f"{asof.record_key()}"
     )
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
