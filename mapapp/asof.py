@@ -154,11 +154,17 @@ class _RecordSql:
             copied = apps.get_model(model._meta.app_label, f"{history.__name__}_{field.name}")
             own = through._meta.get_field(field.m2m_field_name()).column
             other = through._meta.get_field(field.m2m_reverse_field_name()).column
+            # Rows written without a version (the parts a zone is split into inherit its changes by bulk_create:
+            # mapapp/services/parts.py) stand as they are wherever their change stood then.
             self.parts.append(
                 f"{q(through._meta.db_table)} AS (SELECT asof_m2m.{q('m2m_history_id')} AS {q('id')}, "
                 f"asof_v.{q('id')} AS {q(own)}, asof_m2m.{q(other)} AS {q(other)} "
                 f"FROM {q(copied._meta.db_table)} asof_m2m JOIN {versions} asof_v "
-                f"ON asof_v.{q('history_id')} = asof_m2m.{q('history_id')})"
+                f"ON asof_v.{q('history_id')} = asof_m2m.{q('history_id')} "
+                f"UNION ALL SELECT asof_now.{q('id')}, asof_now.{q(own)}, asof_now.{q(other)} "
+                f"FROM {self.schema}.{q(through._meta.db_table)} asof_now JOIN {versions} asof_v "
+                f"ON asof_v.{q('id')} = asof_now.{q(own)} WHERE NOT EXISTS (SELECT 1 FROM {q(copied._meta.db_table)} "
+                f"asof_c WHERE asof_c.{q(own)} = asof_now.{q(own)} AND asof_c.{q(other)} = asof_now.{q(other)}))"
             )
 
     def _rows(self, model) -> None:
