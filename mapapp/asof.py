@@ -34,6 +34,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from mapapp import routers
 from mapapp.lib.http import error_response, etag_of
 from mapapp.models import (
     ControlChange,
@@ -251,7 +252,9 @@ def record_at(cutoff: dt.datetime):
     token = _CUTOFF.set(cutoff)
     try:
         with contextlib.ExitStack() as stack:
-            for alias in connections:
+            # The replica too, where one is registered at run time rather than in settings.DATABASES.
+            aliases = {*connections, *([routers.REPLICA] if routers.has_replica() else [])}
+            for alias in sorted(aliases):
                 connection = connections[alias]
                 stack.enter_context(connection.execute_wrapper(_Shadow(connection, cutoff)))
             yield

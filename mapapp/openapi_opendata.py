@@ -10,7 +10,7 @@ AS_OF_READS = ("zones", "geometry", "history", "fronts", "sieges", "pockets", "c
 
 
 def add_as_of(paths: dict, *, query: Callable) -> None:
-    """as_of on every read of a map (mapapp.asof serves it for all of them)."""
+    """as_of on every read of a map and its picture (mapapp.asof serves it for all of them)."""
     as_of = query(
         "as_of",
         {"type": "string", "format": "date-time", "example": "2017-02-01T12:00:00Z"},
@@ -19,6 +19,7 @@ def add_as_of(paths: dict, *, query: Callable) -> None:
     )
     for name in (*AS_OF_READS, "export"):
         paths[f"/api/v1/maps/{{slug}}/{name}"]["get"]["parameters"].append(as_of)
+    paths["/embed/{slug}/image.png"]["get"]["parameters"].append(as_of)
 
 
 def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable) -> dict:
