@@ -29,6 +29,11 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         "only changes touching this place (a gazetteer slug) or its parts; 400 for a place the gazetteer lacks",
     )
     f = query("f", {"type": "string", "enum": ["json", "html"]}, "format; without it the Accept header decides")
+    lang = query(
+        "lang",
+        {"type": "string", "enum": ["en", "ar"]},
+        "language of the entries' text (titles, summaries, names); without it Accept-Language decides, else English",
+    )
 
     def feed(summary: str, media_type: str) -> dict:
         description = (
@@ -41,7 +46,7 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         )
         responses = {"200": {"description": "the feed", "content": {media_type: {}}}, "304": {"description": "not "
                      "modified"}, "400": error, "404": not_found}  # fmt: skip
-        return {"get": {"summary": summary, "description": description, "parameters": [slug, place],
+        return {"get": {"summary": summary, "description": description, "parameters": [slug, place, lang],
                         "responses": responses}}  # fmt: skip
 
     def ogc(summary: str, params=(), description: str = "", media_type: str = "application/json", *, required) -> dict:
