@@ -29,7 +29,7 @@ import re
 
 from django.apps import apps
 from django.db import connections
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -81,7 +81,9 @@ def _versions_after(map: Map, cutoff: dt.datetime) -> bool:
     version_places = apps.get_model("mapapp", "HistoricalControlChange_places")
     zone_ids = map.places.values("pk")
     change_ids = version_places.objects.filter(place_id__in=zone_ids).values("history__id")
-    if ControlChange.history.filter(id__in=change_ids, history_date__gt=cutoff).exists():
+    # And the changes that cover zones now without a version saying so: a part's, inherited from its whole.
+    covering = ControlChange.places.through.objects.filter(place_id__in=zone_ids).values("controlchange_id")
+    if ControlChange.history.filter(Q(id__in=change_ids) | Q(id__in=covering), history_date__gt=cutoff).exists():
         return True
     siege_ids = set(SiegePlace.history.filter(place_id__in=zone_ids).values_list("siege_id", flat=True))
     siege_ids |= set(SiegePlace.objects.filter(place_id__in=zone_ids).values_list("siege_id", flat=True))
@@ -96,8 +98,10 @@ def _versions_after(map: Map, cutoff: dt.datetime) -> bool:
 #
 # Whole-row versions (Siege, ControlChange): the rows are those of each object's latest version at or before T,
 # unless that version is a deletion; their many-to-many rows are the ones simple-history copied with that version.
-# Row-by-row versions (SiegePlace, SiegeSupply): likewise, and rows saved before they were versioned (no version
-# at all) stand as they are. ControlPeriod is derived as control_periods_rebuild() derives it.
+# Row-by-row versions (SiegePlace, SiegeSupply): likewise, and rows written without a version of their creation
+# (before they were versioned; a split zone's parts inherit their sieges by bulk_create) stand as they are now,
+# unless a version saved by then says otherwise; such a row deleted since is not seen. ControlPeriod is derived as
+# control_periods_rebuild() derives it.
 
 _SHADOWED = re.compile(
     r"\b(?:mapapp_controlchange(?:_places|_sources)?|mapapp_controlperiod|mapapp_siege(?:_besieging_actors|_sources)?"
@@ -156,16 +160,21 @@ class _RecordSql:
             own = through._meta.get_field(field.m2m_field_name()).column
             other = through._meta.get_field(field.m2m_reverse_field_name()).column
             # Rows written without a version (the parts a zone is split into inherit its changes by bulk_create:
-            # mapapp/services/parts.py) stand as they are wherever their change stood then.
+            # mapapp/services/parts.py) stand as they are wherever their change stood then, unless a version
+            # saved by then says otherwise. (A row added to a change by an edit after the cutoff, where that edit
+            # added a part of a zone split before it, cannot be told from one inherited: it stands too.)
+            copies, history_table = q(copied._meta.db_table), q(history._meta.db_table)
             self.parts.append(
                 f"{q(through._meta.db_table)} AS (SELECT asof_m2m.{q('m2m_history_id')} AS {q('id')}, "
                 f"asof_v.{q('id')} AS {q(own)}, asof_m2m.{q(other)} AS {q(other)} "
-                f"FROM {q(copied._meta.db_table)} asof_m2m JOIN {versions} asof_v "
+                f"FROM {copies} asof_m2m JOIN {versions} asof_v "
                 f"ON asof_v.{q('history_id')} = asof_m2m.{q('history_id')} "
                 f"UNION ALL SELECT asof_now.{q('id')}, asof_now.{q(own)}, asof_now.{q(other)} "
                 f"FROM {self.schema}.{q(through._meta.db_table)} asof_now JOIN {versions} asof_v "
-                f"ON asof_v.{q('id')} = asof_now.{q(own)} WHERE NOT EXISTS (SELECT 1 FROM {q(copied._meta.db_table)} "
-                f"asof_c WHERE asof_c.{q(own)} = asof_now.{q(own)} AND asof_c.{q(other)} = asof_now.{q(other)}))"
+                f"ON asof_v.{q('id')} = asof_now.{q(own)} WHERE NOT EXISTS (SELECT 1 FROM {copies} asof_c "
+                f"JOIN {history_table} asof_hv ON asof_hv.{q('history_id')} = asof_c.{q('history_id')} "
+                f"WHERE asof_c.{q(own)} = asof_now.{q(own)} AND asof_c.{q(other)} = asof_now.{q(other)} "
+                f"AND asof_hv.{q('history_date')} <= {self.moment}))"
             )
 
     def _rows(self, model) -> None:
@@ -179,7 +188,8 @@ class _RecordSql:
             f"WHERE {q('history_id')} IN (SELECT {q('history_id')} FROM {versions}) "
             f"UNION ALL SELECT {columns} FROM {self.schema}.{q(model._meta.db_table)} asof_now "
             f"WHERE NOT EXISTS (SELECT 1 FROM {q(history._meta.db_table)} asof_h "
-            f"WHERE asof_h.{q('id')} = asof_now.{q('id')}))"
+            f"WHERE asof_h.{q('id')} = asof_now.{q('id')} "
+            f"AND (asof_h.{q('history_date')} <= {self.moment} OR asof_h.{q('history_type')} = '+')))"
         )
 
     def _periods(self) -> None:

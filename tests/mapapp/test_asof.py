@@ -333,3 +333,22 @@ def test_a_publication_delay_holds_the_picture_back_too(client, corrected, peopl
     assert held != today
     assert held == client.get(url, {**params, "as_of": "2000-01-01"}).content  # nothing was public six hours ago
     assert login(people.reviewer).get(url, params).content == today
+
+
+def test_a_change_that_only_the_parts_of_a_split_zone_inherit_is_read_as_it_stood(client, world):
+    """The change covered g11 alone; g11 has since been split (its parts are the zones now) and the change
+    withdrawn: read as it stood before the withdrawal, the parts still show it."""
+    map_ = grid(world)
+    world.change("2015-01-10", list(world.places), "army")
+    contested = world.change("2015-06-01", ["g11"], "rebels", status="contested")
+    ground_change(world, map_, box(0.012, 0.012, 0.018, 0.018), on="2016-06-01", actor="rebels")
+    moment = timezone.now()
+    world.services.control_change_withdraw(change=contested, reason="it was quiet there")
+
+    def statuses(**as_of):
+        response = client.get("/api/v1/maps/test-map/zones", {"date": "2015-07-01", **as_of})
+        return {f["id"]: f["properties"]["status"] for f in response.json()["features"] if f["id"].startswith("g11")}
+
+    assert len(statuses()) == 2 and set(statuses().values()) == {"held"}
+    with read_only():
+        assert set(statuses(as_of=moment.isoformat()).values()) == {"contested"}
