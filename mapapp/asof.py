@@ -118,7 +118,8 @@ class _RecordSql:
 
     def __init__(self, connection, cutoff: dt.datetime):
         self.q = connection.ops.quote_name
-        if connection.vendor == "postgresql":
+        self.postgres = connection.vendor == "postgresql"
+        if self.postgres:
             self.moment = f"'{cutoff.astimezone(dt.UTC).isoformat()}'::timestamptz"
             with connection.cursor() as cursor:  # the schema the tables are in, for the real tables' names
                 cursor.execute("SELECT current_schema()")
@@ -135,13 +136,25 @@ class _RecordSql:
         self.sql = ",\n".join(self.parts)
 
     def _latest(self, history_model, name: str) -> None:
-        """`name`: the latest version (history_id, id, history_type) of each object at or before the cutoff."""
+        """`name`: the latest version (history_id, id, history_type) of each object at or before the cutoff.
+        PostgreSQL's DISTINCT ON, whose row count its planner estimates well (it joins the record's tables by hash
+        then, where a window's filter left it guessing a handful of rows and looping); SQLite's window."""
         q = self.q
         hid, oid, when, kind = q("history_id"), q("id"), q("history_date"), q("history_type")
+        table = q(history_model._meta.db_table)
+        if self.postgres:
+            latest = (
+                f"SELECT DISTINCT ON ({oid}) {hid}, {oid}, {kind} FROM {table} WHERE {when} <= {self.moment} "
+                f"ORDER BY {oid}, {when} DESC, {hid} DESC"
+            )
+        else:
+            latest = (
+                f"SELECT {hid}, {oid}, {kind} FROM (SELECT {hid}, {oid}, {kind}, ROW_NUMBER() OVER (PARTITION BY "
+                f"{oid} ORDER BY {when} DESC, {hid} DESC) AS asof_nth FROM {table} WHERE {when} <= {self.moment}) "
+                f"asof_ranked WHERE asof_nth = 1"
+            )
         self.parts.append(
-            f"{name} AS (SELECT {hid}, {oid}, {kind} FROM (SELECT {hid}, {oid}, {kind}, ROW_NUMBER() OVER "
-            f"(PARTITION BY {oid} ORDER BY {when} DESC, {hid} DESC) AS asof_nth FROM {q(history_model._meta.db_table)} "
-            f"WHERE {when} <= {self.moment}) asof_latest WHERE asof_nth = 1 AND {kind} <> '-')"
+            f"{name} AS MATERIALIZED (SELECT {hid}, {oid}, {kind} FROM ({latest}) asof_latest WHERE {kind} <> '-')"
         )
 
     def _whole(self, model, versions: str) -> None:
@@ -149,7 +162,7 @@ class _RecordSql:
         history = model.history.model
         self._latest(history, versions)
         self.parts.append(
-            f"{q(model._meta.db_table)} AS (SELECT {_columns(model, q)} FROM {q(history._meta.db_table)} "
+            f"{q(model._meta.db_table)} AS MATERIALIZED (SELECT {_columns(model, q)} FROM {q(history._meta.db_table)} "
             f"WHERE {q('history_id')} IN (SELECT {q('history_id')} FROM {versions}))"
         )
         for field in model._meta.many_to_many:
@@ -165,13 +178,14 @@ class _RecordSql:
             # added a part of a zone split before it, cannot be told from one inherited: it stands too.)
             copies, history_table = q(copied._meta.db_table), q(history._meta.db_table)
             self.parts.append(
-                f"{q(through._meta.db_table)} AS (SELECT asof_m2m.{q('m2m_history_id')} AS {q('id')}, "
+                f"{q(through._meta.db_table)} AS MATERIALIZED (SELECT asof_m2m.{q('m2m_history_id')} AS {q('id')}, "
                 f"asof_v.{q('id')} AS {q(own)}, asof_m2m.{q(other)} AS {q(other)} "
                 f"FROM {copies} asof_m2m JOIN {versions} asof_v "
                 f"ON asof_v.{q('history_id')} = asof_m2m.{q('history_id')} "
                 f"UNION ALL SELECT asof_now.{q('id')}, asof_now.{q(own)}, asof_now.{q(other)} "
-                f"FROM {self.schema}.{q(through._meta.db_table)} asof_now JOIN {versions} asof_v "
-                f"ON asof_v.{q('id')} = asof_now.{q(own)} WHERE NOT EXISTS (SELECT 1 FROM {copies} asof_c "
+                f"FROM {self.schema}.{q(through._meta.db_table)} asof_now "
+                f"WHERE asof_now.{q(own)} IN (SELECT {q('id')} FROM {versions}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {copies} asof_c "
                 f"JOIN {history_table} asof_hv ON asof_hv.{q('history_id')} = asof_c.{q('history_id')} "
                 f"WHERE asof_c.{q(own)} = asof_now.{q(own)} AND asof_c.{q(other)} = asof_now.{q(other)} "
                 f"AND asof_hv.{q('history_date')} <= {self.moment}))"
@@ -184,7 +198,7 @@ class _RecordSql:
         self._latest(history, versions)
         columns = _columns(model, q)
         self.parts.append(
-            f"{q(model._meta.db_table)} AS (SELECT {columns} FROM {q(history._meta.db_table)} "
+            f"{q(model._meta.db_table)} AS MATERIALIZED (SELECT {columns} FROM {q(history._meta.db_table)} "
             f"WHERE {q('history_id')} IN (SELECT {q('history_id')} FROM {versions}) "
             f"UNION ALL SELECT {columns} FROM {self.schema}.{q(model._meta.db_table)} asof_now "
             f"WHERE NOT EXISTS (SELECT 1 FROM {q(history._meta.db_table)} asof_h "
@@ -201,18 +215,33 @@ class _RecordSql:
         actor, status, precision = q("actor_id"), q("status"), q("date_precision")
         by_place = f"PARTITION BY {place} ORDER BY {day}"
         through = ControlChange.places.through._meta.db_table
+        published = f"c.{q('review_state')} = '{ReviewState.PUBLISHED}'"
+        marked = (
+            f"FROM {q(through)} p JOIN {q(ControlChange._meta.db_table)} c ON c.{q('id')} = p.{q('controlchange_id')} "
+            f"WHERE {published}"
+        )
+        columns = f"p.{place}, c.{q('id')} AS {change}, c.{q('date')} AS {day}, c.{actor}, c.{status}, c.{precision}"
+        if self.postgres:  # the last recorded change of a place and day (DISTINCT ON: see _latest)
+            marks = (
+                f"SELECT DISTINCT ON (p.{place}, c.{q('date')}) {columns} {marked} "
+                f"ORDER BY p.{place}, c.{q('date')}, c.{q('id')} DESC"
+            )
+        else:
+            marks = (
+                f"SELECT {place}, {change}, {day}, {actor}, {status}, {precision} FROM (SELECT {columns}, "
+                f"ROW_NUMBER() OVER (PARTITION BY p.{place}, c.{q('date')} ORDER BY c.{q('id')} DESC) AS asof_nth "
+                f"{marked}) asof_ranked WHERE asof_nth = 1"
+            )
         self.parts += [
-            f"asof_marks AS (SELECT p.{place}, c.{q('id')} AS {change}, c.{q('date')} AS {day}, c.{actor}, "
-            f"c.{status}, c.{precision}, ROW_NUMBER() OVER (PARTITION BY p.{place}, c.{q('date')} "
-            f"ORDER BY c.{q('id')} DESC) AS asof_nth FROM {q(through)} p JOIN {q(ControlChange._meta.db_table)} c "
-            f"ON c.{q('id')} = p.{q('controlchange_id')} WHERE c.{q('review_state')} = '{ReviewState.PUBLISHED}')",
-            f"asof_steps AS (SELECT {place}, {change}, {day}, {actor}, {status}, {precision}, "
+            f"asof_marks AS MATERIALIZED ({marks})",
+            f"asof_steps AS MATERIALIZED (SELECT {place}, {change}, {day}, {actor}, {status}, {precision}, "
             f"LEAD({day}) OVER ({by_place}) AS {q('valid_to')}, "
             f"CASE WHEN LAG({actor}) OVER ({by_place}) = {actor} AND LAG({status}) OVER ({by_place}) = {status} "
-            f"THEN 0 ELSE 1 END AS asof_opens FROM asof_marks WHERE asof_nth = 1)",
-            f"asof_runs AS (SELECT asof_steps.*, SUM(asof_opens) OVER ({by_place} ROWS UNBOUNDED PRECEDING) "
-            f"AS asof_run FROM asof_steps)",
-            f"{q(ControlPeriod._meta.db_table)} AS (SELECT ROW_NUMBER() OVER (ORDER BY {place}, {day}) AS {q('id')}, "
+            f"THEN 0 ELSE 1 END AS asof_opens FROM asof_marks)",
+            f"asof_runs AS MATERIALIZED (SELECT asof_steps.*, "
+            f"SUM(asof_opens) OVER ({by_place} ROWS UNBOUNDED PRECEDING) AS asof_run FROM asof_steps)",
+            f"{q(ControlPeriod._meta.db_table)} AS MATERIALIZED (SELECT "
+            f"ROW_NUMBER() OVER (ORDER BY {place}, {day}) AS {q('id')}, "
             f"{place}, {actor}, {status}, {day} AS {q('valid_from')}, {q('valid_to')}, "
             f"MIN({day}) OVER (PARTITION BY {place}, asof_run) AS {q('held_since')}, "
             f"MAX(CASE WHEN asof_opens = 1 AND {precision} = '{DatePrecision.BEFORE}' THEN 1 ELSE 0 END) "
