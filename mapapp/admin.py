@@ -24,6 +24,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdminMixin
@@ -40,6 +41,7 @@ from mapapp.models import (
     ApiToken,
     ControlChange,
     ControlPeriod,
+    Job,
     Map,
     ReviewState,
     Siege,
@@ -111,6 +113,45 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             services.api_token_revoke(token=token)
         self.message_user(request, _("%(count)d tokens revoked.") % {"count": queryset.count()}, messages.SUCCESS)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs (imports): each editor sees the ones they started, a superuser all; the job's own page
+    (mapapp/admin_jobs.py) shows its progress and report."""
+
+    list_display = ("created_at", "kind", "state", "progress", "started_by", "open_page")
+    list_filter = ("state", "kind")
+    ordering = ("-created_at",)
+
+    @admin.display(description=gettext_lazy("progress"))
+    def progress(self, job) -> str:
+        return f"{job.done} / {job.total}" if job.total else ""
+
+    @admin.display(description=gettext_lazy("page"))
+    def open_page(self, job):
+        return format_html('<a href="{}">{}</a>', reverse("admin-job", args=[job.pk]), _("open"))
+
+    def get_queryset(self, request):
+        jobs = super().get_queryset(request).select_related("started_by")
+        return jobs if request.user.is_superuser else jobs.filter(started_by=request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or request.user.is_superuser or obj.started_by_id == request.user.pk
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # started from an import page
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Actor)

@@ -157,6 +157,7 @@ def job_status(*, job: Job) -> dict:
         "id": job.pk,
         "kind": job.kind,
         "state": job.state,
+        "state_label": str(JobState(job.state).label),
         "done": job.done,
         "total": job.total,
         "message": job.message,
