@@ -12,10 +12,26 @@ from gazetteer.normalize import search_key
 
 
 class PlaceNameInline(admin.TabularInline):
+    """A place's spellings. They are what public search and the map's labels find a zone of a public map by:
+    for such a zone only reviewers add, change or delete them (signals.public_edit_refusal); an editor sees them
+    read-only, and a forged POST of the inline is not even read (PlaceAdmin.save_formset)."""
+
     model = PlaceName
     extra = 0
     fields = ("name", "language", "kind", "search_key")
     readonly_fields = ("search_key",)
+
+    def _refused(self, request, obj) -> bool:
+        return obj is not None and bool(signals.public_edit_refusal(place=obj, user=request.user))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not self._refused(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._refused(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._refused(request, obj)
 
 
 class ParentFilter(admin.SimpleListFilter):
@@ -89,6 +105,12 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
             messages.warning(request, message % {"what": simplified[0]})
 
     def save_formset(self, request, form, formset, change):
+        refused = change and signals.public_edit_refusal(place=form.instance, user=request.user)
+        if formset.model is PlaceName and refused:
+            # A public zone's spellings are the reviewers' (PlaceNameInline): whatever was posted is ignored, and
+            # the admin's change message lists nothing.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
         # Names keep their search key (gazetteer.normalize), which the admin's inline does not compute.
         for name in formset.save(commit=False):
             name.place = form.instance

@@ -35,6 +35,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from gazetteer import index as name_index
 from gazetteer.models import PlaceKind
 from mapapp import admin_views, display, selectors, services
+from mapapp.events.models import EventState
 from mapapp.lib import geo
 from mapapp.models import (
     Actor,
@@ -172,13 +173,17 @@ class SourceAdmin(ServiceHistoryAdmin):
     search_fields = ("title", "publisher", "url", "quote")
 
     def _public_refusal(self, request, obj) -> str | None:
-        """Only reviewers correct a source a published change cites: the public map's citation would change at
-        once, without review (docs/contract.md, "Editors' pages")."""
+        """Only reviewers correct a source a published change, siege or event cites: the public map's citation
+        would change at once, without review (docs/contract.md, "Editors' pages")."""
         if obj is None or request.user.has_perm("mapapp.publish_controlchange"):
             return None
-        if not obj.control_changes.filter(review_state=ReviewState.PUBLISHED).exists():
-            return None
-        return _("A published change cites this source: only a reviewer may correct it.")
+        if obj.control_changes.filter(review_state=ReviewState.PUBLISHED).exists():
+            return _("A published change cites this source: only a reviewer may correct it.")
+        if obj.sieges.filter(review_state=ReviewState.PUBLISHED).exists():
+            return _("A published siege cites this source: only a reviewer may correct it.")
+        if obj.events.filter(review_state=EventState.PUBLISHED).exists():
+            return _("A published event cites this source: only a reviewer may correct it.")
+        return None
 
     def get_readonly_fields(self, request, obj=None):
         if self._public_refusal(request, obj):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import shapely
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mapapp.events.models import Event, EventState
