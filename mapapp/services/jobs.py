@@ -97,15 +97,17 @@ def job_cancel(*, job: Job) -> Job:
     if job.finished:
         return job
     _live().set(_live_key(job, "cancel"), True, LIVE_SECONDS)
-    # A queued job has no transaction open: mark it at once (job_run skips it). A running one may hold the
-    # write lock (SQLite) for minutes; it reads the flag from the cache and marks itself.
-    cancelled = Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+    if job.state == JobState.RUNNING:
+        # No write: the runner may hold the write lock (SQLite) for minutes, and this request would wait for it.
+        # It reads the flag from the cache at its next step and marks itself cancelled.
+        job.cancel_requested = True
+        return job
+    # A queued job has no transaction open: mark it at once (job_run skips it), unless a worker took it meanwhile.
+    Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
         state=JobState.CANCELLED, cancel_requested=True, finished_at=timezone.now(), message="cancelled"
     )
-    if cancelled:
-        job.refresh_from_db()
-    else:
-        job.cancel_requested = True
+    job.refresh_from_db()
+    job.cancel_requested = True
     return job
 
 
