@@ -199,3 +199,39 @@ def test_the_db_worker_command_imports_places_from_the_queue(tmp_path):
     assert Place.objects.get(slug="al-joura").kind == "district"
     assert jobs.upload_path(token=token, name=name) is None  # removed once imported
     assert DBTaskResult.objects.get(id=done.task_id).status == "SUCCEEDED"
+
+
+def test_a_places_import_cancelled_midway_keeps_nothing_it_wrote(db, monkeypatch, tmp_path):
+    from gazetteer import services as gazetteer_services
+    from mapapp.lib import geo
+    from mapapp.services import import_jobs
+
+    jura = gazetteer_services.place_create(
+        slug="jura", name_en="Jura", kind="district", footprint=geo.to_geos(shapely.box(40.10, 35.33, 40.11, 35.34))
+    )
+    names_before = sorted(jura.names.values_list("name", flat=True))
+    rows = [{"name": "Jura", "name_ar": "الجورة", "geometry": shapely.box(40.10, 35.33, 40.11, 35.34)}] + [
+        {"name": f"District {n}", "name_ar": None, "geometry": shapely.box(40.2 + n / 10, 35.3, 40.25 + n / 10, 35.35)}
+        for n in range(4)
+    ]
+    path = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    token, name = jobs.upload_save(upload=SimpleUploadedFile(path.name, path.read_bytes()))
+    job = jobs.job_start(kind="places_import", params={"upload": token, "name": name, "options": {}, "dry_run": False})
+
+    # Someone presses cancel once the import has merged "Jura" (a write) and matched two more features.
+    monkeypatch.setattr(jobs, "CHECK_EVERY", 0)
+    real_progress = jobs.job_progress
+
+    def progress(*, job, done, total, message=""):
+        if done == 3 and total == 5:
+            jobs.job_cancel(job=Job.objects.get(pk=job.pk))
+        real_progress(job=job, done=done, total=total, message=message)
+
+    monkeypatch.setattr(import_jobs, "job_progress", progress)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED and (job.done, job.total) == (3, 5)
+    assert sorted(jura.names.values_list("name", flat=True)) == names_before  # the merge was rolled back
+    assert list(Place.objects.values_list("slug", flat=True)) == ["jura"]
+    assert jobs.upload_path(token=token, name=name) is None  # a cancelled import's upload is deleted
