@@ -200,6 +200,9 @@ def job_run(job_id: int) -> str:
     except Exception as exc:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         job_fail(job=job, error=f"an unexpected error stopped the job ({type(exc).__name__}); nothing was written")
+    except BaseException:  # the worker itself was stopped (a second SIGTERM, Ctrl+C): the job will not go on
+        job_fail(job=job, error="the worker was stopped while running the job; nothing was written: start it again")
+        raise
     else:
         if Job.objects.filter(pk=job.pk, state=JobState.RUNNING).exists():  # the runner did not end it itself
             job_finish(job=job, report=report)

@@ -235,3 +235,17 @@ def test_a_places_import_cancelled_midway_keeps_nothing_it_wrote(db, monkeypatch
     assert sorted(jura.names.values_list("name", flat=True)) == names_before  # the merge was rolled back
     assert list(Place.objects.values_list("slug", flat=True)) == ["jura"]
     assert jobs.upload_path(token=token, name=name) is None  # a cancelled import's upload is deleted
+
+
+def stopped_run(*, job):
+    raise KeyboardInterrupt  # what the worker's loop raises in the task when it is stopped hard
+
+
+def test_a_job_whose_worker_is_stopped_hard_is_failed_not_left_running(db, monkeypatch):
+    monkeypatch.setitem(jobs.JOB_KINDS, "stopped", f"{__name__}.stopped_run")
+    job = jobs.job_start(kind="stopped", params={})
+    run_jobs()  # django-tasks' run_task records the interrupted task as failed; the job says why
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.error == "the worker was stopped while running the job; nothing was written: start it again"
+    assert DBTaskResult.objects.get(id=job.task_id).status == "FAILED"
