@@ -66,8 +66,35 @@ def _live_key(job: Job, what: str) -> str:
     return f"job:{job.pk}:{int(job.created_at.timestamp() * 1e6)}:{what}"
 
 
-def _live():
-    return caches["jobs"]
+class _Live:
+    """The "jobs" cache, where a cache that does not answer (Redis down) costs only the live progress and the
+    cancelling of a running job: the job itself goes on and its row still gets its end."""
+
+    def __init__(self):
+        self.cache = caches["jobs"]
+
+    def get(self, key):
+        try:
+            return self.cache.get(key)
+        except Exception:
+            logger.warning("the jobs cache did not answer", exc_info=True)
+            return None
+
+    def set(self, key, value, timeout) -> None:
+        try:
+            self.cache.set(key, value, timeout)
+        except Exception:
+            logger.warning("the jobs cache did not answer", exc_info=True)
+
+    def delete(self, key) -> None:
+        try:
+            self.cache.delete(key)
+        except Exception:
+            logger.warning("the jobs cache did not answer", exc_info=True)
+
+
+def _live() -> _Live:
+    return _Live()
 
 
 # --- starting and stopping ---------------------------------------------------------------------------------

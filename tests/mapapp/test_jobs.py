@@ -249,3 +249,16 @@ def test_a_job_whose_worker_is_stopped_hard_is_failed_not_left_running(db, monke
     assert job.state == JobState.FAILED
     assert job.error == "the worker was stopped while running the job; nothing was written: start it again"
     assert DBTaskResult.objects.get(id=job.task_id).status == "FAILED"
+
+
+def test_without_its_cache_a_job_still_runs_to_its_end(db, three_places, settings):
+    # A Redis nobody listens on: the live progress is lost, the job is not.
+    settings.CACHES = {
+        **settings.CACHES,
+        "jobs": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"},
+    }
+    job = jobs.job_start(kind="three_places", params={})
+    run_jobs()
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.report["summary"] == "wrote 3 places"
+    assert Place.objects.filter(slug__startswith="job-place-").count() == 3
