@@ -24,3 +24,7 @@ EMBED_IMAGE_CACHE_DIR = _CACHES / "embed-images"
 # threads would otherwise hold connections that a PostGIS test database's flush and teardown wait for.
 for _database in DATABASES.values():  # noqa: F405
     _database["CONN_MAX_AGE"] = 0
+
+# Jobs run in this process in the tests (the worker's own code, called by tests/jobs.py or in a thread), so the
+# live progress channel may be this process's memory; with several test processes (xdist) no file is shared.
+CACHES = {**CACHES, "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jobs"}}  # noqa: F405
