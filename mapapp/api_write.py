@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer.models import Place
 from mapapp import api, services
+from mapapp.answers import kept
 from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
@@ -522,6 +523,7 @@ def change_history(request: HttpRequest, user, change_id: int) -> HttpResponse:
     return http.json_response({"id": change.pk, "versions": versions})
 
 
+@kept  # its GET (api.changes) is a kept read (mapapp/answers.py); the hook looks only at GET and HEAD
 @csrf_exempt
 def map_changes(request: HttpRequest, slug: str) -> HttpResponse:
     """/api/v1/maps/<slug>/changes: GET lists the published changes (public), POST records a draft."""

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('gazetteer', '0004_precision'),
-        ('mapapp', '0007_precision'),
+        ('mapapp', '0008_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
