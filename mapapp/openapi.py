@@ -988,7 +988,9 @@ PREVIEW = {
     "description": "what the change does to the published record: per place `from_actor`, `from_status`, "
     "`to_actor`, `to_status`, `changes`, `changes_hands`, `until` (the place's next published change, exclusive); "
     "`changing_hands` (count), `area_km2`: {`changing_hands`, `by_actor`: {actor: {`gained`, `lost`, `net`}}} "
-    "(geodesic km²), `alters_nothing`",
+    "(geodesic km²), `alters_nothing`; with a `geometry`, `ground`: {`area_km2`, `covered` (zones taken whole), "
+    "`split`: [{`zone`, `inside_km2`, `outside_km2`}], `parts` (how many publishing makes), `geometry` (the ground "
+    "as snapped to the zones, GeoJSON)}",
 }
 WRITE_ERRORS = {
     "400": {**ERROR, "description": "refused: {error, field}; field names the input (`sources[1].url`)"},

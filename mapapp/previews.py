@@ -6,6 +6,7 @@ carries out, mapapp/services/parts.py). Selectors: they read and never write.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -201,7 +202,8 @@ def ground_preview(
 ) -> dict:
     """change_preview for a change carrying ground (a GEOS or shapely (Multi)Polygon) on `map`, beside whole
     `places`: each zone the ground covers or splits is a row, counted for the area inside the ground only, and
-    `ground` says which zones it splits, which it covers whole, and the parts publishing would make."""
+    `ground` says which zones it splits, which it covers whole, and the parts publishing would make, with the
+    ground as snapped to the zones (`geometry`, GeoJSON to GEOJSON_PRECISION decimals) for the editor's map."""
     shape = geo.to_shapely(geometry) if not isinstance(geometry, shapely.Geometry) else geometry
     plan = ground_split_plan(map=map, ground=shape)
     areas = {zone.pk: geo.area_km2(inside) for zone, inside, _outside in plan.splits}
@@ -221,5 +223,6 @@ def ground_preview(
             for zone, inside, outside in plan.splits
         ],
         "parts": 2 * len(plan.splits),
+        "geometry": json.loads(shapely.to_geojson(shapely.set_precision(plan.ground, 10**-GEOJSON_PRECISION))),
     }
     return preview

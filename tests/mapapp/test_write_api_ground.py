@@ -4,6 +4,7 @@ places; every bad geometry a 400 naming the field; the parts appear on the publi
 from __future__ import annotations
 
 import pytest
+import shapely
 
 from gazetteer.models import Place
 from mapapp.models import ControlChange, Source
@@ -19,6 +20,11 @@ def test_a_change_with_ground_previews_its_split_and_publishing_splits_the_publi
     assert preview["ground"]["split"][0]["zone"] == "b"
     assert preview["ground"]["split"][0]["inside_km2"] == pytest.approx(0.6149, abs=1e-3)
     assert preview["area_km2"]["changing_hands"] == pytest.approx(0.6149, abs=1e-3)
+    # the ground as snapped to the zones, for the mark page's map: the drawn half of b
+    drawn = shapely.geometry.shape(preview["ground"]["geometry"])
+    assert drawn.geom_type in ("Polygon", "MultiPolygon")
+    assert drawn.bounds == pytest.approx((0.01, 0.0, 0.015, 0.01), abs=1e-6)
+    assert preview["ground"]["parts"] == 2 and preview["ground"]["covered"] == []
     payload = body(geometry=HALF_B, places=["a"])
     del payload["places"]
     payload["places"] = ["a"]  # ground beside a whole place
