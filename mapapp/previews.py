@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from gazetteer.models import Place
@@ -170,10 +171,15 @@ def ground_split_plan(*, map: Map, ground) -> GroundSplit:
     (it goes with its neighbour, see geo.split_footprint). Two queries."""
     tolerance = geo.metres_in_degrees(map.snap_tolerance_m)
     search = geo.to_geos(shapely.envelope(ground).buffer(tolerance))
-    zones = list(map.places.filter(footprint__intersects=search).order_by("pk"))
+    zones = list(map.places.filter(footprint__intersects=search).select_related("parent").order_by("pk"))
     footprints = [geo.to_shapely(zone.footprint) for zone in zones]
     nearby = shapely.STRtree(footprints) if footprints else None
-    snapped = geo.snap_ground(ground, footprints, tolerance_deg=tolerance)
+    # Snapping moves the ground's boundary only within the tolerance: the zones farther from it than that
+    # have no vertex it could snap to (and uniting all their boundaries cost seconds for a long front).
+    near_edge = (
+        nearby.query(shapely.boundary(ground), predicate="dwithin", distance=tolerance) if nearby is not None else []
+    )
+    snapped = geo.snap_ground(ground, [footprints[i] for i in sorted(near_edge)], tolerance_deg=tolerance)
     covered: list[Place] = []
     splits: list[tuple] = []
     if nearby is None or snapped.is_empty:
@@ -181,7 +187,13 @@ def ground_split_plan(*, map: Map, ground) -> GroundSplit:
     # Zones well inside the ground (by more than the tolerance) need no overlay: they are covered whole.
     inner = shapely.buffer(snapped, -tolerance) if tolerance > 0 else snapped
     shapely.prepare(inner)
-    for index in sorted(nearby.query(snapped, predicate="intersects").tolist()):
+    candidates = nearby.query(snapped, predicate="intersects")
+    # Only zones whose interiors the ground enters: the ground of a moving front abuts yesterday's front, which
+    # is the edge of hundreds of zones, and overlaying each of those to find nothing was most of the plan's time.
+    candidates = candidates[
+        shapely.relate_pattern(np.asarray(footprints, dtype=object)[candidates], snapped, "T********")
+    ]
+    for index in sorted(candidates.tolist()):
         if shapely.contains(inner, footprints[index]):
             covered.append(zones[index])
             continue
