@@ -10,7 +10,6 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 import shapely
 
 from gazetteer.models import Place
@@ -187,18 +186,17 @@ def ground_split_plan(*, map: Map, ground) -> GroundSplit:
     # Zones well inside the ground (by more than the tolerance) need no overlay: they are covered whole.
     inner = shapely.buffer(snapped, -tolerance) if tolerance > 0 else snapped
     shapely.prepare(inner)
-    candidates = nearby.query(snapped, predicate="intersects")
-    # Only zones whose interiors the ground enters: the ground of a moving front abuts yesterday's front, which
-    # is the edge of hundreds of zones, and overlaying each of those to find nothing was most of the plan's time.
-    candidates = candidates[
-        shapely.relate_pattern(np.asarray(footprints, dtype=object)[candidates], snapped, "T********")
-    ]
-    for index in sorted(candidates.tolist()):
+    for index in sorted(nearby.query(snapped, predicate="intersects").tolist()):
         if shapely.contains(inner, footprints[index]):
             covered.append(zones[index])
             continue
+        # The zone is cut by the ground clipped to around it: a front's ground has thousands of vertices, and
+        # overlaying all of them with each of the hundreds of zones along it was most of an import's time.
         inside, outside = geo.split_footprint(
-            footprints[index], snapped, tolerance_deg=tolerance, min_area_km2=map.min_part_m2 / 1e6
+            footprints[index],
+            geo.clip_around(snapped, footprints[index], margin_deg=2 * tolerance),
+            tolerance_deg=tolerance,
+            min_area_km2=map.min_part_m2 / 1e6,
         )
         if inside is None:
             continue
