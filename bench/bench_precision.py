@@ -121,12 +121,15 @@ def child() -> None:
             Path(folder, f"front-{day.isoformat()}.geojson").write_text(
                 json.dumps({"type": "FeatureCollection", "features": [feature]})
             )
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         call_command(
             "import_control", folder, "--map", map_.slug, "--actor", "rebels", "--else", "army",
             "--publish", "--by", "bench-reviewer", stdout=StringIO(), stderr=StringIO(),
         )  # fmt: skip
         seconds = time.perf_counter() - began
+        # CPU time of this process (SpatiaLite runs in it): the figure to compare on a shared machine, where the
+        # wall clock waits for other jobs.
+        cpu_seconds = time.process_time() - cpu_began
     map_ = Map.objects.get(pk=map_.pk)
     footprints = {p.pk: geo.to_shapely(p.footprint) for p in map_.places.all()}
     worst_area = 0.0
@@ -149,6 +152,7 @@ def child() -> None:
         "days": DAYS,
         "zones_start": GRID * GRID,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "worst_area": worst_area,
         "zones_after": map_.places.count(),
         "median_m": float(np.median(distances)),
@@ -173,6 +177,8 @@ def run() -> list[tuple[str, float, str]]:
     return [
         (f"import {days} daily snapshots ({VERTICES}-vertex front, {GRID}x{GRID} zones)", figures["seconds"], "s"),
         ("import, per date", figures["seconds"] / days, "s"),
+        ("import, CPU time of the importing process", figures["cpu_seconds"], "s"),
+        ("import, CPU per date", figures["cpu_seconds"] / days, "s"),
         ("projected for 776 dates (target < 600)", figures["seconds"] / days * 776, "s"),
         ("worst area error on any date (target < 0.1%)", figures["worst_area"] * 100, "%"),
         ("zones after coarsening (target < 2,500)", figures["zones_after"], "zones"),
