@@ -26,6 +26,7 @@ import contextvars
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 
 from django.apps import apps
 from django.db import connections
@@ -317,9 +318,11 @@ def _may_see_unpublished_delay(request) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("mapapp.publish_controlchange"))
 
 
-# Whether the read in progress already sees the record it should (no delay to apply, or applied already). Outside
-# a request (commands, tests calling the API's helpers) nothing is held back.
-_SETTLED: contextvars.ContextVar[bool] = contextvars.ContextVar("asof_settled", default=True)
+# Whether the read in progress already sees the record it should (no delay to apply, or applied already), or a
+# function that tells (whether the reader may see past the delay), asked only when the map has a delay: asking
+# reads the session, which makes every answer Vary on Cookie and would keep shared caches from holding any public
+# read. Outside a request (commands, tests calling the API's helpers) nothing is held back.
+_SETTLED: contextvars.ContextVar[bool | Callable[[], bool]] = contextvars.ContextVar("asof_settled", default=True)
 
 
 class RecordHeldBack(Exception):
@@ -333,7 +336,12 @@ class RecordHeldBack(Exception):
 
 
 def hold_back(map_: Map) -> None:
-    if map_.publish_delay_hours and not _SETTLED.get():
+    if not map_.publish_delay_hours:
+        return
+    settled = _SETTLED.get()
+    if callable(settled):
+        settled = settled()
+    if not settled:
         raise RecordHeldBack(map_)
 
 
@@ -350,7 +358,7 @@ class AsOfMiddleware:
             return self.get_response(request)
         if "as_of" not in request.GET:
             # A delay is found by the view's own lookup of the map (hold_back), not by a query here.
-            token = _SETTLED.set(_may_see_unpublished_delay(request))
+            token = _SETTLED.set(lambda: _may_see_unpublished_delay(request))
             try:
                 return self.get_response(request)
             finally:

@@ -177,3 +177,13 @@ def test_the_file_cache_keeps_the_most_recently_used_within_its_size(tmp_path):
     cache.write(cache.folder("1-m", "4-y") / "0.id", b"z")
     assert not paths[1].exists()
     assert cache.read(cache.folder("1-m", "4-y") / "0.id") == b"z"
+
+
+def test_a_public_read_does_not_vary_on_cookie(client, demo, answers_dir):
+    """Only a map with a publication delay asks who the reader is (mapapp/asof.py); any other public read must
+    be one answer for everyone, or a shared cache could hold none of them."""
+    for _ in range(2):  # built, then kept
+        response = client.get(f"{MAP}/geometry", HTTP_ACCEPT_ENCODING="br")
+        assert response.status_code == 200
+        assert "Cookie" not in response.get("Vary", "")
+        assert "Accept-Encoding" in response["Vary"]
