@@ -15,6 +15,7 @@ from gazetteer.index import (
     ADMIN_KINDS,
     SETTLEMENT_KINDS,
     TIER_GENERIC,
+    TIER_LOOSE,
     TIER_OFFICIAL,
     TIER_VARIANT,
     GazetteerIndex,
@@ -23,6 +24,7 @@ from gazetteer.index import (
     prefix_keys,
     sort_words,
 )
+from gazetteer.models import PlaceKind
 from gazetteer.normalize import (
     AMBIGUOUS_ARTICLES,
     ARTICLES,
@@ -31,6 +33,7 @@ from gazetteer.normalize import (
     exact_key,
     is_arabic,
     is_generic,
+    loose_keys,
     name_words,
     token_readings,
     tokenize,
@@ -200,9 +203,11 @@ WEIGHT = {
     "kind-word": -0.5,  # the name is a word for a kind of place: مدينة, القرى
     "other-name": -0.6,  # part of the name of something else: قوات سوريا الديمقراطية, سد الفرات
     "capitalised-neighbour": -0.25,  # in English, inside a longer capitalised name: Tishreen Dam, Bashar al-Assad
+    "spelling": -0.1,  # a spelling the gazetteer lacks, close to one of its names: Tabqa for At Tabaqah
+    "abroad": -0.6,  # the name of a country, a capital or a great city abroad, and here only of villages: Ankara
 }
 # Choosing among same-named places (added to each place's prominence, index._rank).
-CHOOSE_TIER = {TIER_OFFICIAL: 0.0, TIER_VARIANT: -0.05, TIER_GENERIC: -0.3}
+CHOOSE_TIER = {TIER_OFFICIAL: 0.0, TIER_VARIANT: -0.05, TIER_GENERIC: -0.3, TIER_LOOSE: -0.1}
 CHOOSE_KIND_CUE = 0.4  # ريف حلب / Aleppo province: the governorate; مدينة حلب / the city of Aleppo: the city
 CHOOSE_FAR_KM = 300  # beyond this from every other place the text names, a place gets the whole distance penalty
 CHOOSE_FAR = 0.5
@@ -262,6 +267,8 @@ def places_match(*, text: str, place_ids: Collection[int] | None = None) -> list
     position = 0
     while position < len(words):
         found = _longest_at(index, words, position, place_ids, cased, text)
+        if found is None and cased:
+            found = _loose_at(index, words, position, place_ids, text)
         if found is None:
             position += 1
             continue
@@ -328,6 +335,54 @@ def _longest_at(index, words: list[_Word], position: int, place_ids, cased: bool
     return None
 
 
+# A spelling the gazetteer lacks is read as one of its names only when the two are this close (rapidfuzz ratio
+# of the search keys, 0-100: Tabqa/Tabaqah 91, Shaddadi/Shaddadah 86, Qaryatain/Qariateine 84; Shahid/Shaddadah
+# 62) and the word is long enough for closeness to mean something (five letters of its search key).
+LOOSE_MIN_RATIO = 80
+LOOSE_MIN_LETTERS = 5
+
+
+def _loose_at(index, words: list[_Word], position: int, place_ids, text: str):
+    """The longest name at `position` whose spelling differs from the text's in its vowels, y and w or its ending
+    (normalize.loose_keys): a transliteration the gazetteer does not list (Tabqa for At Tabaqah). Only for Latin
+    words that look like a name and are not words of the language: every word capitalised, and the words no more
+    common than a rare word (evidence.RARE_ZIPF); the closest spelling wins, and its places are TIER_LOOSE."""
+    first_word = words[position]
+    if is_arabic(first_word.readings[0].key) or not _LATIN_UPPER.match(text, first_word.start):
+        return None
+    reach = 1
+    while reach < index.max_words and position + reach < len(words) and words[position + reach].joined:
+        if not _LATIN_UPPER.match(text, words[position + reach].start):
+            break
+        reach += 1
+    for length in range(reach, 0, -1):
+        span = words[position : position + length]
+        first, last = span[0].readings[0], span[-1].endings[0] if length > 1 else span[0].endings[0]
+        keys = [first.key] + [w.readings[0].key for w in span[1:-1]] + ([last.key] if length > 1 else [])
+        joined = " ".join(keys)
+        if len(joined) - joined.count(" ") < LOOSE_MIN_LETTERS:
+            continue
+        phrases = {phrase for loose in loose_keys(joined) for phrase in index.loose.get(loose, ())}
+        if not phrases:
+            continue
+        if evidence.zipf(text[first.start : last.end]) > evidence.RARE_ZIPF:
+            continue
+        scored = [(fuzz.ratio(joined, " ".join(phrase)), phrase) for phrase in phrases]
+        best = max(ratio for ratio, _ in scored)
+        if best < LOOSE_MIN_RATIO:
+            continue
+        candidates = [
+            (TIER_LOOSE, entry)
+            for ratio, phrase in scored
+            if ratio == best
+            for tier, entry in index.phrases[phrase]
+            if tier < TIER_GENERIC and (place_ids is None or entry.place_id in place_ids)
+        ]
+        if candidates:
+            return length, first, last.end, candidates
+    return None
+
+
 def _add(mention: _Mention, kind: str, detail: str, weight: float | None = None) -> None:
     weight = WEIGHT[kind] if weight is None else weight
     mention.evidence.append({"kind": kind, "detail": detail, "weight": round(weight, 2)})
@@ -348,6 +403,8 @@ def _read_context(mention: _Mention, text: str, tokens: list[Token], starts: lis
         _add(mention, "kind-word", surface)
     if all(tier == TIER_GENERIC for tier in mention.candidates.values()):
         _add(mention, "inside-generic", "read without its generic word")
+    if all(tier == TIER_LOOSE for tier in mention.candidates.values()):
+        _add(mention, "spelling", f"a spelling of {mention.entries[0][1].name}")
     at = bisect.bisect_left(starts, mention.word_start)
     before = tokens[at - 1] if at > 0 else None
     before2 = tokens[at - 2] if at > 1 else None
@@ -448,6 +505,20 @@ def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float,
     mention.chosen_by = reasons
 
 
+def _read_abroad(index: GazetteerIndex, mention: _Mention, text: str) -> None:
+    """A name of a country, a capital or a great city abroad (evidence.abroad) is that place, not a village of the
+    gazetteer of the same name, unless the text says otherwise (a cue: "the village of Anqarah", قرية أنقرة). A
+    town, a seat or an area of the name is not overruled (the gazetteer's own Damascus), nor is a place that lies
+    by the city abroad (the gazetteer is of that country)."""
+    places = [index.places[pid] for pid in mention.candidates]
+    if any(p.seat or p.kind in ADMIN_KINDS or p.kind in (PlaceKind.CITY, PlaceKind.TOWN) for p in places):
+        return
+    for place in evidence.abroad(text[mention.start : mention.end]):
+        if place.point is None or all(_flat_km(place.point, p.point) > evidence.ABROAD_NEAR_KM for p in places):
+            _add(mention, "abroad", place.what)
+            return
+
+
 def _flat_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Distance between two (lon, lat) points on a flat map of the region: within a percent of the great circle
     at a country's scale, and several times cheaper (a long text compares thousands of pairs)."""
@@ -474,6 +545,7 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str, on_map: 
                 _add(mention, "known", "a large administrative area", WEIGHT["known"] + 0.1)
             else:
                 _add(mention, "known", "an administrative area")
+        _read_abroad(index, mention, text)
         mention.confidence = _confidence(mention)
     # Lists: a name beside a confident one, with only a comma, "and" or و between them, is one of a list.
     for _ in range(3):
