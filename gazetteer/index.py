@@ -72,6 +72,9 @@ class GazetteerIndex:
     # The Latin phrases (a place's whole name, not one read without its generic word) by their loose keys, the
     # consonants (normalize.loose_keys): where a spelling the gazetteer lacks looks for the names it may be.
     loose: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
+    # Every beginning of a phrase short of the whole (("دير",) of دير الزور): matching a text reads a name on
+    # only while its words so far begin one.
+    prefixes: set[tuple[str, ...]] = field(default_factory=set)
 
     def add(self, entry: NameEntry, raw_name: str) -> None:
         words = name_words(raw_name)
@@ -111,6 +114,7 @@ class GazetteerIndex:
                 suffixes.add((" ".join(words[start:]), key))
         self.word_suffixes = sorted(suffixes)
         for phrase, candidates in self.phrases.items():
+            self.prefixes.update(phrase[:end] for end in range(1, len(phrase)))
             candidates.sort(key=lambda tier_entry: (tier_entry[0], self.places[tier_entry[1].place_id].slug))
             if candidates[0][0] < TIER_GENERIC and not is_arabic(phrase[0]):
                 for loose in loose_keys(" ".join(phrase), of_name=True):

@@ -203,7 +203,9 @@ WEIGHT = {
     "kind-word": -0.5,  # the name is a word for a kind of place: مدينة, القرى
     "other-name": -0.6,  # part of the name of something else: قوات سوريا الديمقراطية, سد الفرات
     "capitalised-neighbour": -0.25,  # in English, inside a longer capitalised name: Tishreen Dam, Bashar al-Assad
-    "spelling": -0.1,  # a spelling the gazetteer lacks, close to one of its names: Tabqa for At Tabaqah
+    # A spelling the gazetteer lacks, close to one of its names (Tabqa for At Tabaqah): a rare word alone is then
+    # not enough (people's names are rare words too, and many are near some village's), one more sign is.
+    "spelling": -0.45,
     "abroad": -0.6,  # the name of a country, a capital or a great city abroad, and here only of villages: Ankara
 }
 # Choosing among same-named places (added to each place's prominence, index._rank).
@@ -303,35 +305,41 @@ def places_match(*, text: str, place_ids: Collection[int] | None = None) -> list
 
 
 def _longest_at(index, words: list[_Word], position: int, place_ids, cased: bool, text: str):
-    reach = 1
-    while reach < index.max_words and position + reach < len(words) and words[position + reach].joined:
-        reach += 1
-    for length in range(reach, 0, -1):
-        tail = words[position + 1 : position + length]
-        for first in words[position].readings:
-            if length > 1 and first.end != words[position].end:
-                continue  # a possessive cannot sit inside a name
+    """The longest name that starts at `position`: (words, first reading, end, candidates) or None. A name grows
+    word by word only while the words so far begin some name (index.prefixes), so most words cost one look-up."""
+    word = words[position]
+    spans = []  # (words, first reading, last reading, keys), the readings of the first word in order
+    for first in word.readings:
+        keys: tuple[str, ...] = (first.key,)
+        spans.append((1, first, first, keys))
+        if first.end != word.end:
+            continue  # a possessive cannot sit inside a name
+        at = position + 1
+        while keys in index.prefixes and at < len(words) and words[at].joined:
             # The last word may lose a possessive (Zor's) but not a proclitic: those only start a name.
-            endings = tail[-1].endings if tail else [first]
-            for last in endings:
-                keys = [first.key] + [w.readings[0].key for w in tail[:-1]] + ([last.key] if tail else [])
-                candidates = index.phrases.get(tuple(keys))
-                if not candidates:
-                    continue
-                if candidates[0][0] < TIER_GENERIC:
-                    # A whole name of some place beats a name read without its generic words, even when that
-                    # place is not among those asked for: "Deir ez-Zor" is the city, not its airport.
-                    candidates = [c for c in candidates if c[0] < TIER_GENERIC]
-                if place_ids is not None:
-                    candidates = [c for c in candidates if c[1].place_id in place_ids]
-                if not candidates:
-                    continue
-                start, end = first.start, last.end
-                if cased and not is_arabic(text[start:end]) and not _LATIN_UPPER.search(text[start:end]):
-                    candidates = [c for c in candidates if c[1].name == c[1].name.lower()]
-                    if not candidates:
-                        continue
-                return length, first, end, candidates
+            for last in words[at].endings:
+                spans.append((len(keys) + 1, first, last, (*keys, last.key)))
+            keys = (*keys, words[at].readings[0].key)
+            at += 1
+    spans.sort(key=lambda span: -span[0])  # stable: longest first, then the readings in order
+    for length, first, last, keys in spans:
+        candidates = index.phrases.get(keys)
+        if not candidates:
+            continue
+        if candidates[0][0] < TIER_GENERIC:
+            # A whole name of some place beats a name read without its generic words, even when that place is
+            # not among those asked for: "Deir ez-Zor" is the city, not its airport.
+            candidates = [c for c in candidates if c[0] < TIER_GENERIC]
+        if place_ids is not None:
+            candidates = [c for c in candidates if c[1].place_id in place_ids]
+        if not candidates:
+            continue
+        start, end = first.start, last.end
+        if cased and not is_arabic(text[start:end]) and not _LATIN_UPPER.search(text[start:end]):
+            candidates = [c for c in candidates if c[1].name == c[1].name.lower()]
+            if not candidates:
+                continue
+        return length, first, end, candidates
     return None
 
 
@@ -404,7 +412,7 @@ def _read_context(mention: _Mention, text: str, tokens: list[Token], starts: lis
     if all(tier == TIER_GENERIC for tier in mention.candidates.values()):
         _add(mention, "inside-generic", "read without its generic word")
     if all(tier == TIER_LOOSE for tier in mention.candidates.values()):
-        _add(mention, "spelling", f"a spelling of {mention.entries[0][1].name}")
+        _add(mention, "spelling", mention.entries[0][1].name)
     at = bisect.bisect_left(starts, mention.word_start)
     before = tokens[at - 1] if at > 0 else None
     before2 = tokens[at - 2] if at > 1 else None
@@ -510,6 +518,8 @@ def _read_abroad(index: GazetteerIndex, mention: _Mention, text: str) -> None:
     gazetteer of the same name, unless the text says otherwise (a cue: "the village of Anqarah", قرية أنقرة). A
     town, a seat or an area of the name is not overruled (the gazetteer's own Damascus), nor is a place that lies
     by the city abroad (the gazetteer is of that country)."""
+    if any(item["kind"] == "cue" for item in mention.evidence):
+        return  # the text says what it is: قرية أنقرة (whose commonness as a word is the city's already)
     places = [index.places[pid] for pid in mention.candidates]
     if any(p.seat or p.kind in ADMIN_KINDS or p.kind in (PlaceKind.CITY, PlaceKind.TOWN) for p in places):
         return
@@ -533,7 +543,8 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str, on_map: 
     for mention in mentions:
         _choose(index, mention, [], on_map)
         place = index.places[mention.place_id]
-        official = mention.candidates[mention.place_id] == TIER_OFFICIAL  # "Syrian" is a variant name of Syria
+        # "Syrian" is a variant name of Syria, not the country named; Tabqa is the well-known town, spelled loosely.
+        official = mention.candidates[mention.place_id] in (TIER_OFFICIAL, TIER_LOOSE)
         if (
             (place.seat or place.kind in ADMIN_KINDS)
             and official
