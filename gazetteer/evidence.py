@@ -93,6 +93,7 @@ ENGLISH_DIRECTIONS = frozenset(
 )
 
 
+@lru_cache(maxsize=50_000)  # a text repeats its words
 def arabic_word_kind(raw: str) -> str | None:
     """The kind of an Arabic word before a name: "cue", "area-cue", "place" or "other-head", read as written or
     without a proclitic (وقرية، بمدينة، وفي). A cue names only in the construct form: للمدينة is "the city"."""
@@ -114,6 +115,7 @@ def arabic_word_kind(raw: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=50_000)  # a text repeats its words
 def is_kind_word(text: str) -> bool:
     """Whether a name is itself a word for a kind of place (مدينة, القرى, "Village"): a village called "the
     town" is named in a text only as "the town" is."""
@@ -125,6 +127,7 @@ def is_kind_word(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=50_000)  # a text repeats its words
 def is_settlement_cue(raw: str) -> bool:
     exact = word_exact(raw)
     return (

@@ -351,8 +351,8 @@ LOOSE_MIN_LETTERS = 5
 
 
 def _loose_at(index, words: list[_Word], position: int, place_ids, text: str):
-    """The longest name at `position` whose spelling differs from the text's in its vowels, y and w or its ending
-    (normalize.loose_keys): a transliteration the gazetteer does not list (Tabqa for At Tabaqah). Only for Latin
+    """The longest name at `position` whose spelling differs from the text's in its vowels, i/u for y/w or its
+    ending (normalize.loose_keys): a transliteration the gazetteer does not list (Tabqa for At Tabaqah). Only for Latin
     words that look like a name and are not words of the language: every word capitalised, and the words no more
     common than a rare word (evidence.RARE_ZIPF); the closest spelling wins, and its places are TIER_LOOSE."""
     first_word = words[position]
@@ -370,7 +370,8 @@ def _loose_at(index, words: list[_Word], position: int, place_ids, text: str):
         joined = " ".join(keys)
         if len(joined) - joined.count(" ") < LOOSE_MIN_LETTERS:
             continue
-        phrases = {phrase for loose in loose_keys(joined) for phrase in index.loose.get(loose, ())}
+        # sorted: the same answer in every process (a set's order of strings is not)
+        phrases = sorted({phrase for loose in loose_keys(joined) for phrase in index.loose.get(loose, ())})
         if not phrases:
             continue
         if evidence.zipf(text[first.start : last.end]) > evidence.RARE_ZIPF:
