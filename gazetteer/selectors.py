@@ -514,15 +514,20 @@ def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float,
     mention.chosen_by = reasons
 
 
+# The kinds of place a name abroad overrules: the least known (index._KIND_PROMINENCE). A district of a city, a
+# base or an airport of the gazetteer is not named like a capital by chance.
+_ABROAD_OVERRULES = frozenset({PlaceKind.VILLAGE, PlaceKind.LOCALITY})
+
+
 def _read_abroad(index: GazetteerIndex, mention: _Mention, text: str) -> None:
-    """A name of a country, a capital or a great city abroad (evidence.abroad) is that place, not a village of the
-    gazetteer of the same name, unless the text says otherwise (a cue: "the village of Anqarah", قرية أنقرة). A
-    town, a seat or an area of the name is not overruled (the gazetteer's own Damascus), nor is a place that lies
-    by the city abroad (the gazetteer is of that country)."""
+    """A name of a country, a capital or a great city abroad (evidence.abroad) is that place, not a village or
+    locality of the gazetteer of the same name, unless the text says otherwise (a cue: "the village of Ankara",
+    قرية أنقرة). A place of the name of another kind or a seat is not overruled (the gazetteer's own Damascus), nor
+    is one that lies by the city abroad (the gazetteer is of that country)."""
     if any(item["kind"] == "cue" for item in mention.evidence):
         return  # the text says what it is: قرية أنقرة (whose commonness as a word is the city's already)
     places = [index.places[pid] for pid in mention.candidates]
-    if any(p.seat or p.kind in ADMIN_KINDS or p.kind in (PlaceKind.CITY, PlaceKind.TOWN) for p in places):
+    if any(p.seat or p.kind not in _ABROAD_OVERRULES for p in places):
         return
     for place in evidence.abroad(text[mention.start : mention.end]):
         if place.point is None or all(_flat_km(place.point, p.point) > evidence.ABROAD_NEAR_KM for p in places):
