@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # --- the tokeniser --------------------------------------------------------------------------------------
 
@@ -36,8 +36,8 @@ _WORD = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHES}]{_LETTER}+)*")
 _POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Token:
+# Named tuples, not dataclasses: a long text makes thousands of each, and a tuple is made several times faster.
+class Token(NamedTuple):
     start: int  # code-point offsets into the text as given
     end: int
     raw: str
@@ -49,11 +49,15 @@ _ZERO_WIDTH = "\u200c\u200d"
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for found in _WORD.finditer(text):
+        word = found.group()
+        if word[0] not in _ZERO_WIDTH and word[-1] not in _ZERO_WIDTH:
+            tokens.append(Token(found.start(), found.end(), word))
+            continue
         # A zero-width (non-)joiner belongs inside a word; at its edges (pasted from a web page) it is no part of
         # the word, and a mention that carried it would highlight and copy an invisible character.
-        raw = found.group().strip(_ZERO_WIDTH)
+        raw = word.strip(_ZERO_WIDTH)
         if raw:
-            start = found.start() + found.group().index(raw)
+            start = found.start() + word.index(raw)
             tokens.append(Token(start, start + len(raw), raw))
     return tokens
 
@@ -278,8 +282,7 @@ def without_generic(words: list[str]) -> list[str]:
 # --- reading the words of a text ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One way to read a word of a text: its search key and the part of the word that carries it."""
 
     key: str
@@ -295,13 +298,14 @@ def token_readings(token: Token) -> list[Reading]:
     """
     return [
         Reading(key, token.start + start, token.start + end, stripped)
-        for key, start, end, stripped in _word_readings(token.raw)
+        for key, start, end, stripped in word_readings(token.raw)
     ]
 
 
 # A text repeats its words (و, في, the same names): each distinct word is read once, offsets within the word.
 @lru_cache(maxsize=100_000)
-def _word_readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+def word_readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+    """token_readings of a word on its own: (key, start, end, stripped), offsets within the word."""
     readings = [(word_key(raw), 0, len(raw), False)]
     if is_arabic(raw):
         exact = _arabic_exact(raw)

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -39,6 +40,7 @@ from gazetteer.normalize import (
     tokenize,
     without_generic,
     word_exact,
+    word_readings,
 )
 
 # Scores, by how the query met the name. Exact names rank over variants, variants over fuzzy matches.
@@ -161,10 +163,8 @@ def _words_of(text: str, tokens: list[Token]) -> list[_Word]:
     pending_article: int | None = None
     for token in tokens:
         gap_ok = gap_ok and _JOINER.fullmatch(text, gap_start, token.start) is not None
-        readings = token_readings(token)
-        if len(readings) > 1 and is_arabic(token.raw):
-            own = [r for r in readings if not r.stripped or not _a_word_of_its_own(token.raw, text[r.start : r.end])]
-            readings = own
+        at = token.start
+        readings = [Reading(key, at + start, at + end, stripped) for key, start, end, stripped in _readings(token.raw)]
         if not readings:  # an article, "the", or nothing readable
             exact = word_exact(token.raw)
             hyphenated = _HYPHEN_AFTER.match(text, token.end) is not None
@@ -180,6 +180,16 @@ def _words_of(text: str, tokens: list[Token]) -> list[_Word]:
         gap_start = token.end
         gap_ok = True
     return words
+
+
+@lru_cache(maxsize=100_000)  # a text repeats its words: each is read once
+def _readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+    """The readings of a word of a text (normalize.word_readings), less the proclitic readings of an Arabic word
+    that is a word of its own."""
+    readings = word_readings(raw)
+    if len(readings) > 1 and is_arabic(raw):
+        readings = tuple(r for r in readings if not r[3] or not _a_word_of_its_own(raw, raw[r[1] : r[2]]))
+    return readings
 
 
 def _a_word_of_its_own(word: str, stem: str) -> bool:
