@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks.backends.database",
     "gazetteer",
     "mapapp",
 ]
@@ -124,6 +126,9 @@ MIDDLEWARE = [
     "mapapp.ranges.RangeMiddleware",
     # Inside the ranges: ?as_of= and the publication delay remake the answer, which ranges then cut.
     "mapapp.asof.AsOfMiddleware",
+    # Innermost but for axes: its hook runs once the URL is resolved, and serves a kept view's repeated answers as
+    # bytes (mapapp/answers.py); the outer middleware add their headers to both paths alike.
+    "mapapp.answers.KeptAnswersMiddleware",
     # Last, as django-axes asks: it answers a locked-out login with its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -156,7 +161,12 @@ if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
     raise ImproperlyConfigured(
         f"DATABASE_URL={DATABASE_URL!r}: use spatialite:///path/to/file.sqlite3 or postgis://user:pass@host/name"
     )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+# Connections are kept (60 s by default) and checked before reuse: a new PostgreSQL connection costs a connect and
+# PostGIS's load in the new backend, a new SpatiaLite one the extension's load, each more than a kept answer.
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60)
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent writers queue (up to the
     # timeout) instead of one failing with "database is locked" when it upgrades a read lock. WAL: readers never
@@ -179,7 +189,9 @@ DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     if not DATABASES["default"]["ENGINE"].endswith("postgis") or not DATABASE_REPLICA_URL.startswith("postgis:"):
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL and itself to be postgis://... URLs")
-    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True
+    )
     # Tests see the primary through this alias too (a replica cannot be written to make a test database).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["mapapp.routers.ReplicaRouter"]
@@ -193,6 +205,20 @@ elif CACHE_URL in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db or leave it empty")
+
+# Background jobs (mapapp.services.jobs): queued in the database, run by `manage.py db_worker` beside the web
+# server (make run, scripts/cluster.sh, deploy/frontline-atlas-worker.service).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+# A running job's progress and a cancel request travel through this cache, not the database: an import holds
+# its transaction (on SQLite, the one write lock) until it ends, so a row written beside it could be neither
+# seen nor written. Redis when CACHE_URL is (shared by every app server), else files every local process reads.
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES["jobs"] = {**CACHES["default"], "KEY_PREFIX": "jobs"}
+else:
+    CACHES["jobs"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / "var" / "cache" / "jobs"),
+    }
 
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references (needs 3.9);
 # imports read only files an editor uploads, and we say so in the README.
@@ -269,6 +295,10 @@ SOURCE_QUOTE_MAX_CHARS = env_int("SOURCE_QUOTE_MAX_CHARS", 5_000)
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
 # Their total size: above it, the least recently used pictures are removed after each new one is drawn.
 EMBED_IMAGE_CACHE_MB = env_int("EMBED_IMAGE_CACHE_MB", 200)
+
+# The read API's answers, kept as bytes once per map data version (mapapp/answers.py), and their total size.
+ANSWER_CACHE_DIR = Path(env_str("ANSWER_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "answers")))
+ANSWER_CACHE_MB = env_int("ANSWER_CACHE_MB", 500)
 
 # The basemap. Empty MAP_TILES_URL means no tiles: the map draws zones, labels and the shipped outline and
 # river only, which is how tests and offline deployments run. For a real deployment set

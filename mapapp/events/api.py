@@ -12,6 +12,7 @@ import re
 import orjson
 from django.http import HttpRequest, HttpResponse
 
+from mapapp.answers import kept
 from mapapp.api import date_param, get_map, in_map_range, versioned
 from mapapp.events import selectors
 from mapapp.lib.http import ApiError, api_view, only
@@ -55,6 +56,7 @@ def bbox_param(request: HttpRequest) -> tuple[float, float, float, float] | None
     return west, south, east, north
 
 
+@kept
 @only("GET")
 @api_view({"from", "to", "type", "bbox", "v"})
 def events(request: HttpRequest, slug: str) -> HttpResponse:
@@ -70,6 +72,7 @@ def events(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@kept
 @only("GET")
 @api_view({"v"})
 def event_days(request: HttpRequest, slug: str) -> HttpResponse:

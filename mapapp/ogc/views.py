@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from mapapp import asof
 from mapapp import selectors as map_selectors
@@ -61,6 +63,11 @@ def _answer(request: HttpRequest, payload: dict, *, content_type: str, title: st
     return HttpResponse(orjson.dumps(payload), content_type=content_type)
 
 
+def _local_title(map_: Map) -> str:
+    """The map's title in the page's language (the HTML view; JSON answers keep the English `title`)."""
+    return map_.title_ar if get_language() == "ar" and map_.title_ar else map_.title_en
+
+
 def _self_links(request: HttpRequest, name: str, *args, json_type: str = "application/json") -> list[dict]:
     return [
         {"href": _url(request, name, *args, f="json"), "rel": "self", "type": json_type, "title": "this document"},
@@ -91,7 +98,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @only("GET")
 def conformance(request: HttpRequest) -> HttpResponse:
     payload = {"conformsTo": CONFORMANCE, "links": _self_links(request, "ogc-conformance")}
-    return _answer(request, payload, content_type="application/json", title="Conformance", template=_TEMPLATE)
+    return _answer(request, payload, content_type="application/json", title=_("Conformance"), template=_TEMPLATE)
 
 
 def _collection(request: HttpRequest, map_: Map) -> dict:
@@ -127,7 +134,7 @@ def collections(request: HttpRequest) -> HttpResponse:
         "links": _self_links(request, "ogc-collections"),
         "collections": [_collection(request, map_) for map_ in Map.objects.public().order_by("slug")],
     }
-    return _answer(request, payload, content_type="application/json", title="Collections", template=_TEMPLATE)
+    return _answer(request, payload, content_type="application/json", title=_("Collections"), template=_TEMPLATE)
 
 
 def _map(slug: str) -> Map:
@@ -141,8 +148,9 @@ def _map(slug: str) -> Map:
 @only("GET")
 def collection(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _map(slug)
+    title = _local_title(map_)
     return _answer(
-        request, _collection(request, map_), content_type="application/json", title=map_.title_en, template=_TEMPLATE
+        request, _collection(request, map_), content_type="application/json", title=title, template=_TEMPLATE
     )
 
 
@@ -196,9 +204,8 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
         "features": features,
         "links": links,
     }
-    return _answer(
-        request, payload, content_type=GEOJSON, title=f"{map_.title_en}: control periods", template=_TEMPLATE
-    )
+    title = _("%(map)s: control periods") % {"map": _local_title(map_)}
+    return _answer(request, payload, content_type=GEOJSON, title=title, template=_TEMPLATE)
 
 
 @only("GET")
@@ -212,4 +219,5 @@ def item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
         {"href": _url(request, "ogc-item", slug, item_id), "rel": "self", "type": GEOJSON},
         {"href": _url(request, "ogc-collection", slug), "rel": "collection", "type": "application/json"},
     ]
-    return _answer(request, feature, content_type=GEOJSON, title=f"{map_.title_en}: item {item_id}", template=_TEMPLATE)
+    title = _("%(map)s: control period %(id)s") % {"map": _local_title(map_), "id": item_id}
+    return _answer(request, feature, content_type=GEOJSON, title=title, template=_TEMPLATE)

@@ -13,6 +13,7 @@ from mapapp.services.changes import (
     control_change_record,
     control_change_reject,
     control_change_restore,
+    control_change_set_ground,
     control_change_update,
     control_change_validate,
     control_change_withdraw,
@@ -25,6 +26,16 @@ from mapapp.services.events import (
     event_validate,
     events_import,
     events_import_text,
+)
+from mapapp.services.jobs import (
+    JobCancelled,
+    JobError,
+    job_cancel,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    job_status,
 )
 from mapapp.services.maps import (
     map_area_zone,
@@ -42,6 +53,14 @@ from mapapp.services.sources import source_create, source_get_or_create, source_
 from mapapp.services.tokens import TokenRefused, api_token_create, api_token_revoke, api_token_user
 
 __all__ = [
+    "JobCancelled",
+    "JobError",
+    "job_cancel",
+    "job_fail",
+    "job_finish",
+    "job_progress",
+    "job_start",
+    "job_status",
     "map_create",
     "map_set_zones",
     "map_create_over",
@@ -61,6 +80,7 @@ __all__ = [
     "control_change_update",
     "control_change_publish",
     "control_change_reject",
+    "control_change_set_ground",
     "control_change_withdraw",
     "control_change_restore",
     "control_periods_rebuild",
