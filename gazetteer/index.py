@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
-from gazetteer.normalize import exact_key, name_words, tokenize, without_generic
+from gazetteer.normalize import exact_key, is_arabic, loose_keys, name_words, tokenize, without_generic
 
 # How strongly a name identifies its place, best first. Used by search (as a score) and by matching.
 TIER_OFFICIAL, TIER_VARIANT, TIER_GENERIC = 0, 1, 2
+# A spelling of a text that no name has, read as a close transliteration of one (selectors._loose_at).
+TIER_LOOSE = 3
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ class GazetteerIndex:
     sorted_keys: list[str] = field(default_factory=list)
     # Sorted (suffix of a key starting at a word, key) pairs, for prefix search on any word of a name.
     word_suffixes: list[tuple[str, str]] = field(default_factory=list)
+    # The Latin phrases (a place's whole name, not one read without its generic word) by their loose keys, the
+    # consonants (normalize.loose_keys): where a spelling the gazetteer lacks looks for the names it may be.
+    loose: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
+    # Every beginning of a phrase short of the whole (("دير",) of دير الزور): matching a text reads a name on
+    # only while its words so far begin one.
+    prefixes: set[tuple[str, ...]] = field(default_factory=set)
 
     def add(self, entry: NameEntry, raw_name: str) -> None:
         words = name_words(raw_name)
@@ -105,8 +113,12 @@ class GazetteerIndex:
             for start in range(len(words)):
                 suffixes.add((" ".join(words[start:]), key))
         self.word_suffixes = sorted(suffixes)
-        for candidates in self.phrases.values():
+        for phrase, candidates in self.phrases.items():
+            self.prefixes.update(phrase[:end] for end in range(1, len(phrase)))
             candidates.sort(key=lambda tier_entry: (tier_entry[0], self.places[tier_entry[1].place_id].slug))
+            if candidates[0][0] < TIER_GENERIC and not is_arabic(phrase[0]):
+                for loose in loose_keys(" ".join(phrase), of_name=True):
+                    self.loose[loose].append(phrase)
 
 
 _lock = threading.Lock()

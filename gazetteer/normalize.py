@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # --- the tokeniser --------------------------------------------------------------------------------------
 
@@ -36,8 +36,8 @@ _WORD = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHES}]{_LETTER}+)*")
 _POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Token:
+# Named tuples, not dataclasses: a long text makes thousands of each, and a tuple is made several times faster.
+class Token(NamedTuple):
     start: int  # code-point offsets into the text as given
     end: int
     raw: str
@@ -49,11 +49,15 @@ _ZERO_WIDTH = "\u200c\u200d"
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for found in _WORD.finditer(text):
+        word = found.group()
+        if word[0] not in _ZERO_WIDTH and word[-1] not in _ZERO_WIDTH:
+            tokens.append(Token(found.start(), found.end(), word))
+            continue
         # A zero-width (non-)joiner belongs inside a word; at its edges (pasted from a web page) it is no part of
         # the word, and a mention that carried it would highlight and copy an invisible character.
-        raw = found.group().strip(_ZERO_WIDTH)
+        raw = word.strip(_ZERO_WIDTH)
         if raw:
-            start = found.start() + found.group().index(raw)
+            start = found.start() + word.index(raw)
             tokens.append(Token(start, start + len(raw), raw))
     return tokens
 
@@ -208,6 +212,41 @@ def name_words(name: str) -> list[str]:
     return [key for key in (word_key(token.raw) for token in tokenize(name)) if key]
 
 
+# Transliterations of one Arabic name differ most in what Arabic script leaves unwritten or writes with a letter
+# that is also a vowel: its short vowels (Tabqa and Tabaqah, Tadef and Tadif), ي and و written y/w or i/u
+# (Qaryatain and Qariateine), and the vowel it ends with (Shaddadi, Shaddadah). The loose keys keep what such
+# spellings share: the consonants in order, whether the word ends in a vowel (any vowel: the ending is written -a,
+# -ah, -e, -i), and i and u read either as the semivowels y and w (Qariateine as Qaryatayn) or as short vowels that
+# go (Tadif as Tadef); a, e and o always go. A consonant or an ending one spelling has and the other lacks still
+# tells them apart (Ghwayran is not Ghayran, Huweiqa is not Huwayk), except that a text may leave off the vowel a
+# name ends with: gazetteers write the French mute e and the ة of the feminine (Qariateine, Sukhnah) that reports
+# often drop (Qaryatain, Sukhna); a text that writes an ending the name does not have names something else.
+# Spellings the gazetteer does not list are looked up among the names that share a loose key: a bucket, not a
+# verdict, since matching then asks how close the two spellings are (selectors._loose_at).
+_LOOSE_SEMIVOWELS = str.maketrans({"i": "y", "u": "w", "a": None, "e": None, "o": None})
+_LOOSE_SHORT = str.maketrans(dict.fromkeys("aeiou"))
+_LOOSE_ENDING = re.compile(r"(?<=[^aeiouyw])[aeiouyw]$")
+_LOOSE_VOWEL_END = "_"
+
+
+@lru_cache(maxsize=100_000)
+def loose_keys(key: str, *, of_name: bool = False) -> tuple[str, ...]:
+    """A Latin search key (one word or several) as its consonants and whether it ends in a vowel, i and u read as
+    y and w and then as short vowels: "karyatayn" and "kariatayna" -> "krytyn"; "tadef" and "tadif" -> "tdf";
+    "tabka" and "tabaka" -> "tbk_"; "shadadi" and "shadada" -> "shdd_". () for Arabic script, which does not write
+    the vowels that make these variants. With `of_name` (a gazetteer name, not a text), also the keys without the
+    vowel it ends with: "kariatayna" -> "krytyn_", "krtyn_", "krytyn", "krtyn"."""
+    if is_arabic(key):
+        return ()
+    words = [_LOOSE_ENDING.sub(_LOOSE_VOWEL_END, word) for word in key.split(" ")]
+    semivowels = " ".join(word.translate(_LOOSE_SEMIVOWELS) for word in words)
+    short = " ".join(word.translate(_LOOSE_SHORT) for word in words)
+    keys = [semivowels, short]
+    if of_name:
+        keys += [" ".join(word.removesuffix(_LOOSE_VOWEL_END) for word in k.split(" ")) for k in keys]
+    return tuple(dict.fromkeys(keys))
+
+
 # Generic words for the kind of place, in their search forms. Names keep them; `without_generic` drops them
 # from the start (and, in Latin script, the end) of a name. Words that would leave a common word behind are
 # not in the list (مشفى الأسد is not "الأسد", Euphrates University is not "Euphrates").
@@ -243,8 +282,7 @@ def without_generic(words: list[str]) -> list[str]:
 # --- reading the words of a text ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One way to read a word of a text: its search key and the part of the word that carries it."""
 
     key: str
@@ -260,13 +298,14 @@ def token_readings(token: Token) -> list[Reading]:
     """
     return [
         Reading(key, token.start + start, token.start + end, stripped)
-        for key, start, end, stripped in _word_readings(token.raw)
+        for key, start, end, stripped in word_readings(token.raw)
     ]
 
 
 # A text repeats its words (و, في, the same names): each distinct word is read once, offsets within the word.
 @lru_cache(maxsize=100_000)
-def _word_readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+def word_readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+    """token_readings of a word on its own: (key, start, end, stripped), offsets within the word."""
     readings = [(word_key(raw), 0, len(raw), False)]
     if is_arabic(raw):
         exact = _arabic_exact(raw)

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -15,6 +16,7 @@ from gazetteer.index import (
     ADMIN_KINDS,
     SETTLEMENT_KINDS,
     TIER_GENERIC,
+    TIER_LOOSE,
     TIER_OFFICIAL,
     TIER_VARIANT,
     GazetteerIndex,
@@ -23,6 +25,7 @@ from gazetteer.index import (
     prefix_keys,
     sort_words,
 )
+from gazetteer.models import PlaceKind
 from gazetteer.normalize import (
     AMBIGUOUS_ARTICLES,
     ARTICLES,
@@ -31,11 +34,13 @@ from gazetteer.normalize import (
     exact_key,
     is_arabic,
     is_generic,
+    loose_keys,
     name_words,
     token_readings,
     tokenize,
     without_generic,
     word_exact,
+    word_readings,
 )
 
 # Scores, by how the query met the name. Exact names rank over variants, variants over fuzzy matches.
@@ -158,10 +163,8 @@ def _words_of(text: str, tokens: list[Token]) -> list[_Word]:
     pending_article: int | None = None
     for token in tokens:
         gap_ok = gap_ok and _JOINER.fullmatch(text, gap_start, token.start) is not None
-        readings = token_readings(token)
-        if len(readings) > 1 and is_arabic(token.raw):
-            own = [r for r in readings if not r.stripped or not _a_word_of_its_own(token.raw, text[r.start : r.end])]
-            readings = own
+        at = token.start
+        readings = [Reading(key, at + start, at + end, stripped) for key, start, end, stripped in _readings(token.raw)]
         if not readings:  # an article, "the", or nothing readable
             exact = word_exact(token.raw)
             hyphenated = _HYPHEN_AFTER.match(text, token.end) is not None
@@ -177,6 +180,16 @@ def _words_of(text: str, tokens: list[Token]) -> list[_Word]:
         gap_start = token.end
         gap_ok = True
     return words
+
+
+@lru_cache(maxsize=100_000)  # a text repeats its words: each is read once
+def _readings(raw: str) -> tuple[tuple[str, int, int, bool], ...]:
+    """The readings of a word of a text (normalize.word_readings), less the proclitic readings of an Arabic word
+    that is a word of its own."""
+    readings = word_readings(raw)
+    if len(readings) > 1 and is_arabic(raw):
+        readings = tuple(r for r in readings if not r[3] or not _a_word_of_its_own(raw, raw[r[1] : r[2]]))
+    return readings
 
 
 def _a_word_of_its_own(word: str, stem: str) -> bool:
@@ -200,9 +213,13 @@ WEIGHT = {
     "kind-word": -0.5,  # the name is a word for a kind of place: مدينة, القرى
     "other-name": -0.6,  # part of the name of something else: قوات سوريا الديمقراطية, سد الفرات
     "capitalised-neighbour": -0.25,  # in English, inside a longer capitalised name: Tishreen Dam, Bashar al-Assad
+    # A spelling the gazetteer lacks, close to one of its names (Tabqa for At Tabaqah): a rare word alone is then
+    # not enough (people's names are rare words too, and many are near some village's), one more sign is.
+    "spelling": -0.45,
+    "abroad": -0.6,  # the name of a country, a capital or a great city abroad, and here only of villages: Ankara
 }
 # Choosing among same-named places (added to each place's prominence, index._rank).
-CHOOSE_TIER = {TIER_OFFICIAL: 0.0, TIER_VARIANT: -0.05, TIER_GENERIC: -0.3}
+CHOOSE_TIER = {TIER_OFFICIAL: 0.0, TIER_VARIANT: -0.05, TIER_GENERIC: -0.3, TIER_LOOSE: -0.1}
 CHOOSE_KIND_CUE = 0.4  # ريف حلب / Aleppo province: the governorate; مدينة حلب / the city of Aleppo: the city
 CHOOSE_FAR_KM = 300  # beyond this from every other place the text names, a place gets the whole distance penalty
 CHOOSE_FAR = 0.5
@@ -262,6 +279,8 @@ def places_match(*, text: str, place_ids: Collection[int] | None = None) -> list
     position = 0
     while position < len(words):
         found = _longest_at(index, words, position, place_ids, cased, text)
+        if found is None and cased:
+            found = _loose_at(index, words, position, place_ids, text)
         if found is None:
             position += 1
             continue
@@ -296,35 +315,90 @@ def places_match(*, text: str, place_ids: Collection[int] | None = None) -> list
 
 
 def _longest_at(index, words: list[_Word], position: int, place_ids, cased: bool, text: str):
+    """The longest name that starts at `position`: (words, first reading, end, candidates) or None. A name grows
+    word by word only while the words so far begin some name (index.prefixes), so most words cost one look-up."""
+    word = words[position]
+    spans = []  # (words, first reading, last reading, keys), the readings of the first word in order
+    for first in word.readings:
+        keys: tuple[str, ...] = (first.key,)
+        spans.append((1, first, first, keys))
+        if first.end != word.end:
+            continue  # a possessive cannot sit inside a name
+        at = position + 1
+        while keys in index.prefixes and at < len(words) and words[at].joined:
+            # The last word may lose a possessive (Zor's) but not a proclitic: those only start a name.
+            for last in words[at].endings:
+                spans.append((len(keys) + 1, first, last, (*keys, last.key)))
+            keys = (*keys, words[at].readings[0].key)
+            at += 1
+    spans.sort(key=lambda span: -span[0])  # stable: longest first, then the readings in order
+    for length, first, last, keys in spans:
+        candidates = index.phrases.get(keys)
+        if not candidates:
+            continue
+        if candidates[0][0] < TIER_GENERIC:
+            # A whole name of some place beats a name read without its generic words, even when that place is
+            # not among those asked for: "Deir ez-Zor" is the city, not its airport.
+            candidates = [c for c in candidates if c[0] < TIER_GENERIC]
+        if place_ids is not None:
+            candidates = [c for c in candidates if c[1].place_id in place_ids]
+        if not candidates:
+            continue
+        start, end = first.start, last.end
+        if cased and not is_arabic(text[start:end]) and not _LATIN_UPPER.search(text[start:end]):
+            candidates = [c for c in candidates if c[1].name == c[1].name.lower()]
+            if not candidates:
+                continue
+        return length, first, end, candidates
+    return None
+
+
+# A spelling the gazetteer lacks is read as one of its names only when the two are this close (rapidfuzz ratio
+# of the search keys, 0-100: Tabqa/Tabaqah 91, Shaddadi/Shaddadah 86, Qaryatain/Qariateine 84; Shahid/Shaddadah
+# 62) and the word is long enough for closeness to mean something (five letters of its search key).
+LOOSE_MIN_RATIO = 80
+LOOSE_MIN_LETTERS = 5
+
+
+def _loose_at(index, words: list[_Word], position: int, place_ids, text: str):
+    """The longest name at `position` whose spelling differs from the text's in its vowels, i/u for y/w or its
+    ending (normalize.loose_keys): a transliteration the gazetteer does not list (Tabqa for At Tabaqah). Only for Latin
+    words that look like a name and are not words of the language: every word capitalised, and the words no more
+    common than a rare word (evidence.RARE_ZIPF); the closest spelling wins, and its places are TIER_LOOSE."""
+    first_word = words[position]
+    if is_arabic(first_word.readings[0].key) or not _LATIN_UPPER.match(text, first_word.start):
+        return None
     reach = 1
     while reach < index.max_words and position + reach < len(words) and words[position + reach].joined:
+        if not _LATIN_UPPER.match(text, words[position + reach].start):
+            break
         reach += 1
     for length in range(reach, 0, -1):
-        tail = words[position + 1 : position + length]
-        for first in words[position].readings:
-            if length > 1 and first.end != words[position].end:
-                continue  # a possessive cannot sit inside a name
-            # The last word may lose a possessive (Zor's) but not a proclitic: those only start a name.
-            endings = tail[-1].endings if tail else [first]
-            for last in endings:
-                keys = [first.key] + [w.readings[0].key for w in tail[:-1]] + ([last.key] if tail else [])
-                candidates = index.phrases.get(tuple(keys))
-                if not candidates:
-                    continue
-                if candidates[0][0] < TIER_GENERIC:
-                    # A whole name of some place beats a name read without its generic words, even when that
-                    # place is not among those asked for: "Deir ez-Zor" is the city, not its airport.
-                    candidates = [c for c in candidates if c[0] < TIER_GENERIC]
-                if place_ids is not None:
-                    candidates = [c for c in candidates if c[1].place_id in place_ids]
-                if not candidates:
-                    continue
-                start, end = first.start, last.end
-                if cased and not is_arabic(text[start:end]) and not _LATIN_UPPER.search(text[start:end]):
-                    candidates = [c for c in candidates if c[1].name == c[1].name.lower()]
-                    if not candidates:
-                        continue
-                return length, first, end, candidates
+        span = words[position : position + length]
+        first, last = span[0].readings[0], span[-1].endings[0] if length > 1 else span[0].endings[0]
+        keys = [first.key] + [w.readings[0].key for w in span[1:-1]] + ([last.key] if length > 1 else [])
+        joined = " ".join(keys)
+        if len(joined) - joined.count(" ") < LOOSE_MIN_LETTERS:
+            continue
+        # sorted: the same answer in every process (a set's order of strings is not)
+        phrases = sorted({phrase for loose in loose_keys(joined) for phrase in index.loose.get(loose, ())})
+        if not phrases:
+            continue
+        if evidence.zipf(text[first.start : last.end]) > evidence.RARE_ZIPF:
+            continue
+        scored = [(fuzz.ratio(joined, " ".join(phrase)), phrase) for phrase in phrases]
+        best = max(ratio for ratio, _ in scored)
+        if best < LOOSE_MIN_RATIO:
+            continue
+        candidates = [
+            (TIER_LOOSE, entry)
+            for ratio, phrase in scored
+            if ratio == best
+            for tier, entry in index.phrases[phrase]
+            if tier < TIER_GENERIC and (place_ids is None or entry.place_id in place_ids)
+        ]
+        if candidates:
+            return length, first, last.end, candidates
     return None
 
 
@@ -348,6 +422,8 @@ def _read_context(mention: _Mention, text: str, tokens: list[Token], starts: lis
         _add(mention, "kind-word", surface)
     if all(tier == TIER_GENERIC for tier in mention.candidates.values()):
         _add(mention, "inside-generic", "read without its generic word")
+    if all(tier == TIER_LOOSE for tier in mention.candidates.values()):
+        _add(mention, "spelling", mention.entries[0][1].name)
     at = bisect.bisect_left(starts, mention.word_start)
     before = tokens[at - 1] if at > 0 else None
     before2 = tokens[at - 2] if at > 1 else None
@@ -448,6 +524,27 @@ def _choose(index: GazetteerIndex, mention: _Mention, anchors: list[tuple[float,
     mention.chosen_by = reasons
 
 
+# The kinds of place a name abroad overrules: the least known (index._KIND_PROMINENCE). A district of a city, a
+# base or an airport of the gazetteer is not named like a capital by chance.
+_ABROAD_OVERRULES = frozenset({PlaceKind.VILLAGE, PlaceKind.LOCALITY})
+
+
+def _read_abroad(index: GazetteerIndex, mention: _Mention, text: str) -> None:
+    """A name of a country, a capital or a great city abroad (evidence.abroad) is that place, not a village or
+    locality of the gazetteer of the same name, unless the text says otherwise (a cue: "the village of Ankara",
+    قرية أنقرة). A place of the name of another kind or a seat is not overruled (the gazetteer's own Damascus), nor
+    is one that lies by the city abroad (the gazetteer is of that country)."""
+    if any(item["kind"] == "cue" for item in mention.evidence):
+        return  # the text says what it is: قرية أنقرة (whose commonness as a word is the city's already)
+    places = [index.places[pid] for pid in mention.candidates]
+    if any(p.seat or p.kind not in _ABROAD_OVERRULES for p in places):
+        return
+    for place in evidence.abroad(text[mention.start : mention.end]):
+        if place.point is None or all(_flat_km(place.point, p.point) > evidence.ABROAD_NEAR_KM for p in places):
+            _add(mention, "abroad", place.what)
+            return
+
+
 def _flat_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Distance between two (lon, lat) points on a flat map of the region: within a percent of the great circle
     at a country's scale, and several times cheaper (a long text compares thousands of pairs)."""
@@ -462,7 +559,8 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str, on_map: 
     for mention in mentions:
         _choose(index, mention, [], on_map)
         place = index.places[mention.place_id]
-        official = mention.candidates[mention.place_id] == TIER_OFFICIAL  # "Syrian" is a variant name of Syria
+        # "Syrian" is a variant name of Syria, not the country named; Tabqa is the well-known town, spelled loosely.
+        official = mention.candidates[mention.place_id] in (TIER_OFFICIAL, TIER_LOOSE)
         if (
             (place.seat or place.kind in ADMIN_KINDS)
             and official
@@ -474,6 +572,7 @@ def _decide(index: GazetteerIndex, mentions: list[_Mention], text: str, on_map: 
                 _add(mention, "known", "a large administrative area", WEIGHT["known"] + 0.1)
             else:
                 _add(mention, "known", "an administrative area")
+        _read_abroad(index, mention, text)
         mention.confidence = _confidence(mention)
     # Lists: a name beside a confident one, with only a comma, "and" or و between them, is one of a list.
     for _ in range(3):

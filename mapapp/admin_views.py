@@ -45,6 +45,8 @@ MARK_WORDS = {
     "whyKindWord": gettext_lazy("a word for a kind of place, not a name"),
     "whyInsideName": gettext_lazy("inside a longer name (beside “%(word)s”)"),
     "whyGeneric": gettext_lazy("only part of the place's name"),
+    "whyAbroad": gettext_lazy("the name of a place abroad (%(word)s)"),
+    "whySpelling": gettext_lazy("a spelling close to “%(word)s”, not one the gazetteer has"),
     "whyWeak": gettext_lazy("little sign that it is a place"),
     "evidence_rare_word": gettext_lazy("a name, not a common word"),
     "evidence_cue": gettext_lazy("a place word beside it"),

@@ -687,7 +687,9 @@ PLACE_MATCH = {
                 "the map), `known` (a seat or an administrative area), `again` (the same name confident "
                 "elsewhere), and against: `kind-word` (the name is a word for a kind of place), `other-name` "
                 "(part of the name of something else: قوات سوريا الديمقراطية), `capitalised-neighbour` (inside "
-                "a longer capitalised name), `inside-generic` (read without its generic word)"
+                "a longer capitalised name), `inside-generic` (read without its generic word), `spelling` (a "
+                "spelling the gazetteer does not list, read as the close one in `detail`: Tabqa for At Tabaqah), "
+                "`abroad` (the name of a country, a capital or a great city abroad, in `detail`: Ankara)"
             ),
             "items": {
                 "type": "object",

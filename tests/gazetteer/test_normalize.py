@@ -5,7 +5,15 @@ import io
 import pytest
 from django.contrib.gis.geos import Point
 
-from gazetteer.normalize import exact_key, name_words, search_key, token_readings, tokenize, without_generic
+from gazetteer.normalize import (
+    exact_key,
+    loose_keys,
+    name_words,
+    search_key,
+    token_readings,
+    tokenize,
+    without_generic,
+)
 
 SAME_ARABIC = [
     # (spelling, another spelling of the same name)
@@ -183,3 +191,34 @@ def test_rekey_recomputes_stale_keys():
     call_command("rekey_places", stdout=out)
     assert out.getvalue().strip() == "2 of 2 search keys changed"
     assert sorted(place.names.values_list("search_key", flat=True)) == ["jura", "جوره"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Tabqa", "At Tabaqah"),  # a short vowel
+        ("Tadef", "Tādif"),  # e or i for the same short vowel
+        ("al-Qaryatain", "Qariateine"),  # y or i, and the French mute e the text leaves off
+        ("Shaddadi", "Ash Shaddadah"),  # the ending
+        ("Kobane", "Kobani"),
+        ("Deir ez-Zor", "Dayr az Zawr"),  # w or nothing for the long u
+    ],
+)
+def test_transliterations_of_one_name_share_a_loose_key(text, name):
+    assert set(loose_keys(search_key(text))) & set(loose_keys(search_key(name), of_name=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Ghwayran", "Ghayran"),  # a consonant more
+        ("Huweiqa", "Huwayk"),  # an ending the name does not have
+        ("Tabqa", "Tabiyah"),
+    ],
+)
+def test_different_names_do_not_share_a_loose_key(text, name):
+    assert not set(loose_keys(search_key(text))) & set(loose_keys(search_key(name), of_name=True))
+
+
+def test_arabic_script_has_no_loose_key():
+    assert loose_keys(search_key("الطبقة")) == ()

@@ -16,6 +16,8 @@ export function whyNot(match, words) {
       "kind-word": words.whyKindWord,
       "capitalised-neighbour": words.whyInsideName,
       "inside-generic": words.whyGeneric,
+      abroad: words.whyAbroad,
+      spelling: words.whySpelling,
     }[against.kind];
     if (template) return fmt(template, { word: against.detail });
   }
