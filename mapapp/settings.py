@@ -264,6 +264,9 @@ FOOTPRINT_MAX_VERTICES = env_int("FOOTPRINT_MAX_VERTICES", 5_000)
 # The longest texts the record takes (characters), refused with a message naming the field above them.
 CHANGE_NOTE_MAX_CHARS = env_int("CHANGE_NOTE_MAX_CHARS", 20_000)
 SOURCE_QUOTE_MAX_CHARS = env_int("SOURCE_QUOTE_MAX_CHARS", 5_000)
+# Events suggested for linking to a control change: within this many km of its ground and days of its date.
+EVENT_LINK_KM = env_int("EVENT_LINK_KM", 10)
+EVENT_LINK_DAYS = env_int("EVENT_LINK_DAYS", 3)
 
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))

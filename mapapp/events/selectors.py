@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 
 import orjson
+from django.conf import settings
 from django.contrib.gis.geos import Polygon
-from django.db.models import Count, FloatField, Func
+from django.db.models import Count, FloatField, Func, Q
+from shapely.geometry.base import BaseGeometry
 
+from gazetteer.models import Place
 from mapapp.events.models import Event
-from mapapp.models import Map
+from mapapp.lib import geo
+from mapapp.models import ControlChange, Map, ReviewState
 
 _FIELDS = (
     "pk", "date", "date_end", "date_precision", "event_type", "sub_event_type", "actor1", "actor2", "location_name",
@@ -53,10 +58,98 @@ def events_in_window(
             .values_list("event_id", "actor__slug")
         ):
             actors[event_id].append(slug)
+    changes = _linked_changes(ids)
     for row in rows:
         row["sources"] = sources.get(row["pk"], [])
         row["actors"] = actors.get(row["pk"], [])
+        row["changes"] = changes.get(row["pk"], [])
     return rows
+
+
+def _linked_changes(event_ids: list[int]) -> dict[int, list[dict]]:
+    """{event id: [{"id", "date", "title"}, ...]}: the published control changes each event is linked to, by
+    date (drafts and withdrawn changes are not the public's)."""
+    out: dict[int, list[dict]] = defaultdict(list)
+    for start in range(0, len(event_ids), 900):
+        links = (
+            Event.changes.through.objects.filter(
+                event_id__in=event_ids[start : start + 900], controlchange__review_state=ReviewState.PUBLISHED
+            )
+            .order_by("controlchange__date", "controlchange_id")
+            .values_list("event_id", "controlchange_id", "controlchange__date", "controlchange__title")
+        )
+        for event_id, change_id, day, title in links:
+            out[event_id].append({"id": change_id, "date": day.isoformat(), "title": title})
+    return out
+
+
+def change_linked_events(*, change_id: int) -> list[Event]:
+    """The published events linked to a control change, by date: its public page lists them."""
+    return list(Event.objects.published().filter(changes=change_id).order_by("date", "pk").prefetch_related("sources"))
+
+
+def change_maps(*, change: ControlChange) -> list[Map]:
+    """The maps a change is on: its own (a change carrying ground), or those showing any of its places."""
+    if change.map_id is not None:
+        return [change.map]
+    return list(Map.objects.filter(places__control_changes=change).distinct().order_by("slug"))
+
+
+def ground_of(*, geometry=None, places=()) -> BaseGeometry | None:
+    """A change's ground as shapely: its drawn geometry, else the union of its places' footprints."""
+    if geometry is not None:
+        return geo.to_shapely(geometry)
+    footprints = [
+        geo.to_shapely(footprint)
+        for footprint in Place.objects.filter(pk__in=[place.pk for place in places]).values_list("footprint", flat=True)
+        if footprint is not None
+    ]
+    return geo.union(footprints) if footprints else None
+
+
+def events_near(
+    *,
+    maps: Sequence[Map],
+    on: dt.date,
+    ground: BaseGeometry | None,
+    km: float | None = None,
+    days: int | None = None,
+    include: Sequence[int] = (),
+) -> list[dict]:
+    """Events of these maps (drafts too: for editors) within `days` of `on` and `km` of `ground` (the settings
+    EVENT_LINK_DAYS and EVENT_LINK_KM when not given), nearest first, as {"event", "km", "days"}; and the events
+    whose ids are in `include` (those already linked) wherever they are. The database narrows to the dates and
+    a box around the ground; the distance in km is worked out here (mapapp.lib.geo.distances_km)."""
+    km = settings.EVENT_LINK_KM if km is None else km
+    days = settings.EVENT_LINK_DAYS if days is None else days
+    near = Q(pk__in=[])
+    if ground is not None and not ground.is_empty:
+        west, south, east, north = ground.bounds
+        margin_lat = km / 110.0
+        margin_lon = km / (111.32 * max(0.05, math.cos(math.radians((south + north) / 2))))
+        box = Polygon.from_bbox((west - margin_lon, south - margin_lat, east + margin_lon, north + margin_lat))
+        box.srid = 4326
+        near = Q(
+            map__in=[map_.pk for map_ in maps],
+            date__gte=on - dt.timedelta(days=days),
+            date__lte=on + dt.timedelta(days=days),
+            location__intersects=box,
+        )
+    candidates = list(
+        Event.objects.filter(near | Q(pk__in=list(include), map__in=[map_.pk for map_ in maps]))
+        .annotate(
+            lon=Func("location", function="ST_X", output_field=FloatField()),
+            lat=Func("location", function="ST_Y", output_field=FloatField()),
+        )
+        .order_by("date", "pk")
+    )
+    distances = geo.distances_km(ground, [(event.lon, event.lat) for event in candidates])
+    found = []
+    for event, distance in zip(candidates, distances, strict=True):
+        if distance <= km or event.pk in include:
+            found.append({"event": event, "km": distance, "days": (event.date - on).days})
+    found.sort(key=lambda row: (row["km"], abs(row["days"]), row["event"].pk))
+    return found
 
 
 def map_has_events(*, map: Map) -> bool:
@@ -102,6 +195,7 @@ def events_geojson(
                         "high": row["fatalities_high"],
                     },
                     "sources": row["sources"],
+                    "changes": row["changes"],
                     "notes": row["notes"],
                     "origin": row["origin"],
                     "external_id": row["external_id"],

@@ -69,6 +69,7 @@ def test_all_published_events_by_date_with_everything_they_say(client, events_wo
         "fatalities": {"best": 3, "low": 2, "high": 5},
         "sources": [{"id": world.source.pk, "title": "Test report", "publisher": "Test wire",
                      "url": "https://example.org/r", "published": None}],
+        "changes": [],
         "notes": "<script>alert(1)</script>",  # data, as the record has it: pages show it as text
         "origin": "csv",
         "external_id": "E1",
@@ -143,8 +144,8 @@ def test_the_query_count_does_not_grow_with_the_events(client, events_world, dja
     for day in range(1, 29):
         services.event_create(map=map_, on=D(f"2016-02-{day:02d}"), event_type="Battles", location=Point(0.002, 0.002),
                               sources=[world.source], actors=[world.actor("isis")], publish=True)  # fmt: skip
-    # map, events, their sources, their actors
-    with django_assert_max_num_queries(4):
+    # map, events, their sources, their actors, the changes they are linked to
+    with django_assert_max_num_queries(5):
         response, body = get(client, map_)
     assert response.status_code == 200 and len(body["features"]) == 32
 
