@@ -17,6 +17,7 @@ from mapapp import (
     views,
 )
 from mapapp.events import api as events_api
+from mapapp.events import api_write as events_write
 from mapapp.lib.http import json_response
 from mapapp.ogc import views as ogc
 
@@ -60,8 +61,10 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
-    path("api/v1/maps/<slug:slug>/events", events_api.events, name="api-events"),
+    path("api/v1/maps/<slug:slug>/events", events_write.map_events, name="api-events"),
     path("api/v1/maps/<slug:slug>/events/days", events_api.event_days, name="api-event-days"),
+    path("api/v1/maps/<slug:slug>/events/near", events_write.events_near, name="api-events-near"),
+    path("api/v1/events/<int:event_id>", events_write.event_detail, name="api-event"),
     path("api/v1/maps/<slug:slug>/export", api.map_export, name="api-export"),
     path("ogc/", ogc.landing, name="ogc-landing"),
     path("ogc/conformance", ogc.conformance, name="ogc-conformance"),
