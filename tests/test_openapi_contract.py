@@ -300,7 +300,8 @@ def onto_the_demo(case, demo) -> list[str]:
       except `/changes`, which takes any real day;
     - `from` must not be after `to` when both are given: swapped; the embed's `date` must be inside its
       `from`..`to`: folded into them;
-    - the events' `bbox` must have west < east and south < north: replaced by the demo's area.
+    - the events' `bbox` must have west < east and south < north: replaced by the demo's area;
+    - the events' `zone` must be a zone of the map: al-joura.
     """
     moved = []
     if "slug" in (case.path_parameters or {}):
@@ -322,6 +323,8 @@ def onto_the_demo(case, demo) -> list[str]:
                 query[name] = folded
     if "place" in query:  # the feeds: a place the gazetteer holds
         query["place"] = "al-joura"
+    if "zone" in query:  # the events of a zone: one of the map's zones
+        query["zone"] = "al-joura"
     if "item_id" in (case.path_parameters or {}):  # an OGC item: one of the demo's control periods
         case.path_parameters["item_id"] = ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first().pk
     if "/" in str(query.get("datetime", "")):  # an OGC interval: its start not after its end
@@ -396,6 +399,7 @@ REFUSED_BY_DATA = [
     ("/maps/{slug}/feed.atom", {"place": "no-such-place"}, "place", "no place 'no-such-place'"),
     ("/ogc/collections/{slug}/items", {"datetime": "2017-01-01/2016-01-01"}, "datetime", "starts after it ends"),
     ("/ogc/collections/{slug}/items", {"bbox": "40,36,41,35"}, "bbox", "south <= north"),
+    ("/api/v1/maps/{slug}/events", {"zone": "no-such-zone"}, "zone", "is not a zone of the map"),
 ]
 
 

@@ -186,6 +186,8 @@ def near_json(row: dict, linked: set[int]) -> dict:
         "actor2": event.actor2,
         "fatalities_best": event.fatalities_best,
         "review_state": event.review_state,
+        "longitude": round(event.lon, 6),
+        "latitude": round(event.lat, 6),
         "km": round(row["km"], 2),
         "days": row["days"],
         "linked": event.pk in linked,

@@ -26,15 +26,24 @@ _FIELDS = (
 
 
 def events_in_window(
-    *, map: Map, first: dt.date, last: dt.date, types: Sequence[str] = (), bbox: tuple[float, ...] | None = None
+    *,
+    map: Map,
+    first: dt.date,
+    last: dt.date,
+    types: Sequence[str] = (),
+    bbox: tuple[float, ...] | None = None,
+    zone: Place | None = None,
 ) -> list[dict]:
     """The map's published events whose date is in [first, last] (both inclusive), of the given types (any
-    type when empty), whose point lies in bbox (west, south, east, north; edges included), by date then id."""
+    type when empty), whose point lies in bbox (west, south, east, north; edges included) and in the zone's
+    footprint (its edge included), by date then id."""
     events = Event.objects.published().filter(map=map, date__gte=first, date__lte=last)
     if types:
         events = events.filter(event_type__in=list(types))
     if bbox is not None:
         events = events.filter(location__intersects=Polygon.from_bbox(bbox))
+    if zone is not None:
+        events = events.filter(location__intersects=zone.footprint) if zone.footprint else events.none()
     # The point's coordinates from the database (ST_X/ST_Y: SpatiaLite and PostGIS both have them), not a GEOS
     # object built per row, which was half the time of a week's answer.
     events = events.annotate(
@@ -167,11 +176,17 @@ def _source(pk: int, title: str, publisher: str, url: str, published: dt.date | 
 
 
 def events_geojson(
-    *, map: Map, first: dt.date, last: dt.date, types: Sequence[str] = (), bbox: tuple[float, ...] | None = None
+    *,
+    map: Map,
+    first: dt.date,
+    last: dt.date,
+    types: Sequence[str] = (),
+    bbox: tuple[float, ...] | None = None,
+    zone: Place | None = None,
 ) -> bytes:
     """GeoJSON FeatureCollection of events_in_window, with the foreign members map, from and to."""
     features = []
-    for row in events_in_window(map=map, first=first, last=last, types=types, bbox=bbox):
+    for row in events_in_window(map=map, first=first, last=last, types=types, bbox=bbox, zone=zone):
         features.append(
             {
                 "type": "Feature",

@@ -5,6 +5,7 @@
 import { COLORS, zoneStyle } from "../map-style.js";
 import { renderPlaceList, whyNot } from "./article-places.js";
 import { asText, callJson, fmt, fold, onMap, showBasemap } from "./common.js";
+import { createEventPicker } from "./mark-events.js";
 
 const config = JSON.parse(document.getElementById("mark-config").textContent);
 const words = config.words;
@@ -36,6 +37,7 @@ let fitted = false;
 let previewTimer = null;
 let previewSeq = 0;
 let lastPreview = null;
+let eventPicker = null; // the events near the change (mark-events.js), made when the maps are
 
 const arabic = config.language === "ar";
 function placeName(p) {
@@ -98,7 +100,8 @@ function drawZones() {
     style: beforeStyle,
     onEachFeature: function (feature, layer) {
       layer.bindTooltip(asText(placeName(feature.properties)), { sticky: true });
-      layer.on("click", function () {
+      layer.on("click", function (event) {
+        if (eventPicker && eventPicker.takeClick(event.latlng)) return; // placing an event, not choosing a zone
         toggle(feature.id);
       });
       layer.on("add", function () {
@@ -299,6 +302,10 @@ function changeBody() {
 
 function runPreview() {
   const seq = ++previewSeq;
+  if (eventPicker) {
+    eventPicker.setDate(dateInput.value);
+    eventPicker.refresh(mapInfo.slug, changeBody());
+  }
   if (!selected.size) {
     summary.textContent = words.nothingSelected;
     previewTable.hidden = true;
@@ -413,6 +420,7 @@ function save(event) {
     title: document.getElementById("id_title").value,
     note: document.getElementById("id_note").value,
     sources: sourcesBody(),
+    events: eventPicker ? eventPicker.ids() : [],
   });
   const button = document.getElementById("save-change");
   button.disabled = true;
@@ -430,6 +438,7 @@ function save(event) {
         savedNote.hidden = false;
         savedNote.dataset.changeId = answer.data.id;
         Array.from(selected).forEach((slug) => toggle(slug, false));
+        if (eventPicker) eventPicker.reset();
         return;
       }
       formErrors.textContent = `${words.fixErrors} ${answer.data.error}`;
@@ -523,6 +532,8 @@ function findPlaces() {
 
 function start() {
   addSource();
+  const eventsRoot = document.querySelector("[data-events=root]");
+  if (eventsRoot) eventPicker = createEventPicker({ root: eventsRoot, words: words, language: config.language, map: beforeMap });
   mapSelect.addEventListener("change", () => chooseMap(mapSelect.value));
   dateInput.addEventListener("change", loadZones);
   search.addEventListener("input", filterList);

@@ -275,8 +275,48 @@ export function createEventsLayer(options) {
       }
       root.append(list);
     }
+    if (p.changes && p.changes.length) {
+      // The control changes this event explains, each a link to its page in the public corrections log.
+      root.append(element("div", "event-label", i18n.t("Control changes it explains") + ":"));
+      const list = element("ul", "event-changes");
+      for (const change of p.changes) {
+        const item = element("li");
+        const link = element("a", null, i18n.date(calendar.dateOf(calendar.dayOf(change.date))));
+        link.href = "/maps/" + encodeURIComponent(options.slug) + "/changes/" + encodeURIComponent(change.id) + "/";
+        item.append(link);
+        if (change.title) item.append(" ", recorded("span", null, change.title));
+        item.dataset.change = String(change.id);
+        list.append(item);
+      }
+      root.append(list);
+    }
     if (p.notes) root.append(recorded("p", "event-notes", p.notes));
     return root;
+  }
+
+  // The events inside one zone (the zone panel's list), fetched once per zone at the map's data version.
+  const zones = new Map(); // zone slug -> Promise of features
+  function inZone(zone) {
+    if (!zones.has(zone)) {
+      const url = base + "?v=" + version + "&zone=" + encodeURIComponent(zone);
+      zones.set(
+        zone,
+        fetch(url, { credentials: "same-origin" })
+          .then((response) => {
+            if (!response.ok) throw new Error(url + " answered " + response.status);
+            return response.json();
+          })
+          .then((body) => {
+            for (const feature of body.features) feature.day = calendar.dayOf(feature.properties.date);
+            return body.features;
+          })
+          .catch((error) => {
+            zones.delete(zone);
+            throw error;
+          })
+      );
+    }
+    return zones.get(zone);
   }
 
   function markerFor(feature) {
@@ -361,6 +401,8 @@ export function createEventsLayer(options) {
   }
 
   return {
+    inZone,
+    popupFor,
     update(newDay) {
       day = newDay;
       return refresh();
