@@ -25,6 +25,8 @@ export function createEventPicker({ root, words, language, map }) {
   let seq = 0;
   let editing = null; // id of the event in the form, or null for a new one
   let picking = false;
+  let changeDate = ""; // the change's date: a new event's, until the editor types another
+  let dateTouched = false;
   const markers = map ? L.layerGroup().addTo(map) : null;
 
   function describe(row) {
@@ -102,6 +104,9 @@ export function createEventPicker({ root, words, language, map }) {
   function clearForm() {
     editing = null;
     for (const key of FIELDS) input(key).value = "";
+    input("date").value = changeDate;
+    dateTouched = false;
+    delete editor.dataset.editing;
     heading.textContent = words.eventAdd;
     cancelButton.hidden = true;
     problem.textContent = "";
@@ -195,6 +200,7 @@ export function createEventPicker({ root, words, language, map }) {
     return true;
   }
 
+  input("date").addEventListener("input", () => (dateTouched = true));
   pickButton.addEventListener("click", () => setPicking(!picking));
   saveButton.addEventListener("click", save);
   cancelButton.addEventListener("click", clearForm);
@@ -206,7 +212,8 @@ export function createEventPicker({ root, words, language, map }) {
     takeClick,
     ids: () => Array.from(ticked).sort((a, b) => a - b),
     setDate(date) {
-      if (!input("date").value) input("date").value = date;
+      changeDate = date;
+      if (editing === null && !dateTouched) input("date").value = date;
     },
     reset() {
       ticked.clear();
