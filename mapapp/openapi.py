@@ -782,7 +782,11 @@ def gazetteer_paths() -> dict:
                     "(GeoJSON-LD), one feature per zone with `names`, `when` and a `controlledBy` relation per "
                     "period, its `when.timespans` ending on the period's last day. Polygons are wound as RFC 7946 "
                     "says; HTTP Range requests are served (GDAL /vsicurl/). Only published records. "
-                    "Sent as an attachment named <slug>-<date or history>.<format>; ETag/304."
+                    "Sent as an attachment named <slug>-<date or history>.<format>; ETag/304. "
+                    "layer=events: the map's published events instead (of the day `date`, else all its dates), as "
+                    "geojson (the features of /api/v1/maps/{slug}/events), csv (its columns flat, with `longitude`, "
+                    "`latitude`, `crs`) or gpkg (one layer `events`), named <slug>-events-<date or all>.<format>; "
+                    "lpf is for zones only (400 naming `format`)."
                 ),
                 "parameters": [
                     SLUG,
@@ -791,6 +795,11 @@ def gazetteer_paths() -> dict:
                         "format",
                         {"type": "string", "enum": ["geojson", "csv", "gpkg", "lpf"], "default": "geojson"},
                         "file",
+                    ),
+                    _query(
+                        "layer",
+                        {"type": "string", "enum": ["zones", "events"], "default": "zones"},
+                        "what the file holds: the zones (their state or history) or the map's events",
                     ),
                 ],
                 "responses": {

@@ -72,6 +72,9 @@ urlpatterns = [
     path("ogc/collections/<slug:slug>", ogc.collection, name="ogc-collection"),
     path("ogc/collections/<slug:slug>/items", ogc.items, name="ogc-items"),
     path("ogc/collections/<slug:slug>/items/<int:item_id>", ogc.item, name="ogc-item"),
+    path("ogc/collections/<slug:slug>.events", ogc.event_collection, name="ogc-event-collection"),
+    path("ogc/collections/<slug:slug>.events/items", ogc.event_items, name="ogc-event-items"),
+    path("ogc/collections/<slug:slug>.events/items/<int:item_id>", ogc.event_item, name="ogc-event-item"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
     path("admin/", admin.site.urls),
 ]

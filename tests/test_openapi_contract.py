@@ -182,8 +182,7 @@ def json_get_paths():
 @pytest.mark.parametrize(("path", "operation", "media"), list(json_get_paths()))
 def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation, media):
     settings.SITE_URL = "http://testserver"
-    item = ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first()
-    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(item.pk))
+    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(_item_id(path, demo)))
     answer = operation["responses"]["200"]["content"][media].get("schema")
     assert answer, f"{path}: the description does not say what it answers"
     queries = operation.get("parameters", [])
@@ -292,6 +291,22 @@ def _fold(raw: str, first: dt.date, last: dt.date) -> str:
     return (first + dt.timedelta(days=day.toordinal() % ((last - first).days + 1))).isoformat()
 
 
+def _item_id(path: str, demo) -> int:
+    """An OGC item of the demo: a control period, or for the events collection an event (one is added: the demo
+    has none of its own)."""
+    if ".events/" not in path:
+        return ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first().pk
+    from mapapp import services
+    from mapapp.events.models import Event
+
+    event = Event.objects.published().filter(map=demo).order_by("pk").first()
+    if event is None:
+        point = demo.area.point_on_surface
+        event = services.event_create(map=demo, on=demo.default_date, event_type="Battles", location=point,
+                                      notes="<b>text</b>", publish=True)  # fmt: skip
+    return event.pk
+
+
 def onto_the_demo(case, demo) -> list[str]:
     """Move a schema-valid request onto what the demo holds, where validity depends on data, not on the schema,
     and say what was moved. Each refusal this avoids is documented in the description and tested below:
@@ -301,7 +316,7 @@ def onto_the_demo(case, demo) -> list[str]:
     - `from` must not be after `to` when both are given: swapped; the embed's `date` must be inside its
       `from`..`to`: folded into them;
     - the events' `bbox` must have west < east and south < north: replaced by the demo's area;
-    - the events' `zone` must be a zone of the map: al-joura.
+    - the events' `zone` must be a zone of the map: al-joura; the export's events are not Linked Places: geojson.
     """
     moved = []
     if "slug" in (case.path_parameters or {}):
@@ -325,8 +340,11 @@ def onto_the_demo(case, demo) -> list[str]:
         query["place"] = "al-joura"
     if "zone" in query:  # the events of a zone: one of the map's zones
         query["zone"] = "al-joura"
-    if "item_id" in (case.path_parameters or {}):  # an OGC item: one of the demo's control periods
-        case.path_parameters["item_id"] = ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first().pk
+    if query.get("layer") == "events" and query.get("format") == "lpf":  # Linked Places is for zones only
+        moved.append("events as lpf")
+        query["format"] = "geojson"
+    if "item_id" in (case.path_parameters or {}):  # an OGC item: one of the demo's control periods, or its event
+        case.path_parameters["item_id"] = _item_id(case.operation.path, demo)
     if "/" in str(query.get("datetime", "")):  # an OGC interval: its start not after its end
         first, last = query["datetime"].split("/")
         if ".." not in (first, last) and first > last:
@@ -400,6 +418,7 @@ REFUSED_BY_DATA = [
     ("/ogc/collections/{slug}/items", {"datetime": "2017-01-01/2016-01-01"}, "datetime", "starts after it ends"),
     ("/ogc/collections/{slug}/items", {"bbox": "40,36,41,35"}, "bbox", "south <= north"),
     ("/api/v1/maps/{slug}/events", {"zone": "no-such-zone"}, "zone", "is not a zone of the map"),
+    ("/api/v1/maps/{slug}/export", {"layer": "events", "format": "lpf"}, "format", "must be one of geojson, csv"),
 ]
 
 
