@@ -10,7 +10,7 @@ XDIST ?= -n 2 --dist loadfile
 SECRET_KEY ?= $(shell mkdir -p var && { test -s var/secret_key || (umask 077 && head -c 48 /dev/urandom | base64 > var/secret_key); } && cat var/secret_key)
 export SECRET_KEY
 
-.PHONY: setup setup-postgis run dev demo test test-fast test-postgis lint format bench clean messages cluster cluster-test \
+.PHONY: setup setup-postgis run worker dev demo test test-fast test-postgis lint format bench clean messages cluster cluster-test \
 	cluster-stop
 
 setup:
@@ -24,11 +24,18 @@ demo: setup
 	$(PY) manage.py load_demo
 
 # The production server: gunicorn (deploy/gunicorn.conf.py: workers and threads from the cores, access log on
-# stdout, `kill -HUP` reloads gracefully), static files collected under hashed names with gzip/brotli copies.
+# stdout, `kill -HUP` reloads gracefully), static files collected under hashed names with gzip/brotli copies;
+# beside it the background worker (manage.py db_worker: imports and other jobs), stopped when gunicorn stops.
 run: export STATIC_MANIFEST = true
 run: demo
 	$(PY) manage.py collectstatic --noinput -v 0
+	@$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	.venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# The background worker alone (beside `make dev`, whose server does not start one).
+worker: demo
+	$(PY) manage.py db_worker --interval 1
 
 # Django's development server, reloading on every code change; static files straight from static/.
 dev: demo

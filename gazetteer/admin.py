@@ -1,36 +1,37 @@
-import dataclasses
 import math
-import secrets
-import shutil
-import time
-from pathlib import Path
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from gazetteer import selectors, signals
 from gazetteer.forms import PlaceForm, place_save
-from gazetteer.importer import SUFFIXES, ImportFileError, ImportOptions, places_import
-from gazetteer.models import Place, PlaceKind, PlaceName
+from gazetteer.models import Place, PlaceName
 from gazetteer.normalize import search_key
-from mapapp.lib import ratelimit
-
-UPLOAD_LIFETIME = 3600  # seconds an unconfirmed upload is kept (confirm and cancel remove it at once)
 
 
 class PlaceNameInline(admin.TabularInline):
+    """A place's spellings. They are what public search and the map's labels find a zone of a public map by:
+    for such a zone only reviewers add, change or delete them (signals.public_edit_refusal); an editor sees them
+    read-only, and a forged POST of the inline is not even read (PlaceAdmin.save_formset)."""
+
     model = PlaceName
     extra = 0
     fields = ("name", "language", "kind", "search_key")
     readonly_fields = ("search_key",)
+
+    def _refused(self, request, obj) -> bool:
+        return obj is not None and bool(signals.public_edit_refusal(place=obj, user=request.user))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not self._refused(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._refused(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._refused(request, obj)
 
 
 class ParentFilter(admin.SimpleListFilter):
@@ -44,56 +45,6 @@ class ParentFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(parent_id=self.value()) if self.value() else queryset
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        help_text=f"{', '.join(SUFFIXES)}. A shapefile as a .zip of its .shp, .shx, .dbf and .prj.",
-    )
-    layer = forms.CharField(required=False, help_text="for GeoPackage and KML files with several layers")
-    name_field = forms.CharField(required=False, help_text="default: name_en, name, NAME, Name ...")
-    name_ar_field = forms.CharField(required=False, help_text="default: name_ar, name:ar ...")
-    variants_field = forms.CharField(required=False, help_text="default: variants, alt_name ...")
-    kind = forms.ChoiceField(
-        required=False,
-        choices=[("", "from the file (kind, placetype ...)")] + list(PlaceKind.choices),
-    )
-    parent = forms.SlugField(required=False, help_text="slug of the place that holds them")
-    srid = forms.IntegerField(
-        required=False, min_value=1, help_text="EPSG code of the coordinates, if the file lacks or misstates it"
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in SUFFIXES:
-            raise forms.ValidationError(f"not a file type this imports (use {', '.join(SUFFIXES)})")
-        if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
-            raise forms.ValidationError(f"the file is larger than {settings.IMPORT_MAX_MB} MB (IMPORT_MAX_MB)")
-        return upload
-
-    def options(self, *, dry_run: bool) -> ImportOptions:
-        data = self.cleaned_data
-        return ImportOptions(
-            layer=data["layer"] or None,
-            name_field=data["name_field"] or None,
-            name_ar_field=data["name_ar_field"] or None,
-            variants_field=data["variants_field"] or None,
-            kind=data["kind"] or None,
-            parent=data["parent"] or None,
-            srid=data["srid"],
-            dry_run=dry_run,
-        )
-
-
-def _uploads() -> Path:
-    folder = Path(settings.BASE_DIR) / "var" / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.iterdir():  # unconfirmed uploads do not pile up
-        if old.is_dir() and now - old.stat().st_mtime > UPLOAD_LIFETIME:
-            shutil.rmtree(old, ignore_errors=True)
-    return folder
 
 
 @admin.register(Place)
@@ -154,6 +105,12 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
             messages.warning(request, message % {"what": simplified[0]})
 
     def save_formset(self, request, form, formset, change):
+        refused = change and signals.public_edit_refusal(place=form.instance, user=request.user)
+        if formset.model is PlaceName and refused:
+            # A public zone's spellings are the reviewers' (PlaceNameInline): whatever was posted is ignored, and
+            # the admin's change message lists nothing.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
         # Names keep their search key (gazetteer.normalize), which the admin's inline does not compute.
         for name in formset.save(commit=False):
             name.place = form.instance
@@ -176,83 +133,3 @@ class PlaceAdmin(LeafletGeoAdminMixin, SimpleHistoryAdmin):
         except ValueError:  # nothing searchable in the term
             return found, may_have_duplicates
         return found | queryset.filter(slug__in=slugs), True
-
-    def get_urls(self):
-        return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="gazetteer_place_import"),
-            *super().get_urls(),
-        ]
-
-    def import_view(self, request):
-        """Upload a file, see what importing it would do (a dry run), then confirm."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import places"}
-        _uploads()  # every visit clears uploads left unconfirmed for an hour
-        if request.method == "POST" and request.POST.get("confirm"):
-            return self._confirm(request, context)
-        if request.method == "POST" and request.POST.get("cancel"):
-            self._discard(request, request.POST.get("token", ""))
-            messages.info(request, "Import cancelled; the uploaded file was deleted.")
-            return redirect(reverse("admin:gazetteer_place_import"))
-        if request.method == "POST":
-            # Reading a GIS file costs seconds of CPU and memory: uploads are counted per editor.
-            wait = ratelimit.over_limit(
-                scope="imports", client=str(request.user.pk), limit=settings.RATE_LIMIT_IMPORTS, window=ratelimit.HOUR
-            )
-            if wait:
-                message = (
-                    f"Too many files uploaded to import (at most {settings.RATE_LIMIT_IMPORTS} an hour); "
-                    f"try again in {ratelimit.wait_text(wait)}."
-                )
-                context["form"] = ImportForm()
-                messages.error(request, message)
-                response = TemplateResponse(request, "admin/gazetteer/place/import.html", context, status=429)
-                response["Retry-After"] = str(wait)
-                return response
-        form = ImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            token = secrets.token_hex(16)
-            folder = _uploads() / token
-            folder.mkdir()
-            upload = form.cleaned_data["file"]
-            name = Path(upload.name).name
-            with open(folder / name, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                report = places_import(path=folder / name, options=form.options(dry_run=True), source_name=name)
-            except ImportFileError as exc:
-                shutil.rmtree(folder, ignore_errors=True)
-                form.add_error("file", str(exc))
-            else:
-                options = dataclasses.asdict(form.options(dry_run=False))
-                request.session[f"gazetteer-import-{token}"] = {"name": name, "options": options}
-                context.update(report=report, lines=report.lines(), token=token, confirmed=False)
-                return TemplateResponse(request, "admin/gazetteer/place/import_report.html", context)
-        context["form"] = form
-        return TemplateResponse(request, "admin/gazetteer/place/import.html", context)
-
-    def _discard(self, request, token: str) -> None:
-        if token.isalnum():
-            request.session.pop(f"gazetteer-import-{token}", None)
-            shutil.rmtree(_uploads() / token, ignore_errors=True)
-
-    def _confirm(self, request, context):
-        token = request.POST.get("token", "")
-        pending = request.session.pop(f"gazetteer-import-{token}", None) if token.isalnum() else None
-        folder = _uploads() / token if token.isalnum() else None
-        if pending is None or folder is None or not (folder / pending["name"]).exists():
-            messages.error(request, "That upload is no longer here (confirmed already, or expired): upload it again.")
-            return redirect(reverse("admin:gazetteer_place_import"))
-        options = ImportOptions(**pending["options"])  # as checked when the file was uploaded
-        try:
-            report = places_import(path=folder / pending["name"], options=options, source_name=pending["name"])
-        except ImportFileError as exc:
-            messages.error(request, f"Nothing was imported: {exc}")
-            return redirect(reverse("admin:gazetteer_place_import"))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        messages.success(request, f"Imported {pending['name']}: {report.summary}.")
-        context.update(report=report, lines=report.lines(), confirmed=True)
-        return TemplateResponse(request, "admin/gazetteer/place/import_report.html", context)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gazetteer import services
-from gazetteer.models import Place
+from gazetteer.importer import SUFFIXES, ImportOptions
+from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
 
 
@@ -106,3 +110,45 @@ def place_save(*, form: PlaceForm, change: bool, by=None) -> tuple[Place, str]:
         return place, reason
     place = services.place_create(slug=data["slug"], **fields)
     return place, place.repair_reason
+
+
+class ImportForm(forms.Form):
+    """The admin's place import (mapapp/admin_jobs.py): the file and the options of `manage.py import_places`."""
+
+    file = forms.FileField(
+        help_text=f"{', '.join(SUFFIXES)}. A shapefile as a .zip of its .shp, .shx, .dbf and .prj.",
+    )
+    layer = forms.CharField(required=False, help_text="for GeoPackage and KML files with several layers")
+    name_field = forms.CharField(required=False, help_text="default: name_en, name, NAME, Name ...")
+    name_ar_field = forms.CharField(required=False, help_text="default: name_ar, name:ar ...")
+    variants_field = forms.CharField(required=False, help_text="default: variants, alt_name ...")
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "from the file (kind, placetype ...)")] + list(PlaceKind.choices),
+    )
+    parent = forms.SlugField(required=False, help_text="slug of the place that holds them")
+    srid = forms.IntegerField(
+        required=False, min_value=1, help_text="EPSG code of the coordinates, if the file lacks or misstates it"
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise forms.ValidationError(f"not a file type this imports (use {', '.join(SUFFIXES)})")
+        if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(f"the file is larger than {settings.IMPORT_MAX_MB} MB (IMPORT_MAX_MB)")
+        return upload
+
+    def options(self, *, dry_run: bool) -> ImportOptions:
+        data = self.cleaned_data
+        return ImportOptions(
+            layer=data["layer"] or None,
+            name_field=data["name_field"] or None,
+            name_ar_field=data["name_ar_field"] or None,
+            variants_field=data["variants_field"] or None,
+            kind=data["kind"] or None,
+            parent=data["parent"] or None,
+            srid=data["srid"],
+            dry_run=dry_run,
+        )

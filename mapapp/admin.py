@@ -24,6 +24,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdminMixin
@@ -35,13 +36,14 @@ from gazetteer import index as name_index
 from gazetteer.models import PlaceKind
 from mapapp import admin_views, display, selectors, services
 from mapapp.events import selectors as event_selectors
-from mapapp.events.models import Event
+from mapapp.events.models import Event, EventState
 from mapapp.lib import geo
 from mapapp.models import (
     Actor,
     ApiToken,
     ControlChange,
     ControlPeriod,
+    Job,
     Map,
     ReviewState,
     Siege,
@@ -115,6 +117,45 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(count)d tokens revoked.") % {"count": queryset.count()}, messages.SUCCESS)
 
 
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs (imports): each editor sees the ones they started, a superuser all; the job's own page
+    (mapapp/admin_jobs.py) shows its progress and report."""
+
+    list_display = ("created_at", "kind", "state", "progress", "started_by", "open_page")
+    list_filter = ("state", "kind")
+    ordering = ("-created_at",)
+
+    @admin.display(description=gettext_lazy("progress"))
+    def progress(self, job) -> str:
+        return f"{job.done} / {job.total}" if job.total else ""
+
+    @admin.display(description=gettext_lazy("page"))
+    def open_page(self, job):
+        return format_html('<a href="{}">{}</a>', reverse("admin-job", args=[job.pk]), _("open"))
+
+    def get_queryset(self, request):
+        jobs = super().get_queryset(request).select_related("started_by")
+        return jobs if request.user.is_superuser else jobs.filter(started_by=request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or request.user.is_superuser or obj.started_by_id == request.user.pk
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # started from an import page
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Actor)
 class ActorAdmin(admin.ModelAdmin):
     list_display = ("slug", "name_en", "name_ar", "color", "sort_order")
@@ -133,13 +174,17 @@ class SourceAdmin(ServiceHistoryAdmin):
     search_fields = ("title", "publisher", "url", "quote")
 
     def _public_refusal(self, request, obj) -> str | None:
-        """Only reviewers correct a source a published change cites: the public map's citation would change at
-        once, without review (docs/contract.md, "Editors' pages")."""
+        """Only reviewers correct a source a published change, siege or event cites: the public map's citation
+        would change at once, without review (docs/contract.md, "Editors' pages")."""
         if obj is None or request.user.has_perm("mapapp.publish_controlchange"):
             return None
-        if not obj.control_changes.filter(review_state=ReviewState.PUBLISHED).exists():
-            return None
-        return _("A published change cites this source: only a reviewer may correct it.")
+        if obj.control_changes.filter(review_state=ReviewState.PUBLISHED).exists():
+            return _("A published change cites this source: only a reviewer may correct it.")
+        if obj.sieges.filter(review_state=ReviewState.PUBLISHED).exists():
+            return _("A published siege cites this source: only a reviewer may correct it.")
+        if obj.events.filter(review_state=EventState.PUBLISHED).exists():
+            return _("A published event cites this source: only a reviewer may correct it.")
+        return None
 
     def get_readonly_fields(self, request, obj=None):
         if self._public_refusal(request, obj):

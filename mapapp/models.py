@@ -376,5 +376,49 @@ class ApiToken(models.Model):
         return "active"
 
 
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Job(models.Model):
+    """A piece of work run by the worker process (`manage.py db_worker`), not in a web request: an import, a
+    film. Written only through mapapp.services.jobs (job_start, job_progress, job_finish, job_fail, job_cancel);
+    docs/architecture.md ("Background jobs") describes the life of one."""
+
+    kind = models.CharField(max_length=40)  # a key of mapapp.services.jobs.JOB_KINDS
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    params = models.JSONField(default=dict, blank=True)  # what the runner is asked (plain JSON values)
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)  # 0: not known yet
+    message = models.CharField(max_length=200, blank=True)  # what the job is doing now, one short line
+    # Set by job_cancel; the running job reads it between steps (job_progress) and stops, rolling back.
+    cancel_requested = models.BooleanField(default=False)
+    report = models.JSONField(null=True, blank=True)  # what the job did: {"summary": str, "lines": [str], ...}
+    error = models.TextField(blank=True)  # why it failed, for the person who started it (no server paths)
+    task_id = models.CharField(max_length=64, blank=True)  # the django-tasks result that runs it
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
 # Events live in their own module (mapapp/events/); imported here so Django registers them with the app.
 from mapapp.events.models import Event  # noqa: E402, F401

@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks.backends.database",
     "gazetteer",
     "mapapp",
 ]
@@ -193,6 +195,20 @@ elif CACHE_URL in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db or leave it empty")
+
+# Background jobs (mapapp.services.jobs): queued in the database, run by `manage.py db_worker` beside the web
+# server (make run, scripts/cluster.sh, deploy/frontline-atlas-worker.service).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+# A running job's progress and a cancel request travel through this cache, not the database: an import holds
+# its transaction (on SQLite, the one write lock) until it ends, so a row written beside it could be neither
+# seen nor written. Redis when CACHE_URL is (shared by every app server), else files every local process reads.
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES["jobs"] = {**CACHES["default"], "KEY_PREFIX": "jobs"}
+else:
+    CACHES["jobs"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / "var" / "cache" / "jobs"),
+    }
 
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references (needs 3.9);
 # imports read only files an editor uploads, and we say so in the README.

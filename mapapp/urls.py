@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from mapapp import (
+    admin_jobs,
     admin_pockets,
     api,
     api_analytics,
@@ -76,5 +77,18 @@ urlpatterns = [
     path("ogc/collections/<slug:slug>.events/items", ogc.event_items, name="ogc-event-items"),
     path("ogc/collections/<slug:slug>.events/items/<int:item_id>", ogc.event_item, name="ogc-event-item"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
+    # The admin's imports run as background jobs (mapapp/admin_jobs.py); the places' keeps its old address.
+    *[
+        path(route, admin.site.admin_view(view), name=name)
+        for route, view, name in (
+            ("admin/gazetteer/place/import/", admin_jobs.places_import_page, "admin-import-places"),
+            ("admin/imports/control/", admin_jobs.control_import_page, "admin-import-control"),
+            ("admin/imports/events/", admin_jobs.events_import_page, "admin-import-events"),
+            ("admin/jobs/<int:job_id>/", admin_jobs.job_page, "admin-job"),
+            ("admin/jobs/<int:job_id>/status", admin_jobs.job_status_view, "admin-job-status"),
+            ("admin/jobs/<int:job_id>/cancel", admin_jobs.job_cancel_view, "admin-job-cancel"),
+            ("admin/jobs/<int:job_id>/confirm", admin_jobs.job_confirm_view, "admin-job-confirm"),
+        )
+    ],
     path("admin/", admin.site.urls),
 ]

@@ -3,6 +3,7 @@
 #   nginx :8110  ->  gunicorn app servers :8111 and :8112  ->  PostgreSQL 15/PostGIS primary :5442
 #                                                           ->  its streaming replica :5443 (public reads)
 #                                                           ->  Redis :6390 (the shared cache)
+#   one background worker (manage.py db_worker: imports and other jobs, queued in the primary)
 # Its own PostgreSQL clusters (15/fa-primary, 15/fa-replica, made with pg_createcluster and pg_basebackup) and
 # ports, so it never touches the PostgreSQL on 5432 that `make test-postgis` uses. Everything else lives in
 # var/cluster/. Needs root (it installs Debian packages and makes PostgreSQL clusters).
@@ -109,6 +110,23 @@ app_stop() {
   rm -f "$STATE/app$n.pid"
 }
 
+# The background worker: takes the jobs queued in the primary (imports ...); its progress goes through Redis.
+worker_start() {
+  if [ -f "$STATE/worker.pid" ] && kill -0 "$(cat "$STATE/worker.pid")" 2>/dev/null; then return 0; fi
+  DATABASE_REPLICA_URL='' nohup "$PY" manage.py db_worker --no-reload --interval 1 >>"$STATE/worker.log" 2>&1 &
+  echo $! > "$STATE/worker.pid"
+}
+
+worker_stop() {
+  local pid
+  [ -f "$STATE/worker.pid" ] || return 0
+  pid=$(cat "$STATE/worker.pid")
+  # TERM: the worker finishes the job it is running (or, sent twice, stops it; its transaction rolls back).
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  rm -f "$STATE/worker.pid"
+}
+
 start_nginx() {
   mkdir -p "$STATE/nginx/logs" "$STATE/files"
   sed -e "s|@LB_PORT@|$LB_PORT|g" -e "s|@APP1@|127.0.0.1:${APP_PORTS[0]}|g" -e "s|@APP2@|127.0.0.1:${APP_PORTS[1]}|g" \
@@ -134,9 +152,10 @@ start() {
   start_redis
   app_start 1
   app_start 2
+  worker_start
   start_nginx
   say "up: http://127.0.0.1:$LB_PORT/ (app servers :${APP_PORTS[0]} :${APP_PORTS[1]}, primary :$PRIMARY_PORT," \
-    "replica :$REPLICA_PORT, redis :$REDIS_PORT); scripts/cluster.sh stop ends it"
+    "replica :$REPLICA_PORT, redis :$REDIS_PORT, a background worker); scripts/cluster.sh stop ends it"
 }
 
 stop() {
@@ -146,6 +165,7 @@ stop() {
   fi
   app_stop 1
   app_stop 2
+  worker_stop
   if [ -f "$STATE/redis.pid" ]; then
     kill "$(cat "$STATE/redis.pid")" 2>/dev/null || true
     rm -f "$STATE/redis.pid"

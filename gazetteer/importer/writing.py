@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import shapely
@@ -23,10 +24,19 @@ from mapapp.lib import geo
 
 
 def places_import(
-    *, path: Path | str, options: ImportOptions, source_name: str | None = None, progress: bool = False
+    *,
+    path: Path | str,
+    options: ImportOptions,
+    source_name: str | None = None,
+    progress: bool = False,
+    step: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Import the places of a GIS file (see the module doc). Raises ImportFileError, with nothing written, if
-    the file cannot be read; otherwise returns the report (with options.dry_run nothing is written either)."""
+    the file cannot be read; otherwise returns the report (with options.dry_run nothing is written either).
+
+    `progress` draws a bar on stderr (the command); `step(done, total, message)` is told how far the import is
+    (a background job's progress). An exception `step` raises stops the import and rolls back what it wrote."""
+    step = step or (lambda done, total, message: None)
     path = Path(path)
     label = source_name or path.name
     parent = None
@@ -36,15 +46,17 @@ def places_import(
             raise ImportFileError(f"no place {options.parent!r} to be the parent (--parent)")
     if options.kind and options.kind not in PlaceKind.values:
         raise ImportFileError(f"unknown kind {options.kind!r} (one of {', '.join(PlaceKind.values)})")
+    step(0, 0, f"reading {label}")
     try:
         layer = read_layer(path, layer=options.layer, srid=options.srid)
     except ImportFileError as exc:
         # GDAL's messages quote the path it was given; where the file sits on the server is nobody's business.
         raise ImportFileError(without_folder(str(exc), path)) from None
     report = ImportReport(source=label, dry_run=options.dry_run, read=len(layer.frame), layer=layer.name, crs=layer.crs)
+    step(0, len(layer.frame), "checking the features")
     features = features_of(layer, options, report)
     with transaction.atomic():
-        _apply(features, parent, report, label, progress)
+        _apply(features, parent, report, label, progress, step)
         if options.dry_run:
             transaction.set_rollback(True)
     if options.dry_run:
@@ -59,7 +71,9 @@ def without_folder(message: str, path: Path) -> str:
     return message
 
 
-def _apply(features: list[Feature], parent: Place | None, report: ImportReport, label: str, progress: bool) -> None:
+def _apply(
+    features: list[Feature], parent: Place | None, report: ImportReport, label: str, progress: bool, step: Callable
+) -> None:
 
     gazetteer = Gazetteer()
     rows: list[dict] = []
@@ -68,7 +82,8 @@ def _apply(features: list[Feature], parent: Place | None, report: ImportReport, 
     bar = tqdm(
         features, desc=label, unit=" features", disable=not progress or len(features) < PROGRESS_FROM, file=sys.stderr
     )
-    for feature in bar:
+    for number, feature in enumerate(bar):
+        step(number, len(features), "matching the features with the gazetteer")
         match = best_match(feature, gazetteer.candidates(feature))
         if match is not None:
             _merge(feature, match, report, label)
@@ -100,6 +115,7 @@ def _apply(features: list[Feature], parent: Place | None, report: ImportReport, 
         candidate = Candidate(None, slug, feature.kind, footprint, point, feature.is_point, set(feature.names), row)
         gazetteer.add_pending(candidate, feature)
         report.created.append((slug, _both(feature)))
+    step(len(features), len(features), "drawing approximate footprints and writing the places")
     approximate_footprints(point_rows, point_shapes, parent, report)
     for row in rows:
         row.pop("_label")

@@ -60,6 +60,7 @@ class EventAdmin(LeafletGeoAdminMixin, ServiceHistoryAdmin):
     readonly_fields = ("review_state", "origin", "external_id", "created_by", "created_at", "updated_at")
     actions = ["publish_events", "unpublish_events"]
     list_select_related = ("map",)
+    change_list_template = "admin/mapapp/event/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
         fixed = self.readonly_fields

@@ -27,6 +27,16 @@ from mapapp.services.events import (
     events_import,
     events_import_text,
 )
+from mapapp.services.jobs import (
+    JobCancelled,
+    JobError,
+    job_cancel,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    job_status,
+)
 from mapapp.services.maps import (
     map_area_zone,
     map_create,
@@ -43,6 +53,14 @@ from mapapp.services.sources import source_create, source_get_or_create, source_
 from mapapp.services.tokens import TokenRefused, api_token_create, api_token_revoke, api_token_user
 
 __all__ = [
+    "JobCancelled",
+    "JobError",
+    "job_cancel",
+    "job_fail",
+    "job_finish",
+    "job_progress",
+    "job_start",
+    "job_status",
     "map_create",
     "map_set_zones",
     "map_create_over",

@@ -7,7 +7,7 @@ API's cached answers (keyed on it) expire.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Required, TypedDict, Unpack
 
@@ -348,6 +348,7 @@ def events_import(
     dry_run: bool = False,
     publish: bool = True,
     by=None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import rows (as mapapp.events.formats.read_rows gives them) into the map's events, all or nothing.
 
@@ -355,12 +356,13 @@ def events_import(
     others are added (published, unless not `publish`: drafts for a reviewer). Rows dated outside the map's
     dates or placed outside its area are skipped with their reason. A row that cannot be read, or whose
     actors are not the map's, is an error: then nothing is written and the report lists every error by line.
-    With `dry_run` everything is checked and counted, and nothing is written.
+    With `dry_run` everything is checked and counted, and nothing is written. `progress(rows read)` is called
+    for every row (a background job's progress); an exception it raises rolls the import back.
     """
     report = ImportReport(format=format, dry_run=dry_run)
     try:
         with transaction.atomic():
-            _import_rows(map=map, rows=rows, report=report, publish=publish, by=by)
+            _import_rows(map=map, rows=rows, report=report, publish=publish, by=by, progress=progress)
             if report.errors or dry_run:
                 raise ImportRefused(report)
             if report.created or report.updated:
@@ -371,7 +373,8 @@ def events_import(
 
 
 def events_import_text(*, map: Map, text: str, format: str | None = None, dry_run: bool = False,
-                       publish: bool = True, by=None) -> ImportReport:  # fmt: skip
+                       publish: bool = True, by=None, progress: Callable[[int], None] | None = None,
+                       ) -> ImportReport:  # fmt: skip
     """Read a whole file's text (ACLED, UCDP GED or plain CSV; guessed from the header when `format` is None)
     and import it with events_import. A file that cannot be read at all reports one error on line 1."""
     try:
@@ -380,10 +383,10 @@ def events_import_text(*, map: Map, text: str, format: str | None = None, dry_ru
         report = ImportReport(format=format or "?", dry_run=dry_run)
         report.errors.append((1, str(exc)))
         return report
-    return events_import(map=map, rows=rows, format=format, dry_run=dry_run, publish=publish, by=by)
+    return events_import(map=map, rows=rows, format=format, dry_run=dry_run, publish=publish, by=by, progress=progress)
 
 
-def _import_rows(*, map: Map, rows, report: ImportReport, publish: bool, by) -> None:
+def _import_rows(*, map: Map, rows, report: ImportReport, publish: bool, by, progress=None) -> None:
     by_slug, by_name = _actor_lookup(map)
     area = map.area.prepared if map.area is not None else None
     sources = _Sources()
@@ -391,6 +394,8 @@ def _import_rows(*, map: Map, rows, report: ImportReport, publish: bool, by) -> 
     accepted: list[tuple[EventRow, list[Actor]]] = []
     for line, row in rows:
         report.rows += 1
+        if progress is not None:
+            progress(report.rows)
         if isinstance(row, RowError):
             report.errors.append((line, row.args[0]))
             continue

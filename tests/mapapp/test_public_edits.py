@@ -123,3 +123,109 @@ def test_a_footprint_above_the_vertex_limit_is_simplified_on_save_and_the_editor
     small = json.loads(place_form("small", circle(500))["footprint"])
     login(people.editor).post("/admin/gazetteer/place/add/", place_form("small", small["coordinates"]))
     assert Place.objects.get(slug="small").footprint.num_coords == 501
+
+
+# --- a public zone's spellings and a published siege's sources are the reviewers' too --------------------------
+
+
+def names_form(place: Place, rows: list[dict], initial: int) -> dict:
+    """The place form as the admin posts it, with the names inline's rows (a forged POST may send any)."""
+    data = place_form(place.slug, SQUARE, kind=place.kind, name_en=place.name_en)
+    data.pop("slug")
+    data.update({"names-TOTAL_FORMS": str(len(rows)), "names-INITIAL_FORMS": str(initial)})
+    for index, row in enumerate(rows):
+        data.update({f"names-{index}-{key}": value for key, value in row.items()})
+        data[f"names-{index}-place"] = str(place.pk)
+    return data
+
+
+def spellings(place: Place) -> list[tuple[str, str]]:
+    return sorted(place.names.values_list("name", "language"))
+
+
+@pytest.fixture
+def spelt(public_map):
+    from gazetteer import services as gazetteer_services
+
+    place = Place.objects.get(slug="a")
+    [name] = gazetteer_services.place_names_add(place=place, names=[("Jura", "en", "variant")])
+    return place, name
+
+
+def test_an_editor_sees_a_public_zones_spellings_read_only_and_a_forged_post_changes_none(spelt, people):
+    place, name = spelt
+    before = spellings(place)
+    assert ("Jura", "en") in before
+    editor = login(people.editor)
+    page = editor.get(f"/admin/gazetteer/place/{place.pk}/change/")
+    [names] = page.context["inline_admin_formsets"]
+    assert not (names.has_add_permission or names.has_change_permission or names.has_delete_permission)
+    assert names.has_view_permission and "Jura" in page.content.decode()
+    forged = names_form(
+        place,
+        [
+            {"id": str(name.pk), "name": "<b>Forged</b>", "language": "en", "kind": "variant", "DELETE": "on"},
+            {"id": "", "name": "Added by an editor", "language": "en", "kind": "variant"},
+        ],
+        initial=1,
+    )
+    response = editor.post(f"/admin/gazetteer/place/{place.pk}/change/", forged, follow=True)
+    assert response.status_code == 200
+    assert spellings(place) == before
+    name.refresh_from_db()
+    assert name.search_key == "jura"
+
+
+def test_a_reviewer_changes_adds_and_deletes_a_public_zones_spellings(spelt, people):
+    place, name = spelt
+    others = [spelling for spelling in spellings(place) if spelling != ("Jura", "en")]
+    reviewer = login(people.reviewer)
+    rows = [
+        {"id": str(name.pk), "name": "Joura", "language": "en", "kind": "variant"},
+        {"id": "", "name": "الجورة", "language": "ar", "kind": "variant"},
+    ]
+    reviewer.post(f"/admin/gazetteer/place/{place.pk}/change/", names_form(place, rows, initial=1), follow=True)
+    assert spellings(place) == sorted([*others, ("Joura", "en"), ("الجورة", "ar")])
+    rows = [{"id": str(name.pk), "name": "Joura", "language": "en", "kind": "variant", "DELETE": "on"}]
+    reviewer.post(f"/admin/gazetteer/place/{place.pk}/change/", names_form(place, rows, initial=1), follow=True)
+    assert spellings(place) == sorted([*others, ("الجورة", "ar")])
+
+
+def test_an_editor_still_spells_a_place_on_no_public_map(public_map, people):
+    place = Place.objects.get(slug="loose")
+    before = spellings(place)
+    rows = [{"id": "", "name": "Loose end", "language": "en", "kind": "variant"}]
+    login(people.editor).post(f"/admin/gazetteer/place/{place.pk}/change/", names_form(place, rows, 0), follow=True)
+    assert spellings(place) == sorted([*before, ("Loose end", "en")])
+
+
+def test_a_source_a_published_siege_cites_is_the_reviewers_to_correct(world, people):
+    import datetime as dt
+
+    world.actor("gov", "#cc0000")
+    world.actor("isis", "#111111")
+    city = world.place("city")
+    world.map(zones=[city])
+    source = services.source_create(title="Siege report", url="https://example.org/siege")
+    services.siege_record(
+        slug="the-siege",
+        name_en="The siege",
+        besieged_actor=world.actor("gov"),
+        besieging_actors=[world.actor("isis")],
+        start=dt.date(2015, 3, 1),
+        places=[(city, None)],
+        sources=[source],
+        publish=True,
+    )
+    assert not source.control_changes.exists()  # only the siege cites it
+    data = {"title": "Corrected", "url": "https://example.org/x", "publisher": "", "published": "", "quote": ""}
+    editor = login(people.editor)
+    page = editor.get(f"/admin/mapapp/source/{source.pk}/change/")
+    assert any("A published siege cites this source" in str(m) for m in page.context["messages"])
+    assert "title" not in page.context["adminform"].form.fields
+    editor.post(f"/admin/mapapp/source/{source.pk}/change/", data)
+    source.refresh_from_db()
+    assert (source.title, source.url) == ("Siege report", "https://example.org/siege")
+    login(people.reviewer).post(f"/admin/mapapp/source/{source.pk}/change/", data)
+    source.refresh_from_db()
+    assert (source.title, source.url) == ("Corrected", "https://example.org/x")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mapapp', '0007_precision'),
+        ('mapapp', '0008_jobs'),
     ]
 
     operations = [
