@@ -271,6 +271,7 @@ AXES_LOCKOUT_CALLABLE = "mapapp.errors.login_locked_out"
 RATE_LIMIT_TOKEN_FAILURES = env_int("RATE_LIMIT_TOKEN_FAILURES", 10)
 RATE_LIMIT_PLACES_MATCH = env_int("RATE_LIMIT_PLACES_MATCH", 30)
 RATE_LIMIT_PICTURES = env_int("RATE_LIMIT_PICTURES", 30)
+RATE_LIMIT_FILMS = env_int("RATE_LIMIT_FILMS", 10)
 RATE_LIMIT_IMPORTS = env_int("RATE_LIMIT_IMPORTS", 20)
 
 # The most points a place's footprint keeps: a bigger one is simplified on save (topology kept), and the editor
@@ -288,6 +289,8 @@ EVENT_LINK_DAYS = env_int("EVENT_LINK_DAYS", 3)
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
 # Their total size: above it, the least recently used pictures are removed after each new one is drawn.
 EMBED_IMAGE_CACHE_MB = env_int("EMBED_IMAGE_CACHE_MB", 200)
+# Films readers ask for in the Share / Embed dialog (mapapp/services/films.py): one folder per map data version.
+FILM_CACHE_DIR = Path(env_str("FILM_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "films")))
 
 # The basemap. Empty MAP_TILES_URL means no tiles: the map draws zones, labels and the shipped outline and
 # river only, which is how tests and offline deployments run. For a real deployment set
