@@ -229,6 +229,17 @@ export function createEventsLayer(options) {
     return [...keys];
   }
 
+  // The months a step or two ahead of the window, either way, asked for before they are needed: a slider step
+  // into a new month then finds it here instead of waiting for the network (a month is thousands of events).
+  const AHEAD = 7;
+  function prefetch(lastDay) {
+    for (const d of [lastDay + AHEAD, lastDay - windowDays + 1 - AHEAD]) {
+      const iso = calendar.isoOf(d);
+      if (iso < options.start || iso > options.end) continue;
+      month(monthKey(iso)).catch(() => {}); // a failure is retried when the month is needed
+    }
+  }
+
   // --- markers and popups --------------------------------------------------------------------------------------
   function popupFor(feature) {
     const p = feature.properties;
@@ -364,6 +375,7 @@ export function createEventsLayer(options) {
     const lastDay = day;
     const firstDay = lastDay - windowDays + 1;
     box.dataset.loading = "true";
+    prefetch(lastDay);
     return Promise.all([loadDays(), ...windowMonths(lastDay).map(month)])
       .then(([, ...lists]) => {
         if (current !== generation) return; // a later step has asked since
