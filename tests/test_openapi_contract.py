@@ -148,6 +148,7 @@ def documented_values(parameter: dict, demo) -> list[str]:
         "f": ["json"],
         "datetime": ["2016-06-01", "2016-01-01/2016-12-31", "../2015-01-01", "2017-01-16/.."],
         "place": ["al-joura"],
+        "zone": ["al-joura"],
         "type": ["Battles", "Battles,Shelling"],
         "bbox": ["39.9,35.2,40.3,35.5", "-180,-90,180,90"],
     }
