@@ -179,8 +179,15 @@ def _slider(url: str, label: str) -> list[tuple[str, float, str]]:
             browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
                                                  args=["--no-sandbox", "--disable-gpu"], headless=True)  # fmt: skip
             try:
+                results.append(("machine load average (1 min) before the steps; high means noisy timings",
+                                os.getloadavg()[0], ""))  # fmt: skip
+                medians = {}
                 for events_on in (True, False):
-                    results += _steps(browser, base, label, events_on)
+                    rows, medians[events_on] = _steps(browser, base, label, events_on)
+                    results += rows
+                # What the layer itself costs a step: the same steps with and without it, one after the other.
+                results.append((f"{label}, Chromium: the events layer's own share of a step, median",
+                                round(medians[True] - medians[False], 2), "ms"))  # fmt: skip
             finally:
                 browser.close()
         return results
@@ -189,7 +196,7 @@ def _slider(url: str, label: str) -> list[tuple[str, float, str]]:
         server.wait(timeout=10)
 
 
-def _steps(browser, base: str, label: str, events_on: bool) -> list[tuple[str, float, str]]:
+def _steps(browser, base: str, label: str, events_on: bool) -> tuple[list[tuple[str, float, str]], float]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
@@ -219,7 +226,7 @@ def _steps(browser, base: str, label: str, events_on: bool) -> list[tuple[str, f
         ]
         if events_on:
             rows.append((f"{label}, Chromium: markers shown at the last step ({days})", shown, "events"))
-        return rows
+        return rows, summary["median"]
     finally:
         context.close()
 
