@@ -34,8 +34,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from shapely.geometry import shape
 
-from mapapp.models import ControlPeriod
 from mapapp.openapi import schema
+from tests.conftest import ogc_item_id
 
 DATES = ["2014-01-01", "2014-07-14", "2016-06-01", "2017-01-16", "2017-03-01", "2017-09-05", "2017-11-10", "2017-12-31"]
 TYPES = {
@@ -183,7 +183,7 @@ def json_get_paths():
 @pytest.mark.parametrize(("path", "operation", "media"), list(json_get_paths()))
 def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation, media):
     settings.SITE_URL = "http://testserver"
-    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(_item_id(path, demo)))
+    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(ogc_item_id(path, demo)))
     answer = operation["responses"]["200"]["content"][media].get("schema")
     assert answer, f"{path}: the description does not say what it answers"
     queries = operation.get("parameters", [])
@@ -292,22 +292,6 @@ def _fold(raw: str, first: dt.date, last: dt.date) -> str:
     return (first + dt.timedelta(days=day.toordinal() % ((last - first).days + 1))).isoformat()
 
 
-def _item_id(path: str, demo) -> int:
-    """An OGC item of the demo: a control period, or for the events collection an event (one is added: the demo
-    has none of its own)."""
-    if ".events/" not in path:
-        return ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first().pk
-    from mapapp import services
-    from mapapp.events.models import Event
-
-    event = Event.objects.published().filter(map=demo).order_by("pk").first()
-    if event is None:
-        point = demo.area.point_on_surface
-        event = services.event_create(map=demo, on=demo.default_date, event_type="Battles", location=point,
-                                      notes="<b>text</b>", publish=True)  # fmt: skip
-    return event.pk
-
-
 def onto_the_demo(case, demo) -> list[str]:
     """Move a schema-valid request onto what the demo holds, where validity depends on data, not on the schema,
     and say what was moved. Each refusal this avoids is documented in the description and tested below:
@@ -345,7 +329,7 @@ def onto_the_demo(case, demo) -> list[str]:
         moved.append("events as lpf")
         query["format"] = "geojson"
     if "item_id" in (case.path_parameters or {}):  # an OGC item: one of the demo's control periods, or its event
-        case.path_parameters["item_id"] = _item_id(case.operation.path, demo)
+        case.path_parameters["item_id"] = ogc_item_id(case.operation.path, demo)
     if "/" in str(query.get("datetime", "")):  # an OGC interval: its start not after its end
         first, last = query["datetime"].split("/")
         if ".." not in (first, last) and first > last:
