@@ -67,6 +67,7 @@ export function createEventsLayer(options) {
     showCoverageOnHover: false,
     spiderfyOnMaxZoom: true,
     chunkedLoading: true,
+    animate: false, // no zoom animation of clusters: each step adds and removes markers, and animating them cost the step
   });
 
   // --- the control -------------------------------------------------------------------------------------------
