@@ -132,6 +132,7 @@ class ImportKind:
     permission: str  # to start, see and confirm it
     url_name: str  # the upload page
     back: str  # the list the imported things appear in
+    back_label: str
     confirm: str  # the confirm button
     intro: str
     publish_permission: str = ""  # needed for params["publish"]
@@ -144,6 +145,7 @@ IMPORTS = {
         permission="gazetteer.add_place",
         url_name="admin-import-places",
         back="admin:gazetteer_place_changelist",
+        back_label=gettext_lazy("Places"),
         confirm=gettext_lazy("Confirm: import these places"),
         intro=gettext_lazy(
             "Upload a GIS file of places. Nothing is written yet: you will see what the import would do, then "
@@ -157,6 +159,7 @@ IMPORTS = {
         permission="mapapp.publish_controlchange",  # reviewers: it records a whole map's changes at once
         url_name="admin-import-control",
         back="admin:mapapp_controlchange_changelist",
+        back_label=gettext_lazy("Control changes"),
         confirm=gettext_lazy("Confirm: record these changes"),
         intro=gettext_lazy(
             "Upload a monitor's dated snapshots of the ground an actor holds. For each date, what changed since "
@@ -171,6 +174,7 @@ IMPORTS = {
         permission="mapapp.add_event",
         url_name="admin-import-events",
         back="admin:mapapp_event_changelist",
+        back_label=gettext_lazy("Events"),
         confirm=gettext_lazy("Confirm: import these events"),
         intro=gettext_lazy(
             "Upload an ACLED export, a UCDP GED CSV or a plain CSV of events. Re-importing updates events by "
@@ -190,7 +194,7 @@ def _import_page(request: HttpRequest, kind: str) -> HttpResponse:
     spec = IMPORTS[kind]
     if not request.user.has_perm(spec.permission):
         raise PermissionDenied
-    context = _context(request, spec.title, intro=spec.intro, kind=kind, back=spec.back)
+    context = _context(request, spec.title, intro=spec.intro, kind=kind, spec=spec)
     if request.method == "POST":
         # Reading a GIS file costs seconds of CPU and memory: uploads are counted per editor.
         wait = ratelimit.over_limit(

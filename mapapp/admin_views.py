@@ -67,6 +67,35 @@ MARK_WORDS = {
     "eventEdit": gettext_lazy("Edit"),
     "eventAdd": gettext_lazy("Add an event"),
     "eventEditing": gettext_lazy("Edit event #%(id)s"),
+    # The ground drawn on the map (a change with a geometry): what publishing would cut.
+    "groundDrawn": gettext_lazy("Ground drawn: %(count)s shape(s). The preview counts only the ground inside it."),
+    "groundSummary": gettext_lazy(
+        "The drawn ground covers %(km2)s km²: publishing splits %(split)s zone(s) into %(parts)s parts and takes"
+        " %(covered)s zone(s) whole."
+    ),
+    "groundSplit": gettext_lazy("%(name)s: %(inside)s km² inside the ground, %(outside)s km² outside"),
+    "groundSaved": gettext_lazy("The drawn ground is saved with the draft."),
+}
+
+# Leaflet-Geoman's words for the tools the mark page shows (its own catalogue has no Arabic); the rest stay English.
+DRAW_WORDS = {
+    "tooltips": {
+        "firstVertex": gettext_lazy("Click to place the first corner"),
+        "continueLine": gettext_lazy("Click to place the next corner"),
+        "finishPoly": gettext_lazy("Click the first corner to finish"),
+        "finishRect": gettext_lazy("Click to finish"),
+    },
+    "actions": {
+        "finish": gettext_lazy("Finish"),
+        "cancel": gettext_lazy("Cancel"),
+        "removeLastVertex": gettext_lazy("Remove the last corner"),
+    },
+    "buttonTitles": {
+        "drawPolyButton": gettext_lazy("Draw the ground that changed hands"),
+        "drawRectButton": gettext_lazy("Draw a rectangle of ground"),
+        "editButton": gettext_lazy("Move the corners of the drawn ground"),
+        "deleteButton": gettext_lazy("Remove a drawn shape"),
+    },
 }
 
 
@@ -93,6 +122,7 @@ def mark_change(request: HttpRequest) -> HttpResponse:
         "language": request.LANGUAGE_CODE,
         "queueUrl": reverse("admin:mapapp_controlchange_review"),
         "words": {key: str(value) for key, value in MARK_WORDS.items()},
+        "drawWords": {group: {key: str(value) for key, value in words.items()} for group, words in DRAW_WORDS.items()},
     }
     context = _context(request, _("Mark control change"))
     context.update(

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 
 from mapapp import asof, export, routers, selectors, versioning
 from mapapp.events import export as events_export
+from mapapp.answers import kept
 from mapapp.lib.http import GEOJSON, JSON, ApiError, api_date, api_view, conditional, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
@@ -141,6 +142,7 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: orjson.dumps(selectors.changes_between(map=map_, after=after, until=until)))
 
 
+@kept
 @only("GET")
 @api_view({"v"})
 def timeline(request: HttpRequest, slug: str) -> HttpResponse:
@@ -148,6 +150,7 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: orjson.dumps(selectors.timeline(map=map_)))
 
 
+@kept
 @only("GET")
 @api_view({"v"})
 def geometry(request: HttpRequest, slug: str) -> HttpResponse:
@@ -155,6 +158,7 @@ def geometry(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: selectors.map_geometry(map=map_), GEOJSON)
 
 
+@kept
 @only("GET")
 @api_view({"v"})
 def history(request: HttpRequest, slug: str) -> HttpResponse:

@@ -10,6 +10,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 
 from mapapp import analytics
+from mapapp.answers import kept
 from mapapp.api import date_param, get_map, in_map_range, versioned
 from mapapp.lib.http import GEOJSON, ApiError, api_view, only
 from mapapp.lib.params import parse_bool
@@ -21,6 +22,7 @@ def _day(request: HttpRequest, map_):
     return in_map_range(map_, date_param(request, "date", map_.default_date), "date")
 
 
+@kept
 @only("GET")
 @api_view({"date", "v"})
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
@@ -29,6 +31,7 @@ def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on), GEOJSON)
 
 
+@kept
 @only("GET")
 @api_view({"date", "v"})
 def sieges(request: HttpRequest, slug: str) -> HttpResponse:
@@ -37,6 +40,7 @@ def sieges(request: HttpRequest, slug: str) -> HttpResponse:
     return versioned(request, map_, lambda: analytics.sieges_geojson(map=map_, on=on), GEOJSON)
 
 
+@kept
 @only("GET")
 @api_view({"date", "enclosed", "v"})
 def pockets(request: HttpRequest, slug: str) -> HttpResponse:
@@ -52,6 +56,7 @@ def pockets(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@kept
 @only("GET")
 @api_view({"from", "to", "step", "v"})
 def area_stats(request: HttpRequest, slug: str) -> HttpResponse:

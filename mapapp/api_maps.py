@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gazetteer import index as name_index
 from gazetteer.models import Place
 from mapapp import api, services
+from mapapp.answers import kept
 from mapapp.api_write import (
     _date,
     _json_body,
@@ -208,6 +209,7 @@ def map_zones_set(request: HttpRequest, user, slug: str) -> HttpResponse:
     return http.json_response(map_json(map_))
 
 
+@kept  # its GET (api.zones) is a kept read (mapapp/answers.py); the hook looks only at GET and HEAD
 @csrf_exempt
 def map_zones(request: HttpRequest, slug: str) -> HttpResponse:
     """/api/v1/maps/<slug>/zones: GET the zones on a date (public), PUT sets them (reviewers)."""

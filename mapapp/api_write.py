@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gazetteer.models import Place
 from mapapp import api, services
 from mapapp.events.models import Event
+from mapapp.answers import kept
 from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
@@ -435,10 +436,41 @@ def _change(change_id: int) -> ControlChange:
 
 @write_view
 def change_detail(request: HttpRequest, user, change_id: int) -> HttpResponse:
-    """GET /api/v1/changes/<id> (editors); DELETE withdraws it (reviewers)."""
+    """GET /api/v1/changes/<id> (editors); PATCH {geometry[, map]} gives a draft new ground (editors); DELETE
+    withdraws it (reviewers)."""
     if request.method == "GET":
         _require(user, "mapapp.view_controlchange", _("see control changes"))
         return http.json_response(change_json(_change(change_id)))
+    if request.method == "PATCH":
+        _require(user, "mapapp.change_controlchange", _("edit control changes"))
+        change = _change(change_id)
+        body = _json_body(request)
+        _unknown_keys(body, {"geometry", "map"})
+        if "geometry" not in body:
+            raise http.ApiError(_("say the change's new ground: geometry (GeoJSON, or null to remove it)"), "geometry")
+        map_ = None
+        if body.get("map") is not None:
+            map_ = Map.objects.filter(slug=_string(body, "map")).first()
+            if map_ is None:
+                raise http.ApiError(_("no map %(slug)s") % {"slug": repr(body["map"])}, "map")
+        try:
+            change = services.control_change_set_ground(
+                change=change, geometry=_geometry(body["geometry"]), map=map_, by=user
+            )
+        except ValidationError as exc:
+            raise _refusal(exc) from None
+        payload = change_json(change)
+        if change.geometry is not None:
+            arguments = {
+                "on": change.date,
+                "places": list(change.places.all()),
+                "actor": change.actor,
+                "status": change.status,
+                "geometry": change.geometry,
+                "map": change.map,
+            }
+            payload["preview"] = _preview(arguments)
+        return http.json_response(payload)
     if request.method == "DELETE":
         _require(user, "mapapp.withdraw_controlchange", _("withdraw control changes"))
         change = _change(change_id)
@@ -448,7 +480,7 @@ def change_detail(request: HttpRequest, user, change_id: int) -> HttpResponse:
         except ValidationError as exc:
             raise _refusal(exc) from None
         return http.json_response(change_json(change))
-    raise http.ApiError(_("use GET or DELETE"), status=405)
+    raise http.ApiError(_("use GET, PATCH or DELETE"), status=405)
 
 
 def _post_only(request: HttpRequest) -> None:
@@ -550,6 +582,7 @@ def change_history(request: HttpRequest, user, change_id: int) -> HttpResponse:
     return http.json_response({"id": change.pk, "versions": versions})
 
 
+@kept  # its GET (api.changes) is a kept read (mapapp/answers.py); the hook looks only at GET and HEAD
 @csrf_exempt
 def map_changes(request: HttpRequest, slug: str) -> HttpResponse:
     """/api/v1/maps/<slug>/changes: GET lists the published changes (public), POST records a draft."""

@@ -1,13 +1,18 @@
-"""The record as the public saw it at a moment: `?as_of=<ISO 8601 timestamp>` on the map's reads and its page, and
-each map's publication delay (Map.publish_delay_hours) on everything the public reads of it.
+"""The record as the public saw it at a moment: `?as_of=<ISO 8601 timestamp>` on the map's reads, its page and
+its picture, and each map's publication delay (Map.publish_delay_hours) on everything the public reads of it.
 
 What the public saw at T is, for every control change, its latest version saved at or before T (django-simple-
-history keeps them all), public if that version was published; sieges likewise. Every read works from the
-current rows (control changes, their places and sources, the derived control periods, sieges), so rather than
-teach each read a second way of reading, the middleware puts the rows back as they were at T inside a
-transaction, lets the read run unchanged, and rolls the transaction back: nothing is written, and every answer
-(zones, geometry and history, fronts, sieges, pockets, changes, timeline, area, exports, the page) is the same
-code's answer about the older record. Sieges' places and supplies are not versioned, so those stay as they are.
+history keeps them all, with their places and sources), public if that version was published; sieges, their
+besieging actors, sources, places and supplies likewise. The control periods are derived from those changes by
+the rules of mapapp.services.periods.
+
+Every read works from the current tables, so rather than teach each read a second way of reading, the read runs
+unchanged while each SELECT it sends is given common table expressions named like the tables it reads
+(`WITH "mapapp_controlchange" AS (SELECT ... FROM "mapapp_historicalcontrolchange" ...), ... SELECT ...`): in
+PostgreSQL and SQLite a WITH name hides the table of that name within the statement. Nothing is written, so it
+runs on a read replica (mapapp/routers.py), inside a read-only transaction, and takes no write lock on SQLite;
+every answer (zones, geometry and history, fronts, sieges, pockets, changes, timeline, area, exports, the page,
+the picture) is the same code's answer about the older record.
 
 A delay moves T back by that many hours for the public (reviewers, with the publish permission, see it at once).
 An answer made this way gets an ETag of its own body and a short cache life: it changes as a delay runs out,
@@ -16,26 +21,36 @@ without the map's data version moving.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import hashlib
 import re
-from collections import defaultdict
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connections
+from django.db.models import Max, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from gazetteer.models import Place
+from mapapp import routers
 from mapapp.lib.http import error_response, etag_of
-from mapapp.models import ControlChange, Map, ReviewState, Siege, SiegePlace, SiegeSupply
-from mapapp.services import control_periods_rebuild
+from mapapp.models import (
+    ControlChange,
+    ControlPeriod,
+    DatePrecision,
+    Map,
+    ReviewState,
+    Siege,
+    SiegePlace,
+    SiegeSupply,
+)
 
 READS = re.compile(
     r"^/(?:api/v1/maps/(?P<api>[-a-zA-Z0-9_]+)/(?:zones|geometry|history|fronts|sieges|pockets|changes|timeline|"
-    r"stats/area|export)|ogc/collections/(?P<ogc>[-a-zA-Z0-9_]+)/items(?:/[0-9]+)?|maps/(?P<page>[-a-zA-Z0-9_]+)/)$"
+    r"stats/area|export)|ogc/collections/(?P<ogc>[-a-zA-Z0-9_]+)/items(?:/[0-9]+)?|maps/(?P<page>[-a-zA-Z0-9_]+)/"
+    r"|embed/(?P<picture>[-a-zA-Z0-9_]+)/image\.png)$"
 )
 
 
@@ -61,109 +76,240 @@ def parse_as_of(raw: str) -> dt.datetime:
 
 
 def _versions_after(map: Map, cutoff: dt.datetime) -> bool:
-    """Whether any version of the map's changes or sieges was saved after `cutoff` (else the record then is the
-    record now). Two queries."""
+    """Whether any version of the map's changes or sieges (their places and supplies) was saved after `cutoff`
+    (else the record then is the record now, and the read runs as it is). At most six small queries."""
     version_places = apps.get_model("mapapp", "HistoricalControlChange_places")
     zone_ids = map.places.values("pk")
     change_ids = version_places.objects.filter(place_id__in=zone_ids).values("history__id")
-    if ControlChange.history.filter(id__in=change_ids, history_date__gt=cutoff).exists():
+    # And the changes that cover zones now without a version saying so: a part's, inherited from its whole.
+    covering = ControlChange.places.through.objects.filter(place_id__in=zone_ids).values("controlchange_id")
+    if ControlChange.history.filter(Q(id__in=change_ids) | Q(id__in=covering), history_date__gt=cutoff).exists():
         return True
-    siege_ids = SiegePlace.objects.filter(place_id__in=zone_ids).values("siege_id")
-    return Siege.history.filter(id__in=siege_ids, history_date__gt=cutoff).exists()
-
-
-_CHANGE_FIELDS = ["date", "date_precision", "actor_id", "status", "confidence", "title", "note", "review_state"]
-_SIEGE_FIELDS = ["name_en", "name_ar", "besieged_actor_id", "start", "start_precision", "end", "note", "review_state"]
-
-
-def _latest(versions) -> dict[int, object]:
-    latest: dict[int, object] = {}
-    for version in versions.order_by("history_date", "history_id"):
-        latest[version.id] = version
-    return latest
-
-
-def record_as_at(*, map: Map, cutoff: dt.datetime) -> None:
-    """Put the map's control changes (fields, places, sources), sieges and derived periods back as they stood at
-    `cutoff`. Only inside a transaction that is rolled back afterwards (see the module doc)."""
-    assert transaction.get_connection().in_atomic_block, "record_as_at rewrites rows: roll them back"
-    # Rewriting rows moves the maps' data versions (mapapp/versioning.py's signals, the periods' rebuild); the read
-    # must see the versions clients hold, or a ?v= read would be sent on to a version that is rolled back.
-    data_versions = dict(Map.objects.values_list("pk", "data_version"))
-    version_places = apps.get_model("mapapp", "HistoricalControlChange_places")
-    version_sources = apps.get_model("mapapp", "HistoricalControlChange_sources")
-    places_through = ControlChange.places.through
-    sources_through = ControlChange.sources.through
-    zone_ids = set(map.places.values_list("pk", flat=True))
-    change_ids = set(version_places.objects.filter(place_id__in=zone_ids).values_list("history__id", flat=True))
-    change_ids |= set(places_through.objects.filter(place_id__in=zone_ids).values_list("controlchange_id", flat=True))
-    latest = _latest(ControlChange.history.filter(id__in=change_ids, history_date__lte=cutoff))
-    touched = set(zone_ids) | set(
-        places_through.objects.filter(controlchange_id__in=change_ids).values_list("place_id", flat=True)
+    siege_ids = set(SiegePlace.history.filter(place_id__in=zone_ids).values_list("siege_id", flat=True))
+    siege_ids |= set(SiegePlace.objects.filter(place_id__in=zone_ids).values_list("siege_id", flat=True))
+    return (
+        Siege.history.filter(id__in=siege_ids, history_date__gt=cutoff).exists()
+        or SiegePlace.history.filter(siege_id__in=siege_ids, history_date__gt=cutoff).exists()
+        or SiegeSupply.history.filter(siege_id__in=siege_ids, history_date__gt=cutoff).exists()
     )
-    changes = []
-    for change in ControlChange.objects.filter(pk__in=change_ids):
-        version = latest.get(change.pk)
-        if version is None:  # not yet recorded then
-            change.review_state = ReviewState.DRAFT
+
+
+# --- The record at a moment, in SQL -------------------------------------------------------------------------
+#
+# Whole-row versions (Siege, ControlChange): the rows are those of each object's latest version at or before T,
+# unless that version is a deletion; their many-to-many rows are the ones simple-history copied with that version.
+# Row-by-row versions (SiegePlace, SiegeSupply): likewise, and rows written without a version of their creation
+# (before they were versioned; a split zone's parts inherit their sieges by bulk_create) stand as they are now,
+# unless a version saved by then says otherwise; such a row deleted since is not seen. ControlPeriod is derived as
+# control_periods_rebuild() derives it.
+
+_SHADOWED = re.compile(
+    r"\b(?:mapapp_controlchange(?:_places|_sources)?|mapapp_controlperiod|mapapp_siege(?:_besieging_actors|_sources)?"
+    r"|mapapp_siegeplace|mapapp_siegesupply)\b"
+)
+
+
+def _columns(model, q) -> str:
+    return ", ".join(q(field.column) for field in model._meta.concrete_fields)
+
+
+class _RecordSql:
+    """The WITH list that stands for the record at `cutoff` on one database connection."""
+
+    def __init__(self, connection, cutoff: dt.datetime):
+        self.q = connection.ops.quote_name
+        self.postgres = connection.vendor == "postgresql"
+        if self.postgres:
+            self.moment = f"'{cutoff.astimezone(dt.UTC).isoformat()}'::timestamptz"
+            with connection.cursor() as cursor:  # the schema the tables are in, for the real tables' names
+                cursor.execute("SELECT current_schema()")
+                self.schema = self.q(cursor.fetchone()[0])
+        else:  # SQLite keeps date-times as UTC text, compared as text (Django's own form of them)
+            self.moment = f"'{connection.ops.adapt_datetimefield_value(cutoff)}'"
+            self.schema = "main"
+        self.parts: list[str] = []
+        self._whole(ControlChange, "asof_change_versions")
+        self._whole(Siege, "asof_siege_versions")
+        self._rows(SiegePlace)
+        self._rows(SiegeSupply)
+        self._periods()
+        self.sql = ",\n".join(self.parts)
+
+    def _latest(self, history_model, name: str) -> None:
+        """`name`: the latest version (history_id, id, history_type) of each object at or before the cutoff.
+        PostgreSQL's DISTINCT ON, whose row count its planner estimates well (it joins the record's tables by hash
+        then, where a window's filter left it guessing a handful of rows and looping); SQLite's window."""
+        q = self.q
+        hid, oid, when, kind = q("history_id"), q("id"), q("history_date"), q("history_type")
+        table = q(history_model._meta.db_table)
+        if self.postgres:
+            latest = (
+                f"SELECT DISTINCT ON ({oid}) {hid}, {oid}, {kind} FROM {table} WHERE {when} <= {self.moment} "
+                f"ORDER BY {oid}, {when} DESC, {hid} DESC"
+            )
         else:
-            for name in _CHANGE_FIELDS:
-                setattr(change, name, getattr(version, name))
-        changes.append(change)
-    ControlChange.objects.bulk_update(changes, _CHANGE_FIELDS)
-    chosen = {version.history_id: change_id for change_id, version in latest.items()}
-    places: dict[int, list[int]] = defaultdict(list)
-    for history_id, place_id in version_places.objects.filter(history_id__in=chosen).values_list(
-        "history_id", "place_id"
-    ):
-        places[chosen[history_id]].append(place_id)
-    sources: dict[int, list[int]] = defaultdict(list)
-    for history_id, source_id in version_sources.objects.filter(history_id__in=chosen).values_list(
-        "history_id", "source_id"
-    ):
-        sources[chosen[history_id]].append(source_id)
-    places_through.objects.filter(controlchange_id__in=latest).delete()
-    places_through.objects.bulk_create(
-        places_through(controlchange_id=change_id, place_id=place_id)
-        for change_id, ids in places.items()
-        for place_id in set(ids)
-    )
-    sources_through.objects.filter(controlchange_id__in=latest).delete()
-    sources_through.objects.bulk_create(
-        sources_through(controlchange_id=change_id, source_id=source_id)
-        for change_id, ids in sources.items()
-        for source_id in set(ids)
-    )
-    touched |= {place_id for ids in places.values() for place_id in ids}
-    control_periods_rebuild(places=list(Place.objects.filter(pk__in=touched)))
+            latest = (
+                f"SELECT {hid}, {oid}, {kind} FROM (SELECT {hid}, {oid}, {kind}, ROW_NUMBER() OVER (PARTITION BY "
+                f"{oid} ORDER BY {when} DESC, {hid} DESC) AS asof_nth FROM {table} WHERE {when} <= {self.moment}) "
+                f"asof_ranked WHERE asof_nth = 1"
+            )
+        self.parts.append(
+            f"{name} AS MATERIALIZED (SELECT {hid}, {oid}, {kind} FROM ({latest}) asof_latest WHERE {kind} <> '-')"
+        )
 
-    siege_ids = set(SiegePlace.objects.filter(place_id__in=zone_ids).values_list("siege_id", flat=True))
-    siege_latest = _latest(Siege.history.filter(id__in=siege_ids, history_date__lte=cutoff))
-    sieges = []
-    for siege in Siege.objects.filter(pk__in=siege_ids):
-        version = siege_latest.get(siege.pk)
-        if version is None:
-            siege.review_state = ReviewState.DRAFT
+    def _whole(self, model, versions: str) -> None:
+        q = self.q
+        history = model.history.model
+        self._latest(history, versions)
+        self.parts.append(
+            f"{q(model._meta.db_table)} AS MATERIALIZED (SELECT {_columns(model, q)} FROM {q(history._meta.db_table)} "
+            f"WHERE {q('history_id')} IN (SELECT {q('history_id')} FROM {versions}))"
+        )
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            if not through._meta.auto_created:
+                continue  # an explicit through model (SiegePlace) is versioned row by row
+            copied = apps.get_model(model._meta.app_label, f"{history.__name__}_{field.name}")
+            own = through._meta.get_field(field.m2m_field_name()).column
+            other = through._meta.get_field(field.m2m_reverse_field_name()).column
+            # Rows written without a version (the parts a zone is split into inherit its changes by bulk_create:
+            # mapapp/services/parts.py) stand as they are wherever their change stood then, unless a version
+            # saved by then says otherwise. (A row added to a change by an edit after the cutoff, where that edit
+            # added a part of a zone split before it, cannot be told from one inherited: it stands too.)
+            copies, history_table = q(copied._meta.db_table), q(history._meta.db_table)
+            self.parts.append(
+                f"{q(through._meta.db_table)} AS MATERIALIZED (SELECT asof_m2m.{q('m2m_history_id')} AS {q('id')}, "
+                f"asof_v.{q('id')} AS {q(own)}, asof_m2m.{q(other)} AS {q(other)} "
+                f"FROM {copies} asof_m2m JOIN {versions} asof_v "
+                f"ON asof_v.{q('history_id')} = asof_m2m.{q('history_id')} "
+                f"UNION ALL SELECT asof_now.{q('id')}, asof_now.{q(own)}, asof_now.{q(other)} "
+                f"FROM {self.schema}.{q(through._meta.db_table)} asof_now "
+                f"WHERE asof_now.{q(own)} IN (SELECT {q('id')} FROM {versions}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {copies} asof_c "
+                f"JOIN {history_table} asof_hv ON asof_hv.{q('history_id')} = asof_c.{q('history_id')} "
+                f"WHERE asof_c.{q(own)} = asof_now.{q(own)} AND asof_c.{q(other)} = asof_now.{q(other)} "
+                f"AND asof_hv.{q('history_date')} <= {self.moment}))"
+            )
+
+    def _rows(self, model) -> None:
+        q = self.q
+        history = model.history.model
+        versions = f"asof_{model._meta.model_name}_versions"
+        self._latest(history, versions)
+        columns = _columns(model, q)
+        self.parts.append(
+            f"{q(model._meta.db_table)} AS MATERIALIZED (SELECT {columns} FROM {q(history._meta.db_table)} "
+            f"WHERE {q('history_id')} IN (SELECT {q('history_id')} FROM {versions}) "
+            f"UNION ALL SELECT {columns} FROM {self.schema}.{q(model._meta.db_table)} asof_now "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {q(history._meta.db_table)} asof_h "
+            f"WHERE asof_h.{q('id')} = asof_now.{q('id')} "
+            f"AND (asof_h.{q('history_date')} <= {self.moment} OR asof_h.{q('history_type')} = '+')))"
+        )
+
+    def _periods(self) -> None:
+        """control_periods_rebuild()'s rules in SQL: a place's published changes by date, the last recorded of a
+        day winning; each in effect until the place's next one; held_since and since_before from the first period
+        of the unbroken run of the same actor and status."""
+        q = self.q
+        place, change, day = q("place_id"), q("change_id"), q("day")
+        actor, status, precision = q("actor_id"), q("status"), q("date_precision")
+        by_place = f"PARTITION BY {place} ORDER BY {day}"
+        through = ControlChange.places.through._meta.db_table
+        published = f"c.{q('review_state')} = '{ReviewState.PUBLISHED}'"
+        marked = (
+            f"FROM {q(through)} p JOIN {q(ControlChange._meta.db_table)} c ON c.{q('id')} = p.{q('controlchange_id')} "
+            f"WHERE {published}"
+        )
+        columns = f"p.{place}, c.{q('id')} AS {change}, c.{q('date')} AS {day}, c.{actor}, c.{status}, c.{precision}"
+        if self.postgres:  # the last recorded change of a place and day (DISTINCT ON: see _latest)
+            marks = (
+                f"SELECT DISTINCT ON (p.{place}, c.{q('date')}) {columns} {marked} "
+                f"ORDER BY p.{place}, c.{q('date')}, c.{q('id')} DESC"
+            )
         else:
-            for name in _SIEGE_FIELDS:
-                setattr(siege, name, getattr(version, name))
-        sieges.append(siege)
-    Siege.objects.bulk_update(sieges, _SIEGE_FIELDS)
-    # Supplies are versioned one row at a time (a siege's update deletes and recreates them): those alive at the
-    # cutoff come back; rows from before supplies were versioned have no history and stay as they are.
-    versioned_ids = set(SiegeSupply.history.filter(siege_id__in=siege_ids).values_list("id", flat=True))
-    alive = [
-        version
-        for version in _latest(SiegeSupply.history.filter(siege_id__in=siege_ids, history_date__lte=cutoff)).values()
-        if version.history_type != "-"
+            marks = (
+                f"SELECT {place}, {change}, {day}, {actor}, {status}, {precision} FROM (SELECT {columns}, "
+                f"ROW_NUMBER() OVER (PARTITION BY p.{place}, c.{q('date')} ORDER BY c.{q('id')} DESC) AS asof_nth "
+                f"{marked}) asof_ranked WHERE asof_nth = 1"
+            )
+        self.parts += [
+            f"asof_marks AS MATERIALIZED ({marks})",
+            f"asof_steps AS MATERIALIZED (SELECT {place}, {change}, {day}, {actor}, {status}, {precision}, "
+            f"LEAD({day}) OVER ({by_place}) AS {q('valid_to')}, "
+            f"CASE WHEN LAG({actor}) OVER ({by_place}) = {actor} AND LAG({status}) OVER ({by_place}) = {status} "
+            f"THEN 0 ELSE 1 END AS asof_opens FROM asof_marks)",
+            f"asof_runs AS MATERIALIZED (SELECT asof_steps.*, "
+            f"SUM(asof_opens) OVER ({by_place} ROWS UNBOUNDED PRECEDING) AS asof_run FROM asof_steps)",
+            f"{q(ControlPeriod._meta.db_table)} AS MATERIALIZED (SELECT "
+            f"ROW_NUMBER() OVER (ORDER BY {place}, {day}) AS {q('id')}, "
+            f"{place}, {actor}, {status}, {day} AS {q('valid_from')}, {q('valid_to')}, "
+            f"MIN({day}) OVER (PARTITION BY {place}, asof_run) AS {q('held_since')}, "
+            f"MAX(CASE WHEN asof_opens = 1 AND {precision} = '{DatePrecision.BEFORE}' THEN 1 ELSE 0 END) "
+            f"OVER (PARTITION BY {place}, asof_run) = 1 AS {q('since_before')}, {change} FROM asof_runs)",
+        ]
+
+
+def with_record(sql: str, record: str) -> str:
+    """`sql` (a SELECT, or a WITH ... SELECT) reading `record`'s tables in place of the real ones."""
+    head = sql.lstrip()
+    start = head[:15].upper()
+    if start.startswith("WITH RECURSIVE"):
+        return f"WITH RECURSIVE {record},\n{head[len('WITH RECURSIVE') :].lstrip()}"
+    if re.match(r"WITH\s", start):
+        return f"WITH {record},\n{head[4:].lstrip()}"
+    if start.startswith("SELECT") or start.startswith("("):
+        return f"WITH {record}\n{head}"
+    return sql  # not a read: left alone (a read-only transaction or replica refuses it)
+
+
+class _Shadow:
+    """An execute wrapper (Django's connection.execute_wrapper) giving each SELECT that reads the record the
+    record at the cutoff. Its SQL is made on the first such statement, once per connection and request."""
+
+    def __init__(self, connection, cutoff: dt.datetime):
+        self.connection = connection
+        self.cutoff = cutoff
+        self.record: str | None = None
+
+    def __call__(self, execute, sql, params, many, context):
+        if many or not _SHADOWED.search(sql):
+            return execute(sql, params, many, context)
+        if self.record is None:
+            self.record = _RecordSql(self.connection, self.cutoff).sql
+        return execute(with_record(sql, self.record), params, many, context)
+
+
+_CUTOFF: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("asof_cutoff", default=None)
+
+
+@contextlib.contextmanager
+def record_at(cutoff: dt.datetime):
+    """Within: every read of every database sees the record as it stood at `cutoff` (see the module doc)."""
+    token = _CUTOFF.set(cutoff)
+    try:
+        with contextlib.ExitStack() as stack:
+            # The replica too, where one is registered at run time rather than in settings.DATABASES.
+            aliases = {*connections, *([routers.REPLICA] if routers.has_replica() else [])}
+            for alias in sorted(aliases):
+                connection = connections[alias]
+                stack.enter_context(connection.execute_wrapper(_Shadow(connection, cutoff)))
+            yield
+    finally:
+        _CUTOFF.reset(token)
+
+
+def record_key() -> str:
+    """Inside record_at: a name for the record read (the last version, at or before the cutoff, of each kind of
+    versioned row), which moves only when that record does; for caches keyed otherwise by the data version (the
+    map's picture). Outside: ""."""
+    cutoff = _CUTOFF.get()
+    if cutoff is None:
+        return ""
+    last = [
+        model.history.filter(history_date__lte=cutoff).aggregate(last=Max("history_id"))["last"]
+        for model in (ControlChange, Siege, SiegePlace, SiegeSupply)
     ]
-    SiegeSupply.objects.filter(pk__in=versioned_ids).delete()
-    SiegeSupply.objects.bulk_create(
-        SiegeSupply(id=v.id, siege_id=v.siege_id, method=v.method, start=v.start, end=v.end, note=v.note) for v in alive
-    )
-    for pk, version in Map.objects.values_list("pk", "data_version"):
-        if version != data_versions.get(pk, version):
-            Map.objects.filter(pk=pk).update(data_version=data_versions[pk])
+    return ":as-of:" + ":".join(str(value or 0) for value in last)
 
 
 def _may_see_unpublished_delay(request) -> bool:
@@ -209,7 +355,8 @@ class AsOfMiddleware:
                 return self.get_response(request)
             finally:
                 _SETTLED.reset(token)
-        map_ = Map.objects.public().filter(slug=match["api"] or match["ogc"] or match["page"]).first()
+        slug = match["api"] or match["ogc"] or match["page"] or match["picture"]
+        map_ = Map.objects.public().filter(slug=slug).first()
         if map_ is None:
             return self._without_as_of(request)
         try:
@@ -249,10 +396,8 @@ class AsOfMiddleware:
         if not _versions_after(map_, cutoff):
             return read()
         if_none_match = request.META.pop("HTTP_IF_NONE_MATCH", None)
-        with transaction.atomic():
-            record_as_at(map=map_, cutoff=cutoff)
+        with record_at(cutoff):
             response = read()
-            transaction.set_rollback(True)
         if response.status_code != 200 or response.streaming:
             return response
         etag = etag_of(hashlib.sha256(response.content).hexdigest())

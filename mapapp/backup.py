@@ -5,8 +5,9 @@ for the copy's turn like any other). PostGIS: `pg_dump --format=custom`, and `pg
 transaction. Not `dumpdata`/`loaddata`, which saves every object again and so adds a history row per object.
 
 A restore brings back the whole database: the record, its history, users, sessions and tokens, as they were.
-The server-drawn pictures are cached per map data version, and the restored record will reach version numbers
-the discarded one already used, so the restore empties that cache too.
+The server-drawn pictures and the kept answers are cached per map data version, and the restored record will
+reach version numbers the discarded one already used, so the restore empties both caches too (their keys hold
+the moment of each bump as well, mapapp/answers.py, so this is a second guard).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def restore_from(path: Path, *, shown: str) -> None:
             "pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner", "--no-privileges", str(path)
         )
         _run(command, env, shown)
-    cache = Path(settings.EMBED_IMAGE_CACHE_DIR)
-    if cache.is_dir():
-        shutil.rmtree(cache)
+    for setting in ("EMBED_IMAGE_CACHE_DIR", "ANSWER_CACHE_DIR"):
+        cache = Path(getattr(settings, setting))
+        if cache.is_dir():
+            shutil.rmtree(cache)

@@ -12,6 +12,14 @@ _WORDS = {
     "published": gettext_lazy("published"),
     "rejected": gettext_lazy("rejected"),
     "withdrawn": gettext_lazy("withdrawn"),
+    # How a change's publication went (mapapp.publication's kinds), on the corrections log and the feeds.
+    "unpublished": gettext_lazy("unpublished"),
+    "restored": gettext_lazy("restored"),
+    "corrected": gettext_lazy("corrected"),
+    # Confidence in a change.
+    "high": gettext_lazy("high"),
+    "medium": gettext_lazy("medium"),
+    "low": gettext_lazy("low"),
 }
 
 

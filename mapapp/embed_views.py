@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from mapapp import embed, mapimage, viewer
+from mapapp import asof, embed, mapimage, viewer
 from mapapp.lib import ratelimit
 from mapapp.lib.http import ApiError, conditional, error_response, etag_of, json_response, only
 from mapapp.lib.params import is_whole_number
@@ -149,6 +149,7 @@ def embed_image(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _public_map(slug)
     if map_ is None:
         return error_response(f"no map {slug!r}", status=404)
+    asof.hold_back(map_)  # a map with a publication delay: drawn again as the public may see it (mapapp.asof)
     try:
         options = embed.parse_image_options(map_, request.GET)
     except embed.OptionError as error:

@@ -19,22 +19,35 @@ from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.http import http_date
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from gazetteer.models import Place
-from mapapp import publication
+from mapapp import display, publication
 from mapapp.api import get_map
 from mapapp.lib.http import ApiError, api_view, etag_of, only
 from mapapp.models import Actor, Map, Source
 
 MAX_ENTRIES = 1000  # the newest; the corrections log lists every one
 
+# An entry's title by the kind of event, in the feed's language (?lang=, or the reader's Accept-Language).
 KIND_TITLES = {
-    "published": "",
-    "withdrawn": "Withdrawn: ",
-    "unpublished": "Taken off the record: ",
-    "restored": "Restored: ",
-    "corrected": "Corrected: ",
+    "published": "%(headline)s",
+    "withdrawn": gettext_lazy("Withdrawn: %(headline)s"),
+    "unpublished": gettext_lazy("Taken off the record: %(headline)s"),
+    "restored": gettext_lazy("Restored: %(headline)s"),
+    "corrected": gettext_lazy("Corrected: %(headline)s"),
 }
+
+
+def _local(name_en: str, name_ar: str) -> str:
+    return name_ar if get_language() == "ar" and name_ar else name_en
+
+
+def _holds(*, status: str, places: str, actor: str) -> str:
+    if status == "held":
+        return _("%(places)s held by %(actor)s") % {"places": places, "actor": actor}
+    return _("%(places)s contested by %(actor)s") % {"places": places, "actor": actor}
 
 
 def site() -> str:
@@ -62,15 +75,15 @@ def feed_entries(*, map: Map, place_slug: str | None = None) -> list[dict]:
     for event in events:
         actor = actors.get(event.actor_id)
         places = [place_rows[pk] for pk in event.place_ids if pk in place_rows]
-        names = ", ".join(name for _slug, name, _ar, _area in places)
-        holds = f"{'held by' if event.status == 'held' else 'contested by'} {actor.name_en if actor else '?'}"
-        headline = event.title or f"{names} {holds}"
+        names = _(", ").join(_local(name, name_ar) for _slug, name, name_ar, _area in places)
+        holds = _holds(status=event.status, places=names, actor=display.local_name(actor) if actor else "?")
+        headline = f"{event.date.isoformat()}: {event.title or holds}"
         change_url = site() + reverse("change-page", args=[map.slug, event.change_id])
         entries.append(
             {
                 "id": f"{change_url}#version-{event.version_id}",
                 "kind": event.kind,
-                "title": f"{KIND_TITLES[event.kind]}{event.date.isoformat()}: {headline}",
+                "title": KIND_TITLES[event.kind] % {"headline": headline},
                 "change": event.change_id,
                 "siege": None,
                 "version": event.version_id,
@@ -81,7 +94,8 @@ def feed_entries(*, map: Map, place_slug: str | None = None) -> list[dict]:
                 "status": event.status,
                 "confidence": event.confidence,
                 "places": [slug for slug, _name, _ar, _area in places],
-                "summary": f"On {event.date.isoformat()} {names} {holds} ({event.confidence} confidence).",
+                "summary": _("On %(date)s %(what)s (%(confidence)s confidence).")
+                % {"date": event.date.isoformat(), "what": holds, "confidence": display.word(event.confidence)},
                 "note": event.note,
                 "reason": event.reason if event.is_correction else "",
                 "area_km2": round(sum(area or 0.0 for *_rest, area in places), 4),
@@ -105,13 +119,18 @@ def _siege_entries(map: Map) -> list[dict]:
     log_url = site() + reverse("changes-log", args=[map.slug])
     entries = []
     for event in publication.siege_events(map=map):
-        span = f"{event.start.isoformat()} to {event.end.isoformat() if event.end else 'now'}"
-        summary = f"{event.name}, {span}." + (f" {event.reason}." if event.reason else "")
+        name = _local(event.name, event.name_ar)
+        summary = _("%(siege)s, %(start)s to %(end)s.") % {
+            "siege": name,
+            "start": event.start.isoformat(),
+            "end": event.end.isoformat() if event.end else _("now"),
+        }
+        summary += f" {event.reason}." if event.reason else ""
         entries.append(
             {
                 "id": f"{log_url}#siege-{event.slug}-version-{event.version_id}",
                 "kind": event.kind,
-                "title": f"{KIND_TITLES[event.kind]}{event.name}",
+                "title": KIND_TITLES[event.kind] % {"headline": name},
                 "change": None,
                 "siege": event.slug,
                 "version": event.version_id,
@@ -138,11 +157,11 @@ def _html(entry: dict) -> str:
     """The entry as HTML for feed readers; every piece of the record is escaped (format_html)."""
     parts = [format_html("<p>{}</p>", entry["summary"])]
     if entry["reason"]:
-        parts.append(format_html("<p>Reason given: {}</p>", entry["reason"]))
+        parts.append(format_html("<p>{}</p>", _("Reason given: %(reason)s") % {"reason": entry["reason"]}))
     if entry["note"]:
         parts.append(format_html("<p>{}</p>", entry["note"]))
     if entry["area_km2"] is not None:
-        parts.append(format_html("<p>Area: {} km²</p>", entry["area_km2"]))
+        parts.append(format_html("<p>{}</p>", _("Area: %(area)s km²") % {"area": entry["area_km2"]}))
     if entry["sources"]:
         items = format_html_join(
             "",
@@ -152,17 +171,22 @@ def _html(entry: dict) -> str:
                 for s in entry["sources"]
             ),
         )
-        parts.append(format_html("<p>Sources:</p><ul>{}</ul>", items))
-    parts.append(format_html('<p><a href="{}">The map on {}</a></p>', entry["map_url"], entry["date"]))
+        parts.append(format_html("<p>{}</p><ul>{}</ul>", _("Sources:"), items))
+    the_map = _("The map on %(date)s") % {"date": entry["date"]}
+    parts.append(format_html('<p><a href="{}">{}</a></p>', entry["map_url"], the_map))
     return "".join(parts)
+
+
+def _feed_title(map: Map) -> str:
+    return _("%(map)s: changes and corrections") % {"map": _local(map.title_en, map.title_ar)}
 
 
 def atom(*, map: Map, entries: list[dict], feed_url: str) -> bytes:
     feed = Atom1Feed(
-        title=f"{map.title_en}: changes and corrections",
+        title=_feed_title(map),
         link=site() + reverse("map", args=[map.slug]),
-        description=map.description_en,
-        language="en",
+        description=_local(map.description_en, map.description_ar),
+        language=get_language() or settings.LANGUAGE_CODE,
         feed_url=feed_url,
         feed_guid=feed_url,
     )
@@ -183,10 +207,10 @@ def json_feed(*, map: Map, entries: list[dict], feed_url: str) -> bytes:
     return orjson.dumps(
         {
             "version": "https://jsonfeed.org/version/1.1",
-            "title": f"{map.title_en}: changes and corrections",
+            "title": _feed_title(map),
             "home_page_url": site() + reverse("map", args=[map.slug]),
             "feed_url": feed_url,
-            "language": "en",
+            "language": get_language() or settings.LANGUAGE_CODE,
             "items": [
                 {
                     "id": entry["id"],
@@ -239,12 +263,12 @@ def _feed(request: HttpRequest, slug: str, write, content_type: str) -> HttpResp
 
 
 @only("GET")
-@api_view({"place"})
+@api_view({"place", "lang"})
 def feed_atom(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, slug, atom, "application/atom+xml; charset=utf-8")
 
 
 @only("GET")
-@api_view({"place"})
+@api_view({"place", "lang"})
 def feed_json(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, slug, json_feed, "application/feed+json")

@@ -22,11 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
-import tempfile
 import textwrap
-import time
 from collections import defaultdict
 from io import BytesIO
 from pathlib import Path
@@ -39,8 +35,9 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from gazetteer.normalize import is_arabic
-from mapapp import analytics, embed, selectors, viewer
+from mapapp import analytics, asof, embed, selectors, viewer
 from mapapp.lib import geo
+from mapapp.lib.filecache import VersionedFileCache
 from mapapp.models import Map
 
 # Part of every cache key: bump it when the drawing changes, so cached pictures are drawn again.
@@ -69,80 +66,39 @@ def font_family(text: str) -> list[str]:
 
 
 def cache_key(map: Map, options) -> str:
+    # A picture of the record as once published (?as_of=, a publication delay: mapapp.asof) is keyed by that
+    # record too: the data version names only today's.
     key = (
         f"{RENDER_VERSION}:{map.slug}:{map.data_version}:{options.date.isoformat()}:"
         f"{options.width}x{options.height}:{options.lang}:{options.theme}:{options.zoom}:{options.center}:{options.legend}"
+        f"{asof.record_key()}"
     )
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
-def _cache_dir() -> Path:
-    return Path(settings.EMBED_IMAGE_CACHE_DIR)
+def _cache() -> VersionedFileCache:
+    return VersionedFileCache(
+        Path(settings.EMBED_IMAGE_CACHE_DIR), settings.EMBED_IMAGE_CACHE_MB * 1024 * 1024, pattern="*.png"
+    )
 
 
 def _cache_path(map: Map, options) -> Path:
-    return _cache_dir() / map.slug / f"v{map.data_version}" / f"{cache_key(map, options)}.png"
+    return _cache().folder(map.slug, map.data_version) / f"{cache_key(map, options)}.png"
 
 
 def cached_png(map: Map, options) -> bytes | None:
     """The cached picture for (map, data version, options), or None when it would have to be drawn. A hit
-    marks the file as just used (its modification time), which is what the size cap evicts by."""
-    path = _cache_path(map, options)
-    try:
-        png = path.read_bytes()
-        _mark_used(path)
-    except FileNotFoundError:
-        return None
-    return png
-
-
-def _mark_used(path) -> None:
-    """Stamp a picture as used now, from the fine clock: the kernel stamps a write with its coarse clock (a few
-    ms a tick), so a picture drawn and another read a moment later could carry the same time and the cap would
-    evict the wrong one."""
-    now = time.time_ns()
-    os.utime(path, ns=(now, now))
-
-
-def trim_cache(limit_bytes: int) -> int:
-    """Remove the least recently used pictures until the cache holds at most `limit_bytes`; returns how many
-    were removed. Another process may be removing the same files: a file already gone is skipped."""
-    files = []
-    for path in _cache_dir().rglob("*.png"):
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            continue
-        files.append((stat.st_mtime, stat.st_size, path))
-    total = sum(size for _mtime, size, _path in files)
-    removed = 0
-    for _mtime, size, path in sorted(files, key=lambda item: item[0]):
-        if total <= limit_bytes:
-            break
-        path.unlink(missing_ok=True)
-        total -= size
-        removed += 1
-    return removed
+    marks the file as just used, which is what the size cap evicts by."""
+    return _cache().read(_cache_path(map, options))
 
 
 def map_png(map: Map, options) -> bytes:
     """The picture for (map, data version, options), drawn once and then read from the file cache."""
-    path = _cache_path(map, options)
-    folder = path.parent
     png = cached_png(map, options)
     if png is not None:
         return png
     png = render_png(map, options)
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(png)
-    os.replace(temporary, path)  # atomic: a concurrent reader sees the old file or the whole new one
-    _mark_used(path)
-    for old in folder.parent.iterdir():
-        if old != folder and old.name.startswith("v"):
-            shutil.rmtree(old, ignore_errors=True)
-    trim_cache(settings.EMBED_IMAGE_CACHE_MB * 1024 * 1024)
+    _cache().write(_cache_path(map, options), png)
     return png
 
 

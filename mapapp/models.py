@@ -288,6 +288,10 @@ class SiegePlace(models.Model):
     # First day this place is no longer besieged, where it was relieved before the siege as a whole ended.
     until = models.DateField(null=True, blank=True)
 
+    # Versioned row by row like the supplies, so that `as_of` (mapapp.asof) shows a siege's places, and the day each
+    # was relieved, as once published.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("siege place")
         verbose_name_plural = _("siege places")

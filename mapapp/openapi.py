@@ -1004,7 +1004,9 @@ PREVIEW = {
     "description": "what the change does to the published record: per place `from_actor`, `from_status`, "
     "`to_actor`, `to_status`, `changes`, `changes_hands`, `until` (the place's next published change, exclusive); "
     "`changing_hands` (count), `area_km2`: {`changing_hands`, `by_actor`: {actor: {`gained`, `lost`, `net`}}} "
-    "(geodesic km²), `alters_nothing`",
+    "(geodesic km²), `alters_nothing`; with a `geometry`, `ground`: {`area_km2`, `covered` (zones taken whole), "
+    "`split`: [{`zone`, `inside_km2`, `outside_km2`}], `parts` (how many publishing makes), `geometry` (the ground "
+    "as snapped to the zones, GeoJSON)}",
 }
 WRITE_ERRORS = {
     "400": {**ERROR, "description": "refused: {error, field}; field names the input (`sources[1].url`)"},
@@ -1071,6 +1073,28 @@ def _add_write_paths(paths: dict) -> None:
     }
     paths["/api/v1/changes/{id}"] = {
         "get": _write("One control change, in any review state (editors).", "", params=[CHANGE_ID]),
+        "patch": _write(
+            "Give a draft new ground, or take it away (editors).",
+            "Body {`geometry`: GeoJSON Polygon/MultiPolygon in WGS84, or null; `map`: the map whose zones it splits, "
+            "when the change has none}. Only a draft or a rejected change: nothing is split before publishing, so "
+            "only the change is saved (a new version in its history). 400 `review_state` for a published or "
+            "withdrawn change; 400 `geometry` for bad ground, ground covering nothing of the map, or null on a "
+            "change without places; 400 `map` for an unknown map. The answer is the change with its `preview`.",
+            body=_json_body(
+                {
+                    "type": "object",
+                    "properties": {"geometry": {"type": ["object", "null"]}, "map": {"type": "string"}},
+                    "required": ["geometry"],
+                },
+                {
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[40.1, 35.3], [40.12, 35.3], [40.1, 35.32], [40.1, 35.3]]],
+                    }
+                },
+            ),
+            params=[CHANGE_ID],
+        ),
         "delete": _write(
             "Withdraw a change (reviewers).",
             "It stays in the record, marked withdrawn, with the optional reason from the body {`reason`}; the "

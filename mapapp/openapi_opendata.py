@@ -10,7 +10,7 @@ AS_OF_READS = ("zones", "geometry", "history", "fronts", "sieges", "pockets", "c
 
 
 def add_as_of(paths: dict, *, query: Callable) -> None:
-    """as_of on every read of a map (mapapp.asof serves it for all of them)."""
+    """as_of on every read of a map and its picture (mapapp.asof serves it for all of them)."""
     as_of = query(
         "as_of",
         {"type": "string", "format": "date-time", "example": "2017-02-01T12:00:00Z"},
@@ -19,6 +19,7 @@ def add_as_of(paths: dict, *, query: Callable) -> None:
     )
     for name in (*AS_OF_READS, "export"):
         paths[f"/api/v1/maps/{{slug}}/{name}"]["get"]["parameters"].append(as_of)
+    paths["/embed/{slug}/image.png"]["get"]["parameters"].append(as_of)
 
 
 def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable) -> dict:
@@ -28,6 +29,11 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         "only changes touching this place (a gazetteer slug) or its parts; 400 for a place the gazetteer lacks",
     )
     f = query("f", {"type": "string", "enum": ["json", "html"]}, "format; without it the Accept header decides")
+    lang = query(
+        "lang",
+        {"type": "string", "enum": ["en", "ar"]},
+        "language of the entries' text (titles, summaries, names); without it Accept-Language decides, else English",
+    )
 
     def feed(summary: str, media_type: str) -> dict:
         description = (
@@ -40,7 +46,7 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         )
         responses = {"200": {"description": "the feed", "content": {media_type: {}}}, "304": {"description": "not "
                      "modified"}, "400": error, "404": not_found}  # fmt: skip
-        return {"get": {"summary": summary, "description": description, "parameters": [slug, place],
+        return {"get": {"summary": summary, "description": description, "parameters": [slug, place, lang],
                         "responses": responses}}  # fmt: skip
 
     def ogc(summary: str, params=(), description: str = "", media_type: str = "application/json", *, required) -> dict:

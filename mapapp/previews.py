@@ -6,6 +6,7 @@ carries out, mapapp/services/parts.py). Selectors: they read and never write.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -169,10 +170,15 @@ def ground_split_plan(*, map: Map, ground) -> GroundSplit:
     (it goes with its neighbour, see geo.split_footprint). Two queries."""
     tolerance = geo.metres_in_degrees(map.snap_tolerance_m)
     search = geo.to_geos(shapely.envelope(ground).buffer(tolerance))
-    zones = list(map.places.filter(footprint__intersects=search).order_by("pk"))
+    zones = list(map.places.filter(footprint__intersects=search).select_related("parent").order_by("pk"))
     footprints = [geo.to_shapely(zone.footprint) for zone in zones]
     nearby = shapely.STRtree(footprints) if footprints else None
-    snapped = geo.snap_ground(ground, footprints, tolerance_deg=tolerance)
+    # Snapping moves the ground's boundary only within the tolerance: the zones farther from it than that
+    # have no vertex it could snap to (and uniting all their boundaries cost seconds for a long front).
+    near_edge = (
+        nearby.query(shapely.boundary(ground), predicate="dwithin", distance=tolerance) if nearby is not None else []
+    )
+    snapped = geo.snap_ground(ground, [footprints[i] for i in sorted(near_edge)], tolerance_deg=tolerance)
     covered: list[Place] = []
     splits: list[tuple] = []
     if nearby is None or snapped.is_empty:
@@ -184,8 +190,13 @@ def ground_split_plan(*, map: Map, ground) -> GroundSplit:
         if shapely.contains(inner, footprints[index]):
             covered.append(zones[index])
             continue
+        # The zone is cut by the ground clipped to around it: a front's ground has thousands of vertices, and
+        # overlaying all of them with each of the hundreds of zones along it was most of an import's time.
         inside, outside = geo.split_footprint(
-            footprints[index], snapped, tolerance_deg=tolerance, min_area_km2=map.min_part_m2 / 1e6
+            footprints[index],
+            geo.clip_around(snapped, footprints[index], margin_deg=2 * tolerance),
+            tolerance_deg=tolerance,
+            min_area_km2=map.min_part_m2 / 1e6,
         )
         if inside is None:
             continue
@@ -201,7 +212,8 @@ def ground_preview(
 ) -> dict:
     """change_preview for a change carrying ground (a GEOS or shapely (Multi)Polygon) on `map`, beside whole
     `places`: each zone the ground covers or splits is a row, counted for the area inside the ground only, and
-    `ground` says which zones it splits, which it covers whole, and the parts publishing would make."""
+    `ground` says which zones it splits, which it covers whole, and the parts publishing would make, with the
+    ground as snapped to the zones (`geometry`, GeoJSON to GEOJSON_PRECISION decimals) for the editor's map."""
     shape = geo.to_shapely(geometry) if not isinstance(geometry, shapely.Geometry) else geometry
     plan = ground_split_plan(map=map, ground=shape)
     areas = {zone.pk: geo.area_km2(inside) for zone, inside, _outside in plan.splits}
@@ -221,5 +233,6 @@ def ground_preview(
             for zone, inside, outside in plan.splits
         ],
         "parts": 2 * len(plan.splits),
+        "geometry": json.loads(shapely.to_geojson(shapely.set_precision(plan.ground, 10**-GEOJSON_PRECISION))),
     }
     return preview

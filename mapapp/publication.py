@@ -166,6 +166,7 @@ class SiegeEvent:
     start: dt.date
     end: dt.date | None
     reason: str
+    name_ar: str = ""
 
     is_correction = property(lambda self: self.kind in CORRECTIONS)
 
@@ -207,6 +208,7 @@ def siege_events(*, map: Map, seen_at: dt.datetime | None = None) -> list[SiegeE
                     version_id=version.history_id,
                     slug=version.slug,
                     name=version.name_en,
+                    name_ar=version.name_ar,
                     start=version.start,
                     end=version.end,
                     reason=reason.removeprefix("edited").removeprefix(":").strip(),

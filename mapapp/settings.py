@@ -126,6 +126,9 @@ MIDDLEWARE = [
     "mapapp.ranges.RangeMiddleware",
     # Inside the ranges: ?as_of= and the publication delay remake the answer, which ranges then cut.
     "mapapp.asof.AsOfMiddleware",
+    # Innermost but for axes: its hook runs once the URL is resolved, and serves a kept view's repeated answers as
+    # bytes (mapapp/answers.py); the outer middleware add their headers to both paths alike.
+    "mapapp.answers.KeptAnswersMiddleware",
     # Last, as django-axes asks: it answers a locked-out login with its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -158,7 +161,12 @@ if DATABASE_URL.split(":", 1)[0] not in ("spatialite", "postgis"):
     raise ImproperlyConfigured(
         f"DATABASE_URL={DATABASE_URL!r}: use spatialite:///path/to/file.sqlite3 or postgis://user:pass@host/name"
     )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+# Connections are kept (60 s by default) and checked before reuse: a new PostgreSQL connection costs a connect and
+# PostGIS's load in the new backend, a new SpatiaLite one the extension's load, each more than a kept answer.
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60)
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent writers queue (up to the
     # timeout) instead of one failing with "database is locked" when it upgrades a read lock. WAL: readers never
@@ -181,7 +189,9 @@ DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     if not DATABASES["default"]["ENGINE"].endswith("postgis") or not DATABASE_REPLICA_URL.startswith("postgis:"):
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL and itself to be postgis://... URLs")
-    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True
+    )
     # Tests see the primary through this alias too (a replica cannot be written to make a test database).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["mapapp.routers.ReplicaRouter"]
@@ -291,6 +301,10 @@ EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "va
 EMBED_IMAGE_CACHE_MB = env_int("EMBED_IMAGE_CACHE_MB", 200)
 # Films readers ask for in the Share / Embed dialog (mapapp/services/films.py): one folder per map data version.
 FILM_CACHE_DIR = Path(env_str("FILM_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "films")))
+
+# The read API's answers, kept as bytes once per map data version (mapapp/answers.py), and their total size.
+ANSWER_CACHE_DIR = Path(env_str("ANSWER_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "answers")))
+ANSWER_CACHE_MB = env_int("ANSWER_CACHE_MB", 500)
 
 # The basemap. Empty MAP_TILES_URL means no tiles: the map draws zones, labels and the shipped outline and
 # river only, which is how tests and offline deployments run. For a real deployment set

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+from django.utils import timezone
 
 from gazetteer.models import Place, PlaceName
 from mapapp.lib.http import etag_of
@@ -90,9 +91,13 @@ _BEFORE = "_versioning_before"
 
 
 def maps_bump(maps: Q | None = None) -> None:
-    """Add one to the data version of the maps matching `maps` (every map when None), in one UPDATE."""
+    """Add one to the data version of the maps matching `maps` (every map when None), in one UPDATE.
+
+    `updated_at` moves with it: (version, updated_at) names one state of a map's record even across a database
+    restored from a backup or made again from scratch, where a version number alone may come round twice; the
+    file caches key on both (mapapp/answers.py, mapapp/mapimage.py)."""
     matching = Map.objects.all() if maps is None else Map.objects.filter(pk__in=Map.objects.filter(maps).values("pk"))
-    matching.update(data_version=F("data_version") + 1)
+    matching.update(data_version=F("data_version") + 1, updated_at=timezone.now())
 
 
 def _maps_of_places(place_ids: Iterable[int]) -> Q | None:
@@ -108,8 +113,10 @@ def _bump_places(place_ids: Iterable[int]) -> None:
 
 def _bump_map(instance: Map) -> None:
     """Bump one map and keep the instance in step, so a later save() of it cannot write an older version back."""
-    Map.objects.filter(pk=instance.pk).update(data_version=F("data_version") + 1)
-    instance.data_version = Map.objects.filter(pk=instance.pk).values_list("data_version", flat=True).first()
+    Map.objects.filter(pk=instance.pk).update(data_version=F("data_version") + 1, updated_at=timezone.now())
+    row = Map.objects.filter(pk=instance.pk).values_list("data_version", "updated_at").first()
+    if row is not None:
+        instance.data_version, instance.updated_at = row
 
 
 def _published(state: str | None) -> bool:

@@ -6,7 +6,24 @@ import secrets
 
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 from mapapp.settings import *  # noqa: E402, F403
+
+# Each test process keeps its answers and pictures in a folder of its own (xdist workers have databases of their
+# own, whose maps may share a slug and a version), removed when it ends.
+_CACHES = Path(tempfile.mkdtemp(prefix="frontline-test-caches-"))
+atexit.register(shutil.rmtree, _CACHES, ignore_errors=True)
+ANSWER_CACHE_DIR = _CACHES / "answers"
+EMBED_IMAGE_CACHE_DIR = _CACHES / "embed-images"
+
+# Connections are closed after each request in tests, as before the production default kept them: live-server
+# threads would otherwise hold connections that a PostGIS test database's flush and teardown wait for.
+for _database in DATABASES.values():  # noqa: F405
+    _database["CONN_MAX_AGE"] = 0
 
 # Jobs run in this process in the tests (the worker's own code, called by tests/jobs.py or in a thread), so the
 # live progress channel may be this process's memory; with several test processes (xdist) no file is shared.

@@ -55,10 +55,14 @@ def places_import(
     report = ImportReport(source=label, dry_run=options.dry_run, read=len(layer.frame), layer=layer.name, crs=layer.crs)
     step(0, len(layer.frame), "checking the features")
     features = features_of(layer, options, report)
-    with transaction.atomic():
-        _apply(features, parent, report, label, progress, step)
-        if options.dry_run:
-            transaction.set_rollback(True)
+    try:
+        with transaction.atomic():
+            _apply(features, parent, report, label, progress, step)
+            if options.dry_run:
+                transaction.set_rollback(True)
+    except BaseException:  # stopped (a cancelled job, an error): rolled back, as a dry run is
+        index.invalidate()
+        raise
     if options.dry_run:
         index.invalidate()
     return report

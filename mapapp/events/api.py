@@ -13,6 +13,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 
 from gazetteer.models import Place
+from mapapp.answers import kept
 from mapapp.api import date_param, get_map, in_map_range, versioned
 from mapapp.events import selectors
 from mapapp.lib.http import ApiError, api_view, only
@@ -67,6 +68,7 @@ def zone_param(request: HttpRequest, map_) -> Place | None:
     return zone
 
 
+@kept
 @only("GET")
 @api_view({"from", "to", "type", "bbox", "zone", "v"})
 def events(request: HttpRequest, slug: str) -> HttpResponse:
@@ -85,6 +87,7 @@ def events(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@kept
 @only("GET")
 @api_view({"v"})
 def event_days(request: HttpRequest, slug: str) -> HttpResponse:

@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from mapapp import asof
 from mapapp import selectors as map_selectors
@@ -67,6 +69,11 @@ def _answer(
     return HttpResponse(orjson.dumps(payload), content_type=content_type)
 
 
+def _local_title(map_: Map) -> str:
+    """The map's title in the page's language (the HTML view; JSON answers keep the English `title`)."""
+    return map_.title_ar if get_language() == "ar" and map_.title_ar else map_.title_en
+
+
 def _self_links(request: HttpRequest, name: str, *args, json_type: str = "application/json") -> list[dict]:
     return [
         {"href": _url(request, name, *args, f="json"), "rel": "self", "type": json_type, "title": "this document"},
@@ -97,7 +104,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @only("GET")
 def conformance(request: HttpRequest) -> HttpResponse:
     payload = {"conformsTo": CONFORMANCE, "links": _self_links(request, "ogc-conformance")}
-    return _answer(request, payload, content_type="application/json", title="Conformance", template=_TEMPLATE)
+    return _answer(request, payload, content_type="application/json", title=_("Conformance"), template=_TEMPLATE)
 
 
 def _collection(request: HttpRequest, map_: Map) -> dict:
@@ -164,7 +171,7 @@ def collections(request: HttpRequest) -> HttpResponse:
     for map_ in Map.objects.public().order_by("slug"):
         found += [_collection(request, map_), _event_collection(request, map_)]
     payload = {"links": _self_links(request, "ogc-collections"), "collections": found}
-    return _answer(request, payload, content_type="application/json", title="Collections", template=_TEMPLATE)
+    return _answer(request, payload, content_type="application/json", title=_("Collections"), template=_TEMPLATE)
 
 
 def _map(slug: str) -> Map:
@@ -178,8 +185,9 @@ def _map(slug: str) -> Map:
 @only("GET")
 def collection(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = _map(slug)
+    title = _local_title(map_)
     return _answer(
-        request, _collection(request, map_), content_type="application/json", title=map_.title_en, template=_TEMPLATE
+        request, _collection(request, map_), content_type="application/json", title=title, template=_TEMPLATE
     )
 
 
@@ -199,14 +207,32 @@ class _Kind:
     query: Callable
     features: Callable
     noun: str
+    title: str  # "<map>: control periods", in the page's language
+    item_title: str  # "<map>: control period <id>"
     items_url: str
     item_url: str
     collection_url: str
 
 
-PERIODS = _Kind(selectors.periods, selectors.features, "control periods", "ogc-items", "ogc-item", "ogc-collection")
+PERIODS = _Kind(
+    selectors.periods,
+    selectors.features,
+    "control periods",
+    gettext_lazy("%(map)s: control periods"),
+    gettext_lazy("%(map)s: control period %(id)s"),
+    "ogc-items",
+    "ogc-item",
+    "ogc-collection",
+)
 EVENT_ITEMS = _Kind(
-    selectors.events, selectors.event_features, "events", "ogc-event-items", "ogc-event-item", "ogc-event-collection"
+    selectors.events,
+    selectors.event_features,
+    "events",
+    gettext_lazy("%(map)s: events"),
+    gettext_lazy("%(map)s: event %(id)s"),
+    "ogc-event-items",
+    "ogc-event-item",
+    "ogc-event-collection",
 )
 
 
@@ -250,7 +276,7 @@ def _items(request: HttpRequest, slug: str, kind: _Kind) -> HttpResponse:
         "features": features,
         "links": links,
     }
-    title = f"{map_.title_en}: {kind.noun}"
+    title = kind.title % {"map": _local_title(map_)}
     events = kind is EVENT_ITEMS
     return _answer(request, payload, content_type=GEOJSON, title=title, template=_TEMPLATE, events=events)
 
@@ -265,7 +291,13 @@ def _item(request: HttpRequest, slug: str, item_id: int, kind: _Kind) -> HttpRes
         {"href": _url(request, kind.item_url, slug, item_id), "rel": "self", "type": GEOJSON},
         {"href": _url(request, kind.collection_url, slug), "rel": "collection", "type": "application/json"},
     ]
-    return _answer(request, feature, content_type=GEOJSON, title=f"{map_.title_en}: item {item_id}", template=_TEMPLATE)
+    return _answer(
+        request,
+        feature,
+        content_type=GEOJSON,
+        title=kind.item_title % {"map": _local_title(map_), "id": item_id},
+        template=_TEMPLATE,
+    )
 
 
 @only("GET")
@@ -285,7 +317,7 @@ def event_collection(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         _event_collection(request, map_),
         content_type="application/json",
-        title=f"{map_.title_en}: events",
+        title=_("%(map)s: events") % {"map": _local_title(map_)},
         template=_TEMPLATE,
     )
 

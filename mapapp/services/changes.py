@@ -264,6 +264,41 @@ def control_change_update(
 
 
 @transaction.atomic
+def control_change_set_ground(*, change: ControlChange, geometry: GEOSGeometry | None, map: Map | None = None, by=None):
+    """Give a draft (or a rejected change) new ground, or take its ground away (`geometry` None), before it is
+    published: nothing is split until then, so only the change itself is saved. `map` is the map whose zones the
+    ground splits, needed when the change has none yet. A published change's ground has already split its map's
+    zones: it is refused (withdraw it and record a new one). Refused too: ground that covers nothing of the map,
+    and taking the ground from a change that has no places."""
+    change = _locked(change)
+    if change.review_state not in (ReviewState.DRAFT, ReviewState.REJECTED):
+        raise ValidationError(
+            {
+                "review_state": _(
+                    "only a draft's ground can be changed; this change is %(state)s (withdraw it and record a new one)"
+                )
+                % {"state": word(change.review_state)}
+            }
+        )
+    if geometry is None:
+        if not change.places.exists():
+            raise ValidationError({"geometry": _("a control change needs at least one place or a geometry")})
+        change.geometry, change.map = None, None
+    else:
+        map = map or change.map
+        geometry = ground_clean(geometry=geometry, map=map)
+        plan = ground_split_plan(map=map, ground=geo.to_shapely(geometry))
+        if not plan.covered and not plan.splits and not change.places.exists():
+            raise ValidationError(
+                {"geometry": _("the geometry covers no part of the map's zones larger than its minimum")}
+            )
+        change.geometry, change.map = geometry, map
+    stamp(change, by=by, reason="edited")
+    change.save(update_fields=["geometry", "map"])
+    return change
+
+
+@transaction.atomic
 def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
     """Make a draft (or a rejected change) public; the derived periods of its places are rebuilt in the same
     transaction. A change carrying ground splits the zones of its map first (mapapp.services.parts)."""

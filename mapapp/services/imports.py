@@ -24,7 +24,7 @@ from mapapp.lib import geo
 from mapapp.models import Actor, ControlChange, ControlStatus, DatePrecision, Map, ReviewState
 from mapapp.selectors import zone_states_at
 from mapapp.services.changes import control_change_record
-from mapapp.services.parts import zones_coarsen
+from mapapp.services.parts import edges_deferred, zones_coarsen
 from mapapp.services.sources import source_get_or_create
 
 
@@ -43,24 +43,25 @@ class ImportResult:
 
 
 class _Record:
-    """The ground each actor holds on a date by the record, from the map's zones (footprints cached)."""
+    """The ground each actor holds on a date by the record, from the map's zones (footprints cached by place and
+    area: a part cut again keeps its id and shrinks, mapapp/services/parts.py)."""
 
     def __init__(self, map: Map):
         self.map = map
-        self.shapes: dict[int, shapely.Geometry] = {}
+        self.shapes: dict[tuple[int, float], shapely.Geometry] = {}
 
     def ground(self, *, on: dt.date, actor: Actor, status: str | None) -> shapely.MultiPolygon:
         states = zone_states_at(map=self.map, on=on)
-        ids = [
-            place_id
+        zones = dict(self.map.places.values_list("pk", "area_km2"))
+        keys = [
+            (place_id, zones[place_id])
             for place_id, state in states.items()
-            if state.actor_id == actor.pk and (status is None or state.status == status)
+            if place_id in zones and state.actor_id == actor.pk and (status is None or state.status == status)
         ]
-        zone_ids = set(self.map.places.values_list("pk", flat=True))
-        missing = [pk for pk in ids if pk in zone_ids and pk not in self.shapes]
-        for pk, footprint in Place.objects.filter(pk__in=missing).values_list("pk", "footprint"):
-            self.shapes[pk] = geo.to_shapely(footprint)
-        return geo.union([self.shapes[pk] for pk in ids if pk in zone_ids])
+        missing = [pk for pk, area in keys if (pk, area) not in self.shapes]
+        for pk, area, footprint in Place.objects.filter(pk__in=missing).values_list("pk", "area_km2", "footprint"):
+            self.shapes[(pk, area)] = geo.to_shapely(footprint)
+        return geo.union([self.shapes[key] for key in keys])
 
 
 def _cited(map: Map, label: str, actors: list[Actor]) -> bool:
@@ -97,56 +98,58 @@ def control_import(
     parts_before = Place.objects.filter(kind="part").count()
     with transaction.atomic():
         record = _Record(map)
-        for index, snapshot in enumerate(snapshots):
-            result.dates += 1
-            label = f"snapshot of {snapshot.on.isoformat()} ({snapshot.label})"
-            ground = geo.polygonal(shapely.intersection(snapshot.ground, area, grid_size=geo.SPLIT_GRID))
-            if _cited(map, label, [actor, *([else_actor] if else_actor else [])]):
-                result.skipped += 1
-            else:
-                source = source_get_or_create(
-                    title=source_title or snapshot.label, url=source_url, published=snapshot.on, quote=label
-                )
-                precision = DatePrecision.BEFORE if index == 0 else DatePrecision.DAY
-                wanted = [(actor, ground, status)]
-                if else_actor is not None:
-                    wanted.append(
-                        (
-                            else_actor,
-                            geo.polygonal(shapely.difference(area, ground, grid_size=geo.SPLIT_GRID)),
-                            ControlStatus.HELD,
-                        )
+        # The map's edges are derived once, after the last date (and before coarsening), not around each split.
+        with edges_deferred():
+            for index, snapshot in enumerate(snapshots):
+                result.dates += 1
+                label = f"snapshot of {snapshot.on.isoformat()} ({snapshot.label})"
+                ground = geo.polygonal(shapely.intersection(snapshot.ground, area, grid_size=geo.SPLIT_GRID))
+                if _cited(map, label, [actor, *([else_actor] if else_actor else [])]):
+                    result.skipped += 1
+                else:
+                    source = source_get_or_create(
+                        title=source_title or snapshot.label, url=source_url, published=snapshot.on, quote=label
                     )
-                for who, target, how in wanted:
-                    held = record.ground(on=snapshot.on, actor=who, status=how)
-                    gained = geo.polygonal(shapely.difference(target, held, grid_size=geo.SPLIT_GRID))
-                    if geo.area_km2(gained) < min_km2:
-                        continue
-                    try:
-                        change = control_change_record(
-                            on=snapshot.on,
-                            actor=who,
-                            status=how,
-                            sources=[source],
-                            geometry=geo.to_geos(gained),
-                            map=map,
-                            date_precision=precision,
-                            title=f"{who.name_en}: {label}",
-                            by=by,
-                            publish=publish,
+                    precision = DatePrecision.BEFORE if index == 0 else DatePrecision.DAY
+                    wanted = [(actor, ground, status)]
+                    if else_actor is not None:
+                        wanted.append(
+                            (
+                                else_actor,
+                                geo.polygonal(shapely.difference(area, ground, grid_size=geo.SPLIT_GRID)),
+                                ControlStatus.HELD,
+                            )
                         )
-                    except ValidationError as exc:
-                        # Ground that snaps away to nothing, or that the record already gives the actor.
-                        if {"geometry", "places"} & set(exc.message_dict):
+                    for who, target, how in wanted:
+                        held = record.ground(on=snapshot.on, actor=who, status=how)
+                        gained = geo.polygonal(shapely.difference(target, held, grid_size=geo.SPLIT_GRID))
+                        if geo.area_km2(gained) < min_km2:
                             continue
-                        raise
-                    result.changes += 1
-                    result.change_ids.append(change.pk)
-            if progress is not None:
-                progress(index + 1, len(snapshots), snapshot.on, time.monotonic() - started)
-        result.parts_made = Place.objects.filter(kind="part").count() - parts_before
-        if publish and result.changes:
-            result.merged = zones_coarsen(map=map)
+                        try:
+                            change = control_change_record(
+                                on=snapshot.on,
+                                actor=who,
+                                status=how,
+                                sources=[source],
+                                geometry=geo.to_geos(gained),
+                                map=map,
+                                date_precision=precision,
+                                title=f"{who.name_en}: {label}",
+                                by=by,
+                                publish=publish,
+                            )
+                        except ValidationError as exc:
+                            # Ground that snaps away to nothing, or that the record already gives the actor.
+                            if {"geometry", "places"} & set(exc.message_dict):
+                                continue
+                            raise
+                        result.changes += 1
+                        result.change_ids.append(change.pk)
+                if progress is not None:
+                    progress(index + 1, len(snapshots), snapshot.on, time.monotonic() - started)
+            result.parts_made = Place.objects.filter(kind="part").count() - parts_before
+            if publish and result.changes:
+                result.merged = zones_coarsen(map=map)
         result.zones_after = map.places.count()
         if snapshots:
             last = snapshots[-1].on

@@ -67,8 +67,35 @@ def _live_key(job: Job, what: str) -> str:
     return f"job:{job.pk}:{int(job.created_at.timestamp() * 1e6)}:{what}"
 
 
-def _live():
-    return caches["jobs"]
+class _Live:
+    """The "jobs" cache, where a cache that does not answer (Redis down) costs only the live progress and the
+    cancelling of a running job: the job itself goes on and its row still gets its end."""
+
+    def __init__(self):
+        self.cache = caches["jobs"]
+
+    def get(self, key):
+        try:
+            return self.cache.get(key)
+        except Exception:
+            logger.warning("the jobs cache did not answer", exc_info=True)
+            return None
+
+    def set(self, key, value, timeout) -> None:
+        try:
+            self.cache.set(key, value, timeout)
+        except Exception:
+            logger.warning("the jobs cache did not answer", exc_info=True)
+
+    def delete(self, key) -> None:
+        try:
+            self.cache.delete(key)
+        except Exception:
+            logger.warning("the jobs cache did not answer", exc_info=True)
+
+
+def _live() -> _Live:
+    return _Live()
 
 
 # --- starting and stopping ---------------------------------------------------------------------------------
@@ -201,6 +228,9 @@ def job_run(job_id: int) -> str:
     except Exception as exc:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         job_fail(job=job, error=f"an unexpected error stopped the job ({type(exc).__name__}); nothing was written")
+    except BaseException:  # the worker itself was stopped (a second SIGTERM, Ctrl+C): the job will not go on
+        job_fail(job=job, error="the worker was stopped while running the job; nothing was written: start it again")
+        raise
     else:
         if Job.objects.filter(pk=job.pk, state=JobState.RUNNING).exists():  # the runner did not end it itself
             job_finish(job=job, report=report)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import shapely
 from django.db import transaction
@@ -23,6 +25,7 @@ from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
 from mapapp.models import ControlChange, Map, ReviewState, SiegePlace, ZoneEdge
 from mapapp.previews import GroundSplit, ground_split_plan
+from mapapp.services.maps import zone_edges_rebuild
 from mapapp.services.periods import control_periods_rebuild
 from mapapp.versioning import maps_bump
 
@@ -67,9 +70,44 @@ def _inherit(sources_to_parts: dict[int, list[Place]]) -> None:
     SiegePlace.objects.bulk_create(siege_rows, batch_size=2000)
 
 
+# The maps whose ZoneEdges wait to be derived, inside edges_deferred(); None outside it.
+_deferred_edges: ContextVar[set[int] | None] = ContextVar("deferred_edges", default=None)
+
+
+@contextmanager
+def edges_deferred() -> Iterator[None]:
+    """Splits and merges inside leave the ZoneEdges of the maps they change for later; on leaving (without an
+    error) each such map's edges are derived once, whole. An import of hundreds of dates splits zones at every
+    date, and rebuilding the edges around each split cost more than the splits (docs/contract.md, import_control).
+    Nothing inside reads the edges of a map it changed, except coarsening, which derives them first."""
+    if _deferred_edges.get() is not None:  # already deferred by an outer block
+        yield
+        return
+    token = _deferred_edges.set(set())
+    try:
+        yield
+        waiting = _deferred_edges.get()
+    finally:
+        _deferred_edges.reset(token)
+    _edges_catch_up(waiting)
+
+
+def _edges_catch_up(map_ids: set[int]) -> None:
+    for map_ in Map.objects.filter(pk__in=map_ids):
+        zone_edges_rebuild(map=map_)
+    if map_ids:
+        maps_bump(Q(pk__in=map_ids))  # edges are written in bulk, past the signals
+    map_ids.clear()
+
+
 def _edges_replace(*, map: Map, removed_ids: set[int], new_zones: Sequence[Place]) -> None:
     """The map's ZoneEdges where zones were replaced: the edges of the removed zones go, and the edges of the
-    new ones with each other, with the removed zones' neighbours, and on the map's outer edge are derived."""
+    new ones with each other, with the removed zones' neighbours, and on the map's outer edge are derived
+    (inside edges_deferred: later, all at once)."""
+    waiting = _deferred_edges.get()
+    if waiting is not None:
+        waiting.add(map.pk)
+        return
     touching = ZoneEdge.objects.filter(map=map).filter(Q(place_a_id__in=removed_ids) | Q(place_b_id__in=removed_ids))
     neighbour_ids = set()
     for place_a_id, place_b_id in touching.values_list("place_a_id", "place_b_id"):
@@ -92,17 +130,22 @@ def _edges_replace(*, map: Map, removed_ids: set[int], new_zones: Sequence[Place
 
 
 def _replace_zones(*, map: Map, old: Sequence[Place], new: Sequence[Place]) -> None:
-    """The map shows `new` instead of `old`; parts no map shows any longer leave the gazetteer (their history
-    lives on in what replaced them)."""
+    """The map shows `new` instead of `old` (a place in both stays, reshaped); parts no map shows any longer
+    leave the gazetteer (their history lives on in what replaced them)."""
     through = Map.places.through
     old_ids = {place.pk for place in old}
-    through.objects.filter(map_id=map.pk, place_id__in=old_ids).delete()
-    through.objects.bulk_create([through(map_id=map.pk, place_id=place.pk) for place in new], batch_size=2000)
+    new_ids = {place.pk for place in new}
+    through.objects.filter(map_id=map.pk, place_id__in=old_ids - new_ids).delete()
+    through.objects.bulk_create(
+        [through(map_id=map.pk, place_id=place.pk) for place in new if place.pk not in old_ids], batch_size=2000
+    )
     _edges_replace(map=map, removed_ids=old_ids, new_zones=new)
     orphans = [
         place
         for place in old
-        if place.kind == PlaceKind.PART and not through.objects.filter(place_id=place.pk).exists()
+        if place.kind == PlaceKind.PART
+        and place.pk not in new_ids
+        and not through.objects.filter(place_id=place.pk).exists()
     ]
     if orphans:
         gazetteer_services.places_delete(places=orphans)
@@ -113,8 +156,15 @@ def zones_split(
     *, map: Map, ground, name_en: str = "", name_ar: str = "", note: str = "", plan: GroundSplit | None = None
 ) -> tuple[list, list]:
     """Split the map's zones along `ground` (a shapely (Multi)Polygon, WGS84). Returns (covered, parts): the
-    zones and new parts now wholly inside the ground, and every part made. Snapping and the minimum part follow
-    the map's settings (ground_split_plan); `plan` is that plan when the caller has just worked it out."""
+    zones and new parts now wholly inside the ground, and every part made or reshaped. Snapping and the minimum
+    part follow the map's settings (ground_split_plan); `plan` is that plan when the caller has just worked it
+    out.
+
+    A zone becomes two new parts (the zone stays in the gazetteer as their parent). A part cut again keeps the
+    piece outside the ground itself (its footprint shrinks; it already has its history) and only the inside is
+    a new part: a front that moves every day cuts the same parts again and again, and making two places and
+    deleting one each time was most of an import's work. A zone or part shown by several maps is split on each
+    of them alike, so every map that shows it still tiles its area and shows the change on the inside part."""
     if plan is None:
         plan = ground_split_plan(map=map, ground=ground)
     if not plan.splits:
@@ -122,9 +172,14 @@ def zones_split(
     roots = {_root(zone).pk: _root(zone) for zone, _inside, _outside in plan.splits}
     numbers = _part_slugs(roots.values())
     rows, sides = [], []
+    reshaped: list[tuple[Place, object]] = []
     for zone, inside, outside in plan.splits:
         root = _root(zone)
-        for is_inside, piece in ((True, inside), (False, outside)):
+        pieces = [(True, inside), (False, outside)]
+        if zone.kind == PlaceKind.PART:
+            reshaped.append((zone, geo.geos_multipolygon(outside)))
+            pieces = pieces[:1]
+        for is_inside, piece in pieces:
             numbers[root.pk] += 1
             given = is_inside and name_en
             name_ar_part = f"{root.name_ar} ({PART_SUFFIX_AR})" if root.name_ar else ""
@@ -142,6 +197,7 @@ def zones_split(
             )
             sides.append((zone, is_inside))
     parts = gazetteer_services.places_bulk_create(places=rows)
+    kept = gazetteer_services.places_reshape(reshaped=reshaped)
     by_zone: dict[int, list[Place]] = defaultdict(list)
     covered = list(plan.covered)
     for part, (zone, is_inside) in zip(parts, sides, strict=True):
@@ -149,10 +205,20 @@ def zones_split(
         if is_inside:
             covered.append(part)
     _inherit(by_zone)
-    split_zones = [zone for zone, _inside, _outside in plan.splits]
-    _replace_zones(map=map, old=split_zones, new=parts)
-    maps_bump(Q(pk=map.pk))  # parts and their links are written in bulk, past the signals
-    return covered, parts
+    made = {zone_id: list(pieces) for zone_id, pieces in by_zone.items()}
+    for part in kept:
+        made[part.pk].append(part)
+    # Every map showing a zone that was cut shows its pieces instead.
+    through = Map.places.through
+    on_maps: dict[int, list[int]] = defaultdict(list)
+    for map_id, place_id in through.objects.filter(place_id__in=list(made)).values_list("map_id", "place_id"):
+        on_maps[map_id].append(place_id)
+    split_zones = {zone.pk: zone for zone, _inside, _outside in plan.splits}
+    for shown in Map.objects.filter(pk__in=list(on_maps)).order_by("pk"):
+        old = [split_zones[pk] for pk in on_maps[shown.pk]]
+        _replace_zones(map=shown, old=old, new=[piece for zone in old for piece in made[zone.pk]])
+    maps_bump(Q(pk__in=[map.pk, *on_maps]))  # parts and their links are written in bulk, past the signals
+    return covered, [*parts, *kept]
 
 
 def _history_keys(parts: Sequence[Place]) -> dict[int, tuple]:
@@ -176,6 +242,10 @@ def zones_coarsen(*, map: Map, parents: Iterable[Place] | None = None) -> int:
     """Merge the parts of one parent (all, or those of `parents`) that share an edge and whose whole histories
     are identical, so the map has the fewest zones that explain the record. A parent left as one part covering
     all of it becomes a zone again. Returns how many zones the map lost."""
+    waiting = _deferred_edges.get()
+    if waiting is not None and map.pk in waiting:
+        waiting.discard(map.pk)
+        _edges_catch_up({map.pk})  # coarsening reads which parts share an edge
     parts_qs = map.places.filter(kind=PlaceKind.PART).order_by("pk")
     if parents is not None:
         parts_qs = parts_qs.filter(parent__in=[_root(place) for place in parents])
@@ -218,7 +288,9 @@ def zones_coarsen(*, map: Map, parents: Iterable[Place] | None = None) -> int:
             method=kept.footprint_method,
             announce=False,
         )
-        _replace_zones(map=map, old=[kept, *gone], new=[kept])
+        # Every map showing the merged part shows it whole (a split is made on every map showing the zone alike).
+        for shown in Map.objects.filter(places=kept).order_by("pk"):
+            _replace_zones(map=shown, old=[kept, *gone], new=[kept])
         lost += len(gone)
         rebuilt.append(kept)
     lost += _restore_whole_parents(map=map, parents={part.parent_id for part in parts})

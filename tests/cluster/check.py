@@ -5,7 +5,10 @@
    router reads the primary then); without `?v=` the replica catches up (the lag is printed).
 2. A bounded read load through nginx (at least 2,000 requests from 16 clients, loopback only) has no error
    while app server 2 is stopped and started again.
-3. Public reads reach the replica: its pg_stat_database counts the load's transactions.
+3. Public reads reach the replica: its pg_stat_database counts the transactions of the load's requests that
+   reached an app server (nginx's one-second micro-cache answers the rest, deploy/cluster-nginx.conf).
+4. nginx answers a repeated `?v=` read itself, never a read with a session or a token; after a publish the new
+   version is read through it at once, and the old version is redirected a second later.
 Prints the load's throughput and p50/p95 latency. Exits non-zero on any failure.
 """
 
@@ -88,7 +91,9 @@ def replica_transactions(port: int) -> int:
     return int(row[0])
 
 
-def publish_through_one_read_through_other(app1: str, app2: str, token: str) -> None:
+def publish_one(app1: str, app2: str, token: str) -> tuple[str, str, str, int, float]:
+    """Record and publish through app server 1 a change of one zone's holder on the map's last day: (zone id, new
+    holder, that day, the version the publish answered, when it was published)."""
     maps = {m["slug"]: m for m in get_json(app2, "/api/v1/maps/")["maps"]}
     end = maps[SLUG]["end"]
     zones = get_json(app2, f"/api/v1/maps/{SLUG}/zones?date={end}")["features"]
@@ -117,6 +122,12 @@ def publish_through_one_read_through_other(app1: str, app2: str, token: str) -> 
     if status != 200:
         fail(f"publishing through app server 1: {status} {content[:300]!r}")
     version = {m["slug"]: m["version"] for m in json.loads(content)["maps"]}[SLUG]
+    return zone["id"], taker, end, version, started
+
+
+def publish_through_one_read_through_other(app1: str, app2: str, token: str) -> None:
+    zone_id, taker, end, version, started = publish_one(app1, app2, token)
+    zone = {"id": zone_id}
     # At once, through the other app server, at the version the publish answered.
     path = f"/api/v1/maps/{SLUG}/zones?date={end}&v={version}"
     status, _h, content = request(app2, path)
@@ -141,7 +152,7 @@ def publish_through_one_read_through_other(app1: str, app2: str, token: str) -> 
           f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
 
 
-def read_load(lb: str, restart) -> None:
+def read_load(lb: str, restart) -> int:
     """At least MIN_REQUESTS GETs from CLIENTS threads (keep-alive), until `restart` has finished too."""
     maps = {m["slug"]: m for m in get_json(lb, "/api/v1/maps/")["maps"]}[SLUG]
     v, day = maps["version"], maps["default_date"]
@@ -160,6 +171,7 @@ def read_load(lb: str, restart) -> None:
     count = 0
     latencies: list[float] = []
     errors: list[str] = []
+    hits: list[bool] = []  # whether nginx's micro-cache answered (deploy/cluster-nginx.conf)
     restarted = threading.Event()
 
     def next_index() -> int | None:
@@ -180,13 +192,16 @@ def read_load(lb: str, restart) -> None:
                 response = connection.getresponse()
                 response.read()
                 status = response.status
+                served_by_nginx = response.getheader("X-Cache") == "HIT"
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
                 connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
                 status = f"{type(error).__name__}: {error}"
+                served_by_nginx = False
             took = time.perf_counter() - began
             with lock:
                 latencies.append(took)
+                hits.append(served_by_nginx)
                 if status != 200:
                     errors.append(f"{path}: {status}")
         connection.close()
@@ -211,6 +226,44 @@ def read_load(lb: str, restart) -> None:
           "(app server 2 stopped and started again meanwhile)")  # fmt: skip
     if errors:
         fail(f"{len(errors)} errors under load, e.g. {errors[:5]}")
+    print(f"cluster-test: nginx's micro-cache answered {sum(hits)} of them; {hits.count(False)} reached an app server")
+    return hits.count(False)
+
+
+def cache_status(headers: dict) -> str | None:
+    """nginx's X-Cache header (HIT, MISS, BYPASS, EXPIRED), whatever its case."""
+    return {name.lower(): value for name, value in headers.items()}.get("x-cache")
+
+
+def versioned_reads_through_nginx(lb: str, app1: str, token: str) -> None:
+    """nginx answers a repeated ?v= read itself (X-Cache: HIT), and after a publish the new version is read
+    through it at once, while the old version stops being served within the micro-cache's second."""
+    maps = {m["slug"]: m for m in get_json(lb, "/api/v1/maps/")["maps"]}[SLUG]
+    old = maps["version"]
+    path = f"/api/v1/maps/{SLUG}/timeline?v={old}"
+    for _ in range(5):  # the first fills nginx's cache; one of the next, within its second, is a hit
+        status, headers, _b = request(lb, path)
+        if cache_status(headers) == "HIT":
+            break
+    if status != 200 or cache_status(headers) != "HIT":
+        fail(f"a repeated {path} through nginx: {status}, X-Cache {cache_status(headers)!r} (expected a HIT)")
+    for header in ({"Cookie": "sessionid=x"}, {"Authorization": "Token x"}):
+        _s, headers, _b = request(lb, path, headers=header)
+        if cache_status(headers) == "HIT":
+            fail(f"nginx answered a read with {list(header)[0]} from its cache")
+    zone_id, taker, end, new, _started = publish_one(app1, app1, token)
+    status, headers, body = request(lb, f"/api/v1/maps/{SLUG}/zones?date={end}&v={new}")
+    if status != 200 or cache_status(headers) == "HIT":
+        fail(f"the new version v={new} through nginx: {status}, X-Cache {cache_status(headers)!r}")
+    seen = {z["id"]: z["properties"].get("actor") for z in json.loads(body)["features"]}
+    if seen[zone_id] != taker:
+        fail(f"through nginx at v={new}, {zone_id} is still under {seen[zone_id]}, not {taker}")
+    time.sleep(1.1)
+    status, headers, _b = request(lb, path)
+    if status != 302:
+        fail(f"the old version v={old} through nginx a second after the publish: {status}, not the redirect")
+    print(f"cluster-test: nginx answered a repeated ?v= read itself; after a publish v={new} was read through it "
+          f"at once and v={old} redirected a second later")  # fmt: skip
 
 
 def ab_rate(url: str, requests: int = 2000) -> float:
@@ -261,12 +314,14 @@ def main() -> None:
               f"{time.perf_counter() - stopped:.1f} s")  # fmt: skip
 
     before = replica_transactions(args.replica_port)
-    read_load(args.lb, restart)
+    to_apps = read_load(args.lb, restart)
     time.sleep(1.5)  # backends report their statistics at most once a second
     reached = replica_transactions(args.replica_port) - before
     print(f"cluster-test: the replica counted {reached} transactions during the load")
-    if reached < MIN_REQUESTS // 2:
-        fail(f"public reads did not reach the replica ({reached} transactions there for {MIN_REQUESTS}+ requests)")
+    if reached < to_apps // 2:
+        fail(f"public reads did not reach the replica ({reached} transactions there for {to_apps} requests that "
+             "reached an app server)")  # fmt: skip
+    versioned_reads_through_nginx(args.lb, app1, reviewer_token())
     answer_versus_file(args.lb, Path(args.files))
     print("cluster-test: passed")
 

@@ -150,3 +150,20 @@ def test_an_events_file_with_bad_rows_fails_with_every_row_listed(client, demo, 
     assert any(line.startswith("line 3: ") for line in dry.report["lines"])
     page = client.get(f"/admin/jobs/{dry.pk}/").content.decode()
     assert "line 3: " in page and not Event.objects.filter(external_id__in=("x1", "x2")).exists()
+
+
+def test_the_job_list_shows_each_editor_their_own_jobs(client, demo, people):
+    client.force_login(people.editor)
+    upload = SimpleUploadedFile("acled.csv", (DATA / "acled-deir-ez-zor.csv").read_bytes())
+    mine = start(client, EVENTS, {"file": upload, "map": demo.slug})
+    client.force_login(people.reviewer)
+    upload = SimpleUploadedFile("acled.csv", (DATA / "acled-deir-ez-zor.csv").read_bytes())
+    theirs = start(client, EVENTS, {"file": upload, "map": demo.slug})
+
+    client.force_login(people.editor)
+    listing = client.get("/admin/mapapp/job/")
+    assert listing.status_code == 200
+    assert [job.pk for job in listing.context["cl"].result_list] == [mine.pk]
+    assert f'href="/admin/jobs/{mine.pk}/"' in listing.content.decode()
+    assert client.get(f"/admin/mapapp/job/{theirs.pk}/change/").status_code in (302, 403, 404)
+    assert client.get(f"/admin/jobs/{theirs.pk}/").status_code == 404

@@ -199,3 +199,66 @@ def test_the_db_worker_command_imports_places_from_the_queue(tmp_path):
     assert Place.objects.get(slug="al-joura").kind == "district"
     assert jobs.upload_path(token=token, name=name) is None  # removed once imported
     assert DBTaskResult.objects.get(id=done.task_id).status == "SUCCEEDED"
+
+
+def test_a_places_import_cancelled_midway_keeps_nothing_it_wrote(db, monkeypatch, tmp_path):
+    from gazetteer import services as gazetteer_services
+    from mapapp.lib import geo
+    from mapapp.services import import_jobs
+
+    jura = gazetteer_services.place_create(
+        slug="jura", name_en="Jura", kind="district", footprint=geo.to_geos(shapely.box(40.10, 35.33, 40.11, 35.34))
+    )
+    names_before = sorted(jura.names.values_list("name", flat=True))
+    rows = [{"name": "Jura", "name_ar": "الجورة", "geometry": shapely.box(40.10, 35.33, 40.11, 35.34)}] + [
+        {"name": f"District {n}", "name_ar": None, "geometry": shapely.box(40.2 + n / 10, 35.3, 40.25 + n / 10, 35.35)}
+        for n in range(4)
+    ]
+    path = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    token, name = jobs.upload_save(upload=SimpleUploadedFile(path.name, path.read_bytes()))
+    job = jobs.job_start(kind="places_import", params={"upload": token, "name": name, "options": {}, "dry_run": False})
+
+    # Someone presses cancel once the import has merged "Jura" (a write) and matched two more features.
+    monkeypatch.setattr(jobs, "CHECK_EVERY", 0)
+    real_progress = jobs.job_progress
+
+    def progress(*, job, done, total, message=""):
+        if done == 3 and total == 5:
+            jobs.job_cancel(job=Job.objects.get(pk=job.pk))
+        real_progress(job=job, done=done, total=total, message=message)
+
+    monkeypatch.setattr(import_jobs, "job_progress", progress)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED and (job.done, job.total) == (3, 5)
+    assert sorted(jura.names.values_list("name", flat=True)) == names_before  # the merge was rolled back
+    assert list(Place.objects.values_list("slug", flat=True)) == ["jura"]
+    assert jobs.upload_path(token=token, name=name) is None  # a cancelled import's upload is deleted
+
+
+def stopped_run(*, job):
+    raise KeyboardInterrupt  # what the worker's loop raises in the task when it is stopped hard
+
+
+def test_a_job_whose_worker_is_stopped_hard_is_failed_not_left_running(db, monkeypatch):
+    monkeypatch.setitem(jobs.JOB_KINDS, "stopped", f"{__name__}.stopped_run")
+    job = jobs.job_start(kind="stopped", params={})
+    run_jobs()  # django-tasks' run_task records the interrupted task as failed; the job says why
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.error == "the worker was stopped while running the job; nothing was written: start it again"
+    assert DBTaskResult.objects.get(id=job.task_id).status == "FAILED"
+
+
+def test_without_its_cache_a_job_still_runs_to_its_end(db, three_places, settings):
+    # A Redis nobody listens on: the live progress is lost, the job is not.
+    settings.CACHES = {
+        **settings.CACHES,
+        "jobs": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"},
+    }
+    job = jobs.job_start(kind="three_places", params={})
+    run_jobs()
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.report["summary"] == "wrote 3 places"
+    assert Place.objects.filter(slug__startswith="job-place-").count() == 3

@@ -15,6 +15,7 @@ from mapapp.lib import geo
 from mapapp.models import ControlChange, DatePrecision, Map, ZoneEdge
 from mapapp.previews import ground_split_plan
 from mapapp.selectors import zone_states_at
+from mapapp.services.parts import edges_deferred
 
 SIZE = 0.01  # degrees, about 1.1 km
 M2 = 1e-6  # one square metre in km²
@@ -209,7 +210,8 @@ def test_a_part_split_again_keeps_its_root_as_parent(world, held_grid):
     g11 = world.places["g11"]
     assert all(part.parent_id == g11.pk for part in parts)
     assert len([p for p in zones(map_) if p.parent_id == g11.pk]) == 4
-    assert Place.objects.filter(kind="part").count() == 4  # the two superseded parts left the gazetteer
+    # the two parts cut again keep the pieces outside the second ground themselves: no part is made and dropped
+    assert Place.objects.filter(kind="part").count() == 4
     # every date draws as recorded: on 2016-06-15 the west half is the rebels', on 2016-07-02 the south half the army's
     rebels, army = world.actor("rebels").pk, world.actor("army").pk
     for day, actor_id, share in (("2016-06-15", rebels, 0.5), ("2016-07-02", army, 0.5), ("2016-07-02", rebels, 0.25)):
@@ -275,3 +277,84 @@ def test_readers_see_held_before_a_baseline(world, held_grid, client):
     assert props["g00"]["since_before"] is False
     history = client.get("/api/v1/maps/test-map/history").json()
     assert sorted(set(history["periods"]["since_before"])) == [0, 1]
+
+
+def test_a_part_cut_again_keeps_its_identity_and_history_as_the_piece_outside(world, held_grid):
+    map_ = held_grid
+    ground_change(world, map_, box(0.01, 0.01, 0.015, 0.02))  # the west half of g11 to the rebels
+    west, east = sorted(Place.objects.filter(kind="part"), key=lambda p: p.footprint.extent[0])
+    history = {part.pk: set(part.control_changes.values_list("pk", flat=True)) for part in (west, east)}
+    before = held_km2(map_, "2016-06-15")
+    # the army takes the southern half of g11: each half is cut again
+    second = ground_change(world, map_, box(0.01, 0.01, 0.02, 0.015), on="2016-07-01", actor="army")
+    for part in (west, east):
+        part.refresh_from_db()
+        assert part in zones(map_)  # still a zone of the map, as the northern piece
+        assert part.footprint.extent[1] == pytest.approx(0.015, abs=1e-9)
+        assert part.area_km2 == pytest.approx(geo.area_km2(part.footprint), rel=1e-12)
+        assert part.footprint.contains(part.label_point)
+        assert set(part.control_changes.values_list("pk", flat=True)) == history[part.pk]  # not the army's change
+    new = [p for p in zones(map_) if p.kind == "part" and p.pk not in (west.pk, east.pk)]
+    assert len(new) == 2 and set(second.places.all()) == set(new)
+    # the earlier date measures as before (within the geodesic error of a new vertex on an edge)
+    after = held_km2(map_, "2016-06-15")
+    for actor_id, km2 in before.items():
+        assert after[actor_id] == pytest.approx(km2, abs=2 * M2)
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
+def test_a_zone_shared_by_two_maps_is_split_on_both(world, held_grid):
+    map_ = held_grid
+    # a second map showing the middle column only (g10, g11, g12)
+    other = world.map(slug="other-map", zones=[world.places[slug] for slug in ("g10", "g11", "g12")])
+    change = ground_change(world, map_, box(0.01, 0.01, 0.015, 0.02))
+    parts = set(Place.objects.filter(kind="part"))
+    assert len(parts) == 2
+    for shown in (map_, other):
+        assert world.places["g11"] not in zones(shown) and parts <= set(zones(shown))
+        assert_tiles(shown)
+        assert_edges_as_if_rebuilt(shown)
+    # the other map shows the change on the inside part too
+    (inside,) = change.places.all()
+    states = zone_states_at(map=Map.objects.get(pk=other.pk), on=dt.date(2016, 6, 2))
+    assert states[inside.pk].actor_id == world.actor("rebels").pk
+    # cut again from the other map: the first map follows
+    ground_change(world, other, box(0.01, 0.01, 0.02, 0.015), on="2016-07-01", actor="army")
+    assert set(zones(map_)) & set(Place.objects.filter(kind="part")) == set(zones(other)) & set(
+        Place.objects.filter(kind="part")
+    )
+    for shown in (map_, other):
+        assert_tiles(shown)
+        assert_edges_as_if_rebuilt(shown)
+
+
+def test_edges_deferred_derives_each_maps_edges_once_at_the_end(world, held_grid):
+    map_ = held_grid
+    with edges_deferred():
+        ground_change(world, map_, box(0.005, 0.005, 0.015, 0.015))
+        ground_change(world, map_, box(0.0, 0.0, 0.012, 0.008), on="2016-07-01", actor="army")
+        # the edges wait: the new parts have none yet
+        part_ids = set(Place.objects.filter(kind="part").values_list("pk", flat=True))
+        assert not ZoneEdge.objects.filter(map=map_, place_a_id__in=part_ids).exists()
+    assert ZoneEdge.objects.filter(map=map_, place_a_id__in=part_ids).exists()
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
+def test_the_minimum_is_the_parts_a_small_but_wide_piece_beside_a_big_one_is_kept(world, held_grid):
+    map_ = held_grid
+    # the western 40% of g11, and apart from it a strip 30 m wide and 200 m long (0.6 ha) in g11's east
+    strip = box(0.018, 0.012, 0.01827, 0.0138)
+    ground_change(world, map_, box(0.01, 0.01, 0.014, 0.02).union(strip))
+    inside = [p for p in zones(map_) if p.kind == "part" and p.footprint.extent[0] == pytest.approx(0.01, abs=1e-9)]
+    (inside,) = inside
+    assert len(inside.footprint) == 2  # the strip is a piece of the inside part
+    assert geo.area_km2(inside.footprint) == pytest.approx(
+        geo.area_km2(box(0.01, 0.01, 0.014, 0.02)) + geo.area_km2(strip), rel=1e-6
+    )
+    # a strip 5 m wide (narrower than the 10 m tolerance) is a sliver: it goes with the ground around it
+    ground_change(world, map_, box(0.0, 0.0, 0.004, 0.01).union(box(0.007, 0.002, 0.007045, 0.008)), on="2016-07-01")
+    g00_parts = [p for p in zones(map_) if p.parent_id == world.places["g00"].pk]
+    assert all(len(p.footprint) == 1 for p in g00_parts)
+    assert_tiles(map_)

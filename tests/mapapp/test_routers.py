@@ -12,8 +12,9 @@ import sqlite3
 
 import orjson
 import pytest
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.utils import load_backend
+from django.utils import timezone
 
 from mapapp import routers
 from mapapp.models import Map
@@ -62,19 +63,27 @@ def _snapshot(tmp_path) -> dict:
     return settings_dict
 
 
-@pytest.fixture
-def lagging_replica(transactional_db, world, tmp_path, monkeypatch):
-    """The squares map with c held by rebels, copied to a `replica`; then, on the primary only, isis takes c."""
+def _lagging(world, tmp_path, monkeypatch, *, read_only: bool = False):
+    """The squares map with c held by rebels, copied to a `replica`; then, on the primary only, isis takes c.
+    `read_only`: the replica refuses every write, as a streaming replica does (PostgreSQL's
+    default_transaction_read_only, SQLite's query_only, set on each of its connections)."""
     world.place("a", 0.0, 0.0)
     world.place("b", 0.01, 0.0)
     world.place("c", 0.02, 0.0)
     world.change("2015-01-01", ["a", "b"], "gov")
+    world.moment = timezone.now()
     world.change("2015-03-01", ["c"], "rebels")
     world.map(slug="squares", start="2015-02-01", end="2016-12-31", default="2015-07-01")
     replica_version = Map.objects.get(slug="squares").data_version
     settings_dict = _snapshot(tmp_path)
     drop = settings_dict.pop("_drop", None)
     world.change("2015-05-01", ["c"], "isis")
+    if read_only:
+        settings_dict["OPTIONS"] = dict(settings_dict.get("OPTIONS") or {})
+        if drop is None:
+            settings_dict["OPTIONS"]["init_command"] = "PRAGMA query_only = ON"
+        else:
+            settings_dict["OPTIONS"]["options"] = "-c default_transaction_read_only=on"
     # Registered as a connection made at run time (as Django's test case allows), not in settings.DATABASES.
     replica = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, routers.REPLICA)
     connections[routers.REPLICA] = replica
@@ -90,6 +99,16 @@ def lagging_replica(transactional_db, world, tmp_path, monkeypatch):
             params, name = drop
             with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def lagging_replica(transactional_db, world, tmp_path, monkeypatch):
+    yield from _lagging(world, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def read_only_replica(transactional_db, world, tmp_path, monkeypatch):
+    yield from _lagging(world, tmp_path, monkeypatch, read_only=True)
 
 
 def test_public_reads_come_from_the_replica(client, lagging_replica):
@@ -123,3 +142,16 @@ def test_reads_outside_a_request_use_the_primary(lagging_replica):
     assert routers.read_alias() == routers.PRIMARY
     assert Map.objects.get(slug="squares").data_version == primary_version
     assert routers.ReplicaRouter().db_for_write(Map) == routers.PRIMARY
+
+
+def test_as_of_reads_run_on_a_replica_that_refuses_writes(client, world, read_only_replica):
+    """The record as it stood at a moment is read with SELECTs alone (mapapp.asof), so the replica answers it."""
+    with pytest.raises(DatabaseError):
+        with connections[routers.REPLICA].cursor() as cursor:
+            cursor.execute("UPDATE mapapp_map SET credit = 'written'")
+    assert holders(client.get(ZONES))["c"] == "rebels"
+    then = holders(client.get(f"{ZONES}&as_of={world.moment.isoformat().replace('+', '%2B')}"))
+    assert then == {"a": "gov", "b": "gov", "c": None}
+    assert set(holders(client.get(f"{ZONES}&as_of=2001-01-01")).values()) == {None}
+    history = client.get("/api/v1/maps/squares/history", {"as_of": world.moment.isoformat()})
+    assert history.status_code == 200 and len(history.json()["periods"]["zone"]) == 2

@@ -63,6 +63,8 @@ GEOJSON_ENDPOINTS = [
     "/api/v1/maps/test-map/export?date=2016-01-01",
     "/api/v1/maps/test-map/export",
     "/api/v1/maps/test-map/export?format=lpf",
+    "/ogc/collections/test-map/items",
+    "/ogc/collections/test-map/items?datetime=2016-01-01",
 ]
 
 

@@ -447,7 +447,7 @@ def test_history_lists_each_step_and_a_restore_undoes_a_publish(grid, people, cl
 def test_the_schema_documents_every_write_endpoint(client, db):
     paths = client.get("/api/v1/schema").json()["paths"]
     assert set(paths["/api/v1/maps/{slug}/changes"]) == {"get", "post"}
-    assert set(paths["/api/v1/changes/{id}"]) == {"get", "delete"}
+    assert set(paths["/api/v1/changes/{id}"]) == {"get", "patch", "delete"}
     for action in ("publish", "reject", "restore"):
         assert set(paths[f"/api/v1/changes/{{id}}/{action}"]) == {"post"}
     assert set(paths["/api/v1/changes/{id}/history"]) == {"get"}

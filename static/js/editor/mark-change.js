@@ -2,6 +2,8 @@
 // change (preview), a searchable list of the zones, sources, a pasted article, and Save, which records one
 // draft through the write API (POST /api/v1/maps/<slug>/changes). Selection is kept in one Set; the map, the
 // list and the article highlights all show it. Text from the database goes in through textContent only.
+// Ground that is not whole zones is drawn on the "before" map with Leaflet-Geoman (static/vendor/leaflet-geoman):
+// the drawn shapes travel as the change's `geometry`, and the preview shows the zones publishing would split.
 import { COLORS, zoneStyle } from "../map-style.js";
 import { renderPlaceList, whyNot } from "./article-places.js";
 import { asText, callJson, fmt, fold, onMap, showBasemap } from "./common.js";
@@ -23,6 +25,11 @@ const formErrors = document.getElementById("form-errors");
 const savedNote = document.getElementById("saved-note");
 const sourceRows = document.getElementById("source-rows");
 const sourceTemplate = document.getElementById("source-template");
+const clearGround = document.getElementById("clear-ground");
+const groundState = document.getElementById("ground-state");
+const groundSummary = document.getElementById("ground-summary");
+const groundHeadline = document.getElementById("ground-headline");
+const groundSplits = document.getElementById("ground-splits");
 
 const selected = new Set(); // place slugs
 let features = []; // GeoJSON features of the zones on the chosen date
@@ -38,6 +45,8 @@ let previewTimer = null;
 let previewSeq = 0;
 let lastPreview = null;
 let eventPicker = null; // the events near the change (mark-events.js), made when the maps are
+let drawn = null; // the shapes drawn on the before map (a FeatureGroup), or null without Geoman
+let groundLayer = null; // the ground as snapped to the zones, shown on the after map
 
 const arabic = config.language === "ar";
 function placeName(p) {
@@ -98,11 +107,14 @@ function drawZones() {
   const collection = { type: "FeatureCollection", features: features };
   beforeLayer = L.geoJSON(collection, {
     style: beforeStyle,
+    // Geoman leaves the zones alone (they are not the editor's to reshape) but snaps drawn corners to them.
+    pmIgnore: true,
+    snapIgnore: false,
     onEachFeature: function (feature, layer) {
       layer.bindTooltip(asText(placeName(feature.properties)), { sticky: true });
       layer.on("click", function (event) {
         if (eventPicker && eventPicker.takeClick(event.latlng)) return; // placing an event, not choosing a zone
-        toggle(feature.id);
+        if (!drawing()) toggle(feature.id);
       });
       layer.on("add", function () {
         const element = layer.getElement();
@@ -274,6 +286,7 @@ function chooseMap(slug) {
     actorSelect.appendChild(option);
   });
   selected.clear();
+  if (drawn) drawn.clearLayers(); // ground drawn on another map is not this map's
   fitted = false;
   basemaps.forEach((layer) => layer && layer.remove());
   basemaps = [];
@@ -291,13 +304,16 @@ function schedulePreview() {
 }
 
 function changeBody() {
-  return {
+  const body = {
     date: dateInput.value,
     places: Array.from(selected).sort(),
     actor: actorSelect.value,
     status: status(),
     confidence: confidenceSelect.value,
   };
+  const geometry = groundGeometry();
+  if (geometry) body.geometry = geometry;
+  return body;
 }
 
 function runPreview() {
@@ -306,9 +322,10 @@ function runPreview() {
     eventPicker.setDate(dateInput.value);
     eventPicker.refresh(mapInfo.slug, changeBody());
   }
-  if (!selected.size) {
+  if (!selected.size && !groundGeometry()) {
     summary.textContent = words.nothingSelected;
     previewTable.hidden = true;
+    showGround(null);
     lastPreview = null;
     document.body.dataset.previewFor = "";
     return;
@@ -324,7 +341,8 @@ function runPreview() {
       }
       lastPreview = answer.data;
       showPreview(answer.data);
-      document.body.dataset.previewFor = body.places.join(",");
+      showGround(answer.data.ground || null);
+      document.body.dataset.previewFor = body.places.join(",") + (body.geometry ? "+ground" : "");
     }
   );
 }
@@ -377,6 +395,111 @@ function showPreview(preview) {
     body.appendChild(tr);
   });
   previewTable.hidden = false;
+}
+
+// --- the drawn ground -----------------------------------------------------------------------------------
+
+// True while a Geoman tool has the map's clicks (drawing, editing or removing shapes): a click then is not a
+// zone picked.
+function drawing() {
+  const pm = beforeMap && beforeMap.pm;
+  return Boolean(pm && (pm.globalDrawModeEnabled() || pm.globalEditModeEnabled() || pm.globalRemovalModeEnabled()));
+}
+
+function setUpDrawing() {
+  if (!beforeMap.pm) return; // Geoman did not load: zones are still picked whole
+  drawn = L.featureGroup().addTo(beforeMap);
+  beforeMap.pm.setLang(config.language, config.drawWords, "en");
+  beforeMap.pm.setGlobalOptions({
+    layerGroup: drawn,
+    snappable: true,
+    snapDistance: 12,
+    allowSelfIntersection: false,
+    templineStyle: { color: COLORS.selected },
+    hintlineStyle: { color: COLORS.selected, dashArray: "5,5" },
+    pathOptions: { color: COLORS.selected, weight: 3, fillOpacity: 0.15 },
+  });
+  beforeMap.pm.addControls({
+    position: "topleft",
+    drawMarker: false,
+    drawCircleMarker: false,
+    drawPolyline: false,
+    drawCircle: false,
+    drawText: false,
+    drawPolygon: true,
+    drawRectangle: true,
+    editMode: true,
+    dragMode: false,
+    cutPolygon: false,
+    rotateMode: false,
+    removalMode: true,
+  });
+  beforeMap.on("pm:create", function (event) {
+    event.layer.on("pm:edit", groundChanged);
+    groundChanged();
+  });
+  beforeMap.on("pm:remove", groundChanged);
+  clearGround.addEventListener("click", function () {
+    drawn.clearLayers();
+    groundChanged();
+  });
+}
+
+// The drawn shapes as one GeoJSON Polygon or MultiPolygon (WGS84), or null when nothing is drawn. Overlapping
+// shapes are fine: the server repairs the geometry (their union).
+function groundGeometry() {
+  if (!drawn) return null;
+  const polygons = [];
+  drawn.eachLayer(function (layer) {
+    const geometry = layer.toGeoJSON().geometry;
+    if (geometry.type === "Polygon") polygons.push(geometry.coordinates);
+    else if (geometry.type === "MultiPolygon") geometry.coordinates.forEach((p) => polygons.push(p));
+  });
+  if (!polygons.length) return null;
+  return polygons.length === 1
+    ? { type: "Polygon", coordinates: polygons[0] }
+    : { type: "MultiPolygon", coordinates: polygons };
+}
+
+function groundChanged() {
+  const count = drawn ? drawn.getLayers().length : 0;
+  clearGround.disabled = count === 0;
+  groundState.textContent = count ? fmt(words.groundDrawn, { count: count }) : "";
+  document.body.dataset.ground = String(count);
+  schedulePreview();
+}
+
+// The preview's `ground`: the ground as snapped to the zones on the after map, and the zones it would split.
+function showGround(ground) {
+  if (groundLayer) groundLayer.remove();
+  groundLayer = null;
+  groundSplits.textContent = "";
+  if (!ground) {
+    groundSummary.hidden = true;
+    return;
+  }
+  groundLayer = L.geoJSON(ground.geometry, {
+    interactive: false,
+    style: { color: COLORS.selected, weight: 3, fillColor: actorColor(actorSelect.value), fillOpacity: 0.45 },
+  }).addTo(afterMap);
+  groundHeadline.textContent = fmt(words.groundSummary, {
+    km2: ground.area_km2.toFixed(2),
+    split: ground.split.length,
+    parts: ground.parts,
+    covered: ground.covered.length,
+  });
+  ground.split.forEach(function (row) {
+    const item = document.createElement("li");
+    item.dataset.place = row.zone;
+    const feature = byPlace.get(row.zone);
+    item.textContent = fmt(words.groundSplit, {
+      name: feature ? placeName(feature.properties) : row.zone,
+      inside: row.inside_km2.toFixed(2),
+      outside: row.outside_km2.toFixed(2),
+    });
+    groundSplits.appendChild(item);
+  });
+  groundSummary.hidden = false;
 }
 
 // --- sources --------------------------------------------------------------------------------------------
@@ -437,6 +560,13 @@ function save(event) {
         savedNote.appendChild(link);
         savedNote.hidden = false;
         savedNote.dataset.changeId = answer.data.id;
+        if (body.geometry) {
+          const note = document.createElement("span");
+          note.textContent = " " + words.groundSaved;
+          savedNote.appendChild(note);
+          drawn.clearLayers();
+          groundChanged();
+        }
         Array.from(selected).forEach((slug) => toggle(slug, false));
         if (eventPicker) eventPicker.reset();
         return;
@@ -531,6 +661,7 @@ function findPlaces() {
 // --- wiring ---------------------------------------------------------------------------------------------
 
 function start() {
+  setUpDrawing();
   addSource();
   const eventsRoot = document.querySelector("[data-events=root]");
   if (eventsRoot) eventPicker = createEventPicker({ root: eventsRoot, words: words, language: config.language, map: beforeMap });

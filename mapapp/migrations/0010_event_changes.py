@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mapapp', '0008_jobs'),
+        ('mapapp', '0009_siege_place_history'),
     ]
 
     operations = [
