@@ -13,8 +13,8 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 
 from mapapp import asof, export, routers, selectors, versioning
-from mapapp.events import export as events_export
 from mapapp.answers import kept
+from mapapp.events import export as events_export
 from mapapp.lib.http import GEOJSON, JSON, ApiError, api_date, api_view, conditional, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map

@@ -27,8 +27,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer.models import Place
 from mapapp import api, services
-from mapapp.events.models import Event
 from mapapp.answers import kept
+from mapapp.events.models import Event
 from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
