@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mapapp import api_write, services
+from mapapp.answers import kept
 from mapapp.api_write import _date, _json_body, _map, _places, _refusal, _require, _string, _unknown_keys, write_view
 from mapapp.events import api as public_api
 from mapapp.events import selectors
@@ -142,6 +143,7 @@ def event_create(request: HttpRequest, user, slug: str) -> HttpResponse:
     return response
 
 
+@kept  # its GET (events.api.events) is a kept read (mapapp/answers.py); the hook looks only at GET and HEAD
 def map_events(request: HttpRequest, slug: str) -> HttpResponse:
     """/api/v1/maps/<slug>/events: GET the published events (public), POST adds a draft (editors)."""
     if request.method == "POST":
