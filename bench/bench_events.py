@@ -9,6 +9,12 @@ answers for one week, through the real view with Django's test client (no networ
 built), on 60 weeks spread over the four years: median and p95; the same with a bbox and a type filter.
 Target (issue #17): one week under 50 ms.
 
+Slider with the events layer on, in Chromium: the same map served by `runserver`, opened on a date, the events
+layer turned on (7 days up to the shown day); then 50 presses of the right arrow key on the focused slider, each
+timed in the page from the key's keydown event to the first task after the animation frame that follows the events
+layer's update for the new day (its markers in place: what the reader sees). Median and p95, with the layer
+on and off. Target (issue #17): p95 under 50 ms.
+
 Timelapse: the Deir ez-Zor demo (var/bench-events-demo.sqlite3) filmed from 2016-01-01 to 2017-12-31 by day
 (731 frames, 960x640) as a GIF and as an MP4: wall-clock seconds and the pictures actually drawn.
 
@@ -89,6 +95,7 @@ def run() -> list[tuple[str, float, str]]:
         (f"{label}: events API, one week + bbox + type, p95", measured["filtered"]["p95"], "ms"),
         (f"{label}: events API, 30 days, p95", measured["month"]["p95"], "ms"),
     ]
+    results += _slider(EVENTS_URL, label)
     if os.environ.get("BENCH_EVENTS_ONLY"):
         return results
     _manage(DEMO_URL, "migrate", "--noinput", "-v", "0")
@@ -106,6 +113,124 @@ def run() -> list[tuple[str, float, str]]:
     return results
 
 
+# --- the slider in Chromium -------------------------------------------------------------------------------
+
+STEPS = 50
+START_DATE = "2016-03-20"  # a day in the synthetic map's second year, some days before a month ends
+
+# Installed before each key press: resolves with the milliseconds from the keydown to the frame after the events
+# layer has shown the new day (or, with the layer off, after the viewer has repainted the new day).
+ARM_STEP = """
+(eventsOn) => {
+  const viewer = window.frontlineViewer;
+  const control = document.querySelector("[data-events=control]");
+  const before = viewer.day;
+  window.__step = new Promise((resolve) => {
+    let t0 = null;
+    const settled = () => {
+      requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0));
+    };
+    window.addEventListener("keydown", (event) => {
+      t0 = event.timeStamp;
+      if (!eventsOn) {
+        setTimeout(settled, 0);  // the viewer's step runs in the slider's input handler, after keydown
+        return;
+      }
+      const wanted = () => viewer.day !== before && control.dataset.day === viewer.calendar.isoOf(viewer.day)
+        && control.dataset.loading === "false";
+      const observer = new MutationObserver(() => {
+        if (wanted()) { observer.disconnect(); settled(); }
+      });
+      observer.observe(control, { attributes: true });
+    }, { once: true, capture: true });
+  });
+}
+"""
+
+
+def _slider(url: str, label: str) -> list[tuple[str, float, str]]:
+    """Key press to painted frame on the synthetic map with the events layer on and off (see the module doc)."""
+    import socket
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "DJANGO_SETTINGS_MODULE": "mapapp.settings", "LOG_LEVEL": "ERROR"}  # fmt: skip
+    env.pop("MAP_TILES_URL", None)
+    server = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/maps/", timeout=2).close()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        results = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                                                 args=["--no-sandbox", "--disable-gpu"], headless=True)  # fmt: skip
+            try:
+                results.append(("machine load average (1 min) before the steps; high means noisy timings",
+                                os.getloadavg()[0], ""))  # fmt: skip
+                medians = {}
+                for events_on in (True, False):
+                    rows, medians[events_on] = _steps(browser, base, label, events_on)
+                    results += rows
+                # What the layer itself costs a step: the same steps with and without it, one after the other.
+                results.append((f"{label}, Chromium: the events layer's own share of a step, median",
+                                round(medians[True] - medians[False], 2), "ms"))  # fmt: skip
+            finally:
+                browser.close()
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _steps(browser, base: str, label: str, events_on: bool) -> tuple[list[tuple[str, float, str]], float]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/maps/{SLUG}/?date={START_DATE}")
+        page.wait_for_selector("[data-viewer][data-ready=true]", timeout=180000)
+        shown = 0
+        if events_on:
+            page.locator("[data-events=toggle]").check()
+            page.wait_for_selector("[data-events=control][data-loading=false]", timeout=60000)
+        page.focus("[data-control=slider]")
+        times = []
+        for step in range(-5, STEPS):  # five presses of warm-up, not counted
+            page.evaluate(ARM_STEP, events_on)
+            page.keyboard.press("ArrowRight")
+            elapsed = page.evaluate("window.__step")
+            if step >= 0:
+                times.append(elapsed)
+        if events_on:
+            shown = int(page.locator("[data-events=control]").get_attribute("data-shown"))
+        days = page.evaluate("window.frontlineViewer.calendar.isoOf(window.frontlineViewer.day)")
+        summary = _summary(times)
+        state = "events layer on (7 days)" if events_on else "events layer off"
+        rows = [
+            (f"{label}, Chromium: key press to painted frame, {state}, median", summary["median"], "ms"),
+            (f"{label}, Chromium: key press to painted frame, {state}, p95 (target < 50 ms)", summary["p95"], "ms"),
+            (f"{label}, Chromium: ... p95 / 50 ms target, {state}", round(summary["p95"] / 50, 3), "x"),
+        ]
+        if events_on:
+            rows.append((f"{label}, Chromium: markers shown at the last step ({days})", shown, "events"))
+        return rows, summary["median"]
+    finally:
+        context.close()
+
+
 # --- children ----------------------------------------------------------------------------------------------
 
 
@@ -121,7 +246,7 @@ def _events_csv(map_, count: int, seed: int = 17) -> str:
     """`count` invented events: points inside random zones of the map, dates over its span."""
     import shapely
 
-    from mapapp import geo
+    from mapapp.lib import geo
 
     rng = random.Random(seed)
     zones = [geo.to_shapely(footprint) for footprint in map_.places.values_list("footprint", flat=True)]

@@ -35,7 +35,8 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from gazetteer import index as name_index
 from gazetteer.models import PlaceKind
 from mapapp import admin_views, display, selectors, services
-from mapapp.events.models import EventState
+from mapapp.events import selectors as event_selectors
+from mapapp.events.models import Event, EventState
 from mapapp.lib import geo
 from mapapp.models import (
     Actor,
@@ -323,12 +324,64 @@ class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
         services.map_set_zones(map=map_, zones=zones)
 
 
+class EventChoices(forms.ModelMultipleChoiceField):
+    """Events to tick, each labelled with how near the change it is (`labels`, by event id)."""
+
+    labels: dict[int, str] = {}
+
+    def label_from_instance(self, obj):
+        return self.labels.get(obj.pk) or str(obj)
+
+
+def near_label(row: dict) -> str:
+    event = row["event"]
+    where = f" — {event.location_name}" if event.location_name else ""
+    state = "" if event.review_state == "published" else f" [{event.get_review_state_display()}]"
+    return _("%(event)s%(where)s (%(km)s km, %(days)+d days)%(state)s") % {
+        "event": f"{event.date.isoformat()} {event.event_type}",
+        "where": where,
+        "km": f"{row['km']:.1f}",
+        "days": row["days"],
+        "state": state,
+    }
+
+
 class ControlChangeForm(forms.ModelForm):
-    """Edits a change; the service's rules run in clean() so errors appear next to their fields."""
+    """Edits a change; the service's rules run in clean() so errors appear next to their fields. `linked_events`
+    offers the events near the change in place and time (EVENT_LINK_KM, EVENT_LINK_DAYS) and those already
+    linked, ticked."""
+
+    linked_events = EventChoices(
+        queryset=Event.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Events it explains"),
+        help_text=gettext_lazy("Events near the change in place and time; tick those that explain it."),
+    )
 
     class Meta:
         model = ControlChange
         fields = ["date", "date_precision", "places", "actor", "status", "confidence", "title", "note", "sources"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        change = self.instance
+        if change.pk is None:
+            return
+        linked = list(change.events.values_list("pk", flat=True))
+        rows = event_selectors.events_near(
+            maps=event_selectors.change_maps(change=change),
+            on=change.date,
+            ground=event_selectors.ground_of(geometry=change.geometry, places=list(change.places.all())),
+            include=linked,
+        )
+        field = self.fields["linked_events"]
+        field.queryset = Event.objects.filter(pk__in=[row["event"].pk for row in rows])
+        field.labels = {row["event"].pk: near_label(row) for row in rows}
+        order = {row["event"].pk: index for index, row in enumerate(rows)}
+        # Nearest first, as events_near gives them (the queryset alone would order them by date).
+        field.choices = sorted(field.choices, key=lambda choice: order.get(getattr(choice[0], "value", choice[0]), 0))
+        self.initial["linked_events"] = linked
 
     def clean(self):
         data = super().clean()
@@ -405,6 +458,7 @@ class ControlChangeAdmin(ServiceHistoryAdmin):
             note=data.get("note", ""),
             by=request.user,
         )
+        services.change_events_link(change=form.instance, events=list(data.get("linked_events") or []))
 
     def construct_change_message(self, request, form, formsets, add=False):
         return [{"changed": {"fields": sorted(form.changed_data)}}]

@@ -4,6 +4,7 @@ each checks its own permission. Writes go through mapapp.services."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -60,6 +61,14 @@ MARK_WORDS = {
     "held": gettext_lazy("held"),
     "contested": gettext_lazy("contested"),
     "networkError": gettext_lazy("The server could not be reached; nothing was saved. Try again."),
+    # The events near the change (mark-events.js).
+    "eventsPick": gettext_lazy("Choose the zones and the date: the events near them are listed here."),
+    "eventsNone": gettext_lazy("No events near these zones and this date."),
+    "eventNear": gettext_lazy("(%(km)s km, %(days)s days)"),
+    "eventDraft": gettext_lazy("draft"),
+    "eventEdit": gettext_lazy("Edit"),
+    "eventAdd": gettext_lazy("Add an event"),
+    "eventEditing": gettext_lazy("Edit event #%(id)s"),
     # The ground drawn on the map (a change with a geometry): what publishing would cut.
     "groundDrawn": gettext_lazy("Ground drawn: %(count)s shape(s). The preview counts only the ground inside it."),
     "groundSummary": gettext_lazy(
@@ -128,6 +137,8 @@ def mark_change(request: HttpRequest) -> HttpResponse:
                 (Confidence.LOW, _("low")),
             ],
             "has_maps": bool(maps),
+            "event_link_km": settings.EVENT_LINK_KM,
+            "event_link_days": settings.EVENT_LINK_DAYS,
         }
     )
     return render(request, "admin/mapapp/controlchange/mark.html", context)

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 
 from mapapp import asof, export, routers, selectors, versioning
 from mapapp.answers import kept
+from mapapp.events import export as events_export
 from mapapp.lib.http import GEOJSON, JSON, ApiError, api_date, api_view, conditional, json_response, only
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
@@ -166,23 +167,33 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @only("GET")
-@api_view({"date", "format"})
+@api_view({"date", "format", "layer"})
 def map_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """GET /api/v1/maps/<slug>/export?date=&format= : the zones with all names; a snapshot on `date`, or without
-    it the full interval history."""
+    """GET /api/v1/maps/<slug>/export?date=&format=&layer= : the zones with all names; a snapshot on `date`, or
+    without it the full interval history. layer=events: the map's published events instead (of the day `date`,
+    else all), as GeoJSON, CSV or a GeoPackage."""
     map_ = get_map(slug)
     format = request.GET.get("format", "geojson")
-    if format not in export.FORMATS:
-        raise ApiError(f"format must be one of {', '.join(export.FORMATS)}, got {format!r}", "format")
+    layer = request.GET.get("layer", "zones")
+    if layer not in ("zones", "events"):
+        raise ApiError(f"layer must be zones or events, got {layer[:40]!r}", "layer")
+    formats = export.FORMATS if layer == "zones" else {name: export.FORMATS[name] for name in events_export.FORMATS}
+    if format not in formats:
+        raise ApiError(f"format must be one of {', '.join(formats)}, got {format!r}", "format")
     on = in_map_range(map_, api_date(request.GET["date"], "date"), "date") if "date" in request.GET else None
     content_type, extension = export.FORMATS[format]
-    filename = f"{map_.slug}-{on.isoformat() if on else 'history'}.{extension}"
+    if layer == "events":
+        filename = f"{map_.slug}-events-{on.isoformat() if on else 'all'}.{extension}"
+    else:
+        filename = f"{map_.slug}-{on.isoformat() if on else 'history'}.{extension}"
+
+    def content() -> bytes:
+        if layer == "events":
+            return events_export.export_events(map=map_, on=on, format=format)
+        return export.export_map(map=map_, on=on, format=format, base_url=request.build_absolute_uri("/")[:-1])
 
     def build() -> HttpResponse:
-        response = HttpResponse(
-            export.export_map(map=map_, on=on, format=format, base_url=request.build_absolute_uri("/")[:-1]),
-            content_type=content_type,
-        )
+        response = HttpResponse(content(), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gazetteer.models import Place
 from mapapp import api, services
 from mapapp.answers import kept
+from mapapp.events.models import Event
 from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
@@ -35,10 +36,12 @@ from mapapp.previews import change_preview, ground_preview
 
 CHANGE_FIELDS = {
     "date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note", "geometry",
+    "events",
 }  # fmt: skip
 SOURCE_FIELDS = {"id", "url", "title", "publisher", "published", "quote"}
 SLUG_CHUNK = 5000  # slugs per query: far under every database's limit on query parameters
 MAX_SOURCES = 50
+MAX_LINKED = 500  # events linked to one change
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -268,6 +271,27 @@ def _sources(value) -> list[Source]:
     return sources
 
 
+def _event_ids(value, field: str = "events") -> list[int]:
+    """A list of event ids from a JSON body, at most MAX_LINKED, each a number."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(pk, int) and not isinstance(pk, bool) for pk in value):
+        raise http.ApiError(_("%(field)s must be a list of event ids (numbers)") % {"field": field}, field)
+    if len(value) > MAX_LINKED:
+        raise http.ApiError(_("at most %(count)s events") % {"count": MAX_LINKED}, field)
+    return list(dict.fromkeys(value))
+
+
+def _linked_events(map_, value) -> list[Event]:
+    """The events a change body names to link (field `events`): each must exist and be of this map."""
+    ids = _event_ids(value)
+    found = Event.objects.in_bulk(ids)
+    for index, pk in enumerate(ids):
+        if pk not in found or found[pk].map_id != map_.pk:
+            raise http.ApiError(_("no event %(id)s on this map") % {"id": pk}, f"events[{index}]")
+    return [found[pk] for pk in ids]
+
+
 def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
     _unknown_keys(body, CHANGE_FIELDS)
     if "date" not in body:
@@ -327,6 +351,7 @@ def change_json(change: ControlChange) -> dict:
             }
             for source in change.sources.order_by("id")
         ],
+        "events": sorted(change.events.values_list("pk", flat=True)),
         "admin_url": reverse("admin:mapapp_controlchange_change", args=[change.pk]),
         # The maps showing the change's places at their data versions after it: read them with ?v= to see it.
         "maps": [
@@ -363,7 +388,10 @@ def change_create(request: HttpRequest, user, slug: str) -> HttpResponse:
     try:
         with transaction.atomic():  # new sources and the change are saved together or not at all
             arguments = _change_arguments(map_, body, with_sources=True)
+            events = _linked_events(map_, body.get("events"))
             change = services.control_change_record(**arguments, by=user)
+            if events:
+                services.change_events_link(change=change, events=events)
     except ValidationError as exc:
         raise _refusal(exc) from None
     payload = change_json(change)

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from gazetteer.models import Place
 from mapapp import mapimage, publication
+from mapapp.events.selectors import change_linked_events
 from mapapp.lib.http import only
 from mapapp.models import Actor, Map, Source
 
@@ -102,6 +103,7 @@ def change_page(request: HttpRequest, slug: str, change_id: int) -> HttpResponse
     latest = history[-1]
     actors = {actor.pk: actor for actor in Actor.objects.all()}
     places = {p.pk: p for p in Place.objects.filter(pk__in={pk for e in history for pk in e.place_ids})}
+    public = latest.kind not in ("withdrawn", "unpublished")
     shown = latest if latest.kind not in ("withdrawn", "unpublished") else (latest.previous or latest)
     bounds = Place.objects.filter(pk__in=shown.place_ids).aggregate(extent=Extent("footprint"))["extent"]
     pictures = None
@@ -122,9 +124,11 @@ def change_page(request: HttpRequest, slug: str, change_id: int) -> HttpResponse
             "change_id": change_id,
             "shown": _describe([shown], actors, places)[0],
             "history": _describe(history, actors, places),
-            "public": latest.kind not in ("withdrawn", "unpublished"),
+            "public": public,
             "sources": list(Source.objects.filter(pk__in=shown.source_ids).order_by("title", "pk")),
             "pictures": pictures,
+            # What happened there that explains it: the published events editors linked to it.
+            "events": change_linked_events(change_id=change_id) if public else [],
             "map_url": f"{reverse('map', args=[map_.slug])}?date={shown.date.isoformat()}",
         },
     )

@@ -784,7 +784,11 @@ def gazetteer_paths() -> dict:
                     "(GeoJSON-LD), one feature per zone with `names`, `when` and a `controlledBy` relation per "
                     "period, its `when.timespans` ending on the period's last day. Polygons are wound as RFC 7946 "
                     "says; HTTP Range requests are served (GDAL /vsicurl/). Only published records. "
-                    "Sent as an attachment named <slug>-<date or history>.<format>; ETag/304."
+                    "Sent as an attachment named <slug>-<date or history>.<format>; ETag/304. "
+                    "layer=events: the map's published events instead (of the day `date`, else all its dates), as "
+                    "geojson (the features of /api/v1/maps/{slug}/events), csv (its columns flat, with `longitude`, "
+                    "`latitude`, `crs`) or gpkg (one layer `events`), named <slug>-events-<date or all>.<format>; "
+                    "lpf is for zones only (400 naming `format`)."
                 ),
                 "parameters": [
                     SLUG,
@@ -793,6 +797,11 @@ def gazetteer_paths() -> dict:
                         "format",
                         {"type": "string", "enum": ["geojson", "csv", "gpkg", "lpf"], "default": "geojson"},
                         "file",
+                    ),
+                    _query(
+                        "layer",
+                        {"type": "string", "enum": ["zones", "events"], "default": "zones"},
+                        "what the file holds: the zones (their state or history) or the map's events",
                     ),
                 ],
                 "responses": {
@@ -954,6 +963,13 @@ CHANGE_IN = {
         "sources": {"type": "array", "items": SOURCE_IN, "minItems": 1, "maxItems": 50},
         "title": {"type": "string", "maxLength": 300},
         "note": {"type": "string"},
+        "events": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "maxItems": 500,
+            "description": "ids of events of this map that explain the change, linked to it when it is saved "
+            "(`events[i]` when one is not an event of this map); see /api/v1/maps/{slug}/events/near",
+        },
     },
     "required": ["date", "places", "actor", "sources"],
     "additionalProperties": False,
@@ -1089,6 +1105,7 @@ def _add_write_paths(paths: dict) -> None:
         ),
     }
     _add_map_write_paths(paths)
+    _add_event_write_paths(paths)
     paths["/api/v1/changes/{id}/publish"] = {
         "post": _write(
             "Publish a draft (reviewers): the public map shows it at once.",
@@ -1159,6 +1176,12 @@ def _events_paths() -> dict:
             "required": ["best", "low", "high"],
         },
         "sources": {"type": "array", "items": {"type": "object", "required": ["id", "title", "publisher", "url"]}},
+        "changes": {
+            "type": "array",
+            "items": {"type": "object", "required": ["id", "date", "title"]},
+            "description": "the published control changes the event explains (their pages: "
+            "/maps/{slug}/changes/{id}/), by date",
+        },
         "notes": STRING,
         "origin": {"type": "string", "enum": ["editor", "acled", "ucdp", "csv"]},
         "external_id": STRING,
@@ -1205,6 +1228,11 @@ def _events_paths() -> dict:
             {"type": "string", "pattern": f"^{longitude},{latitude},{longitude},{latitude}$"},
             "west,south,east,north in degrees (WGS84), west < east and south < north (400 otherwise); points on "
             "an edge are in",
+        ),
+        _query(
+            "zone",
+            {"type": "string", "minLength": 1, "maxLength": 200, "example": "al-joura"},
+            "only the events inside this zone (a place slug of the map's zones; 400 otherwise), its edge included",
         ),
         VERSION,
     ]
@@ -1331,6 +1359,86 @@ MAP_OUT = {
         "actors": {"type": "array", "items": {"type": "string"}},
     },
 }
+
+
+EVENT_IN = {
+    "type": "object",
+    "properties": {
+        "date": DATE,
+        "date_end": DATE,
+        "date_precision": {"type": "string", "enum": ["day", "week", "month", "year"]},
+        "event_type": {"type": "string", "minLength": 1, "maxLength": 100},
+        "sub_event_type": {"type": "string", "maxLength": 100},
+        "actor1": {"type": "string", "maxLength": 300},
+        "actor2": {"type": "string", "maxLength": 300},
+        "actors": {"type": "array", "items": {"type": "string"}, "description": "slugs of the map's actors"},
+        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "location_name": {"type": "string", "maxLength": 300},
+        "admin_area": {"type": "string", "maxLength": 300},
+        "geo_precision": {"type": "string", "enum": ["exact", "near", "district", "province", "country"]},
+        "fatalities_best": {"type": ["integer", "null"], "minimum": 0},
+        "fatalities_low": {"type": ["integer", "null"], "minimum": 0},
+        "fatalities_high": {"type": ["integer", "null"], "minimum": 0},
+        "notes": {"type": "string"},
+        "sources": {"type": "array", "items": SOURCE_IN, "maxItems": 50},
+    },
+    "required": ["date", "event_type", "longitude", "latitude"],
+    "additionalProperties": False,
+}
+EVENT_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _add_event_write_paths(paths: dict) -> None:
+    """Editors' events (mapapp/events/api_write.py): the mark page adds, edits and links them."""
+    rules = (
+        "Refused with 400 and the field: a date outside the map's dates (`date`), a point outside its area "
+        "(`location`), no type (`event_type`), actors not of this map (`actors`), low > best or high < best "
+        "(`fatalities_low`, `fatalities_high`), an unknown field (its name)."
+    )
+    example = {"date": "2017-06-20", "event_type": "Battles", "longitude": 40.14, "latitude": 35.33}
+    paths.setdefault("/api/v1/maps/{slug}/events", {})["post"] = _write(
+        "Add one draft event on this map (editors).",
+        "201 with the event (review_state `draft`); Location: /api/v1/events/{id}. " + rules,
+        body=_json_body(EVENT_IN, example),
+        params=[SLUG],
+        ok="201",
+        out={"type": "object"},
+    )
+    paths["/api/v1/events/{id}"] = {
+        "get": _write("One event, draft or published (editors).", "", params=[EVENT_ID], out={"type": "object"}),
+        "put": _write(
+            "Edit an event (editors: drafts; reviewers: published events too).",
+            "The whole event, as when adding it. " + rules,
+            body=_json_body(EVENT_IN, example),
+            params=[EVENT_ID],
+            out={"type": "object"},
+        ),
+    }
+    paths["/api/v1/maps/{slug}/events/near"] = {
+        "post": _write(
+            "The events near a change, to link to it (editors).",
+            "Body {`date`, `places` (zone slugs) or `geometry` (its ground), `change`? (a saved change: its "
+            "linked events come with `linked` true)}. Events of any review state within EVENT_LINK_KM km of "
+            "the ground and EVENT_LINK_DAYS days of the date, nearest first: {`events`: [{`id`, `date`, "
+            "`event_type`, ..., `km`, `days`, `linked`}]}.",
+            body=_json_body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "date": DATE,
+                        "places": {"type": "array", "items": {"type": "string"}},
+                        "geometry": POLYGONS_IN,
+                        "change": {"type": "integer"},
+                    },
+                    "required": ["date"],
+                },
+                {"date": "2017-06-20", "places": ["al-joura"]},
+            ),
+            params=[SLUG],
+            out={"type": "object"},
+        )
+    }
 
 
 def _add_map_write_paths(paths: dict) -> None:

@@ -76,8 +76,8 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
         "/ogc/": ogc("OGC API - Features landing page.", description="Links to the description, conformance, data.",
                      required=("title", "links")),
         "/ogc/conformance": ogc("Conformance classes: Part 1 core, GeoJSON, HTML.", required=("conformsTo",)),
-        "/ogc/collections": ogc("One collection per public map; its items are the map's control periods.",
-                                required=("collections", "links")),
+        "/ogc/collections": ogc("Two collections per public map: `{slug}`, its control periods, and "
+                                "`{slug}.events`, its published events.", required=("collections", "links")),
         "/ogc/collections/{slug}": ogc("A map's collection: extent (CRS84 bbox, first day) and links.", [slug],
                                        required=("id", "extent", "links")),
         "/ogc/collections/{slug}/items": ogc(
@@ -102,6 +102,36 @@ def opendata_paths(*, slug: dict, error: dict, not_found: dict, query: Callable)
             "One control period.",
             [slug, {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                     "description": "a period's id (from the items); 404 for one the map lacks"}],
+            media_type="application/geo+json",
+            required=("type", "id", "properties", "links"),
+        ),
+        "/ogc/collections/{slug}.events": ogc("A map's events collection: extent (CRS84 bbox, its dates) and links.",
+                                              [slug], required=("id", "extent", "links")),
+        "/ogc/collections/{slug}.events/items": ogc(
+            "The map's published events as GeoJSON points.",
+            [
+                slug,
+                query("datetime", datetime_["schema"], "an instant: the events of that day (a span: holding it); an "
+                      "interval a/b (`..` or empty for an open end): the events whose days meet it; 400 when a is "
+                      "after b"),
+                bbox,
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "items per page; "
+                      "more than 1,000 gives 1,000"),
+                query("offset", {"type": "integer", "minimum": 0, "maximum": 100_000_000, "default": 0}, "items to "
+                      "skip (follow `next`)"),
+            ],
+            "Feature `id` = the event's id, by date then id; properties `date`, `date_end`, `date_precision`, "
+            "`event_type`, `sub_event_type`, `actor1`, `actor2`, `actors` (slugs joined with '; '), `location`, "
+            "`admin_area`, `geo_precision`, `fatalities_best|low|high`, `sources` (titles <urls> joined with '; '), "
+            "`changes` (ids of the published control changes it explains, joined with '; '), `notes`, `origin`, "
+            "`external_id`. Unknown parameters: 400.",
+            media_type="application/geo+json",
+            required=("type", "features", "numberMatched", "numberReturned", "links"),
+        ),
+        "/ogc/collections/{slug}.events/items/{item_id}": ogc(
+            "One event.",
+            [slug, {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+                    "description": "an event's id (from the items); 404 for one the map lacks"}],
             media_type="application/geo+json",
             required=("type", "id", "properties", "links"),
         ),

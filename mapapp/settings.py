@@ -281,6 +281,7 @@ AXES_LOCKOUT_CALLABLE = "mapapp.errors.login_locked_out"
 RATE_LIMIT_TOKEN_FAILURES = env_int("RATE_LIMIT_TOKEN_FAILURES", 10)
 RATE_LIMIT_PLACES_MATCH = env_int("RATE_LIMIT_PLACES_MATCH", 30)
 RATE_LIMIT_PICTURES = env_int("RATE_LIMIT_PICTURES", 30)
+RATE_LIMIT_FILMS = env_int("RATE_LIMIT_FILMS", 10)
 RATE_LIMIT_IMPORTS = env_int("RATE_LIMIT_IMPORTS", 20)
 
 # The most points a place's footprint keeps: a bigger one is simplified on save (topology kept), and the editor
@@ -290,11 +291,16 @@ FOOTPRINT_MAX_VERTICES = env_int("FOOTPRINT_MAX_VERTICES", 5_000)
 # The longest texts the record takes (characters), refused with a message naming the field above them.
 CHANGE_NOTE_MAX_CHARS = env_int("CHANGE_NOTE_MAX_CHARS", 20_000)
 SOURCE_QUOTE_MAX_CHARS = env_int("SOURCE_QUOTE_MAX_CHARS", 5_000)
+# Events suggested for linking to a control change: within this many km of its ground and days of its date.
+EVENT_LINK_KM = env_int("EVENT_LINK_KM", 10)
+EVENT_LINK_DAYS = env_int("EVENT_LINK_DAYS", 3)
 
 # Server-drawn map pictures (/embed/<slug>/image.png) are cached here as files, one folder per map data version.
 EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "embed-images")))
 # Their total size: above it, the least recently used pictures are removed after each new one is drawn.
 EMBED_IMAGE_CACHE_MB = env_int("EMBED_IMAGE_CACHE_MB", 200)
+# Films readers ask for in the Share / Embed dialog (mapapp/services/films.py): one folder per map data version.
+FILM_CACHE_DIR = Path(env_str("FILM_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "films")))
 
 # The read API's answers, kept as bytes once per map data version (mapapp/answers.py), and their total size.
 ANSWER_CACHE_DIR = Path(env_str("ANSWER_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "answers")))

@@ -8,6 +8,7 @@ from mapapp import (
     admin_pockets,
     api,
     api_analytics,
+    api_films,
     api_maps,
     api_places,
     api_write,
@@ -18,6 +19,7 @@ from mapapp import (
     views,
 )
 from mapapp.events import api as events_api
+from mapapp.events import api_write as events_write
 from mapapp.lib.http import json_response
 from mapapp.ogc import views as ogc
 
@@ -37,6 +39,7 @@ urlpatterns = [
     path("maps/<slug:slug>/feed.json", feeds.feed_json, name="feed-json"),
     path("maps/<slug:slug>/changes/", corrections.changes_log, name="changes-log"),
     path("maps/<slug:slug>/changes/<int:change_id>/", corrections.change_page, name="change-page"),
+    path("maps/<slug:slug>/films/<str:name>", api_films.film_file, name="film-file"),
     path("embed/<slug:slug>/", embed_views.embed_page, name="embed"),
     path("embed/<slug:slug>/image.png", embed_views.embed_image, name="embed-image"),
     path("oembed", embed_views.oembed, name="oembed"),
@@ -61,15 +64,22 @@ urlpatterns = [
     path("api/v1/maps/<slug:slug>/sieges", api_analytics.sieges, name="api-sieges"),
     path("api/v1/maps/<slug:slug>/pockets", api_analytics.pockets, name="api-pockets"),
     path("api/v1/maps/<slug:slug>/stats/area", api_analytics.area_stats, name="api-stats-area"),
-    path("api/v1/maps/<slug:slug>/events", events_api.events, name="api-events"),
+    path("api/v1/maps/<slug:slug>/events", events_write.map_events, name="api-events"),
     path("api/v1/maps/<slug:slug>/events/days", events_api.event_days, name="api-event-days"),
+    path("api/v1/maps/<slug:slug>/events/near", events_write.events_near, name="api-events-near"),
+    path("api/v1/events/<int:event_id>", events_write.event_detail, name="api-event"),
     path("api/v1/maps/<slug:slug>/export", api.map_export, name="api-export"),
+    path("api/v1/maps/<slug:slug>/films", api_films.film_request, name="api-films"),
+    path("api/v1/films/<int:job_id>", api_films.film_status, name="api-film-status"),
     path("ogc/", ogc.landing, name="ogc-landing"),
     path("ogc/conformance", ogc.conformance, name="ogc-conformance"),
     path("ogc/collections", ogc.collections, name="ogc-collections"),
     path("ogc/collections/<slug:slug>", ogc.collection, name="ogc-collection"),
     path("ogc/collections/<slug:slug>/items", ogc.items, name="ogc-items"),
     path("ogc/collections/<slug:slug>/items/<int:item_id>", ogc.item, name="ogc-item"),
+    path("ogc/collections/<slug:slug>.events", ogc.event_collection, name="ogc-event-collection"),
+    path("ogc/collections/<slug:slug>.events/items", ogc.event_items, name="ogc-event-items"),
+    path("ogc/collections/<slug:slug>.events/items/<int:item_id>", ogc.event_item, name="ogc-event-item"),
     path("admin/pockets/", admin.site.admin_view(admin_pockets.pocket_suggestions), name="admin-pocket-suggestions"),
     # The admin's imports run as background jobs (mapapp/admin_jobs.py); the places' keeps its old address.
     *[

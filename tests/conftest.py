@@ -324,3 +324,21 @@ def _english_unless_asked():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def ogc_item_id(path: str, demo) -> int:
+    """An OGC item of the demo for a documented item path: a control period, or for a map's events collection
+    (`{slug}.events`) an event (one is added: the demo has none of its own)."""
+    from mapapp import services
+    from mapapp.events.models import Event
+    from mapapp.models import ControlPeriod
+
+    if ".events/" not in path:
+        return ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first().pk
+    event = Event.objects.published().filter(map=demo).order_by("pk").first()
+    if event is None:
+        point = demo.area.point_on_surface
+        event = services.event_create(
+            map=demo, on=demo.default_date, event_type="Battles", location=point, notes="<b>text</b>", publish=True
+        )
+    return event.pk

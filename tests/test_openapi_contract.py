@@ -34,8 +34,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from shapely.geometry import shape
 
-from mapapp.models import ControlPeriod
 from mapapp.openapi import schema
+from tests.conftest import ogc_item_id
 
 DATES = ["2014-01-01", "2014-07-14", "2016-06-01", "2017-01-16", "2017-03-01", "2017-09-05", "2017-11-10", "2017-12-31"]
 TYPES = {
@@ -148,6 +148,7 @@ def documented_values(parameter: dict, demo) -> list[str]:
         "f": ["json"],
         "datetime": ["2016-06-01", "2016-01-01/2016-12-31", "../2015-01-01", "2017-01-16/.."],
         "place": ["al-joura"],
+        "zone": ["al-joura"],
         "type": ["Battles", "Battles,Shelling"],
         "bbox": ["39.9,35.2,40.3,35.5", "-180,-90,180,90"],
     }
@@ -182,8 +183,7 @@ def json_get_paths():
 @pytest.mark.parametrize(("path", "operation", "media"), list(json_get_paths()))
 def test_every_answer_is_what_the_description_says(client, demo, settings, path, operation, media):
     settings.SITE_URL = "http://testserver"
-    item = ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first()
-    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(item.pk))
+    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(ogc_item_id(path, demo)))
     answer = operation["responses"]["200"]["content"][media].get("schema")
     assert answer, f"{path}: the description does not say what it answers"
     queries = operation.get("parameters", [])
@@ -300,7 +300,8 @@ def onto_the_demo(case, demo) -> list[str]:
       except `/changes`, which takes any real day;
     - `from` must not be after `to` when both are given: swapped; the embed's `date` must be inside its
       `from`..`to`: folded into them;
-    - the events' `bbox` must have west < east and south < north: replaced by the demo's area.
+    - the events' `bbox` must have west < east and south < north: replaced by the demo's area;
+    - the events' `zone` must be a zone of the map: al-joura; the export's events are not Linked Places: geojson.
     """
     moved = []
     if "slug" in (case.path_parameters or {}):
@@ -322,8 +323,13 @@ def onto_the_demo(case, demo) -> list[str]:
                 query[name] = folded
     if "place" in query:  # the feeds: a place the gazetteer holds
         query["place"] = "al-joura"
-    if "item_id" in (case.path_parameters or {}):  # an OGC item: one of the demo's control periods
-        case.path_parameters["item_id"] = ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first().pk
+    if "zone" in query:  # the events of a zone: one of the map's zones
+        query["zone"] = "al-joura"
+    if query.get("layer") == "events" and query.get("format") == "lpf":  # Linked Places is for zones only
+        moved.append("events as lpf")
+        query["format"] = "geojson"
+    if "item_id" in (case.path_parameters or {}):  # an OGC item: one of the demo's control periods, or its event
+        case.path_parameters["item_id"] = ogc_item_id(case.operation.path, demo)
     if "/" in str(query.get("datetime", "")):  # an OGC interval: its start not after its end
         first, last = query["datetime"].split("/")
         if ".." not in (first, last) and first > last:
@@ -396,6 +402,8 @@ REFUSED_BY_DATA = [
     ("/maps/{slug}/feed.atom", {"place": "no-such-place"}, "place", "no place 'no-such-place'"),
     ("/ogc/collections/{slug}/items", {"datetime": "2017-01-01/2016-01-01"}, "datetime", "starts after it ends"),
     ("/ogc/collections/{slug}/items", {"bbox": "40,36,41,35"}, "bbox", "south <= north"),
+    ("/api/v1/maps/{slug}/events", {"zone": "no-such-zone"}, "zone", "is not a zone of the map"),
+    ("/api/v1/maps/{slug}/export", {"layer": "events", "format": "lpf"}, "format", "must be one of geojson, csv"),
 ]
 
 

@@ -7,6 +7,7 @@ The endpoints come from the OpenAPI description, so one added there is covered h
 import pytest
 
 from mapapp.openapi import schema
+from tests.conftest import ogc_item_id
 
 # A query that gives a 200 for each documented GET path that needs one.
 GOOD = {
@@ -33,10 +34,8 @@ def site(settings, tmp_path):
 
 @pytest.mark.parametrize("path", list(public_get_paths()))
 def test_head_answers_wherever_get_does(client, demo, site, path):
-    from mapapp.models import ControlPeriod
-
-    item = ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first()
-    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(item.pk))
+    item = ogc_item_id(path, demo)
+    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(item))
     query = GOOD.get(path, {})
     got = client.get(url, query)
     assert got.status_code == 200, got.content[:300]
@@ -46,7 +45,7 @@ def test_head_answers_wherever_get_does(client, demo, site, path):
     assert head["Content-Type"] == got["Content-Type"]
     # ...and so do its errors: an unknown map is a 404, not a 405.
     if "{slug}" in path:
-        missing = path.replace("{slug}", "no-such-map").replace("{item_id}", str(item.pk))
+        missing = path.replace("{slug}", "no-such-map").replace("{item_id}", str(item))
         assert client.head(missing, query).status_code == 404
 
 
@@ -58,10 +57,7 @@ EMBED_PAGE = "/embed/{slug}/"  # a page for iframes, not data: framing is govern
 
 @pytest.mark.parametrize("path", [p for p in public_get_paths() if p.values[0] != EMBED_PAGE])
 def test_public_reads_may_be_fetched_from_other_origins(client, demo, site, path):
-    from mapapp.models import ControlPeriod
-
-    item = ControlPeriod.objects.filter(place__maps=demo).order_by("pk").first()
-    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(item.pk))
+    url = path.replace("{slug}", demo.slug).replace("{item_id}", str(ogc_item_id(path, demo)))
     response = client.get(url, GOOD.get(path, {}), **ORIGIN)
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"

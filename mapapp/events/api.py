@@ -12,6 +12,7 @@ import re
 import orjson
 from django.http import HttpRequest, HttpResponse
 
+from gazetteer.models import Place
 from mapapp.answers import kept
 from mapapp.api import date_param, get_map, in_map_range, versioned
 from mapapp.events import selectors
@@ -56,9 +57,20 @@ def bbox_param(request: HttpRequest) -> tuple[float, float, float, float] | None
     return west, south, east, north
 
 
+def zone_param(request: HttpRequest, map_) -> Place | None:
+    """?zone=<place slug>: only the events inside that zone of the map (the viewer's zone panel)."""
+    slug = request.GET.get("zone")
+    if slug is None:
+        return None
+    zone = map_.places.filter(slug=slug).first() if len(slug) <= 200 else None
+    if zone is None:
+        raise ApiError(f"zone {slug[:80]!r} is not a zone of the map {map_.slug}", "zone")
+    return zone
+
+
 @kept
 @only("GET")
-@api_view({"from", "to", "type", "bbox", "v"})
+@api_view({"from", "to", "type", "bbox", "zone", "v"})
 def events(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     first = in_map_range(map_, date_param(request, "from", map_.start), "from")
@@ -67,8 +79,11 @@ def events(request: HttpRequest, slug: str) -> HttpResponse:
         raise ApiError(f"from ({first.isoformat()}) is after to ({last.isoformat()})", "from")
     types = type_param(request)
     bbox = bbox_param(request)
+    zone = zone_param(request, map_)
     return versioned(
-        request, map_, lambda: selectors.events_geojson(map=map_, first=first, last=last, types=types, bbox=bbox)
+        request,
+        map_,
+        lambda: selectors.events_geojson(map=map_, first=first, last=last, types=types, bbox=bbox, zone=zone),
     )
 
 

@@ -176,30 +176,57 @@ def _fatalities_order(best, low, high, problems: list) -> None:
         problems.append(("high", f"high estimate {high} is below the best estimate {best}"))
 
 
+def _required(row: dict, column: str, limit: int, problems: list) -> str:
+    value = _text(row, column, limit, problems)
+    if not value and (row.get(column) or "").strip() == "":
+        problems.append((column, f"{column} is empty"))
+    return value
+
+
+def _span(row: dict, first: str, last: str, problems: list) -> tuple[dt.date | None, dt.date | None]:
+    """The first day and the last (None when the same day, or not given); a last day before the first is a
+    problem of `last`."""
+    start = _date(row, first, problems)
+    end = _date(row, last, problems, required=False)
+    if start is not None and end is not None and end < start:
+        problems.append((last, f"{last} {end} is before {first} {start}"))
+    return start, (end if end != start else None)
+
+
+def _point(row: dict, problems: list) -> dict:
+    return {
+        "latitude": _coordinate(row, "latitude", 90, problems),
+        "longitude": _coordinate(row, "longitude", 180, problems),
+    }
+
+
+def _event_row(problems: list, **values) -> EventRow:
+    """The row read, or every problem found in it (each reader checks all its columns before this)."""
+    if problems:
+        raise RowError(problems)
+    return EventRow(**values)
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
 def _acled(row: dict, line: int) -> EventRow:
     problems: list = []
-    external_id = _text(row, "event_id_cnty", 100, problems)
-    if not external_id:
-        problems.append(("event_id_cnty", "event_id_cnty is empty"))
+    external_id = _required(row, "event_id_cnty", 100, problems)
     on = _date(row, "event_date", problems)
-    event_type = _text(row, "event_type", 100, problems)
-    if not event_type:
-        problems.append(("event_type", "event_type is empty"))
+    event_type = _required(row, "event_type", 100, problems)
     admin = [_text(row, column, 100, problems) for column in ("admin1", "admin2", "admin3")]
     publishers = _split(_text(row, "source", 2000, problems))
     fatalities = _count(row, "fatalities", problems)
-    row_out = dict(
+    return _event_row(
+        problems,
         line=line,
         origin=EventOrigin.ACLED,
         external_id=external_id,
         date=on,
         event_type=event_type,
-        latitude=_coordinate(row, "latitude", 90, problems),
-        longitude=_coordinate(row, "longitude", 180, problems),
+        **_point(row, problems),
         date_precision=_code(row, "time_precision", ACLED_TIME_PRECISION, problems, EventDatePrecision.DAY),
         sub_event_type=_text(row, "sub_event_type", 100, problems),
         actor1=_text(row, "actor1", 300, problems),
@@ -214,20 +241,12 @@ def _acled(row: dict, line: int) -> EventRow:
         sources=tuple(SourceRef(title=name[:500], publisher=name[:300]) for name in publishers),
         notes=_text(row, "notes", 10000, problems),
     )
-    if problems:
-        raise RowError(problems)
-    return EventRow(**row_out)
 
 
 def _ucdp(row: dict, line: int) -> EventRow:
     problems: list = []
-    external_id = _text(row, "id", 100, problems)
-    if not external_id:
-        problems.append(("id", "id is empty"))
-    start = _date(row, "date_start", problems)
-    end = _date(row, "date_end", problems, required=False)
-    if start is not None and end is not None and end < start:
-        problems.append(("date_end", f"date_end {end} is before date_start {start}"))
+    external_id = _required(row, "id", 100, problems)
+    start, end = _span(row, "date_start", "date_end", problems)
     best, low, high = (_count(row, column, problems) for column in ("best", "low", "high"))
     if best is None and not any(column == "best" for column, _message in problems):
         problems.append(("best", "best is empty"))
@@ -241,15 +260,15 @@ def _ucdp(row: dict, line: int) -> EventRow:
         # GED cites its sources as one text ("Reuters,2017-06-15,..."; "AFP,..."): kept whole as the quote.
         title = (headline.split(";")[0].strip() or f"UCDP GED event {external_id}")[:500]
         sources = (SourceRef(title=title, publisher="UCDP GED", quote=article),)
-    row_out = dict(
+    return _event_row(
+        problems,
         line=line,
         origin=EventOrigin.UCDP,
         external_id=external_id,
         date=start,
-        date_end=end if end != start else None,
+        date_end=end,
         event_type=UCDP_VIOLENCE.get(violence, "Organised violence"),
-        latitude=_coordinate(row, "latitude", 90, problems),
-        longitude=_coordinate(row, "longitude", 180, problems),
+        **_point(row, problems),
         date_precision=_code(row, "date_prec", UCDP_DATE_PRECISION, problems, EventDatePrecision.DAY),
         actor1=_text(row, "side_a", 300, problems),
         actor2=_text(row, "side_b", 300, problems),
@@ -261,23 +280,13 @@ def _ucdp(row: dict, line: int) -> EventRow:
         fatalities_high=high,
         sources=sources,
     )
-    if problems:
-        raise RowError(problems)
-    return EventRow(**row_out)
 
 
 def _plain(row: dict, line: int) -> EventRow:
     problems: list = []
-    external_id = _text(row, "id", 100, problems)
-    if not external_id:
-        problems.append(("id", "id is empty"))
-    on = _date(row, "date", problems)
-    end = _date(row, "date_end", problems, required=False)
-    if on is not None and end is not None and end < on:
-        problems.append(("date_end", f"date_end {end} is before date {on}"))
-    event_type = _text(row, "event_type", 100, problems)
-    if not event_type:
-        problems.append(("event_type", "event_type is empty"))
+    external_id = _required(row, "id", 100, problems)
+    on, end = _span(row, "date", "date_end", problems)
+    event_type = _required(row, "event_type", 100, problems)
     best, low, high = (_count(row, column, problems) for column in ("fatalities", "fatalities_low", "fatalities_high"))
     _fatalities_order(best, low, high, problems)
     precisions = {value: value for value in EventDatePrecision.values}
@@ -288,15 +297,15 @@ def _plain(row: dict, line: int) -> EventRow:
         url = ""
     titles = _split(_text(row, "source", 2000, problems))
     sources = tuple(SourceRef(title=title[:500], url=url if len(titles) == 1 else "") for title in titles)
-    row_out = dict(
+    return _event_row(
+        problems,
         line=line,
         origin=EventOrigin.CSV,
         external_id=external_id,
         date=on,
-        date_end=end if end != on else None,
+        date_end=end,
         event_type=event_type,
-        latitude=_coordinate(row, "latitude", 90, problems),
-        longitude=_coordinate(row, "longitude", 180, problems),
+        **_point(row, problems),
         date_precision=_code(row, "date_precision", precisions, problems, EventDatePrecision.DAY),
         sub_event_type=_text(row, "sub_event_type", 100, problems),
         actor1=_text(row, "actor1", 300, problems),
@@ -311,9 +320,6 @@ def _plain(row: dict, line: int) -> EventRow:
         sources=sources,
         notes=_text(row, "notes", 10000, problems),
     )
-    if problems:
-        raise RowError(problems)
-    return EventRow(**row_out)
 
 
 READERS = {"acled": (_acled, ACLED_REQUIRED), "ucdp": (_ucdp, UCDP_REQUIRED), "csv": (_plain, CSV_REQUIRED)}

@@ -72,6 +72,11 @@ class Event(models.Model):
     fatalities_high = models.PositiveIntegerField(null=True, blank=True)
     sources = models.ManyToManyField("mapapp.Source", related_name="events", blank=True)
     notes = models.TextField(blank=True)
+    # The control changes this event helps explain (linked by editors from the mark page or the change's admin,
+    # where the events near the change in place and time are suggested: mapapp.events.selectors.events_near).
+    changes = models.ManyToManyField(
+        "mapapp.ControlChange", related_name="events", blank=True, help_text="the control changes it explains"
+    )
     origin = models.CharField(max_length=8, choices=EventOrigin.choices, default=EventOrigin.EDITOR)
     external_id = models.CharField(max_length=100, blank=True, help_text="the id the dataset gave it")
     review_state = models.CharField(max_length=12, choices=EventState.choices, default=EventState.DRAFT)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 
 import orjson
+from django.conf import settings
 from django.contrib.gis.geos import Polygon
-from django.db.models import Count, FloatField, Func
+from django.db.models import Count, FloatField, Func, Q
+from shapely.geometry.base import BaseGeometry
 
+from gazetteer.models import Place
 from mapapp.events.models import Event
-from mapapp.models import Map
+from mapapp.lib import geo
+from mapapp.models import ControlChange, Map, ReviewState
 
 _FIELDS = (
     "pk", "date", "date_end", "date_precision", "event_type", "sub_event_type", "actor1", "actor2", "location_name",
@@ -21,42 +26,153 @@ _FIELDS = (
 
 
 def events_in_window(
-    *, map: Map, first: dt.date, last: dt.date, types: Sequence[str] = (), bbox: tuple[float, ...] | None = None
+    *,
+    map: Map,
+    first: dt.date,
+    last: dt.date,
+    types: Sequence[str] = (),
+    bbox: tuple[float, ...] | None = None,
+    zone: Place | None = None,
 ) -> list[dict]:
     """The map's published events whose date is in [first, last] (both inclusive), of the given types (any
-    type when empty), whose point lies in bbox (west, south, east, north; edges included), by date then id."""
+    type when empty), whose point lies in bbox (west, south, east, north; edges included) and in the zone's
+    footprint (its edge included), by date then id."""
     events = Event.objects.published().filter(map=map, date__gte=first, date__lte=last)
     if types:
         events = events.filter(event_type__in=list(types))
     if bbox is not None:
         events = events.filter(location__intersects=Polygon.from_bbox(bbox))
+    if zone is not None:
+        events = events.filter(location__intersects=zone.footprint) if zone.footprint else events.none()
+    return event_rows(events.order_by("date", "pk"))
+
+
+def event_rows(events) -> list[dict]:
+    """Rows of an ordered (and maybe sliced) queryset of events: their fields, lon and lat, and "sources",
+    "actors" (slugs) and "changes" (published linked changes), each in one query."""
     # The point's coordinates from the database (ST_X/ST_Y: SpatiaLite and PostGIS both have them), not a GEOS
     # object built per row, which was half the time of a week's answer.
     events = events.annotate(
         lon=Func("location", function="ST_X", output_field=FloatField()),
         lat=Func("location", function="ST_Y", output_field=FloatField()),
     )
-    rows = list(events.order_by("date", "pk").values(*_FIELDS, "lon", "lat"))
-    ids = [row["pk"] for row in rows]
+    rows = list(events.values(*_FIELDS, "lon", "lat"))
+    # The links of those events, each kind in one query whose events are the same query's (a subquery): a list
+    # of hundreds of ids as parameters cost Django more to build than the database to answer.
+    ids = events.values("pk") if events.query.is_sliced else events.order_by().values("pk")
     sources: dict[int, list[dict]] = defaultdict(list)
     actors: dict[int, list[str]] = defaultdict(list)
-    for start in range(0, len(ids), 900):  # SQLite allows 999 parameters to a query
-        chunk = ids[start : start + 900]
-        links = Event.sources.through.objects.filter(event_id__in=chunk).order_by("source__title", "source_id")
-        for event_id, *source in links.values_list(
-            "event_id", "source_id", "source__title", "source__publisher", "source__url", "source__published"
-        ):
-            sources[event_id].append(_source(*source))
-        for event_id, slug in (
-            Event.actors.through.objects.filter(event_id__in=chunk)
-            .order_by("actor__sort_order", "actor__slug")
-            .values_list("event_id", "actor__slug")
-        ):
-            actors[event_id].append(slug)
+    links = Event.sources.through.objects.filter(event_id__in=ids).order_by("source__title", "source_id")
+    for event_id, *source in links.values_list(
+        "event_id", "source_id", "source__title", "source__publisher", "source__url", "source__published"
+    ):
+        sources[event_id].append(_source(*source))
+    for event_id, slug in (
+        Event.actors.through.objects.filter(event_id__in=ids)
+        .order_by("actor__sort_order", "actor__slug")
+        .values_list("event_id", "actor__slug")
+    ):
+        actors[event_id].append(slug)
+    changes = _linked_changes(ids)
     for row in rows:
         row["sources"] = sources.get(row["pk"], [])
         row["actors"] = actors.get(row["pk"], [])
+        row["changes"] = changes.get(row["pk"], [])
     return rows
+
+
+def _linked_changes(event_ids) -> dict[int, list[dict]]:
+    """{event id: [{"id", "date", "title"}, ...]}: the published control changes each of `event_ids` (a
+    queryset of ids) is linked to, by date (drafts and withdrawn changes are not the public's). The links first,
+    then those changes: joined in one query, SQLite walked every published change of the map by date and probed
+    the links (50 ms a week on the bench's map, where most events have no link)."""
+    links: dict[int, list[int]] = defaultdict(list)
+    for event_id, change_id in Event.changes.through.objects.filter(event_id__in=event_ids).values_list(
+        "event_id", "controlchange_id"
+    ):
+        links[event_id].append(change_id)
+    wanted = sorted({change_id for ids in links.values() for change_id in ids})
+    changes: dict[int, dict] = {}
+    for start in range(0, len(wanted), 900):
+        for change_id, day, title in ControlChange.objects.filter(
+            pk__in=wanted[start : start + 900], review_state=ReviewState.PUBLISHED
+        ).values_list("pk", "date", "title"):
+            changes[change_id] = {"id": change_id, "date": day.isoformat(), "title": title}
+    out: dict[int, list[dict]] = {}
+    for event_id, ids in links.items():
+        found = sorted((changes[pk] for pk in ids if pk in changes), key=lambda change: (change["date"], change["id"]))
+        if found:
+            out[event_id] = found
+    return out
+
+
+def change_linked_events(*, change_id: int) -> list[Event]:
+    """The published events linked to a control change, by date: its public page lists them."""
+    return list(Event.objects.published().filter(changes=change_id).order_by("date", "pk").prefetch_related("sources"))
+
+
+def change_maps(*, change: ControlChange) -> list[Map]:
+    """The maps a change is on: its own (a change carrying ground), or those showing any of its places."""
+    if change.map_id is not None:
+        return [change.map]
+    return list(Map.objects.filter(places__control_changes=change).distinct().order_by("slug"))
+
+
+def ground_of(*, geometry=None, places=()) -> BaseGeometry | None:
+    """A change's ground as shapely: its drawn geometry, else the union of its places' footprints."""
+    if geometry is not None:
+        return geo.to_shapely(geometry)
+    footprints = [
+        geo.to_shapely(footprint)
+        for footprint in Place.objects.filter(pk__in=[place.pk for place in places]).values_list("footprint", flat=True)
+        if footprint is not None
+    ]
+    return geo.union(footprints) if footprints else None
+
+
+def events_near(
+    *,
+    maps: Sequence[Map],
+    on: dt.date,
+    ground: BaseGeometry | None,
+    km: float | None = None,
+    days: int | None = None,
+    include: Sequence[int] = (),
+) -> list[dict]:
+    """Events of these maps (drafts too: for editors) within `days` of `on` and `km` of `ground` (the settings
+    EVENT_LINK_DAYS and EVENT_LINK_KM when not given), nearest first, as {"event", "km", "days"}; and the events
+    whose ids are in `include` (those already linked) wherever they are. The database narrows to the dates and
+    a box around the ground; the distance in km is worked out here (mapapp.lib.geo.distances_km)."""
+    km = settings.EVENT_LINK_KM if km is None else km
+    days = settings.EVENT_LINK_DAYS if days is None else days
+    near = Q(pk__in=[])
+    if ground is not None and not ground.is_empty:
+        west, south, east, north = ground.bounds
+        margin_lat = km / 110.0
+        margin_lon = km / (111.32 * max(0.05, math.cos(math.radians((south + north) / 2))))
+        box = Polygon.from_bbox((west - margin_lon, south - margin_lat, east + margin_lon, north + margin_lat))
+        box.srid = 4326
+        near = Q(
+            map__in=[map_.pk for map_ in maps],
+            date__gte=on - dt.timedelta(days=days),
+            date__lte=on + dt.timedelta(days=days),
+            location__intersects=box,
+        )
+    candidates = list(
+        Event.objects.filter(near | Q(pk__in=list(include), map__in=[map_.pk for map_ in maps]))
+        .annotate(
+            lon=Func("location", function="ST_X", output_field=FloatField()),
+            lat=Func("location", function="ST_Y", output_field=FloatField()),
+        )
+        .order_by("date", "pk")
+    )
+    distances = geo.distances_km(ground, [(event.lon, event.lat) for event in candidates])
+    found = []
+    for event, distance in zip(candidates, distances, strict=True):
+        if distance <= km or event.pk in include:
+            found.append({"event": event, "km": distance, "days": (event.date - on).days})
+    found.sort(key=lambda row: (row["km"], abs(row["days"]), row["event"].pk))
+    return found
 
 
 def map_has_events(*, map: Map) -> bool:
@@ -74,11 +190,17 @@ def _source(pk: int, title: str, publisher: str, url: str, published: dt.date | 
 
 
 def events_geojson(
-    *, map: Map, first: dt.date, last: dt.date, types: Sequence[str] = (), bbox: tuple[float, ...] | None = None
+    *,
+    map: Map,
+    first: dt.date,
+    last: dt.date,
+    types: Sequence[str] = (),
+    bbox: tuple[float, ...] | None = None,
+    zone: Place | None = None,
 ) -> bytes:
     """GeoJSON FeatureCollection of events_in_window, with the foreign members map, from and to."""
     features = []
-    for row in events_in_window(map=map, first=first, last=last, types=types, bbox=bbox):
+    for row in events_in_window(map=map, first=first, last=last, types=types, bbox=bbox, zone=zone):
         features.append(
             {
                 "type": "Feature",
@@ -102,6 +224,7 @@ def events_geojson(
                         "high": row["fatalities_high"],
                     },
                     "sources": row["sources"],
+                    "changes": row["changes"],
                     "notes": row["notes"],
                     "origin": row["origin"],
                     "external_id": row["external_id"],

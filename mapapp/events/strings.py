@@ -14,6 +14,10 @@ EVENT_STRINGS = (
     gettext_noop("Actors"),
     gettext_noop("Fatalities"),
     gettext_noop("Sources"),
+    gettext_noop("Control changes it explains"),
+    gettext_noop("Events here"),
+    gettext_noop("No events here in the %(n)s days up to this date."),
+    gettext_noop("and %(n)s more"),
 )
 
 

@@ -305,3 +305,23 @@ def polygon_from_geojson(value) -> shapely.MultiPolygon:
         raise ValueError("has coordinates off the globe (expected WGS84 longitude, latitude)")
     repaired, _reason = repair_polygonal(shape)
     return repaired
+
+
+def distances_km(ground: BaseGeometry, points: list[tuple[float, float]]) -> list[float]:
+    """How far each lon/lat point is from `ground` (0 inside it), in km, for distances of a few tens of km.
+
+    Both are scaled to kilometres around the ground's middle latitude (an equirectangular view, whose error
+    over 50 km is far below a percent): shapely's distance in degrees would count a degree of longitude as a
+    degree of latitude, 20 % too far at Syria's latitudes.
+    """
+    if ground is None or ground.is_empty or not points:
+        return [float("inf")] * len(points)
+    west, south, east, north = ground.bounds
+    middle = np.radians((south + north) / 2)
+    # Metres per degree on the WGS84 ellipsoid at that latitude (the usual series, to a metre).
+    per_lat = 111132.92 - 559.82 * np.cos(2 * middle) + 1.175 * np.cos(4 * middle)
+    per_lon = 111412.84 * np.cos(middle) - 93.5 * np.cos(3 * middle)
+    scale = np.array([per_lon / 1000.0, per_lat / 1000.0])
+    flat_ground = shapely.transform(ground, lambda xy: xy * scale)
+    flat_points = shapely.points(np.asarray(points, dtype="float64") * scale)
+    return [float(value) for value in shapely.distance(flat_ground, flat_points)]

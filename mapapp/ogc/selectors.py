@@ -17,6 +17,8 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 
 from mapapp import selectors, standards
+from mapapp.events.models import Event
+from mapapp.events.selectors import event_rows
 from mapapp.models import Actor, ControlPeriod, Map
 
 _INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?$")
@@ -76,6 +78,16 @@ def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
+def _in_bbox(field: str, bbox) -> Q:
+    west, south, east, north = bbox
+    if west <= east:
+        return Q(**{f"{field}__intersects": Polygon.from_bbox((west, south, east, north))})
+    # across the antimeridian
+    return Q(**{f"{field}__intersects": Polygon.from_bbox((west, south, 180, north))}) | Q(
+        **{f"{field}__intersects": Polygon.from_bbox((-180, south, east, north))}
+    )
+
+
 def periods(*, map: Map, window: Window | None, bbox=None):
     """The map's control periods matching the filters, in a stable order (zone, start, id)."""
     query = ControlPeriod.objects.filter(place__maps=map)
@@ -85,15 +97,60 @@ def periods(*, map: Map, window: Window | None, bbox=None):
         if window.start is not None:
             query = query.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=window.start))
     if bbox is not None:
-        west, south, east, north = bbox
-        if west <= east:
-            query = query.filter(place__footprint__intersects=Polygon.from_bbox((west, south, east, north)))
-        else:  # across the antimeridian
-            query = query.filter(
-                Q(place__footprint__intersects=Polygon.from_bbox((west, south, 180, north)))
-                | Q(place__footprint__intersects=Polygon.from_bbox((-180, south, east, north)))
-            )
+        query = query.filter(_in_bbox("place__footprint", bbox))
     return query.order_by("place__slug", "valid_from", "pk")
+
+
+def events(*, map: Map, window: Window | None, bbox=None):
+    """The map's published events matching the filters, by date then id. `datetime` D gives the events of D (an
+    event with a span, those whose span holds D); an interval, those whose days meet it."""
+    query = Event.objects.published().filter(map=map)
+    if window is not None:
+        if window.end is not None:
+            query = query.filter(date__lte=window.end)
+        if window.start is not None:
+            query = query.filter(Q(date__gte=window.start) | Q(date_end__gte=window.start))
+    if bbox is not None:
+        query = query.filter(_in_bbox("location", bbox))
+    return query.order_by("date", "pk")
+
+
+def event_features(rows) -> list[dict]:
+    """GeoJSON features of events (a sliced queryset from events()), their properties flat for GIS tools:
+    actors, sources and linked changes as text. Four queries."""
+    features = []
+    for row in event_rows(rows):
+        features.append(
+            {
+                "type": "Feature",
+                "id": row["pk"],
+                "geometry": {"type": "Point", "coordinates": [round(row["lon"], 7), round(row["lat"], 7)]},
+                "properties": {
+                    "date": row["date"].isoformat(),
+                    "date_end": row["date_end"].isoformat() if row["date_end"] else None,
+                    "date_precision": row["date_precision"],
+                    "event_type": row["event_type"],
+                    "sub_event_type": row["sub_event_type"],
+                    "actor1": row["actor1"],
+                    "actor2": row["actor2"],
+                    "actors": "; ".join(row["actors"]),
+                    "location": row["location_name"],
+                    "admin_area": row["admin_area"],
+                    "geo_precision": row["geo_precision"],
+                    "fatalities_best": row["fatalities_best"],
+                    "fatalities_low": row["fatalities_low"],
+                    "fatalities_high": row["fatalities_high"],
+                    "sources": "; ".join(
+                        f"{s['title']} <{s['url']}>" if s["url"] else s["title"] for s in row["sources"]
+                    ),
+                    "changes": "; ".join(str(change["id"]) for change in row["changes"]),
+                    "notes": row["notes"],
+                    "origin": row["origin"],
+                    "external_id": row["external_id"],
+                },
+            }
+        )
+    return features
 
 
 def features(rows) -> list[dict]:

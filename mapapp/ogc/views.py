@@ -1,5 +1,6 @@
 """OGC API - Features endpoints under /ogc/: the landing page, conformance, the collections (one per public map),
-a collection's items (its control periods) and one item. JSON (GeoJSON for features) or HTML: `f=json|html`,
+a collection's items (its control periods) and one item; and beside each map's collection, `<slug>.events`, its
+published events as points. JSON (GeoJSON for features) or HTML: `f=json|html`,
 else the Accept header (a browser's text/html gets HTML).
 
 Errors are 400 {"error", "field"} like the rest of the API; items refuse parameters they do not know, as Part 1
@@ -9,6 +10,8 @@ ignore anything else, since GDAL repeats a connection string's own query on ever
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import orjson
@@ -16,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from mapapp import asof
@@ -36,6 +39,7 @@ GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 ITEM_PARAMS = {"f", "limit", "offset", "bbox", "datetime"}
+EVENTS = ".events"  # a map's events collection is `<slug>.events`
 _TEMPLATE = "mapapp/ogc/page.html"
 
 
@@ -54,12 +58,14 @@ def _url(request: HttpRequest, name: str, *args, **query) -> str:
     return request.build_absolute_uri(path) + (f"?{urlencode(query)}" if query else "")
 
 
-def _answer(request: HttpRequest, payload: dict, *, content_type: str, title: str, template: str) -> HttpResponse:
+def _answer(
+    request: HttpRequest, payload: dict, *, content_type: str, title: str, template: str, events: bool = False
+) -> HttpResponse:
     fmt = _format(request)
     if fmt is None:
         return error_response(f"f must be json or html, got {request.GET['f'][:40]!r}", "f")
     if fmt == "html":
-        return render(request, template, {"title": title, "payload": payload})
+        return render(request, template, {"title": title, "payload": payload, "events": events})
     return HttpResponse(orjson.dumps(payload), content_type=content_type)
 
 
@@ -128,12 +134,43 @@ def _collection(request: HttpRequest, map_: Map) -> dict:
     }
 
 
+def _event_collection(request: HttpRequest, map_: Map) -> dict:
+    """The map's published events as a second collection, `<slug>.events` (a dot: no map's slug has one)."""
+    bbox = map_selectors.map_bbox(map_) or [-180.0, -90.0, 180.0, 90.0]
+    return {
+        "id": f"{map_.slug}{EVENTS}",
+        "title": f"{map_.title_en}: events",
+        "description": "Point events beside the record of control (battles, strikes, shelling, supply drops), "
+        "imported from ACLED, UCDP GED or a CSV or added by editors. datetime=D gives the events of D.",
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {
+            "spatial": {"bbox": [bbox], "crs": CRS84},
+            "temporal": {
+                "interval": [[map_.start.isoformat() + "T00:00:00Z", map_.end.isoformat() + "T23:59:59Z"]],
+                "trs": GREGORIAN,
+            },
+        },
+        "links": [
+            {"href": _url(request, "ogc-event-collection", map_.slug), "rel": "self", "type": "application/json"},
+            {"href": _url(request, "ogc-event-items", map_.slug), "rel": "items", "type": GEOJSON},
+            {"href": _url(request, "ogc-event-items", map_.slug, f="html"), "rel": "items", "type": "text/html"},
+            {
+                "href": _url(request, "ogc-collection", map_.slug),
+                "rel": "related",
+                "type": "application/json",
+                "title": "the map's control periods",
+            },  # fmt: skip
+        ],
+    }
+
+
 @only("GET")
 def collections(request: HttpRequest) -> HttpResponse:
-    payload = {
-        "links": _self_links(request, "ogc-collections"),
-        "collections": [_collection(request, map_) for map_ in Map.objects.public().order_by("slug")],
-    }
+    found = []
+    for map_ in Map.objects.public().order_by("slug"):
+        found += [_collection(request, map_), _event_collection(request, map_)]
+    payload = {"links": _self_links(request, "ogc-collections"), "collections": found}
     return _answer(request, payload, content_type="application/json", title=_("Collections"), template=_TEMPLATE)
 
 
@@ -163,8 +200,43 @@ def _whole(request: HttpRequest, name: str, default: int, low: int, high: int) -
     return int(raw)
 
 
-@only("GET")
-def items(request: HttpRequest, slug: str) -> HttpResponse:
+@dataclass(frozen=True)
+class _Kind:
+    """What a collection's items are: the map's control periods, or its events."""
+
+    query: Callable
+    features: Callable
+    noun: str
+    title: str  # "<map>: control periods", in the page's language
+    item_title: str  # "<map>: control period <id>"
+    items_url: str
+    item_url: str
+    collection_url: str
+
+
+PERIODS = _Kind(
+    selectors.periods,
+    selectors.features,
+    "control periods",
+    gettext_lazy("%(map)s: control periods"),
+    gettext_lazy("%(map)s: control period %(id)s"),
+    "ogc-items",
+    "ogc-item",
+    "ogc-collection",
+)
+EVENT_ITEMS = _Kind(
+    selectors.events,
+    selectors.event_features,
+    "events",
+    gettext_lazy("%(map)s: events"),
+    gettext_lazy("%(map)s: event %(id)s"),
+    "ogc-event-items",
+    "ogc-event-item",
+    "ogc-event-collection",
+)
+
+
+def _items(request: HttpRequest, slug: str, kind: _Kind) -> HttpResponse:
     map_ = _map(slug)
     unknown = sorted(set(request.GET) - ITEM_PARAMS)
     if unknown:
@@ -179,18 +251,18 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
         bbox = selectors.parse_bbox(request.GET["bbox"]) if "bbox" in request.GET else None
     except selectors.QueryError as error:
         return error_response(str(error), error.field)
-    query = selectors.periods(map=map_, window=window, bbox=bbox)
+    query = kind.query(map=map_, window=window, bbox=bbox)
     matched = query.count()
-    features = selectors.features(query[offset : offset + limit])
+    features = kind.features(query[offset : offset + limit])
     kept = {key: request.GET[key] for key in ("bbox", "datetime") if key in request.GET}
 
     def page(at: int, **extra) -> str:
-        return _url(request, "ogc-items", slug, **kept, limit=limit, offset=at or None, **extra)
+        return _url(request, kind.items_url, slug, **kept, limit=limit, offset=at or None, **extra)
 
     links = [
         {"href": page(offset, f="json"), "rel": "self", "type": GEOJSON},
         {"href": page(offset, f="html"), "rel": "alternate", "type": "text/html"},
-        {"href": _url(request, "ogc-collection", slug), "rel": "collection", "type": "application/json"},
+        {"href": _url(request, kind.collection_url, slug), "rel": "collection", "type": "application/json"},
     ]
     if offset + limit < matched:
         links.append({"href": page(offset + limit), "rel": "next", "type": GEOJSON})
@@ -204,20 +276,57 @@ def items(request: HttpRequest, slug: str) -> HttpResponse:
         "features": features,
         "links": links,
     }
-    title = _("%(map)s: control periods") % {"map": _local_title(map_)}
-    return _answer(request, payload, content_type=GEOJSON, title=title, template=_TEMPLATE)
+    title = kind.title % {"map": _local_title(map_)}
+    events = kind is EVENT_ITEMS
+    return _answer(request, payload, content_type=GEOJSON, title=title, template=_TEMPLATE, events=events)
 
 
-@only("GET")
-def item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def _item(request: HttpRequest, slug: str, item_id: int, kind: _Kind) -> HttpResponse:
     map_ = _map(slug)
-    found = selectors.features(selectors.periods(map=map_, window=None).filter(pk=item_id))
+    found = kind.features(kind.query(map=map_, window=None).filter(pk=item_id))
     if not found:
         raise Http404(f"no item {item_id} in {slug!r}")
     feature = found[0]
     feature["links"] = [
-        {"href": _url(request, "ogc-item", slug, item_id), "rel": "self", "type": GEOJSON},
-        {"href": _url(request, "ogc-collection", slug), "rel": "collection", "type": "application/json"},
+        {"href": _url(request, kind.item_url, slug, item_id), "rel": "self", "type": GEOJSON},
+        {"href": _url(request, kind.collection_url, slug), "rel": "collection", "type": "application/json"},
     ]
-    title = _("%(map)s: control period %(id)s") % {"map": _local_title(map_), "id": item_id}
-    return _answer(request, feature, content_type=GEOJSON, title=title, template=_TEMPLATE)
+    return _answer(
+        request,
+        feature,
+        content_type=GEOJSON,
+        title=kind.item_title % {"map": _local_title(map_), "id": item_id},
+        template=_TEMPLATE,
+    )
+
+
+@only("GET")
+def items(request: HttpRequest, slug: str) -> HttpResponse:
+    return _items(request, slug, PERIODS)
+
+
+@only("GET")
+def item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    return _item(request, slug, item_id, PERIODS)
+
+
+@only("GET")
+def event_collection(request: HttpRequest, slug: str) -> HttpResponse:
+    map_ = _map(slug)
+    return _answer(
+        request,
+        _event_collection(request, map_),
+        content_type="application/json",
+        title=_("%(map)s: events") % {"map": _local_title(map_)},
+        template=_TEMPLATE,
+    )
+
+
+@only("GET")
+def event_items(request: HttpRequest, slug: str) -> HttpResponse:
+    return _items(request, slug, EVENT_ITEMS)
+
+
+@only("GET")
+def event_item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    return _item(request, slug, item_id, EVENT_ITEMS)

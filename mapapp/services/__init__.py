@@ -20,6 +20,7 @@ from mapapp.services.changes import (
     ground_clean,
 )
 from mapapp.services.events import (
+    change_events_link,
     event_create,
     event_set_review_state,
     event_update,
@@ -93,6 +94,7 @@ __all__ = [
     "siege_update",
     "siege_set_review_state",
     "event_validate",
+    "change_events_link",
     "event_create",
     "event_update",
     "event_set_review_state",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Required, TypedDict, Unpack
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -19,7 +20,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from mapapp.events.formats import EventRow, FileError, RowError, SourceRef, read_rows
 from mapapp.events.models import Event, EventDatePrecision, EventOrigin, EventState, GeoPrecision
-from mapapp.models import Actor, Map, Source
+from mapapp.events.selectors import change_maps
+from mapapp.models import Actor, ControlChange, Map, Source
 from mapapp.services.sources import source_get_or_create
 from mapapp.versioning import maps_bump
 
@@ -135,125 +137,127 @@ def _stamp(event: Event, *, by, reason: str) -> None:
     event._change_reason = reason[:100]
 
 
+class EventFields(TypedDict, total=False):
+    """What an editor says of an event, the same to event_create and event_update. `on` (the first day),
+    `event_type` and `location` (a WGS84 point) are required; the rest default to empty or unknown."""
+
+    on: Required[dt.date]
+    event_type: Required[str]
+    location: Required[Point]
+    date_end: dt.date | None
+    date_precision: str
+    sub_event_type: str
+    actor1: str
+    actor2: str
+    actors: Sequence[Actor]
+    location_name: str
+    admin_area: str
+    geo_precision: str
+    fatalities_best: int | None
+    fatalities_low: int | None
+    fatalities_high: int | None
+    sources: Sequence[Source]
+    notes: str
+
+
+_TEXT_FIELDS = ("event_type", "sub_event_type", "actor1", "actor2", "location_name", "admin_area", "notes")
+
+
+def _checked_values(map: Map, fields: EventFields) -> tuple[dict, list[Actor], list[Source]]:
+    """The model's values for `fields` (text stripped, a point without SRID taken as WGS84) once event_validate
+    has passed them, with the actors and sources to link."""
+    location = fields["location"]
+    if isinstance(location, Point) and location.srid is None:
+        location = Point(location.x, location.y, srid=4326)
+    actors, sources = list(fields.get("actors", ())), list(fields.get("sources", ()))
+    values = {
+        "date": fields["on"],
+        "date_end": fields.get("date_end"),
+        "date_precision": fields.get("date_precision", EventDatePrecision.DAY),
+        "location": location,
+        "geo_precision": fields.get("geo_precision", GeoPrecision.EXACT),
+        "fatalities_best": fields.get("fatalities_best"),
+        "fatalities_low": fields.get("fatalities_low"),
+        "fatalities_high": fields.get("fatalities_high"),
+        **{name: (fields.get(name) or "").strip() for name in _TEXT_FIELDS},
+    }
+    event_validate(
+        map=map, on=values["date"], date_end=values["date_end"], event_type=values["event_type"], location=location,
+        date_precision=values["date_precision"], geo_precision=values["geo_precision"],
+        fatalities_best=values["fatalities_best"], fatalities_low=values["fatalities_low"],
+        fatalities_high=values["fatalities_high"], actors=actors,
+    )  # fmt: skip
+    return values, actors, sources
+
+
+def _save(event: Event, *, actors: list[Actor], sources: list[Source], by, reason: str) -> Event:
+    event.full_clean(exclude=["map"])
+    _stamp(event, by=by, reason=reason)
+    event.save()
+    event.actors.set(actors)
+    event.sources.set(sources)
+    _touch(event.map)
+    return event
+
+
 @transaction.atomic
 def event_create(
     *,
     map: Map,
-    on: dt.date,
-    event_type: str,
-    location: Point,
-    date_end: dt.date | None = None,
-    date_precision: str = EventDatePrecision.DAY,
-    sub_event_type: str = "",
-    actor1: str = "",
-    actor2: str = "",
-    actors: Sequence[Actor] = (),
-    location_name: str = "",
-    admin_area: str = "",
-    geo_precision: str = GeoPrecision.EXACT,
-    fatalities_best: int | None = None,
-    fatalities_low: int | None = None,
-    fatalities_high: int | None = None,
-    sources: Sequence[Source] = (),
-    notes: str = "",
     origin: str = EventOrigin.EDITOR,
     external_id: str = "",
     by=None,
     publish: bool = False,
+    **fields: Unpack[EventFields],
 ) -> Event:
     """Add an event on `on` (to `date_end` inclusive) at `location` (WGS84). A draft unless `publish`."""
-    if isinstance(location, Point) and location.srid is None:
-        location = Point(location.x, location.y, srid=4326)
-    event_validate(
-        map=map, on=on, date_end=date_end, event_type=event_type, location=location, date_precision=date_precision,
-        geo_precision=geo_precision, fatalities_best=fatalities_best, fatalities_low=fatalities_low,
-        fatalities_high=fatalities_high, actors=actors,
-    )  # fmt: skip
+    values, actors, sources = _checked_values(map, fields)
     external_id = external_id.strip()
     if external_id and Event.objects.filter(map=map, origin=origin, external_id=external_id).exists():
         raise ValidationError({"external_id": _("this map already has the %(origin)s event %(id)s") % {
             "origin": origin, "id": external_id}})  # fmt: skip
     event = Event(
         map=map,
-        date=on,
-        date_end=date_end,
-        date_precision=date_precision,
-        event_type=event_type.strip(),
-        sub_event_type=sub_event_type.strip(),
-        actor1=actor1.strip(),
-        actor2=actor2.strip(),
-        location=location,
-        location_name=location_name.strip(),
-        admin_area=admin_area.strip(),
-        geo_precision=geo_precision,
-        fatalities_best=fatalities_best,
-        fatalities_low=fatalities_low,
-        fatalities_high=fatalities_high,
-        notes=notes.strip(),
         origin=origin,
         external_id=external_id,
         review_state=EventState.PUBLISHED if publish else EventState.DRAFT,
         created_by=by if getattr(by, "is_authenticated", False) else None,
+        **values,
     )
-    event.full_clean(exclude=["map"])
-    _stamp(event, by=by, reason="added")
-    event.save()
-    event.actors.set(actors)
-    event.sources.set(sources)
-    _touch(map)
-    return event
+    return _save(event, actors=actors, sources=sources, by=by, reason="added")
 
 
 @transaction.atomic
-def event_update(
-    *,
-    event: Event,
-    on: dt.date,
-    event_type: str,
-    location: Point,
-    date_end: dt.date | None = None,
-    date_precision: str = EventDatePrecision.DAY,
-    sub_event_type: str = "",
-    actor1: str = "",
-    actor2: str = "",
-    actors: Sequence[Actor] = (),
-    location_name: str = "",
-    admin_area: str = "",
-    geo_precision: str = GeoPrecision.EXACT,
-    fatalities_best: int | None = None,
-    fatalities_low: int | None = None,
-    fatalities_high: int | None = None,
-    sources: Sequence[Source] = (),
-    notes: str = "",
-    by=None,
-) -> Event:
-    """Edit an event in place (its map, origin and external id stay)."""
-    if isinstance(location, Point) and location.srid is None:
-        location = Point(location.x, location.y, srid=4326)
-    event_validate(
-        map=event.map, on=on, date_end=date_end, event_type=event_type, location=location,
-        date_precision=date_precision, geo_precision=geo_precision, fatalities_best=fatalities_best,
-        fatalities_low=fatalities_low, fatalities_high=fatalities_high, actors=actors,
-    )  # fmt: skip
+def event_update(*, event: Event, by=None, **fields: Unpack[EventFields]) -> Event:
+    """Edit an event in place (its map, origin, external id and review state stay)."""
+    values, actors, sources = _checked_values(event.map, fields)
     event = Event.objects.select_for_update().get(pk=event.pk)
-    event.date, event.date_end, event.date_precision = on, date_end, date_precision
-    event.event_type, event.sub_event_type = event_type.strip(), sub_event_type.strip()
-    event.actor1, event.actor2 = actor1.strip(), actor2.strip()
-    event.location, event.location_name, event.admin_area = location, location_name.strip(), admin_area.strip()
-    event.geo_precision = geo_precision
-    event.fatalities_best, event.fatalities_low, event.fatalities_high = (
-        fatalities_best,
-        fatalities_low,
-        fatalities_high,
-    )
-    event.notes = notes.strip()
-    event.full_clean(exclude=["map"])
-    _stamp(event, by=by, reason="edited")
-    event.save()
-    event.actors.set(actors)
-    event.sources.set(sources)
-    _touch(event.map)
-    return event
+    for name, value in values.items():
+        setattr(event, name, value)
+    return _save(event, actors=actors, sources=sources, by=by, reason="edited")
+
+
+@transaction.atomic
+def change_events_link(*, change: ControlChange, events: Sequence[Event]) -> list[Event]:
+    """Make `events` the events that explain `change` (any earlier links not among them are undone). Each must
+    be an event of a map the change is on (mapapp.events.selectors.change_maps): ValidationError on `events`.
+    The maps of every event linked or unlinked move their data version: their popups list the linked changes."""
+    maps = {map_.pk for map_ in change_maps(change=change)}
+    wanted = {event.pk: event for event in events}
+    foreign = [str(pk) for pk, event in wanted.items() if event.map_id not in maps]
+    if foreign:
+        raise ValidationError({"events": _("not events of a map this change is on: %(ids)s") % {
+            "ids": ", ".join(foreign)}})  # fmt: skip
+    through = Event.changes.through
+    before = set(through.objects.filter(controlchange_id=change.pk).values_list("event_id", flat=True))
+    gone, added = before - set(wanted), set(wanted) - before
+    if not gone and not added:
+        return list(wanted.values())
+    through.objects.filter(controlchange_id=change.pk, event_id__in=gone).delete()
+    through.objects.bulk_create([through(controlchange_id=change.pk, event_id=pk) for pk in sorted(added)])
+    touched = set(Event.objects.filter(pk__in=gone | added).values_list("map_id", flat=True))
+    maps_bump(Q(pk__in=touched))
+    return list(wanted.values())
 
 
 @transaction.atomic

@@ -44,6 +44,7 @@ JOB_KINDS = {
     "places_import": "mapapp.services.import_jobs.places_import_run",
     "control_import": "mapapp.services.import_jobs.control_import_run",
     "events_import": "mapapp.services.import_jobs.events_import_run",
+    "film": "mapapp.services.films.film_run",
 }
 
 UPLOAD_LIFETIME = 3600  # seconds an unconfirmed upload is kept (confirm and cancel remove it at once)

@@ -64,6 +64,13 @@ def share_dialog(context):
             "width": _("Width must be a whole number of pixels from %(min)s to %(max)s.") % SIZE_BOUNDS,
             "height": _("Height must be a whole number of pixels from %(min)s to %(max)s.") % SIZE_BOUNDS,
             "range": _("The slider's range ends before it starts: 'to' is before 'from'."),
+            "filmQueued": _("Waiting for the server to start the film…"),
+            "filmFrames": _("Drawing frame %(done)s of %(total)s…"),
+            "filmDrawing": _("Drawing the film…"),
+            "filmDone": _("The film is ready."),
+            "filmFailed": _("The film could not be made: %(error)s"),
+            "filmNetwork": _("The server could not be reached; try again."),
         },
+        "filmsPath": reverse("api-films", args=[map_.slug]),
     }
     return {"share_config": config, "lang": lang}

@@ -139,3 +139,78 @@ dialog.addEventListener("input", update);
 dialog.addEventListener("change", update);
 field("copy-link").addEventListener("click", () => copy("link"));
 field("copy-code").addEventListener("click", () => copy("code"));
+
+// --- the film: asked of the server, made in the background, its progress shown, then offered for download ----
+const film = (name) => dialog.querySelector('[data-film="' + name + '"]');
+const FILM_POLL_MS = 1000;
+let filmTimer = null;
+
+function filmMessage(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
+function filmShow(state) {
+  const root = film("root");
+  root.dataset.state = state.state;
+  film("progress").hidden = !(state.state === "queued" || state.state === "running");
+  film("error").hidden = !state.error;
+  film("error").textContent = state.error ? filmMessage(config.messages.filmFailed, { error: state.error }) : "";
+  const bar = film("bar");
+  if (state.total) {
+    bar.max = state.total;
+    bar.value = Math.min(state.done || 0, state.total);
+    film("status").textContent = filmMessage(config.messages.filmFrames, { done: state.done || 0, total: state.total });
+  } else {
+    bar.removeAttribute("value");
+    film("status").textContent = state.state === "queued" ? config.messages.filmQueued : config.messages.filmDrawing;
+  }
+  film("ready").hidden = !state.url;
+  if (state.url) {
+    film("download").href = state.url;
+    film("download").title = config.messages.filmDone;
+  }
+  film("make").disabled = state.state === "queued" || state.state === "running";
+}
+
+function filmPoll(statusUrl) {
+  clearTimeout(filmTimer);
+  fetch(statusUrl, { credentials: "omit", cache: "no-store" })
+    .then((response) => response.json())
+    .then((state) => {
+      filmShow(state);
+      if (state.state === "queued" || state.state === "running") filmTimer = setTimeout(() => filmPoll(statusUrl), FILM_POLL_MS);
+    })
+    .catch(() => filmShow({ state: "failed", error: config.messages.filmNetwork }));
+}
+
+function filmMake() {
+  clearTimeout(filmTimer);
+  const body = {
+    from: film("from").value,
+    to: film("to").value,
+    step: film("step").value,
+    format: film("format").value,
+    lang: field("lang").value,
+    theme: field("theme").value,
+  };
+  filmShow({ state: "queued" });
+  fetch(config.filmsPath, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  })
+    .then((response) => response.json().then((data) => ({ status: response.status, data: data })))
+    .then(({ status, data }) => {
+      if (status === 200) filmShow({ state: "done", url: data.url });
+      else if (status === 202) filmPoll(data.status_url);
+      else filmShow({ state: "failed", error: data.error });
+    })
+    .catch(() => filmShow({ state: "failed", error: config.messages.filmNetwork }));
+}
+
+film("from").min = film("to").min = config.start;
+film("from").max = film("to").max = config.end;
+film("from").value = config.start;
+film("to").value = config.end;
+film("make").addEventListener("click", filmMake);

@@ -121,3 +121,73 @@ def test_maps_without_events_have_no_events_control(page, live_server, demo):
     open_map(page, live_server, "?date=2017-06-15")
     assert page.locator("[data-events=control]").count() == 0
     assert page.js_errors == []
+
+
+def test_a_popup_links_the_changes_the_event_explains_as_text(page, live_server, demo_events):
+    from mapapp import services
+    from mapapp.events.models import Event
+    from mapapp.models import ControlChange, ReviewState
+
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    change = (
+        ControlChange.objects.filter(review_state=ReviewState.PUBLISHED, places__maps=demo_events)
+        .order_by("-date")
+        .first()
+    )
+    # A title written as markup, as an editor could: the popup shows it as text.
+    ControlChange.objects.filter(pk=change.pk).update(title='<img src=x onerror="alert(2)">taken')
+    event = Event.objects.get(external_id="dz-2")
+    services.change_events_link(change=change, events=[event])  # moves the map's data version too
+    open_map(page, live_server, "?date=2017-06-15")
+    events_on(page, window=1)
+    page.evaluate(
+        """() => new Promise((resolve) => {
+          const cluster = window.frontlineViewer.events.cluster;
+          const marker = cluster.getLayers().find((m) => m.feature.properties.external_id === "dz-2");
+          cluster.zoomToShowLayer(marker, () => { marker.openPopup(); resolve(); });
+        })"""
+    )
+    popup = page.locator(".leaflet-popup .event-popup")
+    popup.wait_for()
+    link = popup.locator(f".event-changes li[data-change='{change.pk}'] a")
+    assert link.get_attribute("href") == f"/maps/deir-ez-zor/changes/{change.pk}/"
+    assert popup.locator(".event-changes li").inner_text().endswith('<img src=x onerror="alert(2)">taken')
+    assert popup.locator("img").count() == 0 and dialogs == []
+    link.click()
+    page.wait_for_selector(f"[data-linked-events] li[data-event='{event.pk}']")
+    assert page.js_errors == []
+
+
+def test_the_zone_panel_lists_the_zones_events_near_the_date(page, live_server, demo_events):
+    from mapapp.events.models import Event
+
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    # The zone holding the shelling of 14 June (whose notes carry Arabic) and what else happened in it then.
+    shelling = Event.objects.get(external_id="SYR20103")
+    zone = demo_events.places.get(footprint__intersects=shelling.location)
+    expected = list(
+        Event.objects.published()
+        .filter(location__intersects=zone.footprint, date__gte="2017-05-17", date__lte="2017-06-15")
+        .order_by("-date", "-pk")
+        .values_list("pk", flat=True)
+    )
+    assert shelling.pk in expected
+    open_map(page, live_server, "?date=2017-06-15")
+    page.evaluate(f"window.frontlineViewer.selectZone(window.frontlineViewer.zoneIndex('{zone.slug}'))")
+    section = page.locator("[data-panel=events][data-loading=false]")
+    section.wait_for()
+    items = section.locator("li.zone-event")
+    assert [int(pk) for pk in items.evaluate_all("items => items.map((i) => i.dataset.event)")] == expected[:10]
+    assert section.locator(f"li[data-event='{shelling.pk}'] .zone-event-type").inner_text() == (
+        "Explosions/Remote violence — Shelling/artillery/missile attack"
+    )
+    # A step back before the 14th: the shelling is no longer among the days up to the date.
+    page.evaluate("window.frontlineViewer.setDay(window.frontlineViewer.calendar.dayOf('2017-06-13'), 'push')")
+    page.wait_for_function(
+        f"""() => {{ const s = document.querySelector('[data-panel=events]');
+                 return s && s.dataset.loading === 'false' && !s.querySelector("li[data-event='{shelling.pk}']"); }}"""
+    )
+    assert page.locator("[data-panel=root] img").count() == 0 and dialogs == []
+    assert page.js_errors == []

@@ -69,6 +69,7 @@ def test_all_published_events_by_date_with_everything_they_say(client, events_wo
         "fatalities": {"best": 3, "low": 2, "high": 5},
         "sources": [{"id": world.source.pk, "title": "Test report", "publisher": "Test wire",
                      "url": "https://example.org/r", "published": None}],
+        "changes": [],
         "notes": "<script>alert(1)</script>",  # data, as the record has it: pages show it as text
         "origin": "csv",
         "external_id": "E1",
@@ -108,7 +109,7 @@ def test_filters_by_dates_inclusive_types_and_bbox(client, events_world):
          "bbox must have -180 <= west < east <= 180 and -90 <= south < north <= 90, got 10,0,5,1"),
         ({"bbox": "0,-91,1,1"}, "bbox",
          "bbox must have -180 <= west < east <= 180 and -90 <= south < north <= 90, got 0,-91,1,1"),
-        ({"date": "2016-03-01"}, "date", "unknown parameter 'date' (allowed: bbox, from, to, type, v)"),
+        ({"date": "2016-03-01"}, "date", "unknown parameter 'date' (allowed: bbox, from, to, type, v, zone)"),
         ({"type": "Bat\x00tles"}, "type", "type contains a NUL character (\\0), which no text may hold"),
         ({"v": "-1"}, "v", "v must be the map's data version, a whole number, got '-1'"),
     ],
@@ -143,8 +144,9 @@ def test_the_query_count_does_not_grow_with_the_events(client, events_world, dja
     for day in range(1, 29):
         services.event_create(map=map_, on=D(f"2016-02-{day:02d}"), event_type="Battles", location=Point(0.002, 0.002),
                               sources=[world.source], actors=[world.actor("isis")], publish=True)  # fmt: skip
-    # the map's row for the kept answers (mapapp/answers.py), map, events, their sources, their actors
-    with django_assert_max_num_queries(5):
+    # the map's row for the kept answers (mapapp/answers.py), map, events, their sources, their actors, the changes
+    # they are linked to
+    with django_assert_max_num_queries(6):
         response, body = get(client, map_)
     assert response.status_code == 200 and len(body["features"]) == 32
 
@@ -183,3 +185,57 @@ def test_event_types_and_counts_by_day_leave_out_drafts_and_empty_days(client, e
     }
     bad = client.get(f"/api/v1/maps/{map_.slug}/events/days", {"from": "2016-01-01"})
     assert bad.status_code == 400 and orjson.loads(bad.content)["field"] == "from"
+
+
+def test_the_export_gives_the_events_alone_as_geojson_csv_and_geopackage(client, events_world, tmp_path):
+    import csv
+    import io
+
+    import geopandas as gpd
+
+    world, map_ = events_world
+    url = f"/api/v1/maps/{map_.slug}/export"
+    response = client.get(url, {"layer": "events", "format": "geojson"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/geo+json"
+    assert response["Content-Disposition"] == 'attachment; filename="test-map-events-all.geojson"'
+    body = orjson.loads(response.content)
+    assert [f["properties"]["date"] for f in body["features"]] == ["2016-03-01", "2016-03-05", "2016-03-07",
+                                                                    "2016-04-01"]  # fmt: skip
+    one_day = orjson.loads(client.get(url, {"layer": "events", "date": "2016-03-05"}).content)
+    assert [f["properties"]["type"] for f in one_day["features"]] == ["Shelling"]
+
+    response = client.get(url, {"layer": "events", "format": "csv"})
+    assert response["Content-Disposition"] == 'attachment; filename="test-map-events-all.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 4 and rows[0]["notes"] == "<script>alert(1)</script>"
+    assert (rows[0]["actors"], rows[0]["sources"]) == ("gov", "Test report <https://example.org/r>")
+    assert (rows[0]["longitude"], rows[0]["latitude"], rows[0]["crs"]) == ("0.005", "0.005", "EPSG:4326")
+
+    path = tmp_path / "events.gpkg"
+    path.write_bytes(client.get(url, {"layer": "events", "format": "gpkg"}).content)
+    frame = gpd.read_file(path, layer="events")
+    assert list(frame["event_type"]) == ["Battles", "Shelling", "Air strike", "Battles"]
+    assert frame.crs.to_epsg() == 4326 and (frame.geometry.iloc[1].x, frame.geometry.iloc[1].y) == (0.015, 0.005)
+
+
+def test_an_events_export_of_a_day_without_events_is_an_empty_file_and_bad_layers_are_400(client, events_world):
+    _world, map_ = events_world
+    url = f"/api/v1/maps/{map_.slug}/export"
+    empty = client.get(url, {"layer": "events", "format": "gpkg", "date": "2015-06-01"})
+    assert empty.status_code == 200 and empty.content[:16] == b"SQLite format 3\x00"
+    csv_text = client.get(url, {"layer": "events", "format": "csv", "date": "2015-06-01"}).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("id,date,date_end") and len(csv_text.splitlines()) == 1
+    for query, field in (({"layer": "sieges"}, "layer"), ({"layer": "events", "format": "lpf"}, "format")):
+        response = client.get(url, query)
+        assert response.status_code == 400 and orjson.loads(response.content)["field"] == field
+
+
+def test_zone_gives_the_events_inside_one_zone(client, events_world):
+    _world, map_ = events_world
+    _response, body = get(client, map_, zone="a")
+    assert [f["properties"]["date"] for f in body["features"]] == ["2016-03-01"]
+    _response, body = get(client, map_, zone="b", **{"from": "2016-03-06"})
+    assert [f["properties"]["type"] for f in body["features"]] == ["Air strike", "Battles"]
+    response, body = get(client, map_, zone="nowhere")
+    assert response.status_code == 400 and body == {"error": "zone 'nowhere' is not a zone of the map test-map",
+                                                    "field": "zone"}  # fmt: skip

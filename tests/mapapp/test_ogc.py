@@ -49,7 +49,7 @@ def test_landing_page_and_conformance(client, grid):
 
 def test_one_collection_per_public_map(client, grid):
     collections = get(client, "/ogc/collections").json()["collections"]
-    assert [c["id"] for c in collections] == ["test-map"]
+    assert [c["id"] for c in collections] == ["test-map", "test-map.events"]
     collection = get(client, "/ogc/collections/test-map").json()
     assert collection["extent"]["spatial"]["bbox"] == [[0.0, 0.0, 0.04, 0.01]]
     assert collection["extent"]["temporal"]["interval"] == [["2015-01-01T00:00:00Z", None]]
@@ -158,7 +158,9 @@ def test_html_views(client, grid):
     assert page["Content-Type"].startswith("text/html")
     html = page.content.decode()
     assert "4 of 4 control periods" in html and "Rebels" in html
-    assert 'href="/ogc/collections/test-map/items?f=html"' in client.get("/ogc/collections?f=html").content.decode()
+    listing = client.get("/ogc/collections?f=html").content.decode()
+    assert 'href="http://testserver/ogc/collections/test-map/items?f=html"' in listing
+    assert 'href="http://testserver/ogc/collections/test-map.events/items?f=html"' in listing
     assert "conf/core" in client.get("/ogc/conformance", {"f": "html"}).content.decode()
 
 
@@ -194,3 +196,82 @@ def test_a_publication_delay_holds_items_back(client, grid):
     Map.objects.filter(slug="test-map").update(publish_delay_hours=6)
     assert get(client, ITEMS).json()["numberMatched"] == 0  # the whole record is younger than six hours
     assert get(client, "/ogc/collections/test-map").json()["id"] == "test-map"
+
+
+# --- the events collection ------------------------------------------------------------------------------------
+
+EVENTS = "/ogc/collections/test-map.events/items"
+
+
+@pytest.fixture
+def with_events(grid, world):
+    import datetime as dt
+
+    from django.contrib.gis.geos import Point
+
+    from mapapp import services
+
+    def add(on, x, publish=True, **extra):
+        kind = extra.pop("event_type", "Battles")
+        return services.event_create(map=grid, on=dt.date.fromisoformat(on), event_type=kind,
+                                     location=Point(x, 0.005, srid=4326), publish=publish, **extra)  # fmt: skip
+
+    made = [
+        add("2016-03-01", 0.005, actors=[world.actor("rebels")], sources=[world.source], notes="<b>clash</b>"),
+        add("2016-03-05", 0.015, event_type="Shelling", date_end=dt.date(2016, 3, 7)),
+        add("2016-04-01", 0.035),
+        add("2016-03-02", 0.005, publish=False),  # a draft: never public
+    ]
+    services.change_events_link(change=world.change("2016-03-02", ["a"], "gov"), events=[made[0]])
+    return made
+
+
+def test_each_map_has_an_events_collection_of_its_published_events(client, grid, with_events):
+    collection = get(client, "/ogc/collections/test-map.events").json()
+    assert collection["id"] == "test-map.events" and collection["itemType"] == "feature"
+    assert collection["extent"]["temporal"]["interval"] == [["2015-01-01T00:00:00Z", "2017-12-31T23:59:59Z"]]
+    assert collection["links"][1]["href"] == "http://testserver/ogc/collections/test-map.events/items"
+    body = get(client, EVENTS).json()
+    assert body["numberMatched"] == 3 and [f["id"] for f in body["features"]] == [e.pk for e in with_events[:3]]
+    first = body["features"][0]
+    change = with_events[0].changes.get()
+    assert first["geometry"] == {"type": "Point", "coordinates": [0.005, 0.005]}
+    shown = ("date", "event_type", "actors", "sources", "notes", "changes")
+    assert {key: first["properties"][key] for key in shown} == {
+        "date": "2016-03-01", "event_type": "Battles", "actors": "rebels",
+        "sources": "Test report <https://example.org/r>", "notes": "<b>clash</b>", "changes": str(change.pk),
+    }  # fmt: skip
+    one = get(client, f"{EVENTS}/{with_events[1].pk}").json()
+    assert one["properties"]["date_end"] == "2016-03-07" and one["links"][0]["rel"] == "self"
+    assert client.get(f"{EVENTS}/{with_events[3].pk}").status_code == 404  # the draft
+    html = get(client, EVENTS, f="html").content.decode()
+    assert "&lt;b&gt;clash&lt;/b&gt;" in html and "<b>clash</b>" not in html
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"datetime": "2016-03-06"}, [1]),  # inside the shelling's span
+        ({"datetime": "2016-03-01/2016-03-05"}, [0, 1]),
+        ({"datetime": "2016-03-06/.."}, [1, 2]),
+        ({"bbox": "0.03,0,0.04,0.01"}, [2]),
+        ({"limit": "2", "offset": "1"}, [1, 2]),
+    ],
+)
+def test_the_events_are_filtered_by_datetime_bbox_and_paged(client, grid, with_events, params, expected):
+    body = get(client, EVENTS, **params).json()
+    assert [f["id"] for f in body["features"]] == [with_events[index].pk for index in expected]
+
+
+def test_the_events_collection_refuses_bad_parameters(client, grid, with_events):
+    for params, field in (({"datetime": "2016-13-01"}, "datetime"), ({"bbox": "1,2"}, "bbox"), ({"q": "x"}, "q")):
+        response = client.get(EVENTS, params)
+        assert response.status_code == 400 and response.json()["field"] == field
+
+
+def test_gdal_reads_the_events_collection(live_server, grid, with_events):
+    listing = _ogrinfo(f"OAPIF:{live_server.url}/ogc")
+    assert "test-map.events" in listing
+    layer = _ogrinfo("-al", "-oo", "PAGE_SIZE=2", f"OAPIF:{live_server.url}/ogc", "test-map.events")
+    assert layer.count("OGRFeature(test-map.events)") == 3
+    assert "event_type (String) = Shelling" in layer and "POINT (0.015 0.005)" in layer

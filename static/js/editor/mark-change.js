@@ -7,6 +7,7 @@
 import { COLORS, zoneStyle } from "../map-style.js";
 import { renderPlaceList, whyNot } from "./article-places.js";
 import { asText, callJson, fmt, fold, onMap, showBasemap } from "./common.js";
+import { createEventPicker } from "./mark-events.js";
 
 const config = JSON.parse(document.getElementById("mark-config").textContent);
 const words = config.words;
@@ -43,6 +44,7 @@ let fitted = false;
 let previewTimer = null;
 let previewSeq = 0;
 let lastPreview = null;
+let eventPicker = null; // the events near the change (mark-events.js), made when the maps are
 let drawn = null; // the shapes drawn on the before map (a FeatureGroup), or null without Geoman
 let groundLayer = null; // the ground as snapped to the zones, shown on the after map
 
@@ -110,7 +112,8 @@ function drawZones() {
     snapIgnore: false,
     onEachFeature: function (feature, layer) {
       layer.bindTooltip(asText(placeName(feature.properties)), { sticky: true });
-      layer.on("click", function () {
+      layer.on("click", function (event) {
+        if (eventPicker && eventPicker.takeClick(event.latlng)) return; // placing an event, not choosing a zone
         if (!drawing()) toggle(feature.id);
       });
       layer.on("add", function () {
@@ -315,6 +318,10 @@ function changeBody() {
 
 function runPreview() {
   const seq = ++previewSeq;
+  if (eventPicker) {
+    eventPicker.setDate(dateInput.value);
+    eventPicker.refresh(mapInfo.slug, changeBody());
+  }
   if (!selected.size && !groundGeometry()) {
     summary.textContent = words.nothingSelected;
     previewTable.hidden = true;
@@ -536,6 +543,7 @@ function save(event) {
     title: document.getElementById("id_title").value,
     note: document.getElementById("id_note").value,
     sources: sourcesBody(),
+    events: eventPicker ? eventPicker.ids() : [],
   });
   const button = document.getElementById("save-change");
   button.disabled = true;
@@ -560,6 +568,7 @@ function save(event) {
           groundChanged();
         }
         Array.from(selected).forEach((slug) => toggle(slug, false));
+        if (eventPicker) eventPicker.reset();
         return;
       }
       formErrors.textContent = `${words.fixErrors} ${answer.data.error}`;
@@ -654,6 +663,8 @@ function findPlaces() {
 function start() {
   setUpDrawing();
   addSource();
+  const eventsRoot = document.querySelector("[data-events=root]");
+  if (eventsRoot) eventPicker = createEventPicker({ root: eventsRoot, words: words, language: config.language, map: beforeMap });
   mapSelect.addEventListener("change", () => chooseMap(mapSelect.value));
   dateInput.addEventListener("change", loadZones);
   search.addEventListener("input", filterList);

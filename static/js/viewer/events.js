@@ -67,6 +67,7 @@ export function createEventsLayer(options) {
     showCoverageOnHover: false,
     spiderfyOnMaxZoom: true,
     chunkedLoading: true,
+    animate: false, // no zoom animation of clusters: each step adds and removes markers, and animating them cost the step
   });
 
   // --- the control -------------------------------------------------------------------------------------------
@@ -229,6 +230,17 @@ export function createEventsLayer(options) {
     return [...keys];
   }
 
+  // The months a step or two ahead of the window, either way, asked for before they are needed: a slider step
+  // into a new month then finds it here instead of waiting for the network (a month is thousands of events).
+  const AHEAD = 7;
+  function prefetch(lastDay) {
+    for (const d of [lastDay + AHEAD, lastDay - windowDays + 1 - AHEAD]) {
+      const iso = calendar.isoOf(d);
+      if (iso < options.start || iso > options.end) continue;
+      month(monthKey(iso)).catch(() => {}); // a failure is retried when the month is needed
+    }
+  }
+
   // --- markers and popups --------------------------------------------------------------------------------------
   function popupFor(feature) {
     const p = feature.properties;
@@ -275,8 +287,48 @@ export function createEventsLayer(options) {
       }
       root.append(list);
     }
+    if (p.changes && p.changes.length) {
+      // The control changes this event explains, each a link to its page in the public corrections log.
+      root.append(element("div", "event-label", i18n.t("Control changes it explains") + ":"));
+      const list = element("ul", "event-changes");
+      for (const change of p.changes) {
+        const item = element("li");
+        const link = element("a", null, i18n.date(calendar.dateOf(calendar.dayOf(change.date))));
+        link.href = "/maps/" + encodeURIComponent(options.slug) + "/changes/" + encodeURIComponent(change.id) + "/";
+        item.append(link);
+        if (change.title) item.append(" ", recorded("span", null, change.title));
+        item.dataset.change = String(change.id);
+        list.append(item);
+      }
+      root.append(list);
+    }
     if (p.notes) root.append(recorded("p", "event-notes", p.notes));
     return root;
+  }
+
+  // The events inside one zone (the zone panel's list), fetched once per zone at the map's data version.
+  const zones = new Map(); // zone slug -> Promise of features
+  function inZone(zone) {
+    if (!zones.has(zone)) {
+      const url = base + "?v=" + version + "&zone=" + encodeURIComponent(zone);
+      zones.set(
+        zone,
+        fetch(url, { credentials: "same-origin" })
+          .then((response) => {
+            if (!response.ok) throw new Error(url + " answered " + response.status);
+            return response.json();
+          })
+          .then((body) => {
+            for (const feature of body.features) feature.day = calendar.dayOf(feature.properties.date);
+            return body.features;
+          })
+          .catch((error) => {
+            zones.delete(zone);
+            throw error;
+          })
+      );
+    }
+    return zones.get(zone);
   }
 
   function markerFor(feature) {
@@ -324,6 +376,7 @@ export function createEventsLayer(options) {
     const lastDay = day;
     const firstDay = lastDay - windowDays + 1;
     box.dataset.loading = "true";
+    prefetch(lastDay);
     return Promise.all([loadDays(), ...windowMonths(lastDay).map(month)])
       .then(([, ...lists]) => {
         if (current !== generation) return; // a later step has asked since
@@ -361,6 +414,8 @@ export function createEventsLayer(options) {
   }
 
   return {
+    inZone,
+    popupFor,
     update(newDay) {
       day = newDay;
       return refresh();

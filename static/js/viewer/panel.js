@@ -16,7 +16,12 @@ function free(tag, className, text) {
   return node;
 }
 
-export function createZonePanel({ root, picker, geometry, history, calendar, i18n, onClose, onPick }) {
+// Events listed in the panel: those inside the zone in the EVENT_DAYS days up to the shown date, newest first.
+const EVENT_DAYS = 30;
+const EVENTS_LISTED = 10;
+
+export function createZonePanel({ root, picker, geometry, history, calendar, i18n, onClose, onPick, zoneEvents,
+  currentDay }) {
   const q = (name) => root.querySelector('[data-panel="' + name + '"]');
   const body = q("body");
   const heading = q("title");
@@ -88,6 +93,54 @@ export function createZonePanel({ root, picker, geometry, history, calendar, i18
     return list;
   }
 
+  // The zone's events near the shown day, filled in when they arrive (a request per zone, then from memory).
+  function eventsSection(z) {
+    const request = zoneEvents ? zoneEvents(features[z].id) : null;
+    if (!request) return null;
+    const section = el("section", "zone-events");
+    section.dataset.panel = "events";
+    section.dataset.loading = "true";
+    section.append(el("h3", null, i18n.t("Events here")));
+    const shownDay = currentDay();
+    request
+      .then((list) => {
+        if (zone !== z || currentDay() !== shownDay) return; // the reader has moved on
+        const near = list
+          .filter((feature) => feature.day <= shownDay && feature.day > shownDay - EVENT_DAYS)
+          .sort((a, b) => b.day - a.day || b.id - a.id);
+        if (!near.length) {
+          section.append(el("p", "note", i18n.t("No events here in the %(n)s days up to this date.", { n: i18n.int(EVENT_DAYS) })));
+        } else {
+          const items = el("ul", "zone-event-list");
+          for (const feature of near.slice(0, EVENTS_LISTED)) {
+            const p = feature.properties;
+            const item = el("li", "zone-event");
+            item.dataset.event = String(feature.id);
+            const time = el("time", null, day(feature.day));
+            time.dateTime = p.date;
+            item.append(time, " ", free("span", "zone-event-type", p.sub_type ? p.type + " — " + p.sub_type : p.type));
+            if (p.location) item.append(" · ", free("span", null, p.location));
+            const actors = [p.actor1, p.actor2].filter(Boolean).join(" — ");
+            if (actors) item.append(" · ", free("span", null, actors));
+            if (p.fatalities && p.fatalities.best !== null && p.fatalities.best !== undefined) {
+              item.append(" · ", el("span", null, i18n.t("Fatalities") + ": " + i18n.int(p.fatalities.best)));
+            }
+            items.append(item);
+          }
+          section.append(items);
+          if (near.length > EVENTS_LISTED) {
+            section.append(el("p", "note", i18n.t("and %(n)s more", { n: i18n.int(near.length - EVENTS_LISTED) })));
+          }
+        }
+        section.dataset.count = String(near.length);
+        section.dataset.loading = "false";
+      })
+      .catch(() => {
+        section.dataset.loading = "error";
+      });
+    return section;
+  }
+
   function render(state) {
     while (body.firstChild) body.removeChild(body.firstChild);
     const props = features[zone].properties;
@@ -132,6 +185,9 @@ export function createZonePanel({ root, picker, geometry, history, calendar, i18
       section.append(sourcesList(change));
       body.append(section);
     }
+
+    const events = eventsSection(zone);
+    if (events) body.append(events);
 
     if (periods.length) {
       const section = el("section", "zone-history");

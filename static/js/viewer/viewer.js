@@ -64,6 +64,7 @@ export async function createViewer(config) {
   });
   if (!(initialUrl && initialUrl.view) && layers.bounds.isValid()) map.fitBounds(layers.bounds, { padding: [8, 8], animate: false });
 
+  let events = null; // the events layer (below), on maps with events
   const panelRoot = find('[data-panel="root"]');
   const panel = panelRoot
     ? createZonePanel({
@@ -75,6 +76,9 @@ export async function createViewer(config) {
         i18n,
         onClose: () => selectZone(-1),
         onPick: (z) => selectZone(z, true),
+        // The events inside a zone, once the events layer exists (maps with events); null otherwise.
+        zoneEvents: (zone) => (events ? events.inZone(zone) : null),
+        currentDay: () => day,
       })
     : null;
 
@@ -91,7 +95,7 @@ export async function createViewer(config) {
 
   // Events beside the ground, on maps that have them (config.events), where the page loads Leaflet.markercluster:
   // the module is fetched only then, so the embed and maps without events never load it.
-  const events =
+  events =
     config.events && L.markerClusterGroup
       ? (await import("./events.js")).createEventsLayer({ map, apiRoot: config.apiRoot, slug: config.slug,
           version: config.version, calendar, i18n, start: config.start, end: config.end,
