@@ -5,6 +5,7 @@ file, which is a real GIF of the frames asked for (read back with Pillow)."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from PIL import Image
@@ -36,7 +37,12 @@ def test_a_reader_makes_a_film_from_the_share_dialog(page, live_server, demo, se
     expect(film).to_have_attribute("data-state", "queued")
     expect(page.locator("[data-film=progress]")).to_be_visible()
     expect(page.locator("[data-film=make]")).to_be_disabled()
-    job = Job.objects.get(kind="film")
+    # The dialog shows the state the server answered; this thread's connection may see the new row a moment
+    # later (another connection committed it), so it is looked for until it is there.
+    deadline = time.monotonic() + 10
+    while (job := Job.objects.filter(kind="film").first()) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert job is not None, "the dialog showed a queued film, but no film job was recorded"
     assert (job.params["first"], job.params["last"], job.params["step"]) == ("2016-01-01", "2016-06-30", "month")
     with worker_thread():
         expect(film).to_have_attribute("data-state", "done", timeout=60000)

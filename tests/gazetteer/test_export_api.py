@@ -115,7 +115,7 @@ def test_etag_and_304(client, demo):
         ({"date": "15/06/2017"}, "date", "date must be a date as YYYY-MM-DD, got '15/06/2017'"),
         ({"date": "2017-02-30"}, "date", "date '2017-02-30' is not a real date"),
         ({"date": "2020-01-01"}, "date", "date 2020-01-01 is outside this map's dates 2014-01-01..2017-12-31"),
-        ({"lang": "ar"}, "lang", "unknown parameter 'lang' (allowed: date, format)"),
+        ({"lang": "ar"}, "lang", "unknown parameter 'lang' (allowed: date, format, layer)"),
     ],
 )
 def test_bad_parameters_are_400(client, demo, params, field, message):
@@ -132,4 +132,4 @@ def test_unknown_map_is_404(client, demo):
 
 def test_schema_documents_the_export(client):
     export = client.get("/api/v1/schema").json()["paths"]["/api/v1/maps/{slug}/export"]["get"]
-    assert [p["name"] for p in export["parameters"]] == ["slug", "date", "format", "as_of"]
+    assert [p["name"] for p in export["parameters"]] == ["slug", "date", "format", "layer", "as_of"]
