@@ -11,4 +11,9 @@ def hello(request):
     return HttpResponse(b"Hello, world", content_type="text/plain")
 
 
-urlpatterns = [path("__hello", hello), *application]
+def hello_not_modified(request):
+    """The smallest 304: what a revalidation costs the server and the client whatever the view does."""
+    return HttpResponse(status=304)
+
+
+urlpatterns = [path("__hello", hello), path("__hello304", hello_not_modified), *application]
