@@ -73,7 +73,8 @@ def _cache() -> VersionedFileCache:
     where, size = str(settings.ANSWER_CACHE_DIR), settings.ANSWER_CACHE_MB
     cache = _CACHES.get((where, size))
     if cache is None:
-        cache = _CACHES[(where, size)] = VersionedFileCache(Path(where), size * 1024 * 1024)
+        # Hits may come by the thousand a second: the order the size cap evicts by need be no finer than a minute.
+        cache = _CACHES[(where, size)] = VersionedFileCache(Path(where), size * 1024 * 1024, mark_every_s=60)
     return cache
 
 
@@ -98,11 +99,11 @@ def _map_row(slug: str) -> MapRow | None:
     return MapRow(pk, slug, version, str(updated_at), delay)
 
 
-def _path(row: MapRow, request: HttpRequest, coding: str | None) -> Path:
+def _base(row: MapRow, request: HttpRequest) -> str:
+    """The kept files' path for this request without the coding's suffix (a string: pathlib costs more here)."""
     stamp = hashlib.blake2b(row.stamp.encode(), digest_size=6).hexdigest()
     query = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    folder = _cache().folder(f"{row.pk}-{row.slug}", f"{row.data_version}-{stamp}")
-    return folder / f"{query}.{_SUFFIX[coding]}"
+    return f"{_cache().root}/{row.pk}-{row.slug}/v{row.data_version}-{stamp}/{query}."
 
 
 def _answer(body: bytes, content_type: str, coding: str | None, etag: str, cache_control: str) -> HttpResponse:
@@ -159,10 +160,10 @@ class KeptAnswersMiddleware:
             response["Cache-Control"] = cache_control
             return response
         coding = choose_coding(request.headers.get("Accept-Encoding", ""))
-        cache = _cache()
-        data = cache.read(_path(row, request, coding)) if coding else None
+        cache, base = _cache(), _base(row, request)
+        data = cache.read(base + _SUFFIX[coding]) if coding else None
         if data is None:
-            data = cache.read(_path(row, request, None))
+            data = cache.read(base + _SUFFIX[None])
             coding = None
         if data is None:
             request._kept_answer = {"row": row, "etag": etag, "cache_control": cache_control}
@@ -175,15 +176,15 @@ class KeptAnswersMiddleware:
         client the one it prefers, compressed once here rather than again by the compression middleware."""
         row, body = pending["row"], response.content
         content_type = response["Content-Type"]
-        cache = _cache()
-        cache.write(_path(row, request, None), _pack(content_type, body))
+        cache, base = _cache(), _base(row, request)
+        cache.write(Path(base + _SUFFIX[None]), _pack(content_type, body))
         chosen = choose_coding(request.headers.get("Accept-Encoding", ""))
         send = None
         if len(body) >= MIN_LENGTH:
             for coding in ("br", "gzip"):
                 packed = compress(body, coding)
                 if len(packed) < len(body):
-                    cache.write(_path(row, request, coding), _pack(content_type, packed))
+                    cache.write(Path(base + _SUFFIX[coding]), _pack(content_type, packed))
                     if coding == chosen:
                         send = packed
         patch_vary_headers(response, ("Accept-Encoding",))

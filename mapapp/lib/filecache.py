@@ -19,22 +19,28 @@ from pathlib import Path
 
 
 class VersionedFileCache:
-    def __init__(self, root: Path, limit_bytes: int, pattern: str = "*"):
+    def __init__(self, root: Path, limit_bytes: int, pattern: str = "*", mark_every_s: float = 0):
         self.root = Path(root)
+        # A hit marks its file as just used unless it was marked in the last `mark_every_s` seconds: a write of
+        # the inode on every hit can cost more than the read where hits come by the thousand a second.
+        self.mark_every_ns = int(mark_every_s * 1_000_000_000)
         self.limit_bytes = limit_bytes
         self.pattern = pattern  # which files count towards the size (others, e.g. temporaries, are left alone)
 
     def folder(self, map_key: str, version: int) -> Path:
         return self.root / map_key / f"v{version}"
 
-    def read(self, path: Path) -> bytes | None:
-        """The file's bytes, or None when it is not there. A hit marks it as just used, which the size cap evicts
-        by."""
+    def read(self, path: Path | str) -> bytes | None:
+        """The file's bytes, or None when it is not there. A hit marks it as just used (see mark_every_s), which
+        the size cap evicts by."""
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
+                stamped = os.fstat(handle.fileno()).st_mtime_ns
         except FileNotFoundError:
             return None
-        mark_used(path)
+        if time.time_ns() - stamped >= self.mark_every_ns:
+            mark_used(path)
         return data
 
     def write(self, path: Path, data: bytes) -> None:
@@ -74,7 +80,7 @@ class VersionedFileCache:
         return removed
 
 
-def mark_used(path: Path) -> None:
+def mark_used(path: Path | str) -> None:
     """Stamp a file as used now, from the fine clock: the kernel stamps a write with its coarse clock (a few ms a
     tick), so a file written and another read a moment later could carry the same time and the cap would evict
     the wrong one."""
