@@ -47,6 +47,7 @@ def start_gunicorn(database_url: str, folder: str) -> tuple[subprocess.Popen, st
         "STATIC_MANIFEST": "true",
         "STATIC_ROOT": f"{folder}/static",
         "EMBED_IMAGE_CACHE_DIR": f"{folder}/images",
+        "ANSWER_CACHE_DIR": f"{folder}/answers",
         "WEB_WORKERS": os.environ.get("WEB_WORKERS", str(os.cpu_count() or 1)),
         "DATABASE_CONN_MAX_AGE": "60",
     }
