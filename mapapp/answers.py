@@ -24,8 +24,8 @@ answer (mapapp/routers.py), and every answer but a 200.
 
 A view takes part by carrying the `kept` decorator. The middleware sits late in settings.MIDDLEWARE (its hook
 runs after URL resolution), so the headers the outer middleware adds (CORS, CSP, Vary: Accept-Language) are the
-same on both paths; it sets Vary: Accept-Encoding and the weak ETag of a compressed body itself, as
-mapapp/compression.py does for answers it compresses.
+same on both paths; it sets Vary: Accept-Encoding itself and gives a compressed body its headers and weak
+ETag through mapapp/compression.py's `encoded`, as that middleware does for answers it compresses.
 """
 
 from __future__ import annotations
@@ -40,12 +40,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from mapapp import routers, versioning
-from mapapp.compression import MIN_LENGTH, choose_coding, compress
+from mapapp.compression import MIN_LENGTH, choose_coding, compress, encoded
 from mapapp.lib.filecache import VersionedFileCache
+from mapapp.lib.http import IMMUTABLE, REVALIDATE
 from mapapp.models import Map
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "public, max-age=60"
 _SUFFIX = {None: "id", "br": "br", "gzip": "gz"}
 
 
@@ -108,13 +107,10 @@ def _base(row: MapRow, request: HttpRequest) -> str:
 
 def _answer(body: bytes, content_type: str, coding: str | None, etag: str, cache_control: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
-    if coding:
-        response["Content-Encoding"] = coding
-        etag = "W/" + etag  # the bytes differ from the identity answer's: the same meaning, weakly (as compression.py)
     response["ETag"] = etag
     response["Cache-Control"] = cache_control
     patch_vary_headers(response, ("Accept-Encoding",))
-    return response
+    return encoded(response, body, coding) if coding else response
 
 
 def _pack(content_type: str, body: bytes) -> bytes:
@@ -188,8 +184,4 @@ class KeptAnswersMiddleware:
                     if coding == chosen:
                         send = packed
         patch_vary_headers(response, ("Accept-Encoding",))
-        if send is not None:
-            response.content = send
-            response["Content-Encoding"] = chosen
-            response["ETag"] = "W/" + pending["etag"]
-        return response
+        return encoded(response, send, chosen) if send is not None else response

@@ -15,7 +15,18 @@ from django.http import HttpRequest, HttpResponse
 from mapapp import asof, export, routers, selectors, versioning
 from mapapp.answers import kept
 from mapapp.events import export as events_export
-from mapapp.lib.http import GEOJSON, JSON, ApiError, api_date, api_view, conditional, json_response, only
+from mapapp.lib.http import (
+    GEOJSON,
+    IMMUTABLE,
+    JSON,
+    REVALIDATE,
+    ApiError,
+    api_date,
+    api_view,
+    conditional,
+    json_response,
+    only,
+)
 from mapapp.lib.params import is_whole_number
 from mapapp.models import Map
 
@@ -58,7 +69,7 @@ def cached(request: HttpRequest, map_: Map, build: Callable[[], bytes], content_
         request,
         etag=map_etag(request, map_),
         build=lambda: json_response(None, content=build(), content_type=content_type),
-        cache_control="public, max-age=60",
+        cache_control=REVALIDATE,
     )
 
 
@@ -66,9 +77,6 @@ def map_etag(request: HttpRequest, map_: Map) -> str:
     """The ETag of an answer about a map, from everything the answer depends on: the code, the map, its data
     version (moved by every edit it shows, mapapp/versioning.py) and the query."""
     return versioning.etag(map_, request.get_full_path())
-
-
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def version_param(request: HttpRequest, map_: Map) -> int | None:
@@ -197,4 +205,4 @@ def map_export(request: HttpRequest, slug: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    return conditional(request, etag=map_etag(request, map_), build=build, cache_control="public, max-age=60")
+    return conditional(request, etag=map_etag(request, map_), build=build, cache_control=REVALIDATE)

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from mapapp import routers
-from mapapp.lib.http import error_response, etag_of
+from mapapp.lib.http import REVALIDATE, error_response, etag_of
 from mapapp.models import (
     ControlChange,
     ControlPeriod,
@@ -412,7 +412,7 @@ class AsOfMiddleware:
         if if_none_match and etag in if_none_match:
             response = HttpResponse(status=304)
         response["ETag"] = etag
-        response["Cache-Control"] = "public, max-age=60"
+        response["Cache-Control"] = REVALIDATE
         return response
 
     def _without_as_of(self, request):

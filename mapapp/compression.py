@@ -96,12 +96,18 @@ class CompressionMiddleware:
         compressed = compress(response.content, coding)
         if len(compressed) >= len(response.content):
             return response
-        response.content = compressed
-        response["Content-Length"] = str(len(compressed))
-        response["Content-Encoding"] = coding
-        etag = response.get("ETag")
-        if etag and etag.startswith('"'):
-            # The bytes differ from the identity answer's: the same tag now means "the same meaning" (weak),
-            # as Django's GZipMiddleware does. If-None-Match compares weakly, so a 304 still answers it.
-            response["ETag"] = "W/" + etag
-        return response
+        return encoded(response, compressed, coding)
+
+
+def encoded(response, body: bytes, coding: str):
+    """`response` carrying `body`, the answer compressed with `coding` (also by mapapp/answers.py, which keeps its
+    compressed bytes)."""
+    response.content = body
+    response["Content-Length"] = str(len(body))
+    response["Content-Encoding"] = coding
+    etag = response.get("ETag")
+    if etag and etag.startswith('"'):
+        # The bytes differ from the identity answer's: the same tag now means "the same meaning" (weak), as
+        # Django's GZipMiddleware does. If-None-Match compares weakly, so a 304 still answers it.
+        response["ETag"] = "W/" + etag
+    return response

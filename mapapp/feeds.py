@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from gazetteer.models import Place
 from mapapp import display, publication
 from mapapp.api import get_map
-from mapapp.lib.http import ApiError, api_view, etag_of, only
+from mapapp.lib.http import REVALIDATE, ApiError, api_view, etag_of, only
 from mapapp.models import Actor, Map, Source
 
 MAX_ENTRIES = 1000  # the newest; the corrections log lists every one
@@ -258,7 +258,7 @@ def _feed(request: HttpRequest, slug: str, write, content_type: str) -> HttpResp
         response = HttpResponse(body, content_type=content_type)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = "public, max-age=60"
+    response["Cache-Control"] = REVALIDATE
     return response
 
 

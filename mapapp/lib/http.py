@@ -32,6 +32,11 @@ class ApiError(Exception):
         return response
 
 
+# How long a public answer may be kept: a year for one that names its data version (?v=: it never changes), a
+# minute (then revalidated with its ETag) for one that does not.
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=60"
+
 JSON = "application/json"
 GEOJSON = "application/geo+json"  # RFC 7946: what a GeoJSON answer is, so GIS tools and browsers know it
 
