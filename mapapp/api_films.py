@@ -133,6 +133,10 @@ def film_status(request: HttpRequest, job_id: int) -> HttpResponse:
             answer["url"] = _film_url(map_, name)
             answer["frames"] = job.report.get("frames")
             answer["bytes"] = job.report.get("bytes")
+        elif map_ is not None and job.params.get("version") == map_.data_version:
+            # Made of the record as it stands, and since removed to keep the films' folder under FILM_CACHE_MB.
+            answer["state"] = "stale"
+            answer["error"] = "the film was removed to make room for newer ones; ask for it again"
         else:
             answer["state"] = "stale"
             answer["error"] = "the map's record changed while the film was made; ask for it again"
@@ -147,6 +151,7 @@ def film_file(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     path = films.film_path(map=map_, name=name) if map_ is not None else None
     if path is None:
         raise Http404("no such film of the map as it stands now")
+    films.film_downloaded(path)
     response = FileResponse(
         path.open("rb"), as_attachment=True, filename=name, content_type=CONTENT_TYPES[path.suffix.lstrip(".")]
     )

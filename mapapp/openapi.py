@@ -8,6 +8,7 @@ own dates (`start`..`end` in /api/v1/maps/), and `from` not after `to`. The cont
 """
 
 from mapapp import openapi_opendata
+from mapapp.services.films import MAX_FRAMES
 
 DATE = {"type": "string", "format": "date", "example": "2017-06-15"}
 # A query date of a map read: any real day by the schema, and inside that map's dates by the server (a map's
@@ -473,6 +474,7 @@ def schema() -> dict:
     openapi_opendata.add_as_of(paths, query=_query)
     paths.update(openapi_opendata.opendata_paths(slug=SLUG, error=ERROR, not_found=NOT_FOUND, query=_query))
     paths.update(_events_paths())
+    paths.update(_film_paths())
     for path, answer in READ_RESPONSES.items():
         ok = paths[path]["get"]["responses"]["200"]
         # GeoJSON answers are served as application/geo+json (RFC 7946), the others as application/json.
@@ -869,6 +871,139 @@ def gazetteer_paths() -> dict:
                     "404": NOT_FOUND,
                     "405": {"description": "not a POST"},
                     "429": TOO_MANY,
+                },
+            }
+        },
+    }
+
+
+FILM_STATE = {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled", "stale"]}
+FILM_JOB = {
+    "type": "object",
+    "properties": {
+        "state": {"type": "string", "enum": ["queued", "running"]},
+        "job": {"type": "integer"},
+        "status_url": {"type": "string", "description": "GET it for the job's progress"},
+    },
+    "required": ["state", "job", "status_url"],
+    "additionalProperties": False,
+}
+FILM_DONE = {
+    "type": "object",
+    "properties": {"state": {"type": "string", "enum": ["done"]}, "url": STRING},
+    "required": ["state", "url"],
+    "additionalProperties": False,
+}
+
+
+def _film_paths() -> dict:
+    """Films for readers (mapapp/api_films.py): asked for, made in the background, then downloaded."""
+    short = {"type": "string", "maxLength": 20, "pattern": NO_NUL}
+    return {
+        "/api/v1/maps/{slug}/films": {
+            "post": {
+                "summary": "Ask for a timelapse film (GIF or MP4) of a public map, made in the background.",
+                "description": (
+                    "The film of the record as it stands: the dates from `from` to `to` (inclusive; the map's own "
+                    f"by default; {IN_MAP}) a `step` apart, at most {MAX_FRAMES:,} frames (400 `step` otherwise), "
+                    "`from` not after `to` (400 `from`). 200 with the film's `url` when that film of the "
+                    "current record exists; 202 with the job when it is being made, by this request or an "
+                    "earlier one. Only a film that must be made counts against RATE_LIMIT_FILMS per client an "
+                    "hour (429). An unknown field is refused (400 naming it). No login, no CSRF token: no "
+                    "cookie is read."
+                ),
+                "parameters": [SLUG],
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "from": {**DATE, "description": "first frame's day"},
+                            "to": {**DATE, "description": "last frame's day"},
+                            "step": {**short, "enum": ["day", "week", "month"]},
+                            "format": {**short, "enum": ["gif", "mp4"]},
+                            "lang": {**short, "enum": ["en", "ar"]},
+                            "theme": {**short, "enum": ["light", "dark"]},
+                        },
+                        "additionalProperties": False,
+                    },
+                    {"from": "2017-01-01", "to": "2017-02-26", "step": "week", "format": "gif"},
+                ),
+                "responses": {
+                    "200": {"description": "made", "content": {"application/json": {"schema": FILM_DONE}}},
+                    "202": {"description": "being made", "content": {"application/json": {"schema": FILM_JOB}}},
+                    "400": ERROR,
+                    "404": NOT_FOUND,
+                    "405": {"description": "not a POST"},
+                    "429": TOO_MANY,
+                },
+            }
+        },
+        "/api/v1/films/{id}": {
+            "get": {
+                "summary": "How far a film's job is, and its download once done.",
+                "description": (
+                    "`done` of `total` frames drawn (`total` 0 until known). Once `done`: `url`, `frames` and "
+                    "`bytes`. `stale`: the record changed while the film was made, or the film was removed to "
+                    "make room (FILM_CACHE_MB): ask for it again. `failed`: `error` says why. Never cached."
+                ),
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                        "description": "the `job` a film request answered; another job's id is 404",
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the job's state",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "state": FILM_STATE,
+                                        "done": {"type": "integer", "minimum": 0},
+                                        "total": {"type": "integer", "minimum": 0},
+                                        "message": TEXT_OR_NULL,
+                                        "error": TEXT_OR_NULL,
+                                        "url": STRING,
+                                        "frames": {"type": "integer", "minimum": 1},
+                                        "bytes": {"type": "integer", "minimum": 1},
+                                    },
+                                    "required": ["state", "done", "total"],
+                                }
+                            }
+                        },
+                    },
+                    "404": {"description": "no film job of that id", "content": ERROR["content"]},
+                },
+            }
+        },
+        "/maps/{slug}/films/{name}": {
+            "get": {
+                "summary": "A finished film, as an attachment.",
+                "description": (
+                    "Only while it is a film of the map's current record (an edit makes it 404: ask again). "
+                    "Cached an hour."
+                ),
+                "parameters": [
+                    SLUG,
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+\\.(gif|mp4)$"},
+                        "description": "the name in the `url` the job gave",
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the film",
+                        "content": {"image/gif": {}, "video/mp4": {}},
+                    },
+                    "404": {"description": "no such film of the map as it stands now"},
                 },
             }
         },

@@ -301,6 +301,8 @@ EMBED_IMAGE_CACHE_DIR = Path(env_str("EMBED_IMAGE_CACHE_DIR", str(BASE_DIR / "va
 EMBED_IMAGE_CACHE_MB = env_int("EMBED_IMAGE_CACHE_MB", 200)
 # Films readers ask for in the Share / Embed dialog (mapapp/services/films.py): one folder per map data version.
 FILM_CACHE_DIR = Path(env_str("FILM_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "films")))
+# Their total size: above it, the least recently downloaded films are removed after each new one is made.
+FILM_CACHE_MB = env_int("FILM_CACHE_MB", 2000)
 
 # The read API's answers, kept as bytes once per map data version (mapapp/answers.py), and their total size.
 ANSWER_CACHE_DIR = Path(env_str("ANSWER_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "answers")))

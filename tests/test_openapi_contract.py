@@ -16,6 +16,7 @@ otherwise get are checked by their own test below.
 import datetime as dt
 import itertools
 import math
+import re
 
 import hypothesis
 import orjson
@@ -34,8 +35,11 @@ from schemathesis.specs.openapi.checks import (
 )
 from shapely.geometry import shape
 
-from mapapp.openapi import schema
+from mapapp import timelapse
+from mapapp.openapi import FILM_DONE, FILM_JOB, schema
+from mapapp.services import films
 from tests.conftest import ogc_item_id
+from tests.jobs import run_jobs
 
 DATES = ["2014-01-01", "2014-07-14", "2016-06-01", "2017-01-16", "2017-03-01", "2017-09-05", "2017-11-10", "2017-12-31"]
 TYPES = {
@@ -166,12 +170,15 @@ def documented_values(parameter: dict, demo) -> list[str]:
 
 
 JSON_MEDIA = ("application/json", "application/geo+json")
+# Reads of what a background job made: no request the schema can generate names one before the job has run, so
+# these are checked on a film really made (test_a_film_is_answered_as_described), not generated.
+MADE_BY_A_JOB = {"/api/v1/films/{id}", "/maps/{slug}/films/{name}"}
 
 
 def json_get_paths():
     for path, operations in schema()["paths"].items():
         operation = operations.get("get")
-        if operation is None or operation.get("security"):
+        if operation is None or operation.get("security") or path in MADE_BY_A_JOB:
             continue
         content = operation["responses"]["200"].get("content", {})
         media = next((media for media in JSON_MEDIA if "schema" in content.get(media, {})), None)
@@ -264,7 +271,7 @@ CONTRACT = SchemathesisConfig.from_dict(
 # publish, places of the map, a date not in the future), which no schema says; tests/mapapp/test_api_write*.py
 # covers it case by case.
 PUBLIC = schemathesis.openapi.from_dict(schema(), config=CONTRACT).exclude(
-    func=lambda ctx: bool(ctx.operation.definition.raw.get("security"))
+    func=lambda ctx: bool(ctx.operation.definition.raw.get("security")) or ctx.operation.path in MADE_BY_A_JOB
 )
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -278,7 +285,8 @@ def app(settings, tmp_path):
     settings.SITE_URL = "http://localhost"
     # Hundreds of generated requests from one client in seconds: the per-client limits (tested on their own in
     # tests/mapapp/test_rate_limits.py) would answer most of them 429 and leave the rest of the contract untested.
-    settings.RATE_LIMIT_PLACES_MATCH = settings.RATE_LIMIT_PICTURES = 0
+    settings.RATE_LIMIT_PLACES_MATCH = settings.RATE_LIMIT_PICTURES = settings.RATE_LIMIT_FILMS = 0
+    settings.FILM_CACHE_DIR = tmp_path / "films"
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield WSGIHandler()
@@ -301,7 +309,8 @@ def onto_the_demo(case, demo) -> list[str]:
     - `from` must not be after `to` when both are given: swapped; the embed's `date` must be inside its
       `from`..`to`: folded into them;
     - the events' `bbox` must have west < east and south < north: replaced by the demo's area;
-    - the events' `zone` must be a zone of the map: al-joura; the export's events are not Linked Places: geojson.
+    - the events' `zone` must be a zone of the map: al-joura; the export's events are not Linked Places: geojson;
+    - a film's dates (in its body) inside the map's, `from` not after `to`, and at most MAX_FRAMES frames.
     """
     moved = []
     if "slug" in (case.path_parameters or {}):
@@ -311,6 +320,8 @@ def onto_the_demo(case, demo) -> list[str]:
         query["map"] = demo.slug
     if isinstance(case.body, dict) and "map" in case.body:
         case.body["map"] = demo.slug
+    if case.operation.path.endswith("/films") and isinstance(case.body, dict):
+        moved += _film_onto_the_demo(case.body, demo)
     if "url" in query:
         urls = [f"/maps/{demo.slug}/", f"http://localhost/embed/{demo.slug}/?date=2017-01-16&theme=dark"]
         query["url"] = urls[len(str(query["url"])) % len(urls)]
@@ -357,6 +368,25 @@ def onto_the_demo(case, demo) -> list[str]:
     return moved
 
 
+def _film_onto_the_demo(body: dict, demo) -> list[str]:
+    moved = []
+    for name in ("from", "to"):
+        if name in body and _fold(body[name], demo.start, demo.end) != body[name]:
+            moved.append(f"film {name} outside the map's dates")
+            body[name] = _fold(body[name], demo.start, demo.end)
+    first = dt.date.fromisoformat(body.get("from", demo.start.isoformat()))
+    last = dt.date.fromisoformat(body.get("to", demo.end.isoformat()))
+    if first > last:
+        moved.append("film from after to")
+        first, last = last, first
+    frames = len(timelapse.frame_dates(first, last, body.get("step", "week")))
+    if frames > films.MAX_FRAMES:
+        moved.append("film of too many frames")
+        last = first + dt.timedelta(days=films.MAX_FRAMES - 1)
+    body["from"], body["to"] = first.isoformat(), last.isoformat()
+    return moved
+
+
 # Schemathesis asks for gzip by default and reads the body as it comes over WSGI, undecoded: ask for the plain
 # bytes (compression has its own tests, tests/mapapp/test_compression.py).
 PLAIN = {"Accept-Encoding": "identity"}
@@ -384,6 +414,30 @@ def test_every_schema_valid_request_is_answered(case, demo, app):
         f"{response.status_code} {response.content[:300]!r}"
     )
     case.validate_response(response, checks=CHECKS)
+
+
+def test_a_film_is_answered_as_described(client, demo, settings, tmp_path):
+    """The film's three operations on a film really made: asked (202, then 200 once made), its job's status, and
+    the file, each as the description says."""
+    settings.FILM_CACHE_DIR = tmp_path / "films"
+    operations = schema()["paths"]
+    status_schema = operations["/api/v1/films/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    body = operations["/api/v1/maps/{slug}/films"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    asked = client.post(f"/api/v1/maps/{demo.slug}/films", data=orjson.dumps(body), content_type="application/json")
+    assert asked.status_code == 202 and not problems(orjson.loads(asked.content), FILM_JOB)
+    status_url = orjson.loads(asked.content)["status_url"]
+    queued = orjson.loads(client.get(status_url).content)
+    assert queued["state"] == "queued" and not problems(queued, status_schema["schema"])
+    assert run_jobs() >= 1
+    done = orjson.loads(client.get(status_url).content)
+    assert done["state"] == "done" and not problems(done, status_schema["schema"])
+    again = client.post(f"/api/v1/maps/{demo.slug}/films", data=orjson.dumps(body), content_type="application/json")
+    assert again.status_code == 200 and not problems(orjson.loads(again.content), FILM_DONE)
+    name_pattern = operations["/maps/{slug}/films/{name}"]["get"]["parameters"][1]["schema"]["pattern"]
+    assert re.match(name_pattern, done["url"].rsplit("/", 1)[1])
+    download = client.get(done["url"])
+    assert download.status_code == 200 and download["Content-Type"] == "image/gif"
+    assert client.get("/api/v1/films/999999").status_code == 404
 
 
 # What the schema cannot say, the server refuses as the description says, naming the parameter.

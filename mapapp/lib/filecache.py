@@ -1,12 +1,12 @@
 """A file cache of things made once per map data version: one folder per map and version, least recently used
 files out first when it grows past a size.
 
-Two caches use it: the server-drawn pictures (mapapp/mapimage.py) and the kept answers of the read API
-(mapapp/answers.py). A key names its map's data version, so an edit (which moves the version, mapapp/versioning.py)
-makes every old file unreachable; writing the first file of a new version removes the old version's folder. Files
-are written whole and renamed into place, so a reader in another process sees the old file or the new one, never
-half of one. The cache is per machine: with several app servers each keeps its own copy, which is correct since
-every key holds the version it was made for.
+Three caches use it: the server-drawn pictures (mapapp/mapimage.py), the kept answers of the read API
+(mapapp/answers.py) and the readers' films (mapapp/services/films.py). A key names its map's data version, so an
+edit (which moves the version, mapapp/versioning.py) makes every old file unreachable; writing the first file of a
+new version removes the old version's folder. Files are written whole and renamed into place, so a reader in another
+process sees the old file or the new one, never half of one. The cache is per machine: with several app servers each
+keeps its own copy, which is correct since every key holds the version it was made for.
 """
 
 from __future__ import annotations
@@ -55,21 +55,24 @@ class VersionedFileCache:
         for old in folder.parent.iterdir():
             if old != folder and old.name.startswith("v"):
                 shutil.rmtree(old, ignore_errors=True)
-        self.trim()
+        self.trim(keep=path)
 
-    def trim(self) -> int:
+    def trim(self, keep: Path | None = None) -> int:
         """Remove the least recently used files until the cache holds at most its limit; returns how many were
-        removed. Another process may be removing the same files: a file already gone is skipped."""
+        removed. `keep` (the file just written) is never removed, even when it alone is over the limit: whoever
+        wrote it is about to offer it. Another process may be removing the same files: a file already gone is
+        skipped."""
+        keep = Path(keep) if keep is not None else None
         files = []
         for path in self.root.rglob(self.pattern):
             try:
                 stat = path.stat()
             except FileNotFoundError:
                 continue
-            if not path.is_file() or path.suffix == ".tmp":
+            if not path.is_file() or path.suffix == ".tmp" or path == keep:
                 continue
             files.append((stat.st_mtime_ns, stat.st_size, path))
-        total = sum(size for _mtime, size, _path in files)
+        total = sum(size for _mtime, size, _path in files) + (keep.stat().st_size if keep and keep.exists() else 0)
         removed = 0
         for _mtime, size, path in sorted(files, key=lambda item: item[0]):
             if total <= self.limit_bytes:

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from mapapp import timelapse
+from mapapp.lib.filecache import VersionedFileCache, mark_used
 from mapapp.models import Job, JobState, Map
 from mapapp.services.jobs import JobError, job_progress, job_start
 
@@ -97,8 +95,18 @@ def film_name(*, map: Map, request: FilmRequest, version: int | None = None) -> 
     return f"{map.slug}-{request.first}-{request.last}-{request.step}-{digest}.{request.format}"
 
 
+def _cache() -> VersionedFileCache:
+    """The films' folder, capped at FILM_CACHE_MB: the least recently downloaded film goes first."""
+    return VersionedFileCache(Path(settings.FILM_CACHE_DIR), settings.FILM_CACHE_MB * 1024 * 1024)
+
+
 def _folder(map: Map, version: int) -> Path:
-    return Path(settings.FILM_CACHE_DIR) / map.slug / f"v{version}"
+    return _cache().folder(map.slug, version)
+
+
+def film_downloaded(path: Path) -> None:
+    """Mark a film as just used (the cap removes the least recently downloaded first)."""
+    mark_used(path)
 
 
 def film_path(*, map: Map, name: str) -> Path | None:
@@ -147,15 +155,9 @@ def film_run(*, job: Job) -> dict:
         progress=lambda done, total: job_progress(job=job, done=done, total=total, message="frames"),
     )  # fmt: skip
     name = film_name(map=map_, request=request, version=version)
-    folder = _folder(map_, version)
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(film.content)
-    os.replace(temporary, folder / name)  # atomic: a download sees no half-written film
-    for old in folder.parent.iterdir():
-        if old != folder and old.name.startswith("v"):
-            shutil.rmtree(old, ignore_errors=True)
+    # Written whole and renamed into place (a download sees no half-written film); the old version's folder
+    # goes, and the least recently downloaded films go while the folder is over FILM_CACHE_MB.
+    _cache().write(_folder(map_, version) / name, film.content)
     return {
         "summary": f"{len(film.dates)} frames ({film.drawn} pictures drawn), {len(film.content)} bytes",
         "lines": [],

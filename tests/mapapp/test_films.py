@@ -38,7 +38,7 @@ def made(client, body=BODY) -> dict:
     assert run_jobs() >= 1
     status = client.get(answer["status_url"])
     assert status.status_code == 200 and status["Cache-Control"] == "no-store"
-    return orjson.loads(status.content)
+    return {**orjson.loads(status.content), "status_url": answer["status_url"]}
 
 
 def test_a_gif_is_made_in_the_background_then_offered_and_cached(client, demo):
@@ -102,6 +102,32 @@ def test_a_film_drawn_while_the_record_changed_is_stale(client, demo, monkeypatc
     run_jobs()
     status = orjson.loads(client.get(answer["status_url"]).content)
     assert status["state"] == "stale" and "url" not in status and "ask for it again" in status["error"]
+
+
+def test_the_films_folder_is_capped_least_recently_downloaded_out_first(client, demo, settings):
+    weekly = made(client)
+    monthly = made(client, {**BODY, "step": "month"})
+    folder = settings.FILM_CACHE_DIR / "deir-ez-zor"
+    sizes = {path.name: path.stat().st_size for path in folder.rglob("*.gif")}
+    assert len(sizes) == 2
+    assert client.get(weekly["url"]).status_code == 200  # downloaded last: the monthly film is the one to go
+    # A cap that holds the newest film and one more of the two: the least recently downloaded goes.
+    settings.FILM_CACHE_MB = (max(sizes.values()) + min(sizes.values()) + 1) / (1024 * 1024)
+    daily = made(client, {**BODY, "step": "day", "to": "2017-01-03"})
+    assert daily["state"] == "done" and client.get(daily["url"]).status_code == 200
+    assert client.get(weekly["url"]).status_code == 200
+    assert client.get(monthly["url"]).status_code == 404
+    gone = orjson.loads(client.get(monthly["status_url"]).content)
+    assert gone["state"] == "stale" and gone["error"].startswith("the film was removed to make room")
+    # Asked again, it is made again (the record has not changed: it was only removed for room).
+    response, answer = ask(client, {**BODY, "step": "month"})
+    assert response.status_code == 202
+    # A cap smaller than one film still keeps the film just made: its reader is about to download it.
+    settings.FILM_CACHE_MB = 0
+    run_jobs()
+    status = orjson.loads(client.get(answer["status_url"]).content)
+    assert status["state"] == "done" and client.get(status["url"]).status_code == 200
+    assert [path.name for path in folder.rglob("*.gif")] == [status["url"].rsplit("/", 1)[1]]
 
 
 def test_new_films_are_rate_limited_per_client_but_finished_ones_are_not(client, demo, settings):
