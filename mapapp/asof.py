@@ -54,6 +54,10 @@ READS = re.compile(
     r"|embed/(?P<picture>[-a-zA-Z0-9_]+)/image\.png)$"
 )
 
+# Reads that take no `as_of` (their own rows, the events, are not versioned) but show what the delay holds back:
+# the events' popups name their linked control changes, which the delay applies to like any other read of them.
+DELAYED_READS = re.compile(r"^/api/v1/maps/[-a-zA-Z0-9_]+/events(?:/days)?$")
+
 
 class AsOfError(ValueError):
     pass
@@ -354,9 +358,9 @@ class AsOfMiddleware:
 
     def __call__(self, request):
         match = READS.match(request.path)
-        if not match or request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or not (match or DELAYED_READS.match(request.path)):
             return self.get_response(request)
-        if "as_of" not in request.GET:
+        if "as_of" not in request.GET or not match:
             # A delay is found by the view's own lookup of the map (hold_back), not by a query here.
             token = _SETTLED.set(lambda: _may_see_unpublished_delay(request))
             try:

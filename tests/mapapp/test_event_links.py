@@ -233,3 +233,22 @@ def test_the_change_page_lists_its_published_events_as_text(linked_world, client
     assert f'data-event="{events["near"].pk}"' in page and f'data-event="{events["draft"].pk}"' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "&lt;b&gt;Near&lt;/b&gt;" in page
+
+
+def test_a_publication_delay_holds_a_linked_change_back_from_the_events_popup(linked_world, client, people):
+    """A change published a moment ago on a map with a delay is not the public's yet: the events' popups do not
+    name it until the delay has run out; a reviewer sees it at once."""
+    world, map_, change, events = linked_world
+    older = ControlChange.objects.get(date=D("2015-01-01"))
+    services.change_events_link(change=change, events=[events["near"]])
+    services.change_events_link(change=older, events=[events["near"]])
+    Map.objects.filter(pk=map_.pk).update(publish_delay_hours=6)
+    # The first change's publication is backdated past the delay: the public sees it, not the one just published.
+    older.history.all().update(history_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    url, query = f"/api/v1/maps/{map_.slug}/events", {"from": "2016-03-09", "to": "2016-03-09"}
+    (feature,) = orjson.loads(client.get(url, query).content)["features"]
+    assert [linked["id"] for linked in feature["properties"]["changes"]] == [older.pk]
+    (feature,) = orjson.loads(login(people.reviewer).get(url, query).content)["features"]
+    assert [linked["id"] for linked in feature["properties"]["changes"]] == [older.pk, change.pk]
+    page = client.get(f"/maps/{map_.slug}/changes/{change.pk}/")
+    assert page.status_code == 404
