@@ -39,14 +39,14 @@ class PublicReadCorsMiddleware:
     pictures. A newsroom's own chart or an analyst's notebook in the browser calls the API directly.
 
     `Access-Control-Allow-Origin: *` on every answer of GET and HEAD under /api/v1/ (errors too, so a script can
-    show the message), of /oembed, of the pictures, the feeds and OGC API Features (/ogc/), and on POST
+    show the message), of /oembed, of the pictures, the films, the feeds and OGC API Features (/ogc/), and on POST
     /api/v1/places/match (a read). Never with
     credentials: cookies are not sent, so the editors' endpoints (/api/v1/changes/..., POST and DELETE) see no
     login and refuse, and a preflight for them gets no CORS headers. ETag and Content-Disposition are readable.
     """
 
     PATHS = re.compile(
-        r"^/(?:api/v1/(?!changes/)|oembed$|embed/[-a-zA-Z0-9_]+/image\.png$|ogc/|maps/[-a-zA-Z0-9_]+/feed\.(?:atom|json)$)"
+        r"^/(?:api/v1/(?!changes/)|oembed$|embed/[-a-zA-Z0-9_]+/image\.png$|ogc/|maps/[-a-zA-Z0-9_]+/(?:feed\.(?:atom|json)|films/[^/]+)$)"
     )
     READ_POSTS = {"/api/v1/places/match"}
     EXPOSED = "ETag, Content-Disposition"

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gazetteer.models import Place
-from mapapp import services
+from mapapp import answers, services
 from mapapp.lib.filecache import VersionedFileCache
 from mapapp.models import Map
 
@@ -187,3 +187,18 @@ def test_a_public_read_does_not_vary_on_cookie(client, demo, answers_dir):
         assert response.status_code == 200
         assert "Cookie" not in response.get("Vary", "")
         assert "Accept-Encoding" in response["Vary"]
+
+
+def test_the_map_row_reads_the_same_through_the_driver_as_through_django(demo):
+    """A hit reads the map's row on the driver's own cursor (not logged, not wrapped); where queries are logged it
+    goes through Django's. Both read the same row, stamp included, and neither finds an unknown or private map."""
+    connection.ensure_connection()
+    fast = answers._map_row(demo.slug)
+    with CaptureQueriesContext(connection) as logged:
+        slow = answers._map_row(demo.slug)
+    assert len(logged) == 1 and fast == slow
+    version = Map.objects.get(pk=demo.pk).data_version
+    assert (fast.pk, fast.slug, fast.data_version, fast.delay) == (demo.pk, demo.slug, version, 0)
+    assert fast.stamp and answers._map_row("no-such-map") is None
+    Map.objects.filter(pk=demo.pk).update(is_public=False)
+    assert answers._map_row(demo.slug) is None
