@@ -324,8 +324,9 @@ class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
         services.map_set_zones(map=map_, zones=zones)
 
 
-class EventChoices(forms.ModelMultipleChoiceField):
-    """Events to tick, each labelled with how near the change it is (`labels`, by event id)."""
+class NearChoices(forms.ModelMultipleChoiceField):
+    """Records to tick (the events near a change, the changes near an event), each labelled with how near it is
+    (`labels`, by id)."""
 
     labels: dict[int, str] = {}
 
@@ -351,7 +352,7 @@ class ControlChangeForm(forms.ModelForm):
     offers the events near the change in place and time (EVENT_LINK_KM, EVENT_LINK_DAYS) and those already
     linked, ticked."""
 
-    linked_events = EventChoices(
+    linked_events = NearChoices(
         queryset=Event.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

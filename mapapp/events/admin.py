@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdminMixin
 
 from mapapp import services
-from mapapp.admin import ServiceHistoryAdmin
+from mapapp.admin import NearChoices, ServiceHistoryAdmin
+from mapapp.events import selectors
 from mapapp.events.models import Event, EventState
+from mapapp.models import ControlChange
 
 _SERVICE_FIELDS = (
     "date_end", "date_precision", "event_type", "sub_event_type", "actor1", "actor2", "location_name", "admin_area",
@@ -21,12 +23,51 @@ _SERVICE_FIELDS = (
 )  # fmt: skip
 
 
+def change_label(row: dict) -> str:
+    change = row["change"]
+    what = change.title or ", ".join(place.name_en for place in change.places.all()[:3])
+    state = "" if change.review_state == "published" else f" [{change.get_review_state_display()}]"
+    return _("%(date)s %(actor)s: %(what)s (%(km)s km, %(days)+d days)%(state)s") % {
+        "date": change.date.isoformat(),
+        "actor": change.actor.name_en,
+        "what": what,
+        "km": f"{row['km']:.1f}",
+        "days": row["days"],
+        "state": state,
+    }
+
+
 class EventForm(forms.ModelForm):
+    """`linked_changes` offers the control changes near the event in place and time (EVENT_LINK_KM,
+    EVENT_LINK_DAYS) and those already linked, ticked: the links the change's form edits, from this side."""
+
+    linked_changes = NearChoices(
+        queryset=ControlChange.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Control changes it explains"),
+        help_text=gettext_lazy("Changes near the event in place and time; tick those it explains."),
+    )
+
     class Meta:
         model = Event
         fields = ["map", "date", "date_end", "date_precision", "event_type", "sub_event_type", "actor1", "actor2",
                   "actors", "location", "location_name", "admin_area", "geo_precision", "fatalities_best",
                   "fatalities_low", "fatalities_high", "sources", "notes"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = self.instance
+        if event.pk is None or event.location is None:
+            return  # a new event: linked once saved (EventAdmin.get_fields leaves the field out)
+        linked = list(event.changes.values_list("pk", flat=True))
+        rows = selectors.changes_near(event=event, include=linked)
+        field = self.fields["linked_changes"]
+        field.queryset = ControlChange.objects.filter(pk__in=[row["change"].pk for row in rows])
+        field.labels = {row["change"].pk: change_label(row) for row in rows}
+        order = {row["change"].pk: index for index, row in enumerate(rows)}
+        field.choices = sorted(field.choices, key=lambda choice: order.get(getattr(choice[0], "value", choice[0]), 0))
+        self.initial["linked_changes"] = linked
 
     def clean(self):
         data = super().clean()
@@ -62,6 +103,10 @@ class EventAdmin(LeafletGeoAdminMixin, ServiceHistoryAdmin):
     list_select_related = ("map",)
     change_list_template = "admin/mapapp/event/change_list.html"
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "linked_changes"]
+
     def get_readonly_fields(self, request, obj=None):
         fixed = self.readonly_fields
         return ("map", *fixed) if obj is not None else fixed
@@ -92,6 +137,8 @@ class EventAdmin(LeafletGeoAdminMixin, ServiceHistoryAdmin):
                       sources=list(data.get("sources") or []), by=request.user, **fields)  # fmt: skip
         if change:
             services.event_update(event=form.instance, **common)
+            if "linked_changes" in form.cleaned_data:
+                services.event_changes_link(event=form.instance, changes=list(data.get("linked_changes") or []))
         else:
             # The admin logs and redirects with the object it built; give it the saved one's id.
             form.instance.pk = services.event_create(map=data["map"], **common).pk

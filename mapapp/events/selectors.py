@@ -175,6 +175,40 @@ def events_near(
     return found
 
 
+def changes_near(
+    *, event: Event, km: float | None = None, days: int | None = None, include: Sequence[int] = ()
+) -> list[dict]:
+    """The other side of events_near: the control changes on the event's map (drafts too, not withdrawn ones)
+    within `days` of its date whose ground lies within `km` of it, nearest first, as {"change", "km", "days"};
+    and the changes whose ids are in `include` (those already linked) wherever they are."""
+    km = settings.EVENT_LINK_KM if km is None else km
+    days = settings.EVENT_LINK_DAYS if days is None else days
+    lon, lat = event.location.x, event.location.y
+    margin_lat = km / 110.0
+    margin_lon = km / (111.32 * max(0.05, math.cos(math.radians(lat))))
+    box = Polygon.from_bbox((lon - margin_lon, lat - margin_lat, lon + margin_lon, lat + margin_lat))
+    box.srid = 4326
+    on_map = Q(map=event.map_id) | Q(places__in=event.map.places.values("pk"))
+    near = (
+        on_map
+        & Q(date__gte=event.date - dt.timedelta(days=days), date__lte=event.date + dt.timedelta(days=days))
+        & (Q(geometry__intersects=box) | Q(places__footprint__intersects=box))
+        & ~Q(review_state=ReviewState.WITHDRAWN)
+    )
+    ids = set(ControlChange.objects.filter(near).values_list("pk", flat=True))
+    ids |= set(ControlChange.objects.filter(on_map, pk__in=list(include)).values_list("pk", flat=True))
+    found = []
+    for change in (
+        ControlChange.objects.filter(pk__in=ids).select_related("actor").prefetch_related("places").order_by("pk")
+    ):
+        (distance,) = geo.distances_km(ground_of(geometry=change.geometry, places=list(change.places.all())),
+                                       [(lon, lat)])  # fmt: skip
+        if distance <= km or change.pk in include:
+            found.append({"change": change, "km": distance, "days": (change.date - event.date).days})
+    found.sort(key=lambda row: (row["km"], abs(row["days"]), row["change"].pk))
+    return found
+
+
 def map_has_events(*, map: Map) -> bool:
     return Event.objects.published().filter(map=map).exists()
 

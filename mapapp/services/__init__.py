@@ -21,6 +21,7 @@ from mapapp.services.changes import (
 )
 from mapapp.services.events import (
     change_events_link,
+    event_changes_link,
     event_create,
     event_set_review_state,
     event_update,
@@ -95,6 +96,7 @@ __all__ = [
     "siege_set_review_state",
     "event_validate",
     "change_events_link",
+    "event_changes_link",
     "event_create",
     "event_update",
     "event_set_review_state",

@@ -261,6 +261,28 @@ def change_events_link(*, change: ControlChange, events: Sequence[Event]) -> lis
 
 
 @transaction.atomic
+def event_changes_link(*, event: Event, changes: Sequence[ControlChange]) -> list[ControlChange]:
+    """Make `changes` the control changes `event` explains (any earlier links not among them are undone): the
+    same links as change_events_link, edited from the event's side. Each must be a change on the event's map:
+    ValidationError on `changes`. The event's map moves its data version (its popup lists the linked changes)."""
+    wanted = {change.pk: change for change in changes}
+    foreign = [
+        str(pk) for pk, change in wanted.items() if event.map_id not in {m.pk for m in change_maps(change=change)}
+    ]
+    if foreign:
+        raise ValidationError({"changes": _("not changes on this event's map: %(ids)s") % {
+            "ids": ", ".join(foreign)}})  # fmt: skip
+    through = Event.changes.through
+    before = set(through.objects.filter(event_id=event.pk).values_list("controlchange_id", flat=True))
+    gone, added = before - set(wanted), set(wanted) - before
+    if gone or added:
+        through.objects.filter(event_id=event.pk, controlchange_id__in=gone).delete()
+        through.objects.bulk_create([through(controlchange_id=pk, event_id=event.pk) for pk in sorted(added)])
+        maps_bump(Q(pk=event.map_id))
+    return list(wanted.values())
+
+
+@transaction.atomic
 def event_set_review_state(*, event: Event, state: str, by=None) -> Event:
     """Publish an event or take it back to a draft (the public sees only published events)."""
     if state not in EventState.values:

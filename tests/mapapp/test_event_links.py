@@ -211,6 +211,40 @@ def test_the_change_admin_offers_the_near_events_and_saves_the_ticked(linked_wor
     assert response.status_code == 200 and list(change.events.all()) == [events["near"]]
 
 
+def test_the_event_admin_offers_the_near_changes_and_saves_the_ticked(linked_world, people):
+    """The same links from the event's side: the changes near it in place and time, labelled as text."""
+    world, map_, change, events = linked_world
+    near = events["near"]
+    reviewer = login(people.reviewer)
+    url = f"/admin/mapapp/event/{near.pk}/change/"
+    page = reviewer.get(url).content.decode()
+    assert page.count('name="linked_changes"') == 1  # the 2015 change is a year away
+    assert "&lt;i&gt;Taken&lt;/i&gt; (4.5 km, +1 days)" in page and "<i>Taken</i>" not in page
+    form = {"date": "2016-03-09", "date_end": "", "date_precision": "day", "event_type": "Battles",
+            "sub_event_type": "", "actor1": "", "actor2": "", "location_name": "<b>Near</b>", "admin_area": "",
+            "location": orjson.dumps({"type": "Point", "coordinates": [0.05, 0.005]}).decode(),
+            "geo_precision": "exact", "fatalities_best": "", "fatalities_low": "", "fatalities_high": "",
+            "notes": "", "linked_changes": [change.pk]}  # fmt: skip
+    version = Map.objects.get(pk=map_.pk).data_version
+    response = reviewer.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(near.changes.all()) == [change]
+    assert Map.objects.get(pk=map_.pk).data_version > version  # the popup now names the change
+    # A change that is not among the suggestions cannot be ticked; unticking undoes the link.
+    older = ControlChange.objects.get(date=D("2015-01-01"))
+    assert reviewer.post(url, {**form, "linked_changes": [older.pk]}).status_code == 200
+    assert reviewer.post(url, {**form, "linked_changes": []}).status_code == 302
+    assert not near.changes.exists()
+
+
+def test_an_event_is_linked_only_to_changes_on_its_map(linked_world):
+    world, _map, change, events = linked_world
+    with pytest.raises(ValidationError) as refused:
+        services.event_changes_link(event=events["foreign"], changes=[change])
+    assert "not changes on this event" in str(refused.value.message_dict["changes"])
+    assert not events["foreign"].changes.exists()
+
+
 # --- what the public sees -------------------------------------------------------------------------------------
 
 
