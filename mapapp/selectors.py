@@ -196,7 +196,10 @@ WHERE mp.map_id = %(map)s
 
 # SQLite 3.40 has no ORDER BY inside an aggregate: each aggregate reads a subquery sorted as the array must be
 # (SQLite does not flatten an ordered subquery into an aggregate, so the rows arrive in that order). A JSON value
-# read back from a WITH table is plain text to SQLite, hence json() around it; booleans are 0/1 to SQLite.
+# read back from a WITH table is plain text to SQLite, hence json() around it; booleans are 0/1 to SQLite. Each
+# zone finds its period through the (place, valid_from) index in the join itself: joined to the WITH table of
+# states instead, SQLite scanned that table once per zone. The sieges are read from the few in effect outwards
+# (CROSS JOIN fixes SQLite's join order), not from every zone inwards.
 _ZONES_SQLITE = """
 WITH zones_state AS MATERIALIZED (
     SELECT cp.place_id, cp.actor_id, cp.status, cp.held_since, cp.since_before, cp.change_id
@@ -220,9 +223,11 @@ zones_sieges AS MATERIALIZED (
     SELECT place_id, json_group_array(slug) AS slugs, MIN(CASE WHEN nth = 1 THEN slug END) AS first
     FROM (
         SELECT sp.place_id, sg.slug, ROW_NUMBER() OVER (PARTITION BY sp.place_id ORDER BY sg.start, sg.slug) AS nth
-        FROM zones_state st
-        JOIN mapapp_siegeplace sp ON sp.place_id = st.place_id AND (sp.until IS NULL OR sp.until > %(on)s)
-        JOIN mapapp_siege sg ON sg.id = sp.siege_id AND sg.besieged_actor_id = st.actor_id
+        FROM mapapp_siege sg
+        CROSS JOIN mapapp_siegeplace sp ON sp.siege_id = sg.id AND (sp.until IS NULL OR sp.until > %(on)s)
+        CROSS JOIN mapapp_map_places mp ON mp.place_id = sp.place_id AND mp.map_id = %(map)s
+        CROSS JOIN mapapp_controlperiod st ON st.place_id = sp.place_id AND st.actor_id = sg.besieged_actor_id
+            AND st.valid_from <= %(on)s AND (st.valid_to IS NULL OR st.valid_to > %(on)s)
         WHERE sg.review_state = %(published)s AND sg.start <= %(on)s AND (sg."end" IS NULL OR sg."end" > %(on)s)
         ORDER BY sp.place_id, sg.start, sg.slug
     )
@@ -261,7 +266,8 @@ FROM (
         AsGeoJSON(ST_ForcePolygonCCW(p.footprint), %(precision)s, 0) AS geometry
     FROM mapapp_map_places mp
     JOIN gazetteer_place p ON p.id = mp.place_id
-    LEFT JOIN zones_state st ON st.place_id = p.id
+    LEFT JOIN mapapp_controlperiod st ON st.place_id = p.id
+        AND st.valid_from <= %(on)s AND (st.valid_to IS NULL OR st.valid_to > %(on)s)
     LEFT JOIN mapapp_actor a ON a.id = st.actor_id
     LEFT JOIN mapapp_controlchange c ON c.id = st.change_id
     LEFT JOIN zones_sources src ON src.change_id = st.change_id
