@@ -125,9 +125,11 @@ def actors_by_id() -> dict[int, Actor]:
 
 # --- /zones on a date, written by the database -----------------------------------------------------------------
 #
-# One statement builds the features array of the FeatureCollection as one JSON text (PostgreSQL json_agg and
-# json_build_object; SQLite json_group_array and json_object), with each zone's GeoJSON from ST_AsGeoJSON: no
-# Python object per zone, and what the request costs is what the same SQL costs in psql (bench/bench_scale.py).
+# One statement builds the features array of the FeatureCollection as one JSON text, with each zone's GeoJSON from
+# ST_AsGeoJSON: no Python object per zone, and what the request costs is what the same SQL costs in psql
+# (bench/bench_scale.py). On PostgreSQL each feature is joined as text (string_agg; strings quoted by to_json):
+# a fifth faster than json_build_object, and without the spaces it puts after every colon and comma (a tenth of
+# the bytes); the small arrays (sources, sieges) are json_agg's. On SQLite, json_group_array and json_object.
 # The sources are aggregated once per distinct change in effect, not once per zone. Every table is read through
 # the statement's own FROM clauses on Django's cursor, so `as_of` (mapapp/asof.py) gives it the older record.
 #
@@ -159,31 +161,28 @@ zones_sieges AS (
     WHERE sg.review_state = %(published)s AND sg.start <= %(on)s::date AND (sg."end" IS NULL OR sg."end" > %(on)s::date)
     GROUP BY sp.place_id
 )
-SELECT COALESCE(json_agg(json_build_object(
-    'type', 'Feature',
-    'id', p.slug,
-    'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(p.footprint), %(precision)s, 0)::json,
-    'properties', json_build_object(
-        'place', p.slug,
-        'name_en', p.name_en,
-        'name_ar', p.name_ar,
-        'kind', p.kind,
-        'actor', a.slug,
-        'actor_name', a.name_en,
-        'actor_name_ar', a.name_ar,
-        'color', a.color,
-        'status', COALESCE(st.status, 'unknown'),
-        'since', st.held_since,
-        'since_before', COALESCE(st.since_before, false),
-        'besieged', sg.slugs IS NOT NULL,
-        'siege', sg.slugs->>0,
-        'sieges', COALESCE(sg.slugs, '[]'::json),
-        'confidence', c.confidence,
-        'sources', COALESCE(src.sources, '[]'::json),
-        'approximate', p.footprint_approximate,
-        'area_km2', round(p.area_km2::numeric, 4)
-    )
-) ORDER BY p.slug), '[]'::json)::text
+SELECT '[' || COALESCE(string_agg(
+    '{"type":"Feature","id":' || to_json(p.slug)::text
+    || ',"geometry":' || COALESCE(ST_AsGeoJSON(ST_ForcePolygonCCW(p.footprint), %(precision)s, 0), 'null')
+    || ',"properties":{"place":' || to_json(p.slug)::text
+    || ',"name_en":' || to_json(p.name_en)::text
+    || ',"name_ar":' || to_json(p.name_ar)::text
+    || ',"kind":' || to_json(p.kind)::text
+    || ',"actor":' || COALESCE(to_json(a.slug)::text, 'null')
+    || ',"actor_name":' || COALESCE(to_json(a.name_en)::text, 'null')
+    || ',"actor_name_ar":' || COALESCE(to_json(a.name_ar)::text, 'null')
+    || ',"color":' || COALESCE(to_json(a.color)::text, 'null')
+    || ',"status":' || to_json(COALESCE(st.status, 'unknown'))::text
+    || ',"since":' || COALESCE('"' || to_char(st.held_since, 'YYYY-MM-DD') || '"', 'null')
+    || ',"since_before":' || CASE WHEN st.since_before THEN 'true' ELSE 'false' END
+    || ',"besieged":' || CASE WHEN sg.slugs IS NULL THEN 'false' ELSE 'true' END
+    || ',"siege":' || COALESCE(to_json(sg.slugs->>0)::text, 'null')
+    || ',"sieges":' || COALESCE(sg.slugs::text, '[]')
+    || ',"confidence":' || COALESCE(to_json(c.confidence)::text, 'null')
+    || ',"sources":' || COALESCE(src.sources::text, '[]')
+    || ',"approximate":' || CASE WHEN p.footprint_approximate THEN 'true' ELSE 'false' END
+    || ',"area_km2":' || COALESCE(round(p.area_km2::numeric, 4)::float8::text, 'null')
+    || '}}', ',' ORDER BY p.slug), '') || ']'
 FROM mapapp_map_places mp
 JOIN gazetteer_place p ON p.id = mp.place_id
 LEFT JOIN zones_state st ON st.place_id = p.id
