@@ -23,6 +23,8 @@ def modules(selected: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    # The benches keep their databases under var/, which a fresh clone does not have.
+    (Path(__file__).resolve().parent.parent / "var").mkdir(exist_ok=True)
     failures = 0
     for name in modules(argv):
         print(f"== {name}", flush=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import orjson
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry
+from django.db import connections, router
 from django.db.models import Count, Q
 
 from gazetteer.models import Place
@@ -86,10 +87,11 @@ def besieged_place_ids(*, map: Map, on: dt.date, states: dict[int, ZoneState]) -
 
 
 def sources_of_changes(change_ids) -> dict[int, list[dict]]:
-    """{change_id: [source dicts]} in one query."""
+    """{change_id: [source dicts]} in one query. Callers pass a change id per zone or period: each distinct
+    change is asked for once."""
     through = ControlChange.sources.through
     rows = (
-        through.objects.filter(controlchange_id__in=list(change_ids))
+        through.objects.filter(controlchange_id__in=sorted(set(change_ids)))
         .order_by("controlchange_id", "source_id")
         .values_list(
             "controlchange_id",
@@ -121,51 +123,186 @@ def actors_by_id() -> dict[int, Actor]:
     return {actor.pk: actor for actor in Actor.objects.all()}
 
 
-def zones_geojson(*, map: Map, on: dt.date) -> bytes:
-    """The map's zones on `on` as a GeoJSON FeatureCollection (the v1 `zones` contract). Five queries."""
-    states = zone_states_at(map=map, on=on)
-    besieged = besieged_place_ids(map=map, on=on, states=states)
-    actors = actors_by_id()
-    sources = sources_of_changes(state.change_id for state in states.values())
-    siege_ids = {siege_id for ids in besieged.values() for siege_id in ids}
-    siege_slugs = dict(Siege.objects.filter(pk__in=siege_ids).values_list("pk", "slug"))
-    places = (
-        map.places.annotate(geojson=standards.as_geojson("footprint", precision=GEOJSON_PRECISION))
-        .order_by("slug")
-        .values_list("pk", "slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2", "geojson")
+# --- /zones on a date, written by the database -----------------------------------------------------------------
+#
+# One statement builds the features array of the FeatureCollection as one JSON text, with each zone's GeoJSON from
+# ST_AsGeoJSON: no Python object per zone, and what the request costs is what the same SQL costs in psql
+# (bench/bench_scale.py). On PostgreSQL each feature is joined as text (string_agg; strings quoted by to_json):
+# a fifth faster than json_build_object, and without the spaces it puts after every colon and comma (a tenth of
+# the bytes); the small arrays (sources, sieges) are json_agg's. On SQLite, json_group_array and json_object.
+# The sources are aggregated once per distinct change in effect, not once per zone. Every table is read through
+# the statement's own FROM clauses on Django's cursor, so `as_of` (mapapp/asof.py) gives it the older record.
+#
+# The period in effect on a date (valid_from <= D < valid_to, an open valid_to running on) is found on PostgreSQL
+# as `daterange(valid_from, valid_to) @> D`, which the GiST index of migration 0011 answers without reading the
+# periods of other dates; on SQLite through the (place, valid_from) unique index, a few periods per zone.
+
+_ZONES_POSTGRES = """
+WITH zones_state AS MATERIALIZED (
+    SELECT cp.place_id, cp.actor_id, cp.status, cp.held_since, cp.since_before, cp.change_id
+    FROM mapapp_map_places mp
+    JOIN mapapp_controlperiod cp ON cp.place_id = mp.place_id
+    WHERE mp.map_id = %(map)s AND daterange(cp.valid_from, cp.valid_to, '[)') @> %(on)s::date
+),
+zones_sources AS (
+    SELECT cs.controlchange_id AS change_id,
+        json_agg(json_build_object('id', s.id, 'title', s.title, 'publisher', s.publisher, 'url', s.url,
+            'published', s.published, 'quote', s.quote) ORDER BY s.id) AS sources
+    FROM mapapp_controlchange_sources cs
+    JOIN mapapp_source s ON s.id = cs.source_id
+    WHERE cs.controlchange_id IN (SELECT DISTINCT change_id FROM zones_state)
+    GROUP BY cs.controlchange_id
+),
+zones_sieges AS (
+    SELECT sp.place_id, json_agg(sg.slug ORDER BY sg.start, sg.slug) AS slugs
+    FROM zones_state st
+    JOIN mapapp_siegeplace sp ON sp.place_id = st.place_id AND (sp.until IS NULL OR sp.until > %(on)s::date)
+    JOIN mapapp_siege sg ON sg.id = sp.siege_id AND sg.besieged_actor_id = st.actor_id
+    WHERE sg.review_state = %(published)s AND sg.start <= %(on)s::date AND (sg."end" IS NULL OR sg."end" > %(on)s::date)
+    GROUP BY sp.place_id
+)
+SELECT '[' || COALESCE(string_agg(
+    '{"type":"Feature","id":' || to_json(p.slug)::text
+    || ',"geometry":' || COALESCE(ST_AsGeoJSON(ST_ForcePolygonCCW(p.footprint), %(precision)s, 0), 'null')
+    || ',"properties":{"place":' || to_json(p.slug)::text
+    || ',"name_en":' || to_json(p.name_en)::text
+    || ',"name_ar":' || to_json(p.name_ar)::text
+    || ',"kind":' || to_json(p.kind)::text
+    || ',"actor":' || COALESCE(to_json(a.slug)::text, 'null')
+    || ',"actor_name":' || COALESCE(to_json(a.name_en)::text, 'null')
+    || ',"actor_name_ar":' || COALESCE(to_json(a.name_ar)::text, 'null')
+    || ',"color":' || COALESCE(to_json(a.color)::text, 'null')
+    || ',"status":' || to_json(COALESCE(st.status, 'unknown'))::text
+    || ',"since":' || COALESCE('"' || to_char(st.held_since, 'YYYY-MM-DD') || '"', 'null')
+    || ',"since_before":' || CASE WHEN st.since_before THEN 'true' ELSE 'false' END
+    || ',"besieged":' || CASE WHEN sg.slugs IS NULL THEN 'false' ELSE 'true' END
+    || ',"siege":' || COALESCE(to_json(sg.slugs->>0)::text, 'null')
+    || ',"sieges":' || COALESCE(sg.slugs::text, '[]')
+    || ',"confidence":' || COALESCE(to_json(c.confidence)::text, 'null')
+    || ',"sources":' || COALESCE(src.sources::text, '[]')
+    || ',"approximate":' || CASE WHEN p.footprint_approximate THEN 'true' ELSE 'false' END
+    || ',"area_km2":' || COALESCE(round(p.area_km2::numeric, 4)::float8::text, 'null')
+    || '}}', ',' ORDER BY p.slug), '') || ']'
+FROM mapapp_map_places mp
+JOIN gazetteer_place p ON p.id = mp.place_id
+LEFT JOIN zones_state st ON st.place_id = p.id
+LEFT JOIN mapapp_actor a ON a.id = st.actor_id
+LEFT JOIN mapapp_controlchange c ON c.id = st.change_id
+LEFT JOIN zones_sources src ON src.change_id = st.change_id
+LEFT JOIN zones_sieges sg ON sg.place_id = p.id
+WHERE mp.map_id = %(map)s
+"""
+
+# SQLite 3.40 has no ORDER BY inside an aggregate: each aggregate reads a subquery sorted as the array must be
+# (SQLite does not flatten an ordered subquery into an aggregate, so the rows arrive in that order). A JSON value
+# read back from a WITH table is plain text to SQLite, hence json() around it; booleans are 0/1 to SQLite. Each
+# zone finds its period through the (place, valid_from) index in the join itself: joined to the WITH table of
+# states instead, SQLite scanned that table once per zone. The sieges are read from the few in effect outwards
+# (CROSS JOIN fixes SQLite's join order), not from every zone inwards.
+_ZONES_SQLITE = """
+WITH zones_state AS MATERIALIZED (
+    SELECT cp.place_id, cp.actor_id, cp.status, cp.held_since, cp.since_before, cp.change_id
+    FROM mapapp_map_places mp
+    JOIN mapapp_controlperiod cp ON cp.place_id = mp.place_id
+    WHERE mp.map_id = %(map)s AND cp.valid_from <= %(on)s AND (cp.valid_to IS NULL OR cp.valid_to > %(on)s)
+),
+zones_sources AS MATERIALIZED (
+    SELECT change_id, json_group_array(json_object('id', id, 'title', title, 'publisher', publisher, 'url', url,
+        'published', published, 'quote', quote)) AS sources
+    FROM (
+        SELECT cs.controlchange_id AS change_id, s.id, s.title, s.publisher, s.url, s.published, s.quote
+        FROM mapapp_controlchange_sources cs
+        JOIN mapapp_source s ON s.id = cs.source_id
+        WHERE cs.controlchange_id IN (SELECT DISTINCT change_id FROM zones_state)
+        ORDER BY cs.controlchange_id, s.id
     )
-    features = []
-    for place_id, slug, name_en, name_ar, kind, approximate, area_km2, geometry in places:
-        state = states.get(place_id)
-        actor = actors.get(state.actor_id) if state else None
-        features.append(
-            {
-                "type": "Feature",
-                "id": slug,
-                "geometry": orjson.Fragment(geometry) if geometry else None,
-                "properties": {
-                    "place": slug,
-                    "name_en": name_en,
-                    "name_ar": name_ar,
-                    "kind": kind,
-                    "actor": actor.slug if actor else None,
-                    "actor_name": actor.name_en if actor else None,
-                    "actor_name_ar": actor.name_ar if actor else None,
-                    "color": actor.color if actor else None,
-                    "status": state.status if state else "unknown",
-                    "since": state.since.isoformat() if state and state.since else None,
-                    "since_before": bool(state and state.since_before),
-                    "besieged": place_id in besieged,
-                    "siege": siege_slugs[besieged[place_id][0]] if place_id in besieged else None,
-                    "sieges": [siege_slugs[siege_id] for siege_id in besieged.get(place_id, ())],
-                    "confidence": state.confidence if state else None,
-                    "sources": sources.get(state.change_id, []) if state else [],
-                    "approximate": approximate,
-                    "area_km2": round(area_km2, 4) if area_km2 is not None else None,
-                },
-            }
-        )
-    return orjson.dumps({"type": "FeatureCollection", "date": on.isoformat(), "map": map.slug, "features": features})
+    GROUP BY change_id
+),
+zones_sieges AS MATERIALIZED (
+    SELECT place_id, json_group_array(slug) AS slugs, MIN(CASE WHEN nth = 1 THEN slug END) AS first
+    FROM (
+        SELECT sp.place_id, sg.slug, ROW_NUMBER() OVER (PARTITION BY sp.place_id ORDER BY sg.start, sg.slug) AS nth
+        FROM mapapp_siege sg
+        CROSS JOIN mapapp_siegeplace sp ON sp.siege_id = sg.id AND (sp.until IS NULL OR sp.until > %(on)s)
+        CROSS JOIN mapapp_map_places mp ON mp.place_id = sp.place_id AND mp.map_id = %(map)s
+        CROSS JOIN mapapp_controlperiod st ON st.place_id = sp.place_id AND st.actor_id = sg.besieged_actor_id
+            AND st.valid_from <= %(on)s AND (st.valid_to IS NULL OR st.valid_to > %(on)s)
+        WHERE sg.review_state = %(published)s AND sg.start <= %(on)s AND (sg."end" IS NULL OR sg."end" > %(on)s)
+        ORDER BY sp.place_id, sg.start, sg.slug
+    )
+    GROUP BY place_id
+)
+SELECT COALESCE(json_group_array(json_object(
+    'type', 'Feature',
+    'id', slug,
+    'geometry', json(geometry),
+    'properties', json_object(
+        'place', slug,
+        'name_en', name_en,
+        'name_ar', name_ar,
+        'kind', kind,
+        'actor', actor,
+        'actor_name', actor_name,
+        'actor_name_ar', actor_name_ar,
+        'color', color,
+        'status', status,
+        'since', since,
+        'since_before', json(CASE WHEN since_before THEN 'true' ELSE 'false' END),
+        'besieged', json(CASE WHEN sieges IS NULL THEN 'false' ELSE 'true' END),
+        'siege', siege,
+        'sieges', json(COALESCE(sieges, '[]')),
+        'confidence', confidence,
+        'sources', json(COALESCE(sources, '[]')),
+        'approximate', json(CASE WHEN approximate THEN 'true' ELSE 'false' END),
+        'area_km2', area_km2
+    )
+)), '[]')
+FROM (
+    SELECT p.slug, p.name_en, p.name_ar, p.kind, a.slug AS actor, a.name_en AS actor_name,
+        a.name_ar AS actor_name_ar, a.color, COALESCE(st.status, 'unknown') AS status, st.held_since AS since,
+        st.since_before, sg.slugs AS sieges, sg.first AS siege, c.confidence, src.sources,
+        p.footprint_approximate AS approximate, round(p.area_km2, 4) AS area_km2,
+        AsGeoJSON(ST_ForcePolygonCCW(p.footprint), %(precision)s, 0) AS geometry
+    FROM mapapp_map_places mp
+    JOIN gazetteer_place p ON p.id = mp.place_id
+    LEFT JOIN mapapp_controlperiod st ON st.place_id = p.id
+        AND st.valid_from <= %(on)s AND (st.valid_to IS NULL OR st.valid_to > %(on)s)
+    LEFT JOIN mapapp_actor a ON a.id = st.actor_id
+    LEFT JOIN mapapp_controlchange c ON c.id = st.change_id
+    LEFT JOIN zones_sources src ON src.change_id = st.change_id
+    LEFT JOIN zones_sieges sg ON sg.place_id = p.id
+    WHERE mp.map_id = %(map)s
+    ORDER BY p.slug
+)
+"""
+
+
+def zones_features_sql(*, map: Map, on: dt.date, vendor: str) -> tuple[str, dict]:
+    """The statement (and its parameters, pyformat) that writes the features array of /zones on `on`: for
+    zones_geojson, and for the bench that runs the same SQL in psql."""
+    sql = _ZONES_POSTGRES if vendor == "postgresql" else _ZONES_SQLITE
+    params = {"map": map.pk, "on": on, "published": ReviewState.PUBLISHED, "precision": GEOJSON_PRECISION}
+    return sql, params
+
+
+def zones_geojson(*, map: Map, on: dt.date) -> bytes:
+    """The map's zones on `on` as a GeoJSON FeatureCollection (the v1 `zones` contract), ordered by slug: each
+    zone's state (actor, status, since, confidence, the change's sources), its sieges that day (those in effect
+    whose besieged actor holds or contests it and from which it is not yet relieved, by start then slug; `siege`
+    is the first) and its static properties. One query, its features written by the database (see above)."""
+    connection = connections[router.db_for_read(ControlPeriod)]
+    sql, params = zones_features_sql(map=map, on=on, vendor=connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (features,) = cursor.fetchone()
+    return orjson.dumps(
+        {
+            "type": "FeatureCollection",
+            "date": on.isoformat(),
+            "map": map.slug,
+            "features": orjson.Fragment(features.encode() if isinstance(features, str) else features),
+        }
+    )
 
 
 def _holder_on(periods: list[tuple], day: dt.date) -> tuple[int | None, str]:

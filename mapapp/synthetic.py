@@ -1,12 +1,17 @@
 """A country-sized synthetic map for benchmarks: Voronoi zones of real Syrian localities with an invented,
-seeded control history. Built through the services, like any other record.
+seeded control history. Built through the services, like any other record (the changes through the bulk path,
+services.control_changes_bulk_publish, which records and publishes them all at once).
 
 Zones: the Voronoi cells of `zones` localities (a seeded sample of the Who's On First localities in
-bench/data/syria-localities.csv.gz) clipped to the country outline (bench/data/syria-outline.geojson.gz).
+bench/data/syria-localities.csv.gz) clipped to the country outline (bench/data/syria-outline.geojson.gz). Past
+the gazetteer's ~10,300 distinct points (a 50,000-zone map), every locality is used and the rest are seeded points
+scattered around randomly chosen localities, so the zones stay dense where the settlements are.
 History: four invented sides start from territories grown around a few seed zones; every few days one side
 pushes across a front and takes a cluster of zones (sometimes contested first, held a few days later); now and
-then a side encircles enemy ground, which is later relieved or taken. Enclosed pockets that last get a
-recorded siege. Nothing here is a real event: places, map and sources say so.
+then a side encircles enemy ground, which is later relieved or taken. A bigger map has more fronts moving at
+once: one push per 5,000 zones on each day something happens (about six periods per zone over four years at
+50,000 zones). Enclosed pockets that last get a recorded siege. Nothing here is a real event: places, map and
+sources say so.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ SIDES = [
     ("isis", "ISIS (synthetic)", "داعش (افتراضي)", "#3b3b3b", 2),
     ("sdf", "SDF (synthetic)", "قسد (افتراضي)", "#f2b705", 2),
 ]
+MAX_ZONES = 100_000
+# Seeded points beyond the gazetteer: a normal scatter of about this many degrees (~6 km) around a locality.
+SCATTER_DEGREES = 0.06
 CREDIT = (
     "Synthetic data for benchmarks: invented control history over Voronoi zones of real localities. "
     'Localities and outline: Data from Who\'s On First. <a href="http://whosonfirst.mapzen.com#License">License</a> '
@@ -73,9 +81,28 @@ def read_outline() -> shapely.MultiPolygon:
     return geo.as_multipolygon(shapely.geometry.shape(collection["features"][0]["geometry"]))
 
 
+def _scattered(candidates: list[Locality], count: int, outline, seen: set, rng: random.Random) -> list[Locality]:
+    """`count` seeded points inside the outline, each near a randomly chosen locality, named after it."""
+    points: list[Locality] = []
+    while len(points) < count:
+        batch = []
+        for _ in range(max(1000, (count - len(points)) * 2)):
+            base = rng.choice(candidates)
+            batch.append((base, base.lon + rng.gauss(0, SCATTER_DEGREES), base.lat + rng.gauss(0, SCATTER_DEGREES)))
+        inside = shapely.contains_xy(outline, [lon for _b, lon, _l in batch], [lat for _b, _l, lat in batch])
+        for (base, lon, lat), keep in zip(batch, inside.tolist(), strict=True):
+            point = (round(lon, 6), round(lat, 6))
+            if keep and point not in seen and len(points) < count:
+                seen.add(point)
+                name_ar = f"قرب {base.name_ar}" if base.name_ar else ""
+                points.append(Locality(point[0], point[1], f"Near {base.name}", name_ar, base.county))
+    return points
+
+
 def voronoi_zones(zones: int, rng: random.Random) -> list[tuple[Locality, shapely.MultiPolygon]]:
-    """`zones` localities (a seeded sample, one per distinct point, inside the outline) and their Voronoi cells
-    clipped to the outline. Neighbouring cells share their edges vertex for vertex."""
+    """`zones` localities (a seeded sample, one per distinct point, inside the outline; all of them and seeded
+    points near them when more are asked than the gazetteer has) and their Voronoi cells clipped to the outline.
+    Neighbouring cells share their edges vertex for vertex."""
     outline = read_outline()
     shapely.prepare(outline)
     seen: set[tuple[float, float]] = set()
@@ -85,9 +112,13 @@ def voronoi_zones(zones: int, rng: random.Random) -> list[tuple[Locality, shapel
         if point not in seen and shapely.contains_xy(outline, *point):
             seen.add(point)
             candidates.append(locality)
-    if not 3 <= zones <= len(candidates):
-        raise ValidationError({"zones": f"zones must be between 3 and {len(candidates)}, got {zones}"})
-    chosen = sorted(rng.sample(candidates, zones), key=lambda loc: (loc.lon, loc.lat))
+    if not 3 <= zones <= MAX_ZONES:
+        raise ValidationError({"zones": f"zones must be between 3 and {MAX_ZONES}, got {zones}"})
+    if zones <= len(candidates):
+        chosen = rng.sample(candidates, zones)
+    else:
+        chosen = candidates + _scattered(candidates, zones - len(candidates), outline, seen, rng)
+    chosen.sort(key=lambda loc: (loc.lon, loc.lat))
     points = shapely.MultiPoint([(loc.lon, loc.lat) for loc in chosen])
     unordered = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=outline.envelope))
     # Each generator lies strictly inside its own cell; match them (GEOS 3.11 has no ordered Voronoi output).
@@ -127,7 +158,11 @@ class History:
         self.owner: dict[int, str] = {}
         # Pushes take more zones on a finer map, so that fronts move about as far on the ground.
         self.scale = max(1.0, (len(places) / 1000) ** 0.5)
+        # And more fronts move at once: one push per 5,000 zones on each day something happens.
+        self.pushes = max(1, round(len(places) / 5000))
         self.status: dict[int, str] = {}
+        # Every ordered pair of neighbours, sorted once: the fronts are those whose owners differ, in this order.
+        self.pairs = sorted((a, b) for a, neighbours in graph.neighbours.items() for b in neighbours)
 
     def initial(self, on: dt.date) -> None:
         """Grow each side's territory around its seed zones, breadth first, taking turns."""
@@ -155,12 +190,9 @@ class History:
         self.status = dict.fromkeys(ids, ControlStatus.HELD)
 
     def fronts(self) -> list[tuple[int, int]]:
-        return [
-            (a, b)
-            for a, neighbours in self.graph.neighbours.items()
-            for b in neighbours
-            if self.owner[a] != self.owner[b]
-        ]
+        """(zone, enemy neighbour) pairs, sorted."""
+        owner = self.owner
+        return [(a, b) for a, b in self.pairs if owner[a] != owner[b]]
 
     def take(self, on: dt.date, place_ids: list[int], suffix: str, status: str, title: str) -> None:
         place_ids = [p for p in place_ids if (self.owner[p], self.status[p]) != (suffix, status)]
@@ -171,13 +203,15 @@ class History:
             self.status[place_id] = status
         self.record(on, sorted(place_ids), suffix, status, title)
 
-    def push(self, on: dt.date, pending: list) -> None:
-        """One side crosses a front and takes a cluster of the other's zones behind it."""
-        fronts = self.fronts()
+    def push(self, on: dt.date, pending: list, fronts: list[tuple[int, int]]) -> None:
+        """One side crosses a front (one of `fronts`, as they stood at the start of the day) and takes a cluster
+        of the other's zones behind it. A front that an earlier push of the day has closed is left alone."""
         if not fronts:
             return
-        attacker_zone, target = self.rng.choice(sorted(fronts))
+        attacker_zone, target = self.rng.choice(fronts)
         attacker, defender = self.owner[attacker_zone], self.owner[target]
+        if attacker == defender:
+            return
         size = round(self.rng.randint(2, 24) * self.scale)
         cluster, queue, seen = [], deque([target]), {target}
         while queue and len(cluster) < size:
@@ -200,7 +234,7 @@ class History:
         fronts = self.fronts()
         if not fronts:
             return
-        attacker_zone, centre = self.rng.choice(sorted(fronts))
+        attacker_zone, centre = self.rng.choice(fronts)
         attacker, defender = self.owner[attacker_zone], self.owner[centre]
         inner = {centre} | {n for n in self.graph.neighbours.get(centre, ()) if self.owner[n] == defender}
         ring = {n for place_id in inner for n in self.graph.neighbours.get(place_id, ()) if n not in inner} - {
@@ -227,7 +261,9 @@ class History:
             if self.rng.random() < 0.06:
                 self.encircle(day, pending)
             else:
-                self.push(day, pending)
+                fronts = self.fronts()  # once a day: on a big map, working them out is most of the cost
+                for _push in range(self.pushes):
+                    self.push(day, pending, fronts)
             day += dt.timedelta(days=self.rng.randint(2, 9))
 
 
@@ -328,20 +364,25 @@ def make_synthetic_map(
         title="Synthetic record for benchmarks (no real events)", publisher="Frontline Atlas"
     )
 
+    recorded: list[services.PublishedChange] = []
+
     def record(on, place_ids, suffix, status, title):
-        services.control_change_record(
-            on=on,
-            places=[by_id[place_id] for place_id in place_ids],
-            actor=actors[suffix],
-            status=status,
-            sources=[source],
-            title=title,
-            publish=True,
+        recorded.append(
+            services.PublishedChange(
+                on=on,
+                places=[by_id[place_id] for place_id in place_ids],
+                actor=actors[suffix],
+                status=status,
+                title=title,
+            )
         )
 
     by_id = {place.pk: place for place in places}
     history = History(places=places, graph=analytics.zone_graph(map=map_), actors=actors, rng=rng, record=record)
     history.run(start, end)
+    # The invented war only ever records what alters the record (History.take), so it is published in one go:
+    # one change at a time through control_change_record costs minutes at 50,000 zones.
+    services.control_changes_bulk_publish(changes=recorded, sources=[source])
     _record_sieges(map_=map_, actors=actors, source=source, start=start, end=end)
     map_.refresh_from_db()
     return map_

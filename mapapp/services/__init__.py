@@ -8,6 +8,7 @@ reads the same wherever it is called. Display words (word, local_name) are mapap
 
 from mapapp.services.actors import actor_create, actor_set_allies, actors_ensure
 from mapapp.services.changes import (
+    PublishedChange,
     alters_nothing_message,
     control_change_publish,
     control_change_record,
@@ -17,6 +18,7 @@ from mapapp.services.changes import (
     control_change_update,
     control_change_validate,
     control_change_withdraw,
+    control_changes_bulk_publish,
     ground_clean,
 )
 from mapapp.services.events import (
@@ -79,6 +81,8 @@ __all__ = [
     "control_change_validate",
     "alters_nothing_message",
     "control_change_record",
+    "control_changes_bulk_publish",
+    "PublishedChange",
     "control_change_update",
     "control_change_publish",
     "control_change_reject",

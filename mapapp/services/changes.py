@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from gazetteer.models import Place, PlaceKind
+from mapapp import versioning
 from mapapp.display import local_name, word
 from mapapp.lib import geo
 from mapapp.models import (
@@ -197,6 +202,103 @@ def control_change_record(
     if publish:
         _publish(change=change, by=by, plan=plan)  # the ground's plan, worked out above, is still the map's
     return change
+
+
+@dataclass(frozen=True)
+class PublishedChange:
+    """One change for control_changes_bulk_publish."""
+
+    on: dt.date
+    places: Sequence[Place]
+    actor: Actor
+    status: str = ControlStatus.HELD
+    confidence: str = Confidence.MEDIUM
+    date_precision: str = DatePrecision.DAY
+    title: str = ""
+
+
+# control_periods_rebuild and the bumps take their places this many at a time (SQLite's limit on a statement's
+# parameters is 32,766).
+_BULK_PLACES = 5000
+
+
+@transaction.atomic
+def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources: Sequence[Source], by=None) -> int:
+    """Record and publish many changes of whole places at once, all citing `sources`: the fast path of
+    control_change_record(publish=True) for generated records (make_synthetic_map), where one change at a time
+    writes three history versions, each copying every place link. Each change is checked as control_change_record
+    checks it, but not against the record (the caller knows each alters something), and gets one history version
+    ("published", its place and source links copied with it, as mapapp/asof.py reads them); links are written
+    in bulk; the periods of every place touched are derived once at the end and the maps showing them move to a
+    new data version (bulk writes send no signals: mapapp/versioning.py). Returns the number of changes."""
+    for change in changes:
+        control_change_validate(
+            on=change.on,
+            places=change.places,
+            actor=change.actor,
+            status=change.status,
+            confidence=change.confidence,
+            sources=sources,
+            date_precision=change.date_precision,
+        )
+    if not changes:
+        return 0
+    now = timezone.now()
+    rows = [
+        ControlChange(
+            date=change.on,
+            date_precision=change.date_precision,
+            actor=change.actor,
+            status=change.status,
+            confidence=change.confidence,
+            title=change.title.strip(),
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+            review_state=ReviewState.PUBLISHED,
+            reviewed_by=_reviewer(by),
+            reviewed_at=now,
+        )
+        for change in changes
+    ]
+    rows = bulk_create_with_history(
+        rows, ControlChange, batch_size=2000, default_user=_reviewer(by), default_change_reason="published"
+    )
+    version_of = dict(ControlChange.history.filter(id__in=[row.pk for row in rows]).values_list("id", "history_id"))
+    for field, targets in (
+        ("places", lambda index: [place.pk for place in changes[index].places]),
+        ("sources", lambda _index: [source.pk for source in sources]),
+    ):
+        through = getattr(ControlChange, field).through
+        other = ControlChange._meta.get_field(field).m2m_reverse_field_name()
+        links = through.objects.bulk_create(
+            [
+                through(controlchange_id=row.pk, **{f"{other}_id": target})
+                for index, row in enumerate(rows)
+                for target in sorted(set(targets(index)))
+            ],
+            batch_size=5000,
+        )
+        copies = apps.get_model("mapapp", f"{ControlChange.history.model.__name__}_{field}")
+        copies.objects.bulk_create(
+            [
+                copies(
+                    id=link.pk,
+                    controlchange_id=link.controlchange_id,
+                    history_id=version_of[link.controlchange_id],
+                    **{f"{other}_id": getattr(link, f"{other}_id")},
+                )
+                for link in links
+            ],
+            batch_size=5000,
+        )
+    place_ids = sorted({place.pk for change in changes for place in change.places})
+    map_ids: set[int] = set()
+    for start in range(0, len(place_ids), _BULK_PLACES):
+        chunk = place_ids[start : start + _BULK_PLACES]
+        control_periods_rebuild(places=list(Place.objects.filter(pk__in=chunk).only("pk")))
+        map_ids.update(Map.places.through.objects.filter(place_id__in=chunk).values_list("map_id", flat=True))
+    if map_ids:
+        versioning.maps_bump(Q(pk__in=sorted(map_ids)))
+    return len(rows)
 
 
 def _locked(change: ControlChange) -> ControlChange:
