@@ -217,7 +217,10 @@ def snap_ground(ground: BaseGeometry, references: list[BaseGeometry], *, toleran
     ground = polygonal(shapely.make_valid(shapely.force_2d(ground)))
     if not references or tolerance_deg <= 0:
         return ground
-    reference = shapely.union_all(shapely.boundary(np.asarray(references, dtype=object)))
+    # GEOS snaps to the reference's vertices only: their set is the reference (uniting the zones' boundaries
+    # first cost a second a date on a long front, for the same vertices).
+    vertices = np.unique(shapely.get_coordinates(np.asarray(references, dtype=object)), axis=0)
+    reference = shapely.multipoints(vertices)
     snapped = shapely.snap(ground, reference, tolerance_deg)
     if not snapped.is_valid:
         snapped = shapely.make_valid(snapped)

@@ -22,6 +22,7 @@ from django.db import transaction
 from gazetteer.models import Place
 from mapapp.lib import geo
 from mapapp.models import Actor, ControlChange, ControlStatus, DatePrecision, Map, ReviewState
+from mapapp.previews import ZoneFootprints
 from mapapp.selectors import zone_states_at
 from mapapp.services.changes import control_change_record
 from mapapp.services.parts import edges_deferred, zones_coarsen
@@ -43,25 +44,25 @@ class ImportResult:
 
 
 class _Record:
-    """The ground each actor holds on a date by the record, from the map's zones (footprints cached by place and
-    area: a part cut again keeps its id and shrinks, mapapp/services/parts.py)."""
+    """The ground each actor holds on a date by the record, from the map's zones (their footprints kept between
+    dates, mapapp.previews.ZoneFootprints, which the split plans share)."""
 
     def __init__(self, map: Map):
         self.map = map
-        self.shapes: dict[tuple[int, float], shapely.Geometry] = {}
+        self.zones = ZoneFootprints(map)
 
     def ground(self, *, on: dt.date, actor: Actor, status: str | None) -> shapely.MultiPolygon:
         states = zone_states_at(map=self.map, on=on)
-        zones = dict(self.map.places.values_list("pk", "area_km2"))
-        keys = [
-            (place_id, zones[place_id])
-            for place_id, state in states.items()
-            if place_id in zones and state.actor_id == actor.pk and (status is None or state.status == status)
-        ]
-        missing = [pk for pk, area in keys if (pk, area) not in self.shapes]
-        for pk, area, footprint in Place.objects.filter(pk__in=missing).values_list("pk", "area_km2", "footprint"):
-            self.shapes[(pk, area)] = geo.to_shapely(footprint)
-        return geo.union([self.shapes[key] for key in keys])
+        places, footprints = self.zones.current()
+        return geo.union(
+            [
+                footprint
+                for place, footprint in zip(places, footprints, strict=True)
+                if (state := states.get(place.pk)) is not None
+                and state.actor_id == actor.pk
+                and (status is None or state.status == status)
+            ]
+        )
 
 
 def _cited(map: Map, label: str, actors: list[Actor]) -> bool:
@@ -137,6 +138,7 @@ def control_import(
                                 title=f"{who.name_en}: {label}",
                                 by=by,
                                 publish=publish,
+                                zones=record.zones,
                             )
                         except ValidationError as exc:
                             # Ground that snaps away to nothing, or that the record already gives the actor.
