@@ -242,6 +242,20 @@ def ground_split_plan(*, map: Map, ground, zones: ZoneFootprints | None = None) 
     return GroundSplit(snapped, tuple(covered), tuple(splits))
 
 
+def ground_cut(*, map: Map, line: shapely.LineString, side: str) -> shapely.MultiPolygon:
+    """The ground an editor means by cutting the map's zones with `line` (a shapely LineString, WGS84): in every
+    zone the line crosses from edge to edge, the pieces on `side` ("left" or "right" of the line as drawn,
+    geo.cut_side). ValueError when the line cuts no zone through. One query."""
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
+    zones = map.places.filter(footprint__intersects=geo.to_geos(line)).order_by("pk")
+    pieces = [geo.cut_side(geo.to_shapely(zone.footprint), line, left=side == "left") for zone in zones]
+    pieces = [piece for piece in pieces if not piece.is_empty]
+    if not pieces:
+        raise ValueError("cuts no zone through: draw it across a zone, from one of its edges to another")
+    return geo.polygonal(shapely.union_all(pieces, grid_size=geo.SPLIT_GRID))
+
+
 def ground_preview(
     *, map: Map, geometry, places=(), on: dt.date, actor: Actor, status: str, confidence=None, sources=None
 ) -> dict:

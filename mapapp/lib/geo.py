@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 import shapely.geometry
+import shapely.ops
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
@@ -308,6 +309,60 @@ def polygon_from_geojson(value) -> shapely.MultiPolygon:
         raise ValueError("has coordinates off the globe (expected WGS84 longitude, latitude)")
     repaired, _reason = repair_polygonal(shape)
     return repaired
+
+
+MAX_CUT_VERTICES = 5000  # a line drawn by hand has tens of corners; an imported one a few thousand at most
+
+
+def line_from_geojson(value) -> shapely.LineString:
+    """A GeoJSON LineString (WGS84 lon/lat) that cuts zones: two corners or more, not crossing itself.
+    ValueError says what is wrong."""
+    if not isinstance(value, dict):
+        raise ValueError("must be a GeoJSON geometry object")
+    if value.get("type") != "LineString":
+        raise ValueError(f"must be a GeoJSON LineString, not {value.get('type')!r}")
+    try:
+        line = shapely.geometry.shape(value)
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
+        raise ValueError(f"has unreadable coordinates ({exc})") from None
+    coordinates = shapely.get_coordinates(line)
+    if len(coordinates) > MAX_CUT_VERTICES:
+        raise ValueError(f"has {len(coordinates)} corners (at most {MAX_CUT_VERTICES})")
+    if not np.isfinite(coordinates).all():
+        raise ValueError("has coordinates that are not numbers")
+    if (np.abs(coordinates[:, 0]) > 180).any() or (np.abs(coordinates[:, 1]) > 90).any():
+        raise ValueError("has coordinates off the globe (expected WGS84 longitude, latitude)")
+    line = shapely.force_2d(line)
+    if len(np.unique(shapely.get_coordinates(line), axis=0)) < 2 or line.length == 0:
+        raise ValueError("needs two different corners")
+    if not line.is_simple:
+        raise ValueError("crosses itself; draw the cut as a line that does not")
+    return line
+
+
+def cut_side(footprint: BaseGeometry, line: shapely.LineString, *, left: bool) -> shapely.MultiPolygon:
+    """The pieces of `footprint` that `line` cuts off on its left (as drawn, from its first corner to its last)
+    or on its right; empty when the line does not cut the footprint through (a line that ends inside a zone
+    cuts nothing there). A piece's side is the side of the line it lies along: the piece overlaps a narrow
+    band on that side of the line more than the band on the other."""
+    band = metres_in_degrees(1.0)
+    pieces = []
+    for polygon in as_multipolygon(footprint).geoms:
+        if not polygon.intersects(line):
+            continue
+        cut = shapely.get_parts(shapely.ops.split(polygon, line))
+        if len(cut) > 1:
+            pieces.extend(cut)
+    if not pieces:
+        return shapely.MultiPolygon()
+    on_left = shapely.buffer(line, band, single_sided=True)
+    on_right = shapely.buffer(line, -band, single_sided=True)
+    kept = []
+    for piece in pieces:
+        left_area, right_area = piece.intersection(on_left).area, piece.intersection(on_right).area
+        if left_area != right_area and (left_area > right_area) == left:
+            kept.append(piece)
+    return polygonal(shapely.union_all(kept, grid_size=SPLIT_GRID)) if kept else shapely.MultiPolygon()
 
 
 def distances_km(ground: BaseGeometry, points: list[tuple[float, float]]) -> list[float]:
