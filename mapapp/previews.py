@@ -203,14 +203,14 @@ def ground_split_plan(*, map: Map, ground, zones: ZoneFootprints | None = None) 
     nearby = shapely.STRtree(shapes)
     # Snapping moves the ground's boundary only within the tolerance: the zones farther from it than that
     # have no vertex it could snap to (and uniting all their boundaries cost seconds for a long front).
-    near_edge = nearby.query(shapely.boundary(ground), predicate="dwithin", distance=tolerance)
-    snapped = geo.snap_ground(ground, shapes[np.sort(near_edge)].tolist(), tolerance_deg=tolerance)
+    near_edge = np.unique(nearby.query(geo.line_chunks(ground), predicate="dwithin", distance=tolerance)[1])
+    snapped = geo.snap_ground(ground, shapes[near_edge].tolist(), tolerance_deg=tolerance)
     if snapped.is_empty:
         return GroundSplit(snapped, (), ())
     # Which zones the ground leaves alone and which it covers is read off the ground shrunk and grown by half the
     # tolerance, without an overlay: a zone that does not reach into the shrunk ground meets the ground only in
-    # pieces narrower than the tolerance (slivers, which split_footprint gives back to the zone), and one inside
-    # the grown ground has only such slivers outside it. Only the zones left (and any zone so narrow that it is
+    # pieces narrower than the tolerance (slivers, which split_footprint leaves to the rest of the zone), and one
+    # inside the grown ground has only such slivers outside it. Only the zones left (and any zone so narrow that it is
     # both) are cut, each by the ground clipped to around it: a front's ground has thousands of vertices, and
     # overlaying all of them with each of the hundreds of zones along it was most of an import's time.
     candidates = np.sort(nearby.query(snapped, predicate="intersects"))
@@ -221,8 +221,12 @@ def ground_split_plan(*, map: Map, ground, zones: ZoneFootprints | None = None) 
         shapely.prepare(grown)
         reaching = shapely.intersects(shrunk, shapes[candidates])
         within = shapely.contains(grown, shapes[candidates])
+        # A zone narrow itself (under twice the tolerance wide on average) may lie mostly inside the ground and
+        # still not reach the shrunk ground: split_footprint weighs it.
+        thin = 2 * shapely.area(shapes[candidates]) / shapely.length(shapes[candidates]) < 2 * tolerance
         inside = reaching & within
-        candidates, inside = candidates[reaching | within], inside[reaching | within]
+        wanted = reaching | within | thin
+        candidates, inside = candidates[wanted], inside[wanted]
     covered: list[Place] = [places[index] for index in candidates[inside].tolist()]
     splits: list[tuple] = []
     for index in candidates[~inside].tolist():

@@ -218,14 +218,41 @@ def snap_ground(ground: BaseGeometry, references: list[BaseGeometry], *, toleran
     ground = polygonal(shapely.make_valid(shapely.force_2d(ground)))
     if not references or tolerance_deg <= 0:
         return ground
-    # GEOS snaps to the reference's vertices only: their set is the reference (uniting the zones' boundaries
-    # first cost a second a date on a long front, for the same vertices).
+    # GEOS snaps to the reference's vertices only, and weighs each of them against each of the ground's: the
+    # reference is the zones' vertices within the tolerance of the ground's boundary (uniting the zones'
+    # boundaries and snapping to all their vertices cost a second a date on a long front, for the same result).
     vertices = np.unique(shapely.get_coordinates(np.asarray(references, dtype=object)), axis=0)
+    runs = line_chunks(ground)
+    if len(runs):
+        near = shapely.STRtree(runs).query(shapely.points(vertices), predicate="dwithin", distance=tolerance_deg)[0]
+        vertices = vertices[np.unique(near)]
+    if not len(vertices):
+        return ground
     reference = shapely.multipoints(vertices)
     snapped = shapely.snap(ground, reference, tolerance_deg)
     if not snapped.is_valid:
         snapped = shapely.make_valid(snapped)
     return polygonal(snapped)
+
+
+def line_chunks(geometry: BaseGeometry, vertices: int = 32) -> np.ndarray:
+    """The lines of `geometry` (a polygon's boundary, a front) cut into short runs of `vertices` segments, as an
+    array: an STRtree asked with the runs looks only near each of them, where asked with the whole line it
+    measures the distance to every zone in the line's bounding box (the whole map, for a front)."""
+    runs = []
+    for line in shapely.get_parts(shapely.boundary(geometry) if _has_area(geometry) else geometry):
+        coordinates = shapely.get_coordinates(line)
+        for start in range(0, max(len(coordinates) - 1, 1), vertices):
+            run = coordinates[start : start + vertices + 1]
+            if len(run) >= 2:
+                runs.append(run)
+    chunks = np.empty(len(runs), dtype=object)
+    chunks[:] = [shapely.LineString(run) for run in runs]
+    return chunks
+
+
+def _has_area(geometry: BaseGeometry) -> bool:
+    return shapely.get_dimensions(geometry) == 2
 
 
 def _narrow(polygon: BaseGeometry, *, tolerance_deg: float) -> bool:
@@ -257,10 +284,15 @@ def split_footprint(
 
     (None, footprint) when the ground leaves the zone alone, (footprint, None) when it covers all of it, else the
     two sides, which tile the footprint. Pieces of one side nowhere wider than the tolerance are slivers and go
-    to the side they share the most boundary with; a side under `min_area_km2` in all is not made (the zone is
-    not cut). The minimum is the part's, not each piece's: a front that moves a few tens of metres a day leaves
-    many small but real pieces along it (a piece 30 m wide and 200 m long is 0.6 ha), and dropping each one under
-    a hectare left the map's front 59 m from the snapshots' (p95; bench/bench_precision.py) against 25.
+    to the side they share the most boundary with. The minimum is the part's, not each piece's: a front that
+    moves a few tens of metres a day leaves many small but real pieces along it (a piece 30 m wide and 200 m
+    long is 0.6 ha), and dropping each one under a hectare left the map's front 59 m from the snapshots' (p95;
+    bench/bench_precision.py) against 25.
+
+    A zone that cannot be cut (a side under `min_area_km2` without its slivers, or only slivers on a side) goes
+    whole to the side that holds more of it. Leaving it alone instead, as this did, kept small or thin parts
+    that were almost all inside the ground on their old side date after date: islands of the other side inside
+    the ground, hundreds of metres from the front (bench/bench_precision.py).
     """
     inside = polygonal(shapely.intersection(footprint, ground, grid_size=SPLIT_GRID))
     if inside.is_empty:
@@ -276,10 +308,15 @@ def split_footprint(
             slivers.append((piece, side))
         else:
             kept[side].append(piece)
-    if not kept[True] or area_km2(shapely.MultiPolygon(kept[True])) < min_area_km2:
-        return None, footprint
-    if not kept[False] or area_km2(shapely.MultiPolygon(kept[False])) < min_area_km2:
-        return footprint, None
+    if (
+        not kept[True]
+        or not kept[False]
+        or area_km2(shapely.MultiPolygon(kept[True])) < min_area_km2
+        or area_km2(shapely.MultiPolygon(kept[False])) < min_area_km2
+    ):
+        return (footprint, None) if area_km2(inside) >= area_km2(outside) else (None, footprint)
+    if not slivers:  # each side is the overlay's own result
+        return inside, outside
     sides = {side: shapely.union_all(kept[side], grid_size=SPLIT_GRID) for side in (True, False)}
     for piece, side in slivers:
         own, other = _shared_length(piece, sides[side]), _shared_length(piece, sides[not side])

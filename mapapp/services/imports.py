@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -63,6 +64,24 @@ class _Record:
                 and (status is None or state.status == status)
             ]
         )
+
+    def gained(self, *, on: dt.date, actor: Actor, status: str, target: shapely.Geometry) -> shapely.MultiPolygon:
+        """The part of `target` the record does not give `actor` with `status` on `on`: the zones it does not
+        give them, clipped to the target. Only the zones that reach into the target are overlaid (near the
+        front, on most dates); uniting the thousands the actor holds to subtract them was a third of a date."""
+        states = zone_states_at(map=self.map, on=on)
+        places, footprints = self.zones.current()
+        others = [
+            footprint
+            for place, footprint in zip(places, footprints, strict=True)
+            if (state := states.get(place.pk)) is None or state.actor_id != actor.pk or state.status != status
+        ]
+        if not others or target.is_empty:
+            return shapely.MultiPolygon()
+        shapes = np.asarray(others, dtype=object)
+        reaching = shapely.STRtree(shapes).query(target, predicate="intersects")
+        pieces = shapely.intersection(shapes[np.sort(reaching)], target, grid_size=geo.SPLIT_GRID)
+        return geo.polygonal(shapely.union_all(pieces, grid_size=geo.SPLIT_GRID))
 
 
 def _cited(map: Map, label: str, actors: list[Actor]) -> bool:
@@ -122,8 +141,7 @@ def control_import(
                             )
                         )
                     for who, target, how in wanted:
-                        held = record.ground(on=snapshot.on, actor=who, status=how)
-                        gained = geo.polygonal(shapely.difference(target, held, grid_size=geo.SPLIT_GRID))
+                        gained = record.gained(on=snapshot.on, actor=who, status=how, target=target)
                         if geo.area_km2(gained) < min_km2:
                             continue
                         try:
