@@ -35,6 +35,9 @@ other (`git archive ab12503 | tar -x -C /tmp/before`, a `.venv` link there, `SEC
 in that folder, then in this one):
   before: 157 s wall, 74.4 s CPU (2.48 s a date); area 0.024%; 1,569 zones; front median 4.2 m, p95 61.7 m
   after:   43 s wall, 20.4 s CPU (0.68 s a date); area 0.013%; 1,299 zones; front median 4.1 m, p95 66.3 m
+At 120 dates (BENCH_PRECISION_DAYS=120, after): 179 s wall, 92.1 s CPU (0.77 s a date, 598 s projected for 776
+dates); area 0.034%; 3,038 zones after coarsening (target 2,500); front median 14.0 m, p95 257 m. The time a
+date grows slowly with the parts; the zones and the front's tail grow with the dates (see below).
 What changed: a change's history snapshots its links from ids (the library loaded every linked place whole);
 the split plan decides which zones the ground leaves alone or covers from the ground shrunk and grown by half the
 tolerance and overlays only the zones it cuts; snapping uses only the zone vertices near the ground's boundary
