@@ -29,6 +29,27 @@ creating the parts through places_bulk_create (a sixth), django-simple-history's
 when publishing links its parts (it loads every place with its footprint; a sixth), and the edges and
 coarsening once at the end. The full run (776 dates) was not made: at 3.3 s of CPU a date it would take over 40
 minutes of CPU, past the 10-minute target.
+
+Later still (load average 6 to 13), the code at the start of that round (ab12503) and after it, one run after the
+other (`git archive ab12503 | tar -x -C /tmp/before`, a `.venv` link there, `SECRET_KEY=x python -m bench precision`
+in that folder, then in this one):
+  before: 157 s wall, 74.4 s CPU (2.48 s a date); area 0.024%; 1,569 zones; front median 4.2 m, p95 61.7 m
+  after:   43 s wall, 20.4 s CPU (0.68 s a date); area 0.013%; 1,299 zones; front median 4.1 m, p95 66.3 m
+At 120 dates (BENCH_PRECISION_DAYS=120, after): 179 s wall, 92.1 s CPU (0.77 s a date, 598 s projected for 776
+dates); area 0.034%; 3,038 zones after coarsening (target 2,500); front median 14.0 m, p95 257 m. The time a
+date grows slowly with the parts; the zones and the front's tail grow with the dates (see below).
+What changed: a change's history snapshots its links from ids (the library loaded every linked place whole);
+the split plan decides which zones the ground leaves alone or covers from the ground shrunk and grown by half the
+tolerance and overlays only the zones it cuts; snapping uses only the zone vertices near the ground's boundary
+(no union of boundaries); the STRtree is asked with short runs of the boundary, not the whole front; an import
+keeps the map's footprints between dates, computes a date's gained ground by clipping only the zones that reach
+into the snapshot (no union of all an actor holds), and takes zones too thin or small to be cut well whole.
+The p95 is not the minimum part nor the snapping alone: the far samples are the edges of islands (holes in a
+side's ground) left where long thin parts (bands between two days' fronts, tens of metres wide and kilometres
+long) are crossed by a later front at a shallow angle and go whole to one side, and hairline cracks of a few
+millimetres between parts (87 after 30 dates; the measure's union on a 1e-7° grid keeps them as rings). Cutting
+thin parts crosswise needs snapping that moves corners only (GEOS snap inserts the zone's far-side vertices into
+a thin piece and collapses it); tried, it made rings of three points and was left out.
 """
 
 from __future__ import annotations

@@ -77,6 +77,9 @@ MARK_WORDS = {
     ),
     "groundSplit": gettext_lazy("%(name)s: %(inside)s km² inside the ground, %(outside)s km² outside"),
     "groundSaved": gettext_lazy("The drawn ground is saved with the draft."),
+    "cutDrawn": gettext_lazy(
+        "A cut line is drawn: the zones it crosses are cut, and the side chosen below changed hands."
+    ),
 }
 
 # Leaflet-Geoman's words for the tools the mark page shows (its own catalogue has no Arabic); the rest stay English.
@@ -86,6 +89,7 @@ DRAW_WORDS = {
         "continueLine": gettext_lazy("Click to place the next corner"),
         "finishPoly": gettext_lazy("Click the first corner to finish"),
         "finishRect": gettext_lazy("Click to finish"),
+        "finishLine": gettext_lazy("Click the last corner to finish the cut"),
     },
     "actions": {
         "finish": gettext_lazy("Finish"),
@@ -95,6 +99,7 @@ DRAW_WORDS = {
     "buttonTitles": {
         "drawPolyButton": gettext_lazy("Draw the ground that changed hands"),
         "drawRectButton": gettext_lazy("Draw a rectangle of ground"),
+        "drawLineButton": gettext_lazy("Cut zones with a line"),
         "editButton": gettext_lazy("Move the corners of the drawn ground"),
         "deleteButton": gettext_lazy("Remove a drawn shape"),
     },

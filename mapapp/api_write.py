@@ -32,11 +32,11 @@ from mapapp.events.models import Event
 from mapapp.lib import geo, http, ratelimit
 from mapapp.lib.params import DateFormatError, UnrealDateError, parse_date
 from mapapp.models import Actor, ControlChange, Map, Source
-from mapapp.previews import change_preview, ground_preview
+from mapapp.previews import change_preview, ground_cut, ground_preview
 
 CHANGE_FIELDS = {
     "date", "date_precision", "places", "actor", "status", "confidence", "sources", "title", "note", "geometry",
-    "events",
+    "cut", "events",
 }  # fmt: skip
 SOURCE_FIELDS = {"id", "url", "title", "publisher", "published", "quote"}
 SLUG_CHUNK = 5000  # slugs per query: far under every database's limit on query parameters
@@ -217,6 +217,28 @@ def _geometry(value):
         raise http.ApiError(_("geometry %(problem)s") % {"problem": exc}, "geometry") from None
 
 
+def _cut(map_: Map, value, geometry):
+    """The ground a change carries when the editor cut zones with a line: `cut` {"line": GeoJSON LineString,
+    "side": "left" | "right"} is the pieces of the zones the line crosses on that side of it (as drawn), united
+    with `geometry` when both are given. Returns the ground (GEOS) or `geometry` unchanged without a cut."""
+    if value is None:
+        return geometry
+    if not isinstance(value, dict):
+        raise http.ApiError(_('cut must be an object: {"line": a GeoJSON LineString, "side": left or right}'), "cut")
+    _unknown_keys(value, {"line", "side"}, "cut.")
+    side = value.get("side")
+    if side not in ("left", "right"):
+        raise http.ApiError(_("say which side of the line changed hands: side is left or right (as drawn)"), "cut.side")
+    try:
+        line = geo.line_from_geojson(value.get("line"))
+        ground = ground_cut(map=map_, line=line, side=side)
+    except ValueError as exc:
+        raise http.ApiError(_("the cut line %(problem)s") % {"problem": exc}, "cut.line") from None
+    if geometry is not None:
+        ground = geo.union([ground, geo.to_shapely(geometry)])
+    return geo.to_geos(ground)
+
+
 def _places_by_slug(places, slugs: list[str]) -> dict[str, Place]:
     """{slug: place} of the queryset's places among `slugs`, any number of them, a chunk of slugs per query."""
     found: dict[str, Place] = {}
@@ -296,7 +318,7 @@ def _change_arguments(map_: Map, body: dict, *, with_sources: bool) -> dict:
     _unknown_keys(body, CHANGE_FIELDS)
     if "date" not in body:
         raise http.ApiError(_("a control change needs a date (YYYY-MM-DD)"), "date")
-    geometry = _geometry(body.get("geometry"))
+    geometry = _cut(map_, body.get("cut"), _geometry(body.get("geometry")))
     places = body.get("places")
     on = _date(body["date"], "date")
     # A future date is left to the service, which says so in those words.

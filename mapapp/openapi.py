@@ -1092,6 +1092,20 @@ CHANGE_IN = {
             "minItems": 1,
             "description": "slugs of zones of this map; any number (a monitor's snapshot may move thousands)",
         },
+        "geometry": {
+            **_geometry("Polygon", "MultiPolygon"),
+            "description": "the ground that came under the actor (WGS84), instead of or beside places: publishing "
+            "splits the map's zones along it",
+        },
+        "cut": {
+            "type": "object",
+            "description": "zones cut with a line: in each zone the line crosses from edge to edge, the pieces on "
+            "`side` of it (as drawn, from its first corner to its last) are ground of the change (with `geometry`, "
+            "both); `cut.line` when it cuts no zone through",
+            "properties": {"line": _geometry("LineString"), "side": {"type": "string", "enum": ["left", "right"]}},
+            "required": ["line", "side"],
+            "additionalProperties": False,
+        },
         "actor": {"type": "string", "description": "slug of one of the map's actors"},
         "status": {"type": "string", "enum": ["held", "contested"], "default": "held"},
         "confidence": {"type": "string", "enum": ["high", "medium", "low"], "default": "medium"},

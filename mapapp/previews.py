@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from gazetteer.models import Place
@@ -163,48 +164,100 @@ class GroundSplit:
     splits: tuple[tuple[Place, shapely.MultiPolygon, shapely.MultiPolygon], ...]
 
 
-def ground_split_plan(*, map: Map, ground) -> GroundSplit:
+class ZoneFootprints:
+    """A map's zones with their footprints as shapely geometries, kept between calls: an import asks for them at
+    every date, and loading every footprint near a long front again each time (parts multiply along it) was a
+    growing share of its time. Keyed by place and area: a part cut again keeps its id and shrinks, and is read
+    again; a place no longer on the map drops out. Each call asks the database only which places the map shows."""
+
+    def __init__(self, map: Map):
+        self.map = map
+        self._kept: dict[tuple[int, float | None], tuple[Place, shapely.Geometry]] = {}
+
+    def current(self) -> tuple[list[Place], list[shapely.Geometry]]:
+        keys = list(self.map.places.order_by("pk").values_list("pk", "area_km2"))
+        missing = [pk for pk, area in keys if (pk, area) not in self._kept]
+        for place in Place.objects.filter(pk__in=missing).select_related("parent"):
+            self._kept[(place.pk, place.area_km2)] = (place, geo.to_shapely(place.footprint))
+        wanted = set(keys)
+        self._kept = {key: value for key, value in self._kept.items() if key in wanted}
+        return [self._kept[key][0] for key in keys], [self._kept[key][1] for key in keys]
+
+
+def ground_split_plan(*, map: Map, ground, zones: ZoneFootprints | None = None) -> GroundSplit:
     """How `ground` (a shapely (Multi)Polygon in WGS84) would split the map's zones, saving nothing (the
     preview of a draft shows this; publishing applies it). The boundary is snapped to the vertices of the zones
     within the map's `snap_tolerance_m`; no piece under `min_part_m2` or narrower than the tolerance is made
-    (it goes with its neighbour, see geo.split_footprint). Two queries."""
+    (it goes with its neighbour, see geo.split_footprint). `zones` keeps the map's footprints between calls (an
+    import); without it the zones near the ground are read (one query)."""
     tolerance = geo.metres_in_degrees(map.snap_tolerance_m)
-    search = geo.to_geos(shapely.envelope(ground).buffer(tolerance))
-    zones = list(map.places.filter(footprint__intersects=search).select_related("parent").order_by("pk"))
-    footprints = [geo.to_shapely(zone.footprint) for zone in zones]
-    nearby = shapely.STRtree(footprints) if footprints else None
+    if zones is None:
+        search = geo.to_geos(shapely.envelope(ground).buffer(tolerance))
+        places = list(map.places.filter(footprint__intersects=search).select_related("parent").order_by("pk"))
+        footprints = [geo.to_shapely(zone.footprint) for zone in places]
+    else:
+        places, footprints = zones.current()
+    if not footprints:
+        return GroundSplit(geo.polygonal(ground), (), ())
+    shapes = np.asarray(footprints, dtype=object)
+    nearby = shapely.STRtree(shapes)
     # Snapping moves the ground's boundary only within the tolerance: the zones farther from it than that
     # have no vertex it could snap to (and uniting all their boundaries cost seconds for a long front).
-    near_edge = (
-        nearby.query(shapely.boundary(ground), predicate="dwithin", distance=tolerance) if nearby is not None else []
-    )
-    snapped = geo.snap_ground(ground, [footprints[i] for i in sorted(near_edge)], tolerance_deg=tolerance)
-    covered: list[Place] = []
-    splits: list[tuple] = []
-    if nearby is None or snapped.is_empty:
+    near_edge = np.unique(nearby.query(geo.line_chunks(ground), predicate="dwithin", distance=tolerance)[1])
+    snapped = geo.snap_ground(ground, shapes[near_edge].tolist(), tolerance_deg=tolerance)
+    if snapped.is_empty:
         return GroundSplit(snapped, (), ())
-    # Zones well inside the ground (by more than the tolerance) need no overlay: they are covered whole.
-    inner = shapely.buffer(snapped, -tolerance) if tolerance > 0 else snapped
-    shapely.prepare(inner)
-    for index in sorted(nearby.query(snapped, predicate="intersects").tolist()):
-        if shapely.contains(inner, footprints[index]):
-            covered.append(zones[index])
-            continue
-        # The zone is cut by the ground clipped to around it: a front's ground has thousands of vertices, and
-        # overlaying all of them with each of the hundreds of zones along it was most of an import's time.
-        inside, outside = geo.split_footprint(
+    # Which zones the ground leaves alone and which it covers is read off the ground shrunk and grown by half the
+    # tolerance, without an overlay: a zone that does not reach into the shrunk ground meets the ground only in
+    # pieces narrower than the tolerance (slivers, which split_footprint leaves to the rest of the zone), and one
+    # inside the grown ground has only such slivers outside it. Only the zones left (and any zone so narrow that it is
+    # both) are cut, each by the ground clipped to around it: a front's ground has thousands of vertices, and
+    # overlaying all of them with each of the hundreds of zones along it was most of an import's time.
+    candidates = np.sort(nearby.query(snapped, predicate="intersects"))
+    inside = np.zeros(len(candidates), dtype=bool)
+    if tolerance > 0 and len(candidates):
+        shrunk, grown = shapely.buffer(snapped, -tolerance / 2), shapely.buffer(snapped, tolerance / 2)
+        shapely.prepare(shrunk)
+        shapely.prepare(grown)
+        reaching = shapely.intersects(shrunk, shapes[candidates])
+        within = shapely.contains(grown, shapes[candidates])
+        # A zone narrow itself (under twice the tolerance wide on average) may lie mostly inside the ground and
+        # still not reach the shrunk ground: split_footprint weighs it.
+        thin = 2 * shapely.area(shapes[candidates]) / shapely.length(shapes[candidates]) < 2 * tolerance
+        inside = reaching & within
+        wanted = reaching | within | thin
+        candidates, inside = candidates[wanted], inside[wanted]
+    covered: list[Place] = [places[index] for index in candidates[inside].tolist()]
+    splits: list[tuple] = []
+    for index in candidates[~inside].tolist():
+        inside_piece, outside_piece = geo.split_footprint(
             footprints[index],
             geo.clip_around(snapped, footprints[index], margin_deg=2 * tolerance),
             tolerance_deg=tolerance,
             min_area_km2=map.min_part_m2 / 1e6,
         )
-        if inside is None:
+        if inside_piece is None:
             continue
-        if outside is None:
-            covered.append(zones[index])
+        if outside_piece is None:
+            covered.append(places[index])
         else:
-            splits.append((zones[index], inside, outside))
+            splits.append((places[index], inside_piece, outside_piece))
+    covered.sort(key=lambda place: place.pk)
     return GroundSplit(snapped, tuple(covered), tuple(splits))
+
+
+def ground_cut(*, map: Map, line: shapely.LineString, side: str) -> shapely.MultiPolygon:
+    """The ground an editor means by cutting the map's zones with `line` (a shapely LineString, WGS84): in every
+    zone the line crosses from edge to edge, the pieces on `side` ("left" or "right" of the line as drawn,
+    geo.cut_side). ValueError when the line cuts no zone through. One query."""
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
+    zones = map.places.filter(footprint__intersects=geo.to_geos(line)).order_by("pk")
+    pieces = [geo.cut_side(geo.to_shapely(zone.footprint), line, left=side == "left") for zone in zones]
+    pieces = [piece for piece in pieces if not piece.is_empty]
+    if not pieces:
+        raise ValueError("cuts no zone through: draw it across a zone, from one of its edges to another")
+    return geo.polygonal(shapely.union_all(pieces, grid_size=geo.SPLIT_GRID))
 
 
 def ground_preview(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 import shapely.geometry
+import shapely.ops
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
@@ -217,11 +218,41 @@ def snap_ground(ground: BaseGeometry, references: list[BaseGeometry], *, toleran
     ground = polygonal(shapely.make_valid(shapely.force_2d(ground)))
     if not references or tolerance_deg <= 0:
         return ground
-    reference = shapely.union_all(shapely.boundary(np.asarray(references, dtype=object)))
+    # GEOS snaps to the reference's vertices only, and weighs each of them against each of the ground's: the
+    # reference is the zones' vertices within the tolerance of the ground's boundary (uniting the zones'
+    # boundaries and snapping to all their vertices cost a second a date on a long front, for the same result).
+    vertices = np.unique(shapely.get_coordinates(np.asarray(references, dtype=object)), axis=0)
+    runs = line_chunks(ground)
+    if len(runs):
+        near = shapely.STRtree(runs).query(shapely.points(vertices), predicate="dwithin", distance=tolerance_deg)[0]
+        vertices = vertices[np.unique(near)]
+    if not len(vertices):
+        return ground
+    reference = shapely.multipoints(vertices)
     snapped = shapely.snap(ground, reference, tolerance_deg)
     if not snapped.is_valid:
         snapped = shapely.make_valid(snapped)
     return polygonal(snapped)
+
+
+def line_chunks(geometry: BaseGeometry, vertices: int = 32) -> np.ndarray:
+    """The lines of `geometry` (a polygon's boundary, a front) cut into short runs of `vertices` segments, as an
+    array: an STRtree asked with the runs looks only near each of them, where asked with the whole line it
+    measures the distance to every zone in the line's bounding box (the whole map, for a front)."""
+    runs = []
+    for line in shapely.get_parts(shapely.boundary(geometry) if _has_area(geometry) else geometry):
+        coordinates = shapely.get_coordinates(line)
+        for start in range(0, max(len(coordinates) - 1, 1), vertices):
+            run = coordinates[start : start + vertices + 1]
+            if len(run) >= 2:
+                runs.append(run)
+    chunks = np.empty(len(runs), dtype=object)
+    chunks[:] = [shapely.LineString(run) for run in runs]
+    return chunks
+
+
+def _has_area(geometry: BaseGeometry) -> bool:
+    return shapely.get_dimensions(geometry) == 2
 
 
 def _narrow(polygon: BaseGeometry, *, tolerance_deg: float) -> bool:
@@ -253,10 +284,15 @@ def split_footprint(
 
     (None, footprint) when the ground leaves the zone alone, (footprint, None) when it covers all of it, else the
     two sides, which tile the footprint. Pieces of one side nowhere wider than the tolerance are slivers and go
-    to the side they share the most boundary with; a side under `min_area_km2` in all is not made (the zone is
-    not cut). The minimum is the part's, not each piece's: a front that moves a few tens of metres a day leaves
-    many small but real pieces along it (a piece 30 m wide and 200 m long is 0.6 ha), and dropping each one under
-    a hectare left the map's front 59 m from the snapshots' (p95; bench/bench_precision.py) against 25.
+    to the side they share the most boundary with. The minimum is the part's, not each piece's: a front that
+    moves a few tens of metres a day leaves many small but real pieces along it (a piece 30 m wide and 200 m
+    long is 0.6 ha), and dropping each one under a hectare left the map's front 59 m from the snapshots' (p95;
+    bench/bench_precision.py) against 25.
+
+    A zone that cannot be cut (a side under `min_area_km2` without its slivers, or only slivers on a side) goes
+    whole to the side that holds more of it. Leaving it alone instead, as this did, kept small or thin parts
+    that were almost all inside the ground on their old side date after date: islands of the other side inside
+    the ground, hundreds of metres from the front (bench/bench_precision.py).
     """
     inside = polygonal(shapely.intersection(footprint, ground, grid_size=SPLIT_GRID))
     if inside.is_empty:
@@ -272,10 +308,15 @@ def split_footprint(
             slivers.append((piece, side))
         else:
             kept[side].append(piece)
-    if not kept[True] or area_km2(shapely.MultiPolygon(kept[True])) < min_area_km2:
-        return None, footprint
-    if not kept[False] or area_km2(shapely.MultiPolygon(kept[False])) < min_area_km2:
-        return footprint, None
+    if (
+        not kept[True]
+        or not kept[False]
+        or area_km2(shapely.MultiPolygon(kept[True])) < min_area_km2
+        or area_km2(shapely.MultiPolygon(kept[False])) < min_area_km2
+    ):
+        return (footprint, None) if area_km2(inside) >= area_km2(outside) else (None, footprint)
+    if not slivers:  # each side is the overlay's own result
+        return inside, outside
     sides = {side: shapely.union_all(kept[side], grid_size=SPLIT_GRID) for side in (True, False)}
     for piece, side in slivers:
         own, other = _shared_length(piece, sides[side]), _shared_length(piece, sides[not side])
@@ -305,6 +346,60 @@ def polygon_from_geojson(value) -> shapely.MultiPolygon:
         raise ValueError("has coordinates off the globe (expected WGS84 longitude, latitude)")
     repaired, _reason = repair_polygonal(shape)
     return repaired
+
+
+MAX_CUT_VERTICES = 5000  # a line drawn by hand has tens of corners; an imported one a few thousand at most
+
+
+def line_from_geojson(value) -> shapely.LineString:
+    """A GeoJSON LineString (WGS84 lon/lat) that cuts zones: two corners or more, not crossing itself.
+    ValueError says what is wrong."""
+    if not isinstance(value, dict):
+        raise ValueError("must be a GeoJSON geometry object")
+    if value.get("type") != "LineString":
+        raise ValueError(f"must be a GeoJSON LineString, not {value.get('type')!r}")
+    try:
+        line = shapely.geometry.shape(value)
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
+        raise ValueError(f"has unreadable coordinates ({exc})") from None
+    coordinates = shapely.get_coordinates(line)
+    if len(coordinates) > MAX_CUT_VERTICES:
+        raise ValueError(f"has {len(coordinates)} corners (at most {MAX_CUT_VERTICES})")
+    if not np.isfinite(coordinates).all():
+        raise ValueError("has coordinates that are not numbers")
+    if (np.abs(coordinates[:, 0]) > 180).any() or (np.abs(coordinates[:, 1]) > 90).any():
+        raise ValueError("has coordinates off the globe (expected WGS84 longitude, latitude)")
+    line = shapely.force_2d(line)
+    if len(np.unique(shapely.get_coordinates(line), axis=0)) < 2 or line.length == 0:
+        raise ValueError("needs two different corners")
+    if not line.is_simple:
+        raise ValueError("crosses itself; draw the cut as a line that does not")
+    return line
+
+
+def cut_side(footprint: BaseGeometry, line: shapely.LineString, *, left: bool) -> shapely.MultiPolygon:
+    """The pieces of `footprint` that `line` cuts off on its left (as drawn, from its first corner to its last)
+    or on its right; empty when the line does not cut the footprint through (a line that ends inside a zone
+    cuts nothing there). A piece's side is the side of the line it lies along: the piece overlaps a narrow
+    band on that side of the line more than the band on the other."""
+    band = metres_in_degrees(1.0)
+    pieces = []
+    for polygon in as_multipolygon(footprint).geoms:
+        if not polygon.intersects(line):
+            continue
+        cut = shapely.get_parts(shapely.ops.split(polygon, line))
+        if len(cut) > 1:
+            pieces.extend(cut)
+    if not pieces:
+        return shapely.MultiPolygon()
+    on_left = shapely.buffer(line, band, single_sided=True)
+    on_right = shapely.buffer(line, -band, single_sided=True)
+    kept = []
+    for piece in pieces:
+        left_area, right_area = piece.intersection(on_left).area, piece.intersection(on_right).area
+        if left_area != right_area and (left_area > right_area) == left:
+            kept.append(piece)
+    return polygonal(shapely.union_all(kept, grid_size=SPLIT_GRID)) if kept else shapely.MultiPolygon()
 
 
 def distances_km(ground: BaseGeometry, points: list[tuple[float, float]]) -> list[float]:

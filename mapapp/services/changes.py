@@ -30,7 +30,7 @@ from mapapp.models import (
     ReviewState,
     Source,
 )
-from mapapp.previews import change_preview, ground_split_plan
+from mapapp.previews import ZoneFootprints, change_preview, ground_split_plan
 from mapapp.services._record import stamp
 from mapapp.services.parts import zones_coarsen, zones_split
 from mapapp.services.periods import control_periods_rebuild
@@ -136,6 +136,7 @@ def control_change_record(
     map: Map | None = None,
     by=None,
     publish: bool = False,
+    zones: ZoneFootprints | None = None,
 ) -> ControlChange:
     """Record that on `on` (inclusive) `places` came under `actor` with `status`, citing `sources`.
 
@@ -145,6 +146,8 @@ def control_change_record(
     Saved as a draft, which the public does not see, unless `publish` (then the derived periods follow at once,
     in this transaction). Refused when every place already stands as the change says on `on` (by the
     published record): such a change would alter nothing.
+
+    `zones` keeps the map's footprints between calls (an import records hundreds of changes on one map).
 
     Two changes recorded at the same moment are both kept; their order is their id (the order in which the
     database committed them), which is also what decides between two published changes of one place on one day.
@@ -163,7 +166,7 @@ def control_change_record(
     plan = None
     if geometry is not None:
         geometry = ground_clean(geometry=geometry, map=map)
-        plan = ground_split_plan(map=map, ground=geo.to_shapely(geometry))
+        plan = ground_split_plan(map=map, ground=geo.to_shapely(geometry), zones=zones)
         if not plan.covered and not plan.splits and not places:
             raise ValidationError(
                 {"geometry": _("the geometry covers no part of the map's zones larger than its minimum")}

@@ -130,3 +130,79 @@ def test_an_editor_draws_the_ground_previews_its_parts_saves_and_publishing_spli
         assert inside.area_km2 == pytest.approx(inside_km2, abs=0.01)
     finally:
         reviewer_context.close()
+
+
+def test_an_editor_cuts_a_zone_with_a_line_picks_a_side_and_saves_that_side_as_the_ground(
+    live_server, page, demo, people
+):
+    """The line tool: a line drawn north to south through al-Joura's middle cuts it in two; the side chosen
+    (right of the line as drawn: walking south, the west) is the ground the preview counts and the draft keeps."""
+    base = live_server.url
+    joura = Place.objects.get(slug="al-joura")
+    minx, miny, maxx, maxy = joura.footprint.extent
+    console = watch(page)
+
+    log_in(page, base, "edna", "/admin/mapapp/controlchange/mark/")
+    response = page.goto(f"{base}/admin/mapapp/controlchange/mark/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.fill("#id_date", DATE)
+    page.dispatch_event("#id_date", "change")
+    wait_for_zones(page, DATE)
+    page.locator("#mark-map").scroll_into_view_if_needed()
+    page.evaluate(
+        "([a, b, c, d]) => window['leafletmapmark-map']"
+        ".fitBounds([[b, a], [d, c]], {animate: false, padding: [90, 90]})",
+        [minx, miny, maxx, maxy],
+    )
+    expect(page.locator("#cut-side")).to_be_hidden()
+
+    # --- the line tool: from north of al-Joura to south of it, through its middle; the last corner again ends it
+    page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-polyline").click()
+    middle = (minx + maxx) / 2
+    pad_y = (maxy - miny) * 0.2
+    north, south = (
+        screen_point(page, "mark-map", middle, maxy + pad_y),
+        screen_point(page, "mark-map", middle, miny - pad_y),
+    )
+    page.mouse.click(*north)
+    page.mouse.click(*south)
+    page.mouse.click(*south)
+    expect(page.locator("body")).to_have_attribute("data-cut", "1")
+    expect(page.locator("body")).to_have_attribute("data-ground", "0")
+    expect(page.locator("body")).to_have_attribute("data-selected", "")  # the clicks picked no zone
+    expect(page.locator("#cut-side")).to_be_visible()
+    expect(page.locator("#ground-state")).to_contain_text("A cut line is drawn")
+
+    page.select_option("#id_actor", "isis")
+    expect(page.locator("body")).to_have_attribute("data-preview-for", "+cut-left")
+    expect(page.locator("#ground-splits li[data-place=al-joura]")).to_contain_text("km² inside the ground")
+    left_km2 = float(
+        page.locator("#ground-splits li[data-place=al-joura]").text_content().split(": ")[1].split(" km²")[0]
+    )
+    page.check("#cut-side input[value=right]")
+    expect(page.locator("body")).to_have_attribute("data-preview-for", "+cut-right")
+    row = page.locator("#ground-splits li[data-place=al-joura]")
+    expect(row).to_contain_text("km² inside the ground")
+    right_km2 = float(row.text_content().split(": ")[1].split(" km²")[0])
+    # The two sides share al-Joura between them.
+    assert left_km2 + right_km2 == pytest.approx(joura.area_km2, abs=0.02)
+    expect(page.locator("#preview-table tr[data-place=al-joura] td").nth(1)).to_have_text("Syrian government (held)")
+
+    page.fill("#source-0-url", "https://example.org/deir-ez-zor-joura-west-cut")
+    page.fill("#source-0-title", "ISIS takes al-Joura west of the road")
+    page.click("#save-change")
+    saved = page.locator("#saved-note")
+    expect(saved).to_be_visible()
+    expect(saved).to_contain_text("The drawn ground is saved with the draft.")
+    expect(page.locator("body")).to_have_attribute("data-cut", "0")
+    expect(page.locator("#cut-side")).to_be_hidden()
+    assert_clean(page, console, response)
+
+    change = ControlChange.objects.get(pk=int(saved.get_attribute("data-change-id")))
+    assert change.review_state == ReviewState.DRAFT and change.map.slug == "deir-ez-zor"
+    ground = geo.to_shapely(change.geometry)
+    # Walking south, the right is the west: the ground is al-Joura's western side, up to the line.
+    assert ground.bounds[0] == pytest.approx(minx, abs=1e-6)
+    assert abs(ground.bounds[2] - middle) < (maxx - minx) * 0.05
+    assert geo.area_km2(ground) == pytest.approx(right_km2, abs=0.01)
+    assert not Place.objects.filter(kind="part").exists()  # a draft splits nothing

@@ -4,6 +4,8 @@
 // list and the article highlights all show it. Text from the database goes in through textContent only.
 // Ground that is not whole zones is drawn on the "before" map with Leaflet-Geoman (static/vendor/leaflet-geoman):
 // the drawn shapes travel as the change's `geometry`, and the preview shows the zones publishing would split.
+// A line drawn across zones (the line tool) cuts them: the pieces on the side the editor picks (left or right of
+// the line as drawn) travel as the change's `cut`, beside or instead of drawn shapes.
 import { COLORS, zoneStyle } from "../map-style.js";
 import { renderPlaceList, whyNot } from "./article-places.js";
 import { asText, callJson, fmt, fold, onMap, showBasemap } from "./common.js";
@@ -30,6 +32,7 @@ const groundState = document.getElementById("ground-state");
 const groundSummary = document.getElementById("ground-summary");
 const groundHeadline = document.getElementById("ground-headline");
 const groundSplits = document.getElementById("ground-splits");
+const cutSide = document.getElementById("cut-side");
 
 const selected = new Set(); // place slugs
 let features = []; // GeoJSON features of the zones on the chosen date
@@ -313,6 +316,8 @@ function changeBody() {
   };
   const geometry = groundGeometry();
   if (geometry) body.geometry = geometry;
+  const line = cutLine();
+  if (line) body.cut = { line: line, side: cutSide.querySelector("input[name=cut_side]:checked").value };
   return body;
 }
 
@@ -322,7 +327,7 @@ function runPreview() {
     eventPicker.setDate(dateInput.value);
     eventPicker.refresh(mapInfo.slug, changeBody());
   }
-  if (!selected.size && !groundGeometry()) {
+  if (!selected.size && !groundGeometry() && !cutLine()) {
     summary.textContent = words.nothingSelected;
     previewTable.hidden = true;
     showGround(null);
@@ -337,12 +342,15 @@ function runPreview() {
       if (answer.status !== 200) {
         summary.textContent = answer.data.error || "";
         previewTable.hidden = true;
+        showGround(null);
+        document.body.dataset.previewFor = "refused";
         return;
       }
       lastPreview = answer.data;
       showPreview(answer.data);
       showGround(answer.data.ground || null);
-      document.body.dataset.previewFor = body.places.join(",") + (body.geometry ? "+ground" : "");
+      document.body.dataset.previewFor =
+        body.places.join(",") + (body.geometry ? "+ground" : "") + (body.cut ? `+cut-${body.cut.side}` : "");
     }
   );
 }
@@ -423,7 +431,7 @@ function setUpDrawing() {
     position: "topleft",
     drawMarker: false,
     drawCircleMarker: false,
-    drawPolyline: false,
+    drawPolyline: true,
     drawCircle: false,
     drawText: false,
     drawPolygon: true,
@@ -435,14 +443,30 @@ function setUpDrawing() {
     removalMode: true,
   });
   beforeMap.on("pm:create", function (event) {
+    if (event.shape === "Line") {
+      // One cut at a time: a new line replaces the one drawn before.
+      drawn.eachLayer((layer) => layer !== event.layer && isLine(layer) && drawn.removeLayer(layer));
+    }
     event.layer.on("pm:edit", groundChanged);
     groundChanged();
   });
+  cutSide.addEventListener("change", schedulePreview);
   beforeMap.on("pm:remove", groundChanged);
   clearGround.addEventListener("click", function () {
     drawn.clearLayers();
     groundChanged();
   });
+}
+
+function isLine(layer) {
+  return layer.toGeoJSON().geometry.type === "LineString";
+}
+
+// The cut line drawn across zones (a GeoJSON LineString, WGS84, in the order it was drawn), or null.
+function cutLine() {
+  if (!drawn) return null;
+  const lines = drawn.getLayers().filter(isLine);
+  return lines.length ? lines[lines.length - 1].toGeoJSON().geometry : null;
 }
 
 // The drawn shapes as one GeoJSON Polygon or MultiPolygon (WGS84), or null when nothing is drawn. Overlapping
@@ -462,10 +486,14 @@ function groundGeometry() {
 }
 
 function groundChanged() {
-  const count = drawn ? drawn.getLayers().length : 0;
-  clearGround.disabled = count === 0;
-  groundState.textContent = count ? fmt(words.groundDrawn, { count: count }) : "";
+  const lines = drawn ? drawn.getLayers().filter(isLine).length : 0;
+  const count = drawn ? drawn.getLayers().length - lines : 0;
+  clearGround.disabled = count + lines === 0;
+  const state = [count ? fmt(words.groundDrawn, { count: count }) : "", lines ? words.cutDrawn : ""];
+  groundState.textContent = state.filter(Boolean).join(" ");
+  cutSide.hidden = lines === 0;
   document.body.dataset.ground = String(count);
+  document.body.dataset.cut = String(lines);
   schedulePreview();
 }
 
@@ -560,7 +588,7 @@ function save(event) {
         savedNote.appendChild(link);
         savedNote.hidden = false;
         savedNote.dataset.changeId = answer.data.id;
-        if (body.geometry) {
+        if (body.geometry || body.cut) {
           const note = document.createElement("span");
           note.textContent = " " + words.groundSaved;
           savedNote.appendChild(note);
