@@ -57,6 +57,7 @@ urlpatterns = [
     path("api/v1/changes/<int:change_id>/history", api_write.change_history, name="api-change-history"),
     path("api/v1/maps/<slug:slug>/timeline", api.timeline, name="api-timeline"),
     path("api/v1/maps/<slug:slug>/geometry", api.geometry, name="api-geometry"),
+    path("api/v1/maps/<slug:slug>/topology", api.topology, name="api-topology"),
     path("api/v1/maps/<slug:slug>/history", api.history, name="api-history"),
     path("api/v1/places", api_places.places, name="api-places"),
     path("api/v1/places/match", api_places.places_match, name="api-places-match"),
