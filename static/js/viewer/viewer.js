@@ -39,7 +39,7 @@ export async function createViewer(config) {
 
   const basemap = config.basemap ? api.basemap(config.basemap).catch(() => null) : Promise.resolve(null);
   const [geometry, raw, timeline, basemapData] = await Promise.all([
-    api.geometry(),
+    api.zones(),
     api.history(),
     api.timeline().catch(() => ({ events: [] })),
     basemap,
