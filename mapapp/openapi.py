@@ -310,8 +310,8 @@ TOPOLOGY_OUT = {
         },
         "edges": {
             "type": "object",
-            "properties": {"a": {"type": "array"}, "b": {"type": "array"}, "arcs": {"type": "array"}},
-            "required": ["a", "b", "arcs"],
+            "properties": {"a": {"type": "array"}, "b": {"type": "array"}, "arc_count": {"type": "array"}},
+            "required": ["a", "b", "arc_count"],
         },
     },
     "required": ["type", "map", "version", "scale", "translate", "arcs", "zones", "edges"],
@@ -476,15 +476,17 @@ def schema() -> dict:
             "The map's zones once, without state, as shared arcs: what /geometry says, quantized, each shared "
             "boundary sent once.",
             [SLUG, VERSION],
-            "`arcs`: one flat list of whole numbers per arc, [x0, y0, dx1, dy1, ...]: the first point in units "
-            "of `scale` degrees from `translate` (in units), each later pair the step from the point before. "
+            "`arcs`: one flat list of whole numbers per arc, [x0, y0, dx1, dy1, ...] in units of `scale` degrees: "
+            "the first point from the first point of the arc before (from `translate` for the first arc), each "
+            "later pair the step from the point before. "
             "`zones`: columns in zone order (by slug, as /history numbers them): `id` (place slug), `name_en`, "
             "`name_ar`, `kind`, `approximate`, `area_km2`, `label` ([lon, lat]) and `polygons`: per zone a list "
             "of polygons, each a list of rings (exterior first, then holes), each ring a list of arc references "
             "(i: arc i as written; a negative r: arc -r-1 backwards, TopoJSON's ~i), or null for a zone without "
             "a footprint. `edges`: the stored boundaries neighbouring zones share, columns `a`, `b` (null: the "
-            "map's outer edge) and `arcs` (arc indexes). A zone's rings are made of its edges' arcs, so "
-            "neighbours share their points; a zone whose edges do not close its rings has arcs of its own. "
+            "map's outer edge) and `arc_count` (how many arcs: the edges' arcs come first, in edge order). A "
+            "zone's rings are made of its edges' arcs, so neighbours share their points; a zone whose edges do "
+            "not close its rings has arcs of its own. "
             "`?v=` as for geometry.",
         ),
         "/api/v1/maps/{slug}/history": _get(

@@ -55,7 +55,7 @@ def map_topology(*, map: Map) -> bytes:
                 "label": [[round(row[7].x, 5), round(row[7].y, 5)] if row[7] else None for row in rows],
                 "polygons": encoded["zones"],
             },
-            "edges": {**neighbours, "arcs": encoded["edges"]},
+            "edges": {**neighbours, "arc_count": encoded["edges"]},
             "unshared": encoded["unshared"],  # zones with arcs of their own (see mapapp/lib/topo.py)
         }
     )

@@ -7,11 +7,13 @@ outer edge), so the same lines draw the fronts and the fills, and a neighbour's 
 sides whatever the viewer later drops from them at a zoom (docs/contract.md, "topology").
 
 Layout (JSON): `scale` (degrees per unit, 1e-5: about a metre), `translate` ([x, y] of unit 0, in units),
-`arcs`: one flat list per arc, [x0, y0, dx1, dy1, dx2, dy2, ...] where x0, y0 are units from `translate` and
-each later pair the step from the point before (small numbers, which compress well); `zones`: per zone, a
+`arcs`: one flat list per arc, [x0, y0, dx1, dy1, dx2, dy2, ...] where x0, y0 are units from the first point of
+the arc before (from `translate` for the first arc) and each later pair the step from the point before (small
+numbers, which compress well); `zones`: per zone, a
 list of polygons, each a list of rings (the first the exterior, the rest holes), each ring a list of arc
 references (i: arc i as written; ~i, that is -i-1: arc i backwards), or null for a zone without a footprint;
-`edges`: per stored edge, the indexes of its arcs.
+`edges`: per stored edge, how many arcs it has (its arcs come first, in edge order, each edge's after
+the one before; the arcs of zones with arcs of their own come last).
 
 A zone whose rings cannot be put together from its edges (a hole in the map's area beside it, an edge lost to
 rounding) gets arcs of its own from its footprint: right, only not shared. `encode` checks every zone it builds
@@ -38,12 +40,19 @@ Point = tuple[int, int]
 
 def _quantize(coords: np.ndarray) -> list[Point]:
     """Coordinates (n x 2, degrees) in whole units, with repeats that rounding made dropped."""
-    units = np.rint(np.asarray(coords, dtype=float) * _UNITS).astype(np.int64)
-    if len(units) > 1:
-        keep = np.ones(len(units), dtype=bool)
-        keep[1:] = np.any(units[1:] != units[:-1], axis=1)
-        units = units[keep]
-    return [(int(x), int(y)) for x, y in units.tolist()]
+    coords = np.asarray(coords, dtype=float)
+    return _quantize_many(coords, np.zeros(len(coords), dtype=np.int64), 1)[0]
+
+
+def _quantize_many(coords: np.ndarray, which: np.ndarray, count: int) -> list[list[Point]]:
+    """`_quantize` for `count` lines at once: `coords` their points, `which` the line of each (in order)."""
+    units = np.rint(coords * _UNITS).astype(np.int64)
+    keep = np.ones(len(units), dtype=bool)
+    keep[1:] = np.any(units[1:] != units[:-1], axis=1) | (which[1:] != which[:-1])
+    units, which = units[keep], which[keep]
+    bounds = np.searchsorted(which, np.arange(count + 1)).tolist()
+    flat = [tuple(point) for point in units.tolist()]
+    return [flat[bounds[i] : bounds[i + 1]] for i in range(count)]
 
 
 class _Builder:
@@ -130,23 +139,36 @@ def _polygons(builder: _Builder, rings: list[list[int]]) -> list[list[list[int]]
     return polygons
 
 
-def _rebuilt(builder: _Builder, polygons: list[list[list[int]]]) -> BaseGeometry:
-    parts = []
-    for polygon in polygons:
-        rings = [np.asarray(_ring_points(builder, ring), dtype=float) * SCALE for ring in polygon]
-        parts.append(shapely.Polygon(rings[0], rings[1:]))
-    return shapely.MultiPolygon(parts)
+def _rebuilt_many(builder: _Builder, shapes: list[list[list[list[int]]]]) -> np.ndarray:
+    """MultiPolygons (degrees) of zones given as polygons of rings of arc references, built in one go."""
+    coords, ring_of, polygon_of, zone_of = [], [], [], []
+    rings = polygons = 0
+    for zone, shape in enumerate(shapes):
+        for polygon in shape:
+            for ring in polygon:
+                points = _ring_points(builder, ring)
+                coords.extend(points)
+                ring_of.extend([rings] * len(points))
+                polygon_of.append(polygons)
+                rings += 1
+            zone_of.append(zone)
+            polygons += 1
+    linear = shapely.linearrings(np.asarray(coords, dtype=float) * SCALE, indices=np.asarray(ring_of))
+    parts = shapely.polygons(linear, indices=np.asarray(polygon_of))
+    return shapely.multipolygons(parts, indices=np.asarray(zone_of))
 
 
-def _matches(rebuilt: BaseGeometry, footprint: BaseGeometry) -> bool:
-    """The same rings, each within the quantization of the footprint's."""
-    if shapely.get_num_geometries(rebuilt) != shapely.get_num_geometries(footprint):
-        return False
-    if sum(shapely.get_num_interior_rings(shapely.get_parts(rebuilt))) != sum(
-        shapely.get_num_interior_rings(shapely.get_parts(footprint))
-    ):
-        return False
-    return shapely.hausdorff_distance(shapely.boundary(rebuilt), shapely.boundary(footprint)) <= _TOLERANCE
+def _matching(rebuilt: np.ndarray, footprints: np.ndarray) -> np.ndarray:
+    """Per zone: the same parts and holes, every ring within the quantization of the footprint's."""
+
+    def holes(geometries: np.ndarray) -> np.ndarray:
+        parts, index = shapely.get_parts(geometries, return_index=True)
+        return np.bincount(index, weights=shapely.get_num_interior_rings(parts), minlength=len(geometries))
+
+    same = shapely.get_num_geometries(rebuilt) == shapely.get_num_geometries(footprints)
+    same &= holes(rebuilt) == holes(footprints)
+    distance = shapely.hausdorff_distance(shapely.boundary(rebuilt), shapely.boundary(footprints))
+    return same & (distance <= _TOLERANCE)
 
 
 def _own_arcs(builder: _Builder, footprint: BaseGeometry) -> list[list[list[int]]] | None:
@@ -164,58 +186,75 @@ def _own_arcs(builder: _Builder, footprint: BaseGeometry) -> list[list[list[int]
 
 def encode(footprints: Sequence[BaseGeometry | None], edges: Sequence[tuple[int, int | None, BaseGeometry]]) -> dict:
     """The topology of zones (`footprints`, in the viewer's order; None for a zone without one) whose shared
-    lines are `edges`: (zone index, neighbour index or None for the outer edge, lines). See the module's doc."""
+    lines are `edges`: (zone index, neighbour index or None for the outer edge, lines). See the module's doc.
+    Each edge's arcs follow those of the edge before it (`edges` in the answer: how many each has)."""
     builder = _Builder()
-    edge_arcs: list[list[int]] = []
+    arc_counts: list[int] = []
     arcs_of_zone: dict[int, list[int]] = defaultdict(list)
-    for a, b, lines in edges:
-        indexes = []
-        for line in shapely.get_parts(lines):
-            points = _quantize(shapely.get_coordinates(line))
-            if len(points) < 2:
-                continue  # shorter than a unit: nothing to draw, and the stitching below looks past it
-            arc = builder.add(points)
-            indexes.append(arc)
-            arcs_of_zone[a].append(arc)
-            if b is not None:
-                arcs_of_zone[b].append(arc)
-        edge_arcs.append(indexes)
-    zones: list[list | None] = []
+    parts, owner = shapely.get_parts([lines for _a, _b, lines in edges], return_index=True)
+    coords, which = shapely.get_coordinates(parts, return_index=True)
+    quantized = _quantize_many(coords, which, len(parts))
+    counts = np.zeros(len(edges), dtype=int)
+    for points, edge in zip(quantized, owner.tolist(), strict=True):
+        if len(points) < 2:
+            continue  # shorter than a unit: nothing to draw, and the stitching below looks past it
+        a, b, _lines = edges[edge]
+        arc = builder.add(points)
+        counts[edge] += 1
+        arcs_of_zone[a].append(arc)
+        if b is not None:
+            arcs_of_zone[b].append(arc)
+    arc_counts = counts.tolist()
+    zones: list[list | None] = [None] * len(footprints)
+    built: list[int] = []
+    for index, footprint in enumerate(footprints):
+        if footprint is None or footprint.is_empty or not arcs_of_zone[index]:
+            continue
+        rings = _stitch(builder, arcs_of_zone[index])
+        if rings:
+            zones[index] = _polygons(builder, rings)
+            built.append(index)
+    if built:
+        good = _matching(_rebuilt_many(builder, [zones[i] for i in built]),
+                         np.asarray([footprints[i] for i in built], dtype=object))  # fmt: skip
+        for index, ok in zip(built, good.tolist(), strict=True):
+            if not ok:
+                zones[index] = None
     own = 0
     for index, footprint in enumerate(footprints):
-        if footprint is None or footprint.is_empty:
-            zones.append(None)
-            continue
-        rings = _stitch(builder, arcs_of_zone[index]) if arcs_of_zone[index] else None
-        polygons = _polygons(builder, rings) if rings else None
-        if polygons is None or not _matches(_rebuilt(builder, polygons), footprint):
-            polygons = _own_arcs(builder, footprint)
+        if zones[index] is None and footprint is not None and not footprint.is_empty:
+            zones[index] = _own_arcs(builder, footprint)
             own += 1
-        zones.append(polygons)
     origin = np.zeros(2, dtype=np.int64)
     if builder.arcs:
         origin = np.min([np.min(np.asarray(arc), axis=0) for arc in builder.arcs], axis=0)
     arcs = []
+    previous = origin
     for points in builder.arcs:
-        units = np.asarray(points, dtype=np.int64) - origin
-        deltas = np.concatenate([units[:1], np.diff(units, axis=0)])
+        units = np.asarray(points, dtype=np.int64)
+        # The first point from the first point of the arc before (arcs come in the order of their edges, which
+        # is mostly neighbour after neighbour: small numbers), the rest from the point before.
+        deltas = np.concatenate([units[:1] - previous, np.diff(units, axis=0)])
+        previous = units[0]
         arcs.append(deltas.ravel().tolist())
     return {
         "scale": SCALE,
         "translate": origin.tolist(),
         "arcs": arcs,
         "zones": zones,
-        "edges": edge_arcs,
+        "edges": arc_counts,
         "unshared": own,
     }
 
 
 def decode_arcs(topology: dict) -> list[np.ndarray]:
     """Each arc's points in degrees (n x 2)."""
-    scale, origin = topology["scale"], np.asarray(topology["translate"], dtype=np.int64)
+    scale, start = topology["scale"], np.asarray(topology["translate"], dtype=np.int64)
     decoded = []
     for flat in topology["arcs"]:
-        units = np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0) + origin
+        units = np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0)
+        units[:, :] += start
+        start = units[0].copy()
         decoded.append(units * scale)
     return decoded
 
@@ -234,7 +273,7 @@ def decode(topology: dict) -> tuple[list[BaseGeometry | None], list[BaseGeometry
     arcs = decode_arcs(topology)
     zones: list[BaseGeometry | None] = []
     polygons_of = topology["zones"]["polygons"] if isinstance(topology["zones"], dict) else topology["zones"]
-    arcs_of = topology["edges"]["arcs"] if isinstance(topology["edges"], dict) else topology["edges"]
+    counts = topology["edges"]["arc_count"] if isinstance(topology["edges"], dict) else topology["edges"]
     for polygons in polygons_of:
         if polygons is None:
             zones.append(None)
@@ -244,5 +283,8 @@ def decode(topology: dict) -> tuple[list[BaseGeometry | None], list[BaseGeometry
             rings = [_decoded_ring(arcs, ring) for ring in polygon]
             parts.append(shapely.Polygon(rings[0], rings[1:]))
         zones.append(shapely.MultiPolygon(parts))
-    edges = [shapely.MultiLineString([arcs[i] for i in indexes]) for indexes in arcs_of]
+    edges, first = [], 0
+    for count in counts:
+        edges.append(shapely.MultiLineString(arcs[first : first + count]))
+        first += count
     return zones, edges

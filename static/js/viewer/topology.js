@@ -65,12 +65,18 @@ function weights(xy) {
 
 export function decodeTopology(answer) {
   const scale = answer.scale;
-  const [tx, ty] = answer.translate;
+  // Each arc's first point is counted from the arc before's first point (from `translate` for the first), each
+  // later point from the point before.
+  let [x0, y0] = answer.translate;
   const arcs = answer.arcs.map(function (flat) {
     const xy = new Float64Array(flat.length);
-    let x = tx;
-    let y = ty;
-    for (let i = 0; i < flat.length; i += 2) {
+    x0 += flat[0];
+    y0 += flat[1];
+    let x = x0;
+    let y = y0;
+    xy[0] = x * scale;
+    xy[1] = y * scale;
+    for (let i = 2; i < flat.length; i += 2) {
       x += flat[i];
       y += flat[i + 1];
       xy[i] = x * scale;
@@ -135,11 +141,13 @@ export function decodeTopology(answer) {
     return feature;
   });
 
-  const edges = answer.edges.arcs.map((indexes, i) => ({
-    a: answer.edges.a[i],
-    b: answer.edges.b[i] === null ? -1 : answer.edges.b[i],
-    lines: indexes.map((index) => arcs[index].latlngs),
-  }));
+  // The edges' arcs come first, in edge order: each edge has the next `arc_count` of them.
+  let next = 0;
+  const edges = answer.edges.arc_count.map(function (count, i) {
+    const lines = [];
+    for (let k = 0; k < count; k++) lines.push(arcs[next++].latlngs);
+    return { a: answer.edges.a[i], b: answer.edges.b[i] === null ? -1 : answer.edges.b[i], lines };
+  });
 
   return {
     features,

@@ -168,11 +168,38 @@ export async function createViewer(config) {
     root.dataset.compare = fromDay === null ? "off" : "on";
   }
 
+  // The URL follows the state, but never inside a step: history.pushState costs a same-document navigation in the
+  // browser (milliseconds, more on a big page, and the favicon looked at again), so it waits until the step's
+  // frame is painted. Steps that come faster than that write once: a deliberate step ("push") anywhere in the run
+  // makes it one new history entry. While scrubbing (dragging, playing, a held key: "replace") the URL is
+  // replaced once the scrubbing has rested for URL_REST_MS, not on every step.
+  const URL_REST_MS = 300;
+  let urlMode = null; // the write waiting: null, "push" or "replace"
+  let urlTimer = null;
+  let urlFrame = 0;
   function writeUrl(mode) {
     if (!url) return;
+    root.dataset.url = "pending"; // "written" once the URL says what is shown (tests and tools wait for it)
+    urlMode = urlMode === "push" || mode === "push" ? "push" : "replace";
+    if (urlTimer) clearTimeout(urlTimer);
+    urlTimer = null;
+    if (urlFrame) cancelAnimationFrame(urlFrame);
+    urlFrame = 0;
+    if (urlMode === "push") urlFrame = requestAnimationFrame(() => (urlTimer = setTimeout(flushUrl, 0)));
+    else urlTimer = setTimeout(flushUrl, URL_REST_MS);
+  }
+  function flushUrl() {
+    urlTimer = null;
+    urlFrame = 0;
+    if (!urlMode) return;
+    const mode = urlMode;
+    urlMode = null;
     url.write({ date: calendar.isoOf(day), compare: compareFrom === null ? null : calendar.isoOf(compareFrom) }, mode);
     updateLanguageLinks();
+    root.dataset.url = "written";
   }
+  // A language link followed before the URL was written still carries what is shown.
+  for (const link of languageLinks) link.addEventListener("click", flushUrl);
 
   function updateLanguageLinks() {
     for (const link of languageLinks) {
@@ -222,6 +249,7 @@ export async function createViewer(config) {
     url = createUrlState({ onRestore: restore });
     if (initialUrl.compare) setCompare(Math.min(history.end, Math.max(history.start, calendar.dayOf(initialUrl.compare))));
     writeUrl("replace");
+    flushUrl();
     url.writeView(map);
     map.on("moveend", () => {
       url.writeView(map);
