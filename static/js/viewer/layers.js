@@ -11,7 +11,7 @@ import { edgesFromServer } from "./edges.js";
 import { hatchFills } from "./hatching.js";
 import { labelPoints, createZoneLabels } from "./labels.js";
 import { createEdgeLines } from "./lines.js";
-import { PatchCanvas, paneRenderer } from "./patch-canvas.js";
+import { CANVAS_PADDING, PatchCanvas, paneRenderer } from "./patch-canvas.js";
 import { createSiegeBadges } from "./siege-badges.js";
 import { UNPAINTED, zoneStyle } from "./zone-style.js";
 
@@ -24,7 +24,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   const zoneCount = features.length;
   const actors = history.actors;
   const useCanvas = preferCanvas === undefined ? zoneCount > CANVAS_ABOVE : preferCanvas;
-  const renderer = useCanvas ? new PatchCanvas({ padding: 0.3 }) : L.svg({ padding: 0.3 });
+  const renderer = useCanvas ? new PatchCanvas({ padding: CANVAS_PADDING }) : L.svg({ padding: 0.3 });
   const palette = {
     actors,
     hatches: hatchFills({ map, actors, useCanvas, prefix: "viewer" + ++instances }),

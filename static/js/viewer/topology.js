@@ -68,6 +68,14 @@ export function decodeTopology(answer) {
   // Each arc's first point is counted from the arc before's first point (from `translate` for the first), each
   // later point from the point before.
   let [x0, y0] = answer.translate;
+  const junctions = new Map();
+  const junction = (x, y, latlng) => {
+    const key = x + "," + y;
+    const found = junctions.get(key);
+    if (found) return found;
+    junctions.set(key, latlng);
+    return latlng;
+  };
   const arcs = answer.arcs.map(function (flat) {
     const xy = new Float64Array(flat.length);
     x0 += flat[0];
@@ -82,8 +90,12 @@ export function decodeTopology(answer) {
       xy[i] = x * scale;
       xy[i + 1] = y * scale;
     }
-    const latlngs = new Array(flat.length / 2);
-    for (let i = 0; i < latlngs.length; i++) latlngs[i] = L.latLng(xy[2 * i + 1], xy[2 * i]);
+    const n = flat.length / 2;
+    const latlngs = new Array(n);
+    for (let i = 0; i < n; i++) latlngs[i] = L.latLng(xy[2 * i + 1], xy[2 * i]);
+    // Arcs meeting at a point share its LatLng too: each zone's ring and each line then holds the same objects.
+    latlngs[0] = junction(x0, y0, latlngs[0]);
+    latlngs[n - 1] = junction(x, y, latlngs[n - 1]);
     return { xy, latlngs, weight: weights(xy) };
   });
 

@@ -168,29 +168,26 @@ export async function createViewer(config) {
     root.dataset.compare = fromDay === null ? "off" : "on";
   }
 
-  // The URL follows the state, but never inside a step: history.pushState costs a same-document navigation in the
-  // browser (milliseconds, more on a big page, and the favicon looked at again), so it waits until the step's
-  // frame is painted. Steps that come faster than that write once: a deliberate step ("push") anywhere in the run
-  // makes it one new history entry. While scrubbing (dragging, playing, a held key: "replace") the URL is
-  // replaced once the scrubbing has rested for URL_REST_MS, not on every step.
+  // The URL follows the state, but not on every step: history.pushState is a same-document navigation for the
+  // browser (milliseconds of the page's main thread, more on a big page, and the favicon looked at again). Steps
+  // are written once they come to rest for URL_REST_MS: a run of steps (keys pressed again and again, a held
+  // key, a drag, playing) is one write, a new history entry if any step of it was deliberate ("push"), else
+  // the current entry replaced. Back then returns to where the run began. Following a language link, going
+  // back or leaving the page writes what is waiting first.
   const URL_REST_MS = 300;
   let urlMode = null; // the write waiting: null, "push" or "replace"
   let urlTimer = null;
-  let urlFrame = 0;
   function writeUrl(mode) {
     if (!url) return;
-    root.dataset.url = "pending"; // "written" once the URL says what is shown (tests and tools wait for it)
+    // "written" once the URL says what is shown (tests and tools wait for it)
+    if (root.dataset.url !== "pending") root.dataset.url = "pending";
     urlMode = urlMode === "push" || mode === "push" ? "push" : "replace";
     if (urlTimer) clearTimeout(urlTimer);
-    urlTimer = null;
-    if (urlFrame) cancelAnimationFrame(urlFrame);
-    urlFrame = 0;
-    if (urlMode === "push") urlFrame = requestAnimationFrame(() => (urlTimer = setTimeout(flushUrl, 0)));
-    else urlTimer = setTimeout(flushUrl, URL_REST_MS);
+    urlTimer = setTimeout(flushUrl, URL_REST_MS);
   }
   function flushUrl() {
+    if (urlTimer) clearTimeout(urlTimer);
     urlTimer = null;
-    urlFrame = 0;
     if (!urlMode) return;
     const mode = urlMode;
     urlMode = null;
@@ -200,6 +197,7 @@ export async function createViewer(config) {
   }
   // A language link followed before the URL was written still carries what is shown.
   for (const link of languageLinks) link.addEventListener("click", flushUrl);
+  window.addEventListener("pagehide", flushUrl);
 
   function updateLanguageLinks() {
     for (const link of languageLinks) {
@@ -232,6 +230,11 @@ export async function createViewer(config) {
   }
 
   function restore(fromUrl) {
+    // Back or forward: the entry's URL is the state now; a write still waiting belonged to the entry left.
+    if (urlTimer) clearTimeout(urlTimer);
+    urlTimer = null;
+    urlMode = null;
+    root.dataset.url = "written";
     controls.stop();
     const restoredDay = fromUrl.date ? calendar.dayOf(fromUrl.date) : history.default;
     const clamped = Math.min(history.end, Math.max(history.start, restoredDay));
