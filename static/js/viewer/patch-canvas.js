@@ -14,6 +14,7 @@ const KEY = 1 << 16; // cells per row in the key; the canvas is never that many 
 // chosen zone, a siege line) and the anti-aliased fringe. The same for every path, so a path whose style widens
 // is still in every cell it reaches.
 const PAD = 4;
+let stamps = 0;
 
 function cellsOf(box, pad, visit) {
   const x1 = Math.floor((box.max.x + pad) / CELL);
@@ -59,7 +60,7 @@ export const PatchCanvas = L.Canvas.extend({
         else cells.set(key, [layer]);
       });
     }
-    this._grid = { cells, stamp: 0 };
+    this._grid = { cells };
     return this._grid;
   },
   // A changed path: the cells it reaches repaint.
@@ -83,7 +84,7 @@ export const PatchCanvas = L.Canvas.extend({
     }
     const ctx = this._ctx;
     const grid = this._grid || this._buildGrid();
-    const stamp = ++grid.stamp;
+    const stamp = ++stamps; // counted across grids and canvases: a path's mark from an old grid never matches
     const paths = [];
     ctx.save();
     ctx.beginPath();
