@@ -22,7 +22,6 @@ map); here the same check runs on each synthetic map (zones whose fill differs, 
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import socket
@@ -38,8 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 STEPS = 50
-SYNTHETIC_ZONES = int(os.environ.get("BENCH_SYNTHETIC_ZONES", "5000"))
-SYNTHETIC_SLUG = "syria-synthetic"
 
 STEP_SCRIPT = """
 async ({ steps, mode }) => {
@@ -86,72 +83,6 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout.strip()
 
 
-def build_grid_map(zones: int, slug: str) -> None:
-    """A stand-in for make_synthetic_map: a square grid of `zones` 0.05° cells and four sides whose fronts move
-    every few days for four years, all through the services. Called inside Django (manage.py shell)."""
-    import datetime as dt
-    import math
-    import random
-
-    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
-
-    from gazetteer.services import place_create
-    from mapapp import services
-
-    rng = random.Random(1)
-    side = math.ceil(math.sqrt(zones))
-    size = 0.05
-    source = services.source_create(title="Synthetic benchmark data", publisher="Frontline Atlas bench")
-    actors = [
-        services.actor_create(slug=f"grid-{name}", name_en=f"Grid {name}", color=color)
-        for name, color in (("a", "#c62828"), ("b", "#3b3b3b"), ("c", "#2e7d32"), ("d", "#f2b705"))
-    ]
-    places = []
-    for index in range(zones):
-        x, y = 36.0 + (index % side) * size, 33.0 + (index // side) * size
-        ring = ((x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y))
-        places.append(
-            place_create(
-                slug=f"{slug}-{index}",
-                name_en=f"Cell {index}",
-                name_ar=f"خلية {index}",
-                kind="locality",
-                footprint=MultiPolygon(Polygon(ring), srid=4326),
-                label_point=Point(x + size / 2, y + size / 2, srid=4326),
-            )
-        )
-    start = dt.date(2014, 1, 1)
-    quadrant = [actors[(i % side >= side // 2) + 2 * (i // side >= side // 2)] for i in range(zones)]
-    for actor in actors:
-        mine = [p for p, owner in zip(places, quadrant, strict=True) if owner == actor]
-        services.control_change_record(on=start, places=mine, actor=actor, sources=[source], publish=True)
-    day = start
-    for _ in range(400):
-        day += dt.timedelta(days=rng.randint(1, 6))
-        centre = rng.randrange(zones)
-        block = [
-            places[(centre // side + dy) * side + centre % side + dx]
-            for dy in range(-2, 3)
-            for dx in range(-2, 3)
-            if 0 <= centre // side + dy < side
-            and 0 <= centre % side + dx < side
-            and (centre // side + dy) * side + centre % side + dx < zones
-        ]
-        services.control_change_record(
-            on=day, places=block, actor=rng.choice(actors), sources=[source], publish=True,
-            status=rng.choice(["held", "held", "contested"]),
-        )  # fmt: skip
-    services.map_create(
-        slug=slug,
-        title_en=f"Synthetic grid, {zones} zones",
-        start=start,
-        end=day,
-        default_date=start,
-        actors=actors,
-        zones=places,
-    )
-
-
 def wait_for(url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -192,52 +123,6 @@ def measure_steps(browser, base: str, slug: str, label: str) -> list[tuple]:
         return results
     finally:
         context.close()
-
-
-def page_weight(browser, base: str, slug: str, label: str) -> list[tuple]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    responses = []
-    page.on("response", lambda response: responses.append(response))
-    try:
-        page.goto(f"{base}/maps/{slug}/")
-        page.wait_for_selector("[data-viewer][data-ready=true]", timeout=120000)
-        page.wait_for_load_state("networkidle")
-        raw_total = gzip_total = 0
-        rows = []
-        for response in responses:
-            if response.status >= 300:
-                continue
-            body = response.body()
-            compressed = len(gzip.compress(body, compresslevel=6))
-            raw_total += len(body)
-            gzip_total += compressed
-            rows.append((response.url.replace(base, ""), len(body), compressed))
-        results = [(f"{label}: requests", len(rows), "")]
-        for path, raw, compressed in sorted(rows, key=lambda row: -row[2]):
-            results.append((f"{label}:   {path[:48]}", round(compressed / 1024, 1), f"KB gz ({raw / 1024:.1f} KB raw)"))
-        results += [
-            (f"{label}: total raw", round(raw_total / 1024, 1), "KB"),
-            (f"{label}: total gzip", round(gzip_total / 1024, 1), "KB"),
-            (f"{label}: total gzip / 1 MB target", round(gzip_total / 1024 / 1024, 3), "x"),
-        ]
-        return results
-    finally:
-        context.close()
-
-
-def data_weight(base: str, slug: str, label: str) -> list[tuple]:
-    """The viewer's two data loads for a map, raw and gzipped, and how long the server takes for each."""
-    results = []
-    for endpoint in ("geometry", "history"):
-        began = time.perf_counter()
-        with urllib.request.urlopen(f"{base}/api/v1/maps/{slug}/{endpoint}") as response:
-            body = response.read()
-        elapsed = (time.perf_counter() - began) * 1000
-        compressed = len(gzip.compress(body, compresslevel=6)) / 1024
-        results.append((f"{label}: /{endpoint} raw / gzip", round(len(body) / 1024, 1), f"KB / {compressed:.1f} KB gz"))
-        results.append((f"{label}: /{endpoint} server time (SpatiaLite, runserver)", round(elapsed), "ms"))
-    return results
 
 
 # Installed before each key press: resolves with [ms from the keydown to the first task after the next frame, the
