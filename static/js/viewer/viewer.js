@@ -172,8 +172,8 @@ export async function createViewer(config) {
   // browser (milliseconds of the page's main thread, more on a big page, and the favicon looked at again). Steps
   // are written once they come to rest for URL_REST_MS: a run of steps (keys pressed again and again, a held
   // key, a drag, playing) is one write, a new history entry if any step of it was deliberate ("push"), else
-  // the current entry replaced. Back then returns to where the run began. Following a language link, going
-  // back or leaving the page writes what is waiting first.
+  // the current entry replaced. Back then returns to where the run began. A click anywhere or leaving the page
+  // writes what is waiting first; going back drops it.
   const URL_REST_MS = 300;
   let urlMode = null; // the write waiting: null, "push" or "replace"
   let urlTimer = null;
@@ -195,8 +195,9 @@ export async function createViewer(config) {
     updateLanguageLinks();
     root.dataset.url = "written";
   }
-  // A language link followed before the URL was written still carries what is shown.
-  for (const link of languageLinks) link.addEventListener("click", flushUrl);
+  // Whatever a click leads to (a language link, the Share dialog reading the URL, the next button) starts from
+  // the URL of what is shown: a waiting write is done first, in the capture phase, before the click's own work.
+  document.addEventListener("click", flushUrl, true);
   window.addEventListener("pagehide", flushUrl);
 
   function updateLanguageLinks() {
