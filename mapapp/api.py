@@ -13,6 +13,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 
 from mapapp import asof, export, routers, selectors, versioning
+from mapapp import topology as topology_
 from mapapp.answers import kept
 from mapapp.events import export as events_export
 from mapapp.lib.http import (
@@ -164,6 +165,15 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
 def geometry(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     return versioned(request, map_, lambda: selectors.map_geometry(map=map_), GEOJSON)
+
+
+@kept
+@only("GET")
+@api_view({"v"})
+def topology(request: HttpRequest, slug: str) -> HttpResponse:
+    """The zones as shared arcs (mapapp/topology.py): what the viewer loads, /geometry's content in a tenth of it."""
+    map_ = get_map(slug)
+    return versioned(request, map_, lambda: topology_.map_topology(map=map_))
 
 
 @kept

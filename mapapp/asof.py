@@ -11,8 +11,8 @@ unchanged while each SELECT it sends is given common table expressions named lik
 (`WITH "mapapp_controlchange" AS (SELECT ... FROM "mapapp_historicalcontrolchange" ...), ... SELECT ...`): in
 PostgreSQL and SQLite a WITH name hides the table of that name within the statement. Nothing is written, so it
 runs on a read replica (mapapp/routers.py), inside a read-only transaction, and takes no write lock on SQLite;
-every answer (zones, geometry and history, fronts, sieges, pockets, changes, timeline, area, exports, the page,
-the picture) is the same code's answer about the older record.
+every answer (zones, geometry, topology and history, fronts, sieges, pockets, changes, timeline, area, exports,
+the page, the picture) is the same code's answer about the older record.
 
 A delay moves T back by that many hours for the public (reviewers, with the publish permission, see it at once).
 An answer made this way gets an ETag of its own body and a short cache life: it changes as a delay runs out,
@@ -49,7 +49,7 @@ from mapapp.models import (
 )
 
 READS = re.compile(
-    r"^/(?:api/v1/maps/(?P<api>[-a-zA-Z0-9_]+)/(?:zones|geometry|history|fronts|sieges|pockets|changes|timeline|"
+    r"^/(?:api/v1/maps/(?P<api>[-a-zA-Z0-9_]+)/(?:zones|geometry|topology|history|fronts|sieges|pockets|changes|timeline|"
     r"stats/area|export)|ogc/collections/(?P<ogc>[-a-zA-Z0-9_]+)/items(?:/[0-9]+)?|maps/(?P<page>[-a-zA-Z0-9_]+)/"
     r"|embed/(?P<picture>[-a-zA-Z0-9_]+)/image\.png)$"
 )

@@ -43,6 +43,7 @@ EMBED_MODULES = [
     "js/viewer/siege-badges.js",
     "js/viewer/zone-style.js",
     "js/viewer/slider.js",
+    "js/viewer/topology.js",
 ]
 
 
@@ -116,7 +117,7 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
         "data_as_of": embed.data_as_of(map_),
         # Fetched from the <head>, before Leaflet and the modules are parsed, so the data is there when they are.
         "preload": [
-            f"{api_root}/maps/{map_.slug}/geometry{version}",
+            f"{api_root}/maps/{map_.slug}/topology{version}",
             f"{api_root}/maps/{map_.slug}/history{version}",
             *([config["basemap"]] if config["basemap"] else []),
         ],

@@ -57,6 +57,7 @@ VERSIONED_PATHS = (
     "changes",
     "timeline",
     "geometry",
+    "topology",
     "history",
     "fronts",
     "sieges",
@@ -291,6 +292,31 @@ GEOMETRY_OUT = {
     },
     "required": ["type", "map", "version", "features", "edges"],
 }
+TOPOLOGY_OUT = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["Topology"]},
+        "map": STRING,
+        "version": {"type": "integer"},
+        "scale": {"type": "number", "exclusiveMinimum": 0},
+        "translate": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+        "arcs": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+        "zones": {
+            "type": "object",
+            "properties": {
+                name: {"type": "array"}
+                for name in ("id", "name_en", "name_ar", "kind", "approximate", "area_km2", "label", "polygons")
+            },
+            "required": ["id", "name_en", "name_ar", "kind", "approximate", "area_km2", "label", "polygons"],
+        },
+        "edges": {
+            "type": "object",
+            "properties": {"a": {"type": "array"}, "b": {"type": "array"}, "arc_count": {"type": "array"}},
+            "required": ["a", "b", "arc_count"],
+        },
+    },
+    "required": ["type", "map", "version", "scale", "translate", "arcs", "zones", "edges"],
+}
 HISTORY_OUT = {
     "type": "object",
     "properties": {
@@ -398,6 +424,7 @@ READ_RESPONSES = {
     "/api/v1/maps/{slug}/changes": CHANGES_OUT,
     "/api/v1/maps/{slug}/timeline": TIMELINE_OUT,
     "/api/v1/maps/{slug}/geometry": GEOMETRY_OUT,
+    "/api/v1/maps/{slug}/topology": TOPOLOGY_OUT,
     "/api/v1/maps/{slug}/history": HISTORY_OUT,
     "/api/v1/maps/{slug}/fronts": FRONTS_OUT,
     "/api/v1/maps/{slug}/sieges": SIEGES_OUT,
@@ -445,6 +472,23 @@ def schema() -> dict:
             "or null for the map's outer edge) and `geometry` (MultiLineString); empty until derived. "
             "With `?v=` equal to the map's data version (see /api/v1/maps/) the answer is cached for a year "
             "(`Cache-Control: immutable`); an old version redirects (302) to the current one.",
+        ),
+        "/api/v1/maps/{slug}/topology": _get(
+            "The map's zones once, without state, as shared arcs: what /geometry says, quantized, each shared "
+            "boundary sent once.",
+            [SLUG, VERSION],
+            "`arcs`: one flat list of whole numbers per arc, [x0, y0, dx1, dy1, ...] in units of `scale` degrees: "
+            "the first point from the first point of the arc before (from `translate` for the first arc), each "
+            "later pair the step from the point before. "
+            "`zones`: columns in zone order (by slug, as /history numbers them): `id` (place slug), `name_en`, "
+            "`name_ar`, `kind`, `approximate`, `area_km2`, `label` ([lon, lat]) and `polygons`: per zone a list "
+            "of polygons, each a list of rings (exterior first, then holes), each ring a list of arc references "
+            "(i: arc i as written; a negative r: arc -r-1 backwards, TopoJSON's ~i), or null for a zone without "
+            "a footprint. `edges`: the stored boundaries neighbouring zones share, columns `a`, `b` (null: the "
+            "map's outer edge) and `arc_count` (how many arcs: the edges' arcs come first, in edge order). A "
+            "zone's rings are made of its edges' arcs, so neighbours share their points; a zone whose edges do "
+            "not close its rings has arcs of its own. "
+            "`?v=` as for geometry.",
         ),
         "/api/v1/maps/{slug}/history": _get(
             "The whole published record of control, compactly, so a client can work out any date itself.",

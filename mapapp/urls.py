@@ -39,6 +39,7 @@ MAP_API = [
     path("changes/preview", api_write.change_preview_view, name="api-change-preview"),
     path("timeline", api.timeline, name="api-timeline"),
     path("geometry", api.geometry, name="api-geometry"),
+    path("topology", api.topology, name="api-topology"),
     path("history", api.history, name="api-history"),
     path("fronts", api_analytics.fronts, name="api-fronts"),
     path("sieges", api_analytics.sieges, name="api-sieges"),

@@ -72,7 +72,7 @@ async function start(map) {
   if (config.basemap) {
     api.basemap(config.basemap).then((data) => addBasemap(map, data, { small: true }), () => {});
   }
-  const [geometry, raw] = await Promise.all([api.geometry(), api.history()]);
+  const [geometry, raw] = await Promise.all([api.zones(), api.history()]);
 
   const history = buildHistory(raw, geometry.features.map((f) => f.properties.area_km2 || 0));
   const state = history.newState();

@@ -29,7 +29,13 @@ def viewer_date(page):
     return page.locator("[data-viewer]").get_attribute("data-date")
 
 
+def url_written(page):
+    """The viewer writes the URL once a step's frame is painted (or a scrub has rested): wait for that."""
+    page.wait_for_selector("[data-viewer][data-url=written]", timeout=5000)
+
+
 def query(page):
+    url_written(page)
     return dict(re.findall(r"[?&]([^=&]+)=([^&]*)", page.url))
 
 
@@ -252,6 +258,7 @@ def test_compare_two_dates_gives_the_ground_gained_and_lost_by_each_side(page, l
     page.get_by_text("Compare two dates").click()
     page.locator("[data-compare=from]").fill("2016-06-01")
     page.locator("[data-compare=from]").dispatch_event("change")
+    url_written(page)
     assert "compare=2016-06-01" in page.url
     table = page.locator("[data-compare=results]")
     expected = orjson.loads(client.get("/api/v1/maps/deir-ez-zor/changes?from=2016-06-01&to=2017-12-31").content)
@@ -266,6 +273,7 @@ def test_compare_two_dates_gives_the_ground_gained_and_lost_by_each_side(page, l
     assert page.locator('path.zone[data-zone="al-hweiqa"]').get_attribute("stroke") == "#000000"
     assert float(page.locator('path.zone[data-zone="al-joura"]').get_attribute("fill-opacity")) < 0.3
     page.locator("[data-compare=toggle]").click()
+    url_written(page)
     assert "compare=" not in page.url
     assert float(page.locator('path.zone[data-zone="al-joura"]').get_attribute("fill-opacity")) > 0.5
 
@@ -335,6 +343,7 @@ def test_a_copied_url_opens_exactly_what_the_reader_saw(page, live_server, demo,
     page.locator("[data-compare=from]").fill("2016-01-01")
     page.locator("[data-compare=from]").dispatch_event("change")
     page.get_by_role("button", name="Next change").click()
+    url_written(page)
     shared = page.url
     state = query(page)
     assert (float(state["lat"]), float(state["lng"]), state["z"]) == (35.3, 40.15, "13.5")
@@ -367,7 +376,9 @@ def test_bad_values_in_the_url_are_ignored_not_trusted(page, live_server, demo):
 def test_the_back_button_steps_back_through_dates(page, live_server, demo):
     open_map(page, live_server, query="?date=2014-07-01")
     page.get_by_role("button", name="Next change").click()
+    url_written(page)
     page.get_by_role("button", name="Next change").click()
+    url_written(page)
     assert viewer_date(page) == "2014-12-03"
     page.go_back()
     page.wait_for_function("document.querySelector('[data-viewer]').dataset.date === '2014-07-14'")
@@ -390,6 +401,7 @@ def test_dragging_the_slider_adds_one_history_entry_not_one_per_day(page, live_s
         page.mouse.move(box["x"] + 8 + step * box["width"] * 0.05, y)
     page.mouse.up()
     dragged_to = viewer_date(page)
+    url_written(page)
     assert dragged_to > "2015-06-01"
     assert query(page)["date"] == dragged_to
     page.go_back()

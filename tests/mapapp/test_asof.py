@@ -163,6 +163,7 @@ READS_OF_THE_MAP = [
     ("/api/v1/maps/test-map/zones", {"date": "2016-06-01"}),
     ("/api/v1/maps/test-map/zones", {"date": "2015-08-01"}),
     ("/api/v1/maps/test-map/geometry", {}),
+    ("/api/v1/maps/test-map/topology", {}),
     ("/api/v1/maps/test-map/history", {}),
     ("/api/v1/maps/test-map/changes", {}),
     ("/api/v1/maps/test-map/timeline", {}),

@@ -1,5 +1,8 @@
-// The viewer's three loads, each once per page: geometry, the compact history of control, and the timeline for
-// the slider's histogram, each cached for a year at its versioned URL (?v=<data version>).
+// The viewer's three loads, each once per page: the zones (as shared arcs, decoded by topology.js), the compact
+// history of control, and the timeline for the slider's histogram, each cached for a year at its versioned URL
+// (?v=<data version>).
+import { decodeTopology } from "./topology.js";
+
 function getJson(url, signal) {
   return fetch(url, { credentials: "same-origin", signal }).then(function (response) {
     if (!response.ok) throw new Error(url + " answered " + response.status);
@@ -13,6 +16,8 @@ export function mapApi(apiRoot, slug, version, asOf) {
   const v = "?v=" + encodeURIComponent(version) + (asOf ? "&as_of=" + encodeURIComponent(asOf) : "");
   return {
     geometry: () => getJson(base + "geometry" + v),
+    // The zones the viewer draws: /topology decoded once (features, edges, points per zoom).
+    zones: () => getJson(base + "topology" + v).then(decodeTopology),
     history: () => getJson(base + "history" + v),
     timeline: () => getJson(base + "timeline" + v),
     // Per-date reads (the analytics endpoints), for what the browser does not work out itself. All carry the

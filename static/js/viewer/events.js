@@ -61,7 +61,19 @@ export function createEventsLayer(options) {
   let day = null;
   let generation = 0;
 
+  // A cluster's icon, as markercluster's own (<div><span>count</span></div>, sized by count) but built as
+  // elements: the library's HTML string is parsed again for every cluster whose count a step changes, which was
+  // most of what the layer cost a step at low zoom (tens of clusters, each a trip through the HTML parser).
+  function clusterIcon(group) {
+    const count = group.getChildCount();
+    const inner = document.createElement("div");
+    inner.appendChild(element("span", null, String(count)));
+    const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    return new L.DivIcon({ html: inner, className: "marker-cluster marker-cluster-" + size, iconSize: new L.Point(40, 40) });
+  }
+
   const cluster = L.markerClusterGroup({
+    iconCreateFunction: clusterIcon,
     disableClusteringAtZoom: CLUSTER_UNTIL_ZOOM,
     maxClusterRadius: 45,
     showCoverageOnHover: false,

@@ -11,7 +11,7 @@ import { edgesFromServer } from "./edges.js";
 import { hatchFills } from "./hatching.js";
 import { labelPoints, createZoneLabels } from "./labels.js";
 import { createEdgeLines } from "./lines.js";
-import { PatchCanvas, paneRenderer } from "./patch-canvas.js";
+import { CANVAS_PADDING, PatchCanvas, paneRenderer } from "./patch-canvas.js";
 import { createSiegeBadges } from "./siege-badges.js";
 import { UNPAINTED, zoneStyle } from "./zone-style.js";
 
@@ -24,7 +24,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   const zoneCount = features.length;
   const actors = history.actors;
   const useCanvas = preferCanvas === undefined ? zoneCount > CANVAS_ABOVE : preferCanvas;
-  const renderer = useCanvas ? new PatchCanvas({ padding: 0.3 }) : L.svg({ padding: 0.3 });
+  const renderer = useCanvas ? new PatchCanvas({ padding: CANVAS_PADDING }) : L.svg({ padding: 0.3 });
   const palette = {
     actors,
     hatches: hatchFills({ map, actors, useCanvas, prefix: "viewer" + ++instances }),
@@ -55,14 +55,41 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   }
 
   const layers = [];
-  const zones = L.geoJSON(geometry, {
-    renderer,
-    style: UNPAINTED,
-    onEachFeature(feature, layer) {
-      layer.zoneIndex = layers.length;
-      layers.push(layer);
-    },
-  });
+  let zones;
+  let simplifiedFor = null; // the whole zoom the zones' points were last chosen for
+  if (geometry.zoneLatLngs) {
+    // Zones from /topology (topology.js): rings from shared arcs, simplified per zoom there (so Leaflet's own
+    // per-path smoothing, which would part neighbours, is off).
+    simplifiedFor = Math.floor(map.getZoom());
+    const tolerance = geometry.tolerance(simplifiedFor);
+    const options = { renderer, ...UNPAINTED, smoothFactor: 0 };
+    zones = L.featureGroup(
+      features.map(function (feature, z) {
+        const layer = L.polygon(geometry.zoneLatLngs(z, tolerance), options);
+        layer.feature = feature;
+        layer.zoneIndex = z;
+        layers.push(layer);
+        return layer;
+      }),
+    );
+    // Before the renderer projects the zones for a new zoom (its zoomend), give them that zoom's points.
+    map.on("zoom", function () {
+      const zoom = Math.floor(map.getZoom());
+      if (zoom === simplifiedFor) return;
+      simplifiedFor = zoom;
+      const tolerance = geometry.tolerance(zoom);
+      for (let z = 0; z < zoneCount; z++) layers[z]._setLatLngs(geometry.zoneLatLngs(z, tolerance));
+    });
+  } else {
+    zones = L.geoJSON(geometry, {
+      renderer,
+      style: UNPAINTED,
+      onEachFeature(feature, layer) {
+        layer.zoneIndex = layers.length;
+        layers.push(layer);
+      },
+    });
+  }
   zones.on("click", function (event) {
     if (event.layer && event.layer.zoneIndex !== undefined) onSelect(event.layer.zoneIndex);
   });
@@ -77,7 +104,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
     });
   }
 
-  const edges = edgesFromServer(geometry.edges);
+  const edges = Array.isArray(geometry.edges) ? geometry.edges : edgesFromServer(geometry.edges);
   const lines = createEdgeLines({ map, edges, zoneCount, useCanvas });
   const points = labelPoints(features);
   const badges = createSiegeBadges({ map, features, points, edges, history, i18n });

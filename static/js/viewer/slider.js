@@ -14,6 +14,7 @@ export function createTimeControls({ root, calendar, start, end, i18n, nextChang
   const ticks = q("ticks");
   let day = start;
   let dragging = false;
+  let heldKey = false;
   let playing = null;
 
   slider.min = String(start);
@@ -47,26 +48,32 @@ export function createTimeControls({ root, calendar, start, end, i18n, nextChang
 
   function stepChange(direction) {
     const target = nextChangeDay(day, direction);
-    if (target !== null && target >= start && target <= end) go(target, "push");
-    else go(direction > 0 ? end : start, "push");
+    const mode = heldKey ? "replace" : "push";
+    if (target !== null && target >= start && target <= end) go(target, mode);
+    else go(direction > 0 ? end : start, mode);
   }
 
   // Dragging: the first move of a drag adds one history entry, the rest replace it, so Back returns to where the
   // drag began. A key press fires input then change, so each press is its own entry.
   slider.addEventListener("input", function () {
     stopPlaying();
-    go(Number(slider.value), dragging ? "replace" : "push");
+    go(Number(slider.value), dragging || heldKey ? "replace" : "push");
     dragging = true;
   });
   slider.addEventListener("change", function () {
     dragging = false;
   });
   slider.addEventListener("keydown", function (event) {
+    // A held key scrubs: its repeats replace the history entry its first press added.
+    heldKey = event.repeat;
     if (event.key === "PageUp" || event.key === "PageDown") {
       event.preventDefault();
       stopPlaying();
       stepChange(event.key === "PageUp" ? 1 : -1);
     }
+  });
+  slider.addEventListener("keyup", function () {
+    heldKey = false;
   });
 
   const buttons = { "prev-day": -1, "next-day": 1 };

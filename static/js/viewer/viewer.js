@@ -39,7 +39,7 @@ export async function createViewer(config) {
 
   const basemap = config.basemap ? api.basemap(config.basemap).catch(() => null) : Promise.resolve(null);
   const [geometry, raw, timeline, basemapData] = await Promise.all([
-    api.geometry(),
+    api.zones(),
     api.history(),
     api.timeline().catch(() => ({ events: [] })),
     basemap,
@@ -168,11 +168,37 @@ export async function createViewer(config) {
     root.dataset.compare = fromDay === null ? "off" : "on";
   }
 
+  // The URL follows the state, but not on every step: history.pushState is a same-document navigation for the
+  // browser (milliseconds of the page's main thread, more on a big page, and the favicon looked at again). Steps
+  // are written once they come to rest for URL_REST_MS: a run of steps (keys pressed again and again, a held
+  // key, a drag, playing) is one write, a new history entry if any step of it was deliberate ("push"), else
+  // the current entry replaced. Back then returns to where the run began. A click anywhere or leaving the page
+  // writes what is waiting first; going back drops it.
+  const URL_REST_MS = 300;
+  let urlMode = null; // the write waiting: null, "push" or "replace"
+  let urlTimer = null;
   function writeUrl(mode) {
     if (!url) return;
+    // "written" once the URL says what is shown (tests and tools wait for it)
+    if (root.dataset.url !== "pending") root.dataset.url = "pending";
+    urlMode = urlMode === "push" || mode === "push" ? "push" : "replace";
+    if (urlTimer) clearTimeout(urlTimer);
+    urlTimer = setTimeout(flushUrl, URL_REST_MS);
+  }
+  function flushUrl() {
+    if (urlTimer) clearTimeout(urlTimer);
+    urlTimer = null;
+    if (!urlMode) return;
+    const mode = urlMode;
+    urlMode = null;
     url.write({ date: calendar.isoOf(day), compare: compareFrom === null ? null : calendar.isoOf(compareFrom) }, mode);
     updateLanguageLinks();
+    root.dataset.url = "written";
   }
+  // Whatever a click leads to (a language link, the Share dialog reading the URL, the next button) starts from
+  // the URL of what is shown: a waiting write is done first, in the capture phase, before the click's own work.
+  document.addEventListener("click", flushUrl, true);
+  window.addEventListener("pagehide", flushUrl);
 
   function updateLanguageLinks() {
     for (const link of languageLinks) {
@@ -205,6 +231,11 @@ export async function createViewer(config) {
   }
 
   function restore(fromUrl) {
+    // Back or forward: the entry's URL is the state now; a write still waiting belonged to the entry left.
+    if (urlTimer) clearTimeout(urlTimer);
+    urlTimer = null;
+    urlMode = null;
+    root.dataset.url = "written";
     controls.stop();
     const restoredDay = fromUrl.date ? calendar.dayOf(fromUrl.date) : history.default;
     const clamped = Math.min(history.end, Math.max(history.start, restoredDay));
@@ -222,6 +253,7 @@ export async function createViewer(config) {
     url = createUrlState({ onRestore: restore });
     if (initialUrl.compare) setCompare(Math.min(history.end, Math.max(history.start, calendar.dayOf(initialUrl.compare))));
     writeUrl("replace");
+    flushUrl();
     url.writeView(map);
     map.on("moveend", () => {
       url.writeView(map);
