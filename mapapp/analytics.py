@@ -267,13 +267,13 @@ def front_edges(*, map: Map, on: dt.date, stored: bool | None = None) -> list[tu
         return [(*row[:5], bytes(row[5])) for row in cursor.fetchall()]
 
 
-def fronts_geojson(*, map: Map, on: dt.date) -> bytes:
+def fronts_geojson(*, map: Map, on: dt.date, stored: bool | None = None) -> bytes:
     """Where zones of different actors meet on `on`: the map's shared edges (ZoneEdge) whose two zones have
     different actors (held or contested; zones of unknown control make no front), merged per pair of actors into
     continuous lines. One feature per continuous line: properties `actors` (the two slugs, sorted),
     `length_km` (geodesic) and `contested` (a contested zone lies on one side or both; a continuous front
     changes feature where that changes). Two queries (front_edges: a range lookup); no union of polygons."""
-    rows = front_edges(map=map, on=on)
+    rows = front_edges(map=map, on=on, stored=stored)
     actor_slugs = dict(Actor.objects.values_list("pk", "slug"))
     geometries = shapely.from_wkb([row[5] for row in rows]) if rows else []
     groups: dict[tuple[str, str, bool], list] = defaultdict(list)
