@@ -56,6 +56,13 @@ def derived_deferred() -> Iterator[None]:
         map_derived_rebuild(map=map_)
 
 
+def _locked(maps) -> list[Map]:
+    """The maps, their rows locked (in id order) until the transaction ends: two transactions deriving one map's
+    rows run one after the other, the second reading the first's periods (a publish has locked its maps already,
+    moving their data versions, so this adds no new order of locks)."""
+    return list(maps.select_for_update().order_by("pk"))
+
+
 def _deferring(map_id: int) -> bool:
     waiting = _deferred.get()
     if waiting is None:
@@ -69,6 +76,7 @@ def map_derived_rebuild(*, map: Map) -> tuple[int, int]:
     if _deferring(map.pk):
         return 0, 0
     with transaction.atomic():
+        _locked(Map.objects.filter(pk=map.pk))
         return front_segments_rebuild(map=map), pocket_pieces_rebuild(map=map)
 
 
@@ -85,7 +93,7 @@ def derived_after_periods(*, changed: Iterable[Period]) -> None:
     map_ids = set(
         Map.places.through.objects.filter(place_id__in=list(place_ids)).values_list("map_id", flat=True).distinct()
     )
-    for map_ in Map.objects.filter(pk__in=map_ids).order_by("pk"):
+    for map_ in _locked(Map.objects.filter(pk__in=map_ids)):
         if _deferring(map_.pk):
             continue
         front_segments_rebuild(map=map_, place_ids=place_ids)
@@ -97,6 +105,7 @@ def derived_after_edges(*, map: Map, place_ids: Iterable[int] | None = None) -> 
     None), and the map's pockets over its whole record (which zones neighbour which has changed)."""
     if _deferring(map.pk):
         return
+    _locked(Map.objects.filter(pk=map.pk))
     front_segments_rebuild(map=map, place_ids=None if place_ids is None else set(place_ids))
     pocket_pieces_rebuild(map=map)
 
