@@ -33,6 +33,7 @@ from mapapp.models import (
     ControlStatus,
     FrontSegment,
     Map,
+    PocketBacklog,
     PocketPiece,
     Siege,
     SiegePlace,
@@ -448,17 +449,24 @@ def stored_pieces_at(*, map: Map, on: dt.date) -> list[tuple[Piece, str]]:
     return found
 
 
+def _backlogged(map: Map, on: dt.date) -> bool:
+    return PocketBacklog.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on), Q(valid_to__isnull=True) | Q(valid_to__gt=on), map=map
+    ).exists()
+
+
 def pockets_geojson(*, map: Map, on: dt.date, enclosed_only: bool = False, stored: bool | None = None) -> bytes:
     """Each actor's connected pieces of ground on `on` (see pieces_at), one feature each, its geometry the union
     of the piece's zones. Properties: `actor`, `enclosed`, `largest` (the actor's largest piece),
     `area_km2`, `places` (slugs), `siege` (slug of the published siege besieging most of it that day, or null),
     `suggest_siege` (enclosed with no siege recorded: for an editor to look at). Largest pieces first.
 
-    From the stored pocket pieces (stored_pieces_at); with `stored` False, and always inside an as_of read (the
-    record at a moment has periods, made from history, but no pieces), worked out from the periods and the zone
-    graph with the zones' footprints united on the spot, as the pieces are derived."""
+    From the stored pocket pieces (stored_pieces_at); with `stored` False, inside an as_of read (the record at a
+    moment has periods, made from history, but no pieces) and on a day whose pieces wait in the backlog (see
+    mapapp.services.fronts), worked out from the periods and the zone graph with the zones' footprints united on
+    the spot, as the pieces are derived."""
     if stored is None:
-        stored = not asof.active()
+        stored = not asof.active() and not _backlogged(map, on)
     if stored:
         found = stored_pieces_at(map=map, on=on)
         slugs = dict(map.places.values_list("pk", "slug")) if found else {}

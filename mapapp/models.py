@@ -421,6 +421,21 @@ class PocketPiece(models.Model):
         ]
 
 
+class PocketBacklog(models.Model):
+    """The days [valid_from, valid_to) (None: unbounded) of `map` whose pocket pieces wait to be derived again: a
+    change whose window spans many dates (a back-dated change of a zone that changes hands rarely, new edges) is
+    derived by the worker after its commit, not in the editor's request. Pockets on such a day are worked out
+    from the periods meanwhile (mapapp.analytics.pockets_geojson), so no answer says what the record does not."""
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pocket backlog")
+        verbose_name_plural = _("pocket backlogs")
+
+
 class ApiToken(models.Model):
     """A token for scripts using the write API. Only its SHA-256 is stored."""
 

@@ -12,6 +12,11 @@ they are kept as rows with their own validity intervals, and a date becomes a ra
   periods change, only the dates between the first and the last changed period are swept again and stitched to
   the rows either side; new edges (zones split, merged or reshaped) sweep the map's whole record.
 
+A window of more than INLINE_DATES dates on which something starts or ends (a back-dated change of a zone that
+rarely changes hands, new edges on a big map: tens of seconds of sweeping and uniting at 5,000 zones) is not
+swept in the editor's transaction: it is written down as a PocketBacklog, which the worker derives after the
+commit (pockets_catch_up_task), and pockets on its days are worked out from the periods until then.
+
 Within derived_deferred() the work is left until the block ends and done once per map, whole: an import splits
 zones and derives periods at hundreds of dates (mapapp.services.parts.edges_deferred enters it).
 """
@@ -24,17 +29,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Q
+from django_tasks import task
 
 from mapapp import analytics
 from mapapp.lib import geo
-from mapapp.models import ControlPeriod, FrontSegment, Map, PocketPiece, ZoneEdge
+from mapapp.models import ControlPeriod, FrontSegment, Map, PocketBacklog, PocketPiece, ZoneEdge
 
 # (place_id, actor_id, status, valid_from, valid_to): a period as the derivation reads it.
 Period = tuple[int, int, str, dt.date, dt.date | None]
+
+INLINE_DATES = 24
 
 _deferred: ContextVar[set[int] | None] = ContextVar("derived_deferred", default=None)
 
@@ -77,6 +85,7 @@ def map_derived_rebuild(*, map: Map) -> tuple[int, int]:
         return 0, 0
     with transaction.atomic():
         _locked(Map.objects.filter(pk=map.pk))
+        PocketBacklog.objects.filter(map=map).delete()
         return front_segments_rebuild(map=map), pocket_pieces_rebuild(map=map)
 
 
@@ -97,7 +106,7 @@ def derived_after_periods(*, changed: Iterable[Period]) -> None:
         if _deferring(map_.pk):
             continue
         front_segments_rebuild(map=map_, place_ids=place_ids)
-        pocket_pieces_rebuild(map=map_, start=start, end=end)
+        _pockets_now_or_later(map=map_, start=start, end=end)
 
 
 def derived_after_edges(*, map: Map, place_ids: Iterable[int] | None = None) -> None:
@@ -107,7 +116,51 @@ def derived_after_edges(*, map: Map, place_ids: Iterable[int] | None = None) -> 
         return
     _locked(Map.objects.filter(pk=map.pk))
     front_segments_rebuild(map=map, place_ids=None if place_ids is None else set(place_ids))
-    pocket_pieces_rebuild(map=map)
+    _pockets_now_or_later(map=map, start=None, end=None)
+
+
+def _pockets_now_or_later(*, map: Map, start: dt.date | None, end: dt.date | None) -> None:
+    """The pocket pieces of [start, end) derived now, or, over more than INLINE_DATES dates, left to the worker
+    (a PocketBacklog, read around meanwhile)."""
+    days = set()
+    for valid_from, valid_to in _overlapping(ControlPeriod.objects.filter(place__maps=map), start, end).values_list(
+        "valid_from", "valid_to"
+    ):
+        days.update(day for day in (valid_from, valid_to) if day is not None)
+    inside = [day for day in days if (start is None or day >= start) and (end is None or day < end)]
+    if len(inside) <= INLINE_DATES:
+        pocket_pieces_rebuild(map=map, start=start, end=end)
+        return
+    PocketBacklog.objects.create(map=map, valid_from=start, valid_to=end)
+    # A row of the database's task queue, written in this transaction: the worker sees it once this commits.
+    pockets_catch_up_task.enqueue(map.pk)
+
+
+def pockets_catch_up(*, map: Map) -> int:
+    """Derive the map's pocket pieces on the days its backlog names (windows that meet are derived as one), and
+    clear the backlog. Returns the number of windows derived."""
+    with transaction.atomic():
+        _locked(Map.objects.filter(pk=map.pk))
+        rows = list(PocketBacklog.objects.filter(map=map).values_list("pk", "valid_from", "valid_to"))
+        windows: list[list] = []
+        low = dt.date.min
+        for _pk, start, end in sorted(rows, key=lambda row: row[1] or low):
+            if windows and (windows[-1][1] is None or (start or low) <= windows[-1][1]):
+                last = windows[-1]
+                last[1] = None if end is None or last[1] is None else max(last[1], end)
+            else:
+                windows.append([start, end])
+        for start, end in windows:
+            pocket_pieces_rebuild(map=map, start=start, end=end)
+        PocketBacklog.objects.filter(pk__in=[pk for pk, _start, _end in rows]).delete()
+        return len(windows)
+
+
+@task()
+def pockets_catch_up_task(map_id: int) -> int:
+    """The worker's side of PocketBacklog (enqueued by the transaction that wrote it)."""
+    map_ = Map.objects.filter(pk=map_id).first()
+    return pockets_catch_up(map=map_) if map_ is not None else 0
 
 
 # --- front segments ---------------------------------------------------------------------------------------
@@ -208,6 +261,7 @@ class PieceSpan:
     start: dt.date
     end: dt.date | None
     geojson: str | None = None
+    row_id: int | None = None  # the stored row it continues, if any
 
     @property
     def key(self) -> tuple:
@@ -281,11 +335,14 @@ def piece_spans(
     return spans
 
 
-def _overlapping(queryset, start: dt.date | None, end: dt.date | None):
+def _overlapping(queryset, start: dt.date | None, end: dt.date | None, *, touching: bool = False):
+    """The rows whose interval overlaps [start, end) (`touching`: or ends where it starts, or starts where it ends,
+    the rows a piece going on across the window's ends is joined to)."""
     if end is not None:
-        queryset = queryset.filter(valid_from__lt=end)
+        queryset = queryset.filter(valid_from__lte=end) if touching else queryset.filter(valid_from__lt=end)
     if start is not None:
-        queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
+        after = Q(valid_to__gte=start) if touching else Q(valid_to__gt=start)
+        queryset = queryset.filter(Q(valid_to__isnull=True) | after)
     return queryset
 
 
@@ -301,7 +358,7 @@ def _stitched(spans: list[PieceSpan]) -> list[PieceSpan]:
         for span in same[1:]:
             if current.end == span.start:
                 current.end = span.end
-                current.geojson = current.geojson or span.geojson
+                current.row_id = current.row_id or span.row_id
             else:
                 joined.append(current)
                 current = span
@@ -312,9 +369,12 @@ def _stitched(spans: list[PieceSpan]) -> list[PieceSpan]:
 def pocket_pieces_rebuild(*, map: Map, start: dt.date | None = None, end: dt.date | None = None) -> int:
     """Derive the map's pocket pieces on the days of [start, end) (None: unbounded) from its control periods and
     edges, keeping the rows outside the window and joining those that continue across its ends. Returns the
-    number of rows written. The whole record (no start, no end) is derived afresh, shapes too: it follows a
-    change of edges, which follows a change of footprints; within a window only periods changed, and a piece of
-    the same zones keeps its shape."""
+    number of rows in the window afterwards.
+
+    The whole record (no start, no end) is derived afresh, shapes too: it follows a change of edges, which
+    follows a change of footprints. Within a window only periods changed: a piece that goes on as it was keeps
+    its row (its interval moved at most), and a new row of the same zones as one kept takes its shape. Each
+    publish in a map built change by change (the synthetic maps) so writes only the pieces it changed."""
     whole = start is None and end is None
     zones = set(map.places.values_list("pk", flat=True))
     graph = analytics.zone_graph(map=map)
@@ -324,9 +384,14 @@ def pocket_pieces_rebuild(*, map: Map, start: dt.date | None = None, end: dt.dat
         )
     )
     spans = piece_spans(periods=periods, graph=graph, zones=zones, start=start, end=end)
-    # The rows the window overlaps: their parts outside it stay (clipped), the rest is replaced.
-    old = list(_overlapping(PocketPiece.objects.filter(map=map), start, end))
-    for row in old:
+    old: dict[int, PocketPiece] = {}
+    if whole:
+        PocketPiece.objects.filter(map=map).delete()
+    else:
+        # The rows the window overlaps: their parts outside it stay (clipped), joined again to what continues.
+        rows = _overlapping(PocketPiece.objects.filter(map=map), start, end, touching=True).defer("geojson")
+        old = {row.pk: row for row in rows}
+    for row in old.values():
         kept = PieceSpan(
             actor_id=row.actor_id,
             place_ids=tuple(row.place_ids),
@@ -335,22 +400,28 @@ def pocket_pieces_rebuild(*, map: Map, start: dt.date | None = None, end: dt.dat
             on_outer_edge=row.on_outer_edge,
             start=row.valid_from,
             end=row.valid_to,
-            geojson=row.geojson,
+            row_id=row.pk,
         )
         if start is not None and row.valid_from < start:
-            spans.append(PieceSpan(**{**kept.__dict__, "end": start}))
+            spans.append(replace(kept, end=start))
         if end is not None and (row.valid_to is None or row.valid_to > end):
-            spans.append(PieceSpan(**{**kept.__dict__, "start": end}))
+            spans.append(replace(kept, start=end))
     spans = _stitched(spans)
-    if whole:
-        for span in spans:
-            span.geojson = None
-        known = {}
-    else:
-        known = {tuple(row.place_ids): row.geojson for row in old}
-    _shapes(map=map, spans=spans, known=known, look_up=not whole)
+    claimed: set[int] = set()
+    moved, new = [], []
+    for span in spans:
+        row = old.get(span.row_id)
+        if row is None or row.pk in claimed:
+            new.append(span)
+            continue
+        claimed.add(row.pk)
+        if (row.valid_from, row.valid_to) != (span.start, span.end):
+            row.valid_from, row.valid_to = span.start, span.end
+            moved.append(row)
+    _shapes(map=map, spans=new, look_up=not whole)
     areas = {pk: analytics.square_metres(area) for pk, area in map.places.values_list("pk", "area_km2")}
-    PocketPiece.objects.filter(pk__in=[row.pk for row in old]).delete()
+    PocketPiece.objects.filter(pk__in=[pk for pk in old if pk not in claimed]).delete()
+    PocketPiece.objects.bulk_update(moved, ["valid_from", "valid_to"], batch_size=500)
     PocketPiece.objects.bulk_create(
         [
             PocketPiece(
@@ -366,17 +437,18 @@ def pocket_pieces_rebuild(*, map: Map, start: dt.date | None = None, end: dt.dat
                 border_unknown=span.border_unknown,
                 geojson=span.geojson,
             )
-            for span in spans
+            for span in new
         ],
         batch_size=500,
     )
     return len(spans)
 
 
-def _shapes(*, map: Map, spans: list[PieceSpan], known: dict[tuple, str], look_up: bool) -> None:
-    """Each span's geometry: that of a row of the same zones where one is kept, else the union of its zones'
-    footprints (geo.union, as the pockets answer made it per request)."""
-    needed = {span.place_ids for span in spans if span.geojson is None and span.place_ids not in known}
+def _shapes(*, map: Map, spans: list[PieceSpan], look_up: bool) -> None:
+    """Each span's geometry: that of a row of the same zones where one is kept (`look_up`), else the union of its
+    zones' footprints (geo.union, as the pockets answer made it per request)."""
+    needed = {span.place_ids for span in spans}
+    known: dict[tuple, str] = {}
     if needed and look_up:
         by_key = {places_key(ids): ids for ids in needed}
         for key, geojson in PocketPiece.objects.filter(map=map, places_key__in=list(by_key)).values_list(
@@ -389,5 +461,4 @@ def _shapes(*, map: Map, spans: list[PieceSpan], known: dict[tuple, str], look_u
         for ids in needed:
             known[ids] = analytics.geojson_text(geo.union([footprints[pk][1] for pk in ids]))
     for span in spans:
-        if span.geojson is None:
-            span.geojson = known[span.place_ids]
+        span.geojson = known[span.place_ids]
