@@ -17,6 +17,13 @@ real views with Django's test client (no network): fronts and sieges on 12 dates
 - area series: for every month, per actor, the geodesic area of ST_Union of the zones it holds.
 
 Targets (issue #6), on PostGIS: fronts and sieges under 200 ms, the four-year monthly series under 2 s.
+
+Fronts and pockets at a date from the stored front segments and pocket pieces (issue #15; mapapp.services.fronts),
+called directly (no view, so no kept answer), 3 times on each of the 12 dates (median and p95), beside the
+per-request computation they replace (front_edges over the periods in effect on each side; pockets_at with the
+zone graph and the union of footprints on the spot) and, for fronts, the per-actor ST_Union above, as ratios.
+Targets on PostGIS: fronts < 20 ms at 5k zones (< 50 ms at 50k) and >= 20x faster than the union; pockets p95
+< 50 ms at 5k (< 200 ms at 50k). The zone count is BENCH_SYNTHETIC_ZONES (default 5000).
 Also, with no target: the editor's write path on the big map (record a draft change of 20 zones through the
 write API, publish it), rolled back so the map stays as built.
 """
@@ -69,13 +76,18 @@ def _ensure_postgis() -> None:
 
 
 def _ensure_map(url: str) -> str:
-    """Migrate, and build the synthetic map unless it is already there with the right number of zones."""
+    """Migrate, and build the synthetic map unless it is already there with the right number of zones (a map
+    built before the stored fronts and pockets existed gets them derived)."""
     _manage(url, "migrate", "--noinput", "-v", "0")
     probe = _measure_process(url, "probe")
     if probe.get("zones") != ZONES or os.environ.get("BENCH_REBUILD"):
         began = time.perf_counter()
         _manage(url, "make_synthetic_map", "--zones", str(ZONES), "--slug", SLUG, "--replace")
         return f"built in {time.perf_counter() - began:.0f} s"
+    if not probe.get("derived"):
+        began = time.perf_counter()
+        _manage(url, "rebuild_control_periods")
+        return f"reused, fronts and pockets derived in {time.perf_counter() - began:.0f} s"
     return "reused"
 
 
@@ -109,6 +121,23 @@ def _figures(label: str, target: dict[str, float], measured: dict) -> list[tuple
             ),
             (f"{label}: {key}, ours / plain SQL", round(ours["median"] / sql["median"], 3), "x"),
         ]
+    for key, title in (("fronts", "fronts"), ("pockets", "pockets")):
+        stored, periods = measured[f"{key}_stored"], measured[f"{key}_periods"]
+        goal = f" (target < {target[key + '_stored']:.0f} ms)" if key + "_stored" in target else ""
+        rows += [
+            (f"{label}: {title} at a date, stored rows, median{goal}", stored["median"], "ms"),
+            (f"{label}: {title} at a date, stored rows, p95", stored["p95"], "ms"),
+            (f"{label}: {title} at a date, computed per request (before), median", periods["median"], "ms"),
+            (f"{label}: {title}, before / stored", round(periods["median"] / stored["median"], 2), "x"),
+        ]
+    rows.append(
+        (
+            f"{label}: fronts, ST_Union per actor / stored (target >= 20)",
+            round(measured["fronts_sql"]["median"] / measured["fronts_stored"]["median"], 2),
+            "x",
+        )
+    )
+    rows.append((f"{label}: derive the map's fronts and pockets from scratch (no target)", measured["derive"], "ms"))
     ours, sql = measured["series"], measured["series_sql"]
     goal = f" (target < {target['series']:.0f} ms)" if "series" in target else ""
     rows += [
@@ -130,7 +159,17 @@ def run() -> list[tuple[str, float, str]]:
     results: list[tuple[str, float, str]] = []
     failed = []
     for label, url, target in (
-        ("PostGIS", POSTGIS_URL, {"fronts": 200, "sieges": 200, "series": 2000}),
+        (
+            "PostGIS",
+            POSTGIS_URL,
+            {
+                "fronts": 200,
+                "sieges": 200,
+                "series": 2000,
+                "fronts_stored": 20 if ZONES <= 5000 else 50,
+                "pockets_stored": 50 if ZONES <= 5000 else 200,
+            },
+        ),
         ("SpatiaLite", SPATIALITE_URL, {}),
     ):
         try:  # one backend failing must not hide the other's figures
@@ -163,7 +202,9 @@ def _timed(call, repeat: int = 1) -> list[float]:
 
 
 def _summary(times: list[float]) -> dict:
-    return {"median": round(statistics.median(times), 1), "max": round(max(times), 1)}
+    ranked = sorted(times)
+    p95 = ranked[min(len(ranked) - 1, round(0.95 * (len(ranked) - 1)))]
+    return {"median": round(statistics.median(times), 1), "max": round(max(times), 1), "p95": round(p95, 1)}
 
 
 def _sql(postgis: bool) -> dict[str, str]:
@@ -218,11 +259,12 @@ def _child(what: str) -> dict:
     from django.test import Client
 
     from mapapp import analytics
-    from mapapp.models import Actor, ControlPeriod, Map, Siege, ZoneEdge
+    from mapapp.models import Actor, ControlPeriod, FrontSegment, Map, Siege, ZoneEdge
 
     map_ = Map.objects.filter(slug=SLUG).first()
     if what == "probe":
-        return {"zones": map_.places.count() if map_ else 0}
+        derived = map_ is not None and FrontSegment.objects.filter(map=map_).exists()
+        return {"zones": map_.places.count() if map_ else 0, "derived": derived}
     client = Client()
     span = (map_.end - map_.start).days
     dates = [map_.start + dt.timedelta(days=int(span * (i + 0.5) / DATES)) for i in range(DATES)]
@@ -255,6 +297,7 @@ def _child(what: str) -> dict:
         plain(key, on=dates[0])
         times = [t for day in dates for t in _timed(lambda day=day, key=key: plain(key, on=day))]
         measured[f"{key}_sql"] = _summary(times)
+    measured.update(_stored(map_, dates))
     url = f"{base}/stats/area?from={map_.start}&to={map_.end}&step=month"
     measured["series"] = _summary(_timed(lambda: get(url), repeat=5))
     months = analytics.step_dates(map_.start, map_.end, "month")
@@ -266,6 +309,31 @@ def _child(what: str) -> dict:
     for point, day in list(zip(series, months, strict=True))[:: max(1, len(months) // 4)]:
         for actor_id, area_m2 in plain("series", on=day):
             assert abs(point[slugs[actor_id]] - area_m2 / 1e6) < 1e-3 * max(1.0, area_m2 / 1e6), (day, actor_id)
+    return measured
+
+
+def _stored(map_, dates) -> dict:
+    """Fronts and pockets at a date from the stored rows and computed per request (the functions, no view), and
+    deriving the map's rows from scratch (rolled back). The two answers are checked to be the same bytes."""
+    from django.db import transaction
+
+    from mapapp import analytics, services
+
+    measured = {}
+    for key, function in (("fronts", analytics.fronts_geojson), ("pockets", analytics.pockets_geojson)):
+        for stored in (True, False):
+            function(map=map_, on=dates[0], stored=stored)  # warm
+            times = [
+                t
+                for day in dates
+                for t in _timed(lambda day=day, f=function, s=stored: f(map=map_, on=day, stored=s), repeat=3)
+            ]
+            measured[f"{key}_{'stored' if stored else 'periods'}"] = _summary(times)
+        for day in dates[::4]:
+            assert function(map=map_, on=day, stored=True) == function(map=map_, on=day, stored=False), (key, day)
+    with transaction.atomic():
+        measured["derive"] = round(_timed(lambda: services.map_derived_rebuild(map=map_))[0])
+        transaction.set_rollback(True)
     return measured
 
 

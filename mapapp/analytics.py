@@ -25,9 +25,21 @@ from django.db import connection
 from django.db.models import F, Func, Prefetch, Q
 
 from gazetteer.models import Place
-from mapapp import standards
+from mapapp import asof, standards
 from mapapp.lib import geo
-from mapapp.models import Actor, ControlPeriod, ControlStatus, Map, Siege, SiegePlace, SiegeSupply, ZoneEdge
+from mapapp.models import (
+    Actor,
+    ControlPeriod,
+    ControlStatus,
+    FrontSegment,
+    Map,
+    PocketBacklog,
+    PocketPiece,
+    Siege,
+    SiegePlace,
+    SiegeSupply,
+    ZoneEdge,
+)
 from mapapp.selectors import ZoneState, besieged_place_ids, zone_states_at
 
 COORDINATE_DECIMALS = 6  # about 0.1 m, as in the zones GeoJSON
@@ -181,9 +193,13 @@ def _rounded(geometry) -> shapely.Geometry:
     return shapely.transform(geometry, lambda coords: np.round(coords, COORDINATE_DECIMALS))
 
 
-def _geojson(geometry) -> orjson.Fragment:
+def geojson_text(geometry) -> str:
     """GeoJSON text of a shapely geometry, coordinates rounded to COORDINATE_DECIMALS."""
-    return orjson.Fragment(shapely.to_geojson(_rounded(standards.oriented(geometry))))
+    return shapely.to_geojson(_rounded(standards.oriented(geometry)))
+
+
+def _geojson(geometry) -> orjson.Fragment:
+    return orjson.Fragment(geojson_text(geometry))
 
 
 def _feature_collection(map: Map, on: dt.date | None, features: list[dict], **extra) -> bytes:
@@ -195,7 +211,7 @@ def _feature_collection(map: Map, on: dt.date | None, features: list[dict], **ex
     return orjson.dumps(payload)
 
 
-def _footprints(place_ids) -> dict[int, tuple[str, shapely.Geometry]]:
+def footprints_of(place_ids) -> dict[int, tuple[str, shapely.Geometry]]:
     """{place_id: (slug, footprint as shapely)}: WKB straight from the database, parsed in one vectorised call."""
     rows = list(
         Place.objects.filter(pk__in=list(place_ids))
@@ -213,7 +229,8 @@ def _footprints(place_ids) -> dict[int, tuple[str, shapely.Geometry]]:
 # The shared edges whose two zones have different actors on a date, with those actors: a join of the map's edges
 # with the control period in effect on each side (index period_one_start_per_place finds each side's periods).
 # Plain SQL because the ORM cannot join one table twice on two different conditions without a subquery per row;
-# it runs unchanged on PostGIS and SpatiaLite.
+# it runs unchanged on PostGIS and SpatiaLite. What the stored front segments are derived to equal, and what an
+# as_of read asks (the record at a moment has periods, made from history, but no segments).
 _FRONT_EDGES_SQL = """
 SELECT edge.id, side_a.actor_id, side_a.status, side_b.actor_id, side_b.status, ST_AsBinary(edge.geom)
 FROM {edge} edge
@@ -225,23 +242,39 @@ WHERE edge.map_id = %(map)s AND side_a.actor_id <> side_b.actor_id
 ORDER BY edge.id
 """
 
+# The same answer from the stored front segments (mapapp.services.fronts): one range lookup on the map's
+# segments (index front_map_interval_idx), each joined to its edge's line.
+_FRONT_SEGMENTS_SQL = """
+SELECT edge.id, segment.actor_a_id, segment.status_a, segment.actor_b_id, segment.status_b, ST_AsBinary(edge.geom)
+FROM {segment} segment
+JOIN {edge} edge ON edge.id = segment.edge_id
+WHERE segment.map_id = %(map)s AND segment.valid_from <= %(on)s
+    AND (segment.valid_to IS NULL OR segment.valid_to > %(on)s)
+ORDER BY edge.id
+"""
 
-def front_edges(*, map: Map, on: dt.date) -> list[tuple[int, int, str, int, str, bytes]]:
+
+def front_edges(*, map: Map, on: dt.date, stored: bool | None = None) -> list[tuple[int, int, str, int, str, bytes]]:
     """[(edge id, actor a, status a, actor b, status b, WKB)] for the map's shared edges that are fronts on
-    `on`. One query, returning only the fronts."""
-    sql = _FRONT_EDGES_SQL.format(edge=ZoneEdge._meta.db_table, period=ControlPeriod._meta.db_table)
+    `on`. One query, returning only the fronts: over the stored front segments, or (`stored` False, and always
+    inside an as_of read) over the control periods in effect on each side."""
+    if stored is None:
+        stored = not asof.active()
+    sql = (_FRONT_SEGMENTS_SQL if stored else _FRONT_EDGES_SQL).format(
+        edge=ZoneEdge._meta.db_table, period=ControlPeriod._meta.db_table, segment=FrontSegment._meta.db_table
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"on": on, "map": map.pk})
         return [(*row[:5], bytes(row[5])) for row in cursor.fetchall()]
 
 
-def fronts_geojson(*, map: Map, on: dt.date) -> bytes:
+def fronts_geojson(*, map: Map, on: dt.date, stored: bool | None = None) -> bytes:
     """Where zones of different actors meet on `on`: the map's shared edges (ZoneEdge) whose two zones have
     different actors (held or contested; zones of unknown control make no front), merged per pair of actors into
     continuous lines. One feature per continuous line: properties `actors` (the two slugs, sorted),
     `length_km` (geodesic) and `contested` (a contested zone lies on one side or both; a continuous front
-    changes feature where that changes). Two queries; no union of polygons."""
-    rows = front_edges(map=map, on=on)
+    changes feature where that changes). Two queries (front_edges: a range lookup); no union of polygons."""
+    rows = front_edges(map=map, on=on, stored=stored)
     actor_slugs = dict(Actor.objects.values_list("pk", "slug"))
     geometries = shapely.from_wkb([row[5] for row in rows]) if rows else []
     groups: dict[tuple[str, str, bool], list] = defaultdict(list)
@@ -367,30 +400,102 @@ def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
 # --- pockets ----------------------------------------------------------------------------------------------
 
 
-def pockets_geojson(*, map: Map, on: dt.date, enclosed_only: bool = False) -> bytes:
+@dataclass
+class _Holder:
+    """What besieged_place_ids reads of a zone's state: who holds it."""
+
+    actor_id: int
+
+
+def stored_pieces_at(*, map: Map, on: dt.date) -> list[tuple[Piece, str]]:
+    """pieces_at's answer, each piece with the GeoJSON of its geometry, from the stored pocket pieces in effect on
+    `on` (mapapp.services.fronts): the zones, border and shape of each are stored; what may change without a
+    change of control is judged here as pieces_at judges it: enclosure against the allies of now, the largest
+    piece of each actor, and the siege. Four queries."""
+    rows = list(
+        PocketPiece.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on), map=map, valid_from__lte=on)
+        .order_by("actor_id", "place_ids")
+        .values_list(
+            "actor_id", "place_ids", "area_m2", "on_outer_edge", "border_actor_ids", "border_unknown", "geojson"
+        )
+    )
+    if not rows:
+        return []
+    allies = allies_of()
+    holders = {place_id: _Holder(actor_id) for actor_id, place_ids, *_rest in rows for place_id in place_ids}
+    besieged = besieged_place_ids(map=map, on=on, states=holders)
+    found: list[tuple[Piece, str]] = []
+    by_actor: dict[int, list[Piece]] = defaultdict(list)
+    for actor_id, place_ids, area_m2, on_edge, border_actor_ids, border_unknown, geojson in rows:
+        friendly = allies.get(actor_id, set()) | {actor_id}
+        hostile = bool(border_actor_ids) and not border_unknown and not friendly.intersection(border_actor_ids)
+        piece = Piece(
+            actor_id=actor_id,
+            place_ids=place_ids,
+            area_m2=area_m2,
+            on_outer_edge=on_edge,
+            enclosed=hostile and not on_edge,
+        )
+        counts: dict[int, int] = defaultdict(int)
+        for place_id in place_ids:
+            for siege_id in besieged.get(place_id, ()):
+                counts[siege_id] += 1
+        if counts:
+            piece.siege_id = min(counts, key=lambda siege_id: (-counts[siege_id], siege_id))
+        by_actor[actor_id].append(piece)
+        found.append((piece, geojson))
+    for pieces in by_actor.values():
+        max(pieces, key=lambda piece: (piece.area_m2, -piece.place_ids[0])).largest = True
+    return found
+
+
+def _backlogged(map: Map, on: dt.date) -> bool:
+    return PocketBacklog.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on), Q(valid_to__isnull=True) | Q(valid_to__gt=on), map=map
+    ).exists()
+
+
+def pockets_geojson(*, map: Map, on: dt.date, enclosed_only: bool = False, stored: bool | None = None) -> bytes:
     """Each actor's connected pieces of ground on `on` (see pieces_at), one feature each, its geometry the union
     of the piece's zones. Properties: `actor`, `enclosed`, `largest` (the actor's largest piece),
     `area_km2`, `places` (slugs), `siege` (slug of the published siege besieging most of it that day, or null),
-    `suggest_siege` (enclosed with no siege recorded: for an editor to look at). Largest pieces first."""
-    states = zone_states_at(map=map, on=on)
-    pieces = pieces_at(map=map, on=on, states=states)
+    `suggest_siege` (enclosed with no siege recorded: for an editor to look at). Largest pieces first.
+
+    From the stored pocket pieces (stored_pieces_at); with `stored` False, inside an as_of read (the record at a
+    moment has periods, made from history, but no pieces) and on a day whose pieces wait in the backlog (see
+    mapapp.services.fronts), worked out from the periods and the zone graph with the zones' footprints united on
+    the spot, as the pieces are derived."""
+    if stored is None:
+        stored = not asof.active() and not _backlogged(map, on)
+    if stored:
+        found = stored_pieces_at(map=map, on=on)
+        slugs = dict(map.places.values_list("pk", "slug")) if found else {}
+    else:
+        pieces = pieces_at(map=map, on=on)
+        footprints = footprints_of({place_id for piece in pieces for place_id in piece.place_ids})
+        slugs = {pk: slug for pk, (slug, _geometry) in footprints.items()}
+        found = [
+            (piece, geojson_text(geo.union([footprints[place_id][1] for place_id in piece.place_ids])))
+            for piece in pieces
+        ]
     if enclosed_only:
-        pieces = [piece for piece in pieces if piece.enclosed]
-    footprints = _footprints({place_id for piece in pieces for place_id in piece.place_ids})
+        found = [(piece, geojson) for piece, geojson in found if piece.enclosed]
     actor_slugs = dict(Actor.objects.values_list("pk", "slug"))
-    siege_slugs = dict(Siege.objects.filter(pk__in={p.siege_id for p in pieces}).values_list("pk", "slug"))
+    siege_slugs = dict(Siege.objects.filter(pk__in={p.siege_id for p, _g in found}).values_list("pk", "slug"))
     features = []
-    for piece in sorted(pieces, key=lambda p: (actor_slugs[p.actor_id], -p.area_m2, p.place_ids[0])):
+    for piece, geojson in sorted(
+        found, key=lambda item: (actor_slugs[item[0].actor_id], -item[0].area_m2, item[0].place_ids[0])
+    ):
         features.append(
             {
                 "type": "Feature",
-                "geometry": _geojson(geo.union([footprints[place_id][1] for place_id in piece.place_ids])),
+                "geometry": orjson.Fragment(geojson),
                 "properties": {
                     "actor": actor_slugs[piece.actor_id],
                     "enclosed": piece.enclosed,
                     "largest": piece.largest,
                     "area_km2": km2(piece.area_m2),
-                    "places": sorted(footprints[place_id][0] for place_id in piece.place_ids),
+                    "places": sorted(slugs[place_id] for place_id in piece.place_ids),
                     "siege": siege_slugs.get(piece.siege_id),
                     "suggest_siege": piece.enclosed and piece.siege_id is None,
                 },

@@ -303,6 +303,12 @@ def record_at(cutoff: dt.datetime):
         _CUTOFF.reset(token)
 
 
+def active() -> bool:
+    """Whether the read in progress sees the record at a moment (inside record_at). Reads of tables derived
+    without history (front segments, pocket pieces: mapapp.services.fronts) work from the periods instead."""
+    return _CUTOFF.get() is not None
+
+
 def record_key() -> str:
     """Inside record_at: a name for the record read (the last version, at or before the cutoff, of each kind of
     versioned row), which moves only when that record does; for caches keyed otherwise by the data version (the

@@ -374,6 +374,92 @@ class ZoneEdge(models.Model):
         ]
 
 
+class FrontSegment(models.Model):
+    """Derived: shared edge `edge` of `map` was a front during [valid_from, valid_to): its place_a side under
+    `actor_a` with `status_a`, its place_b side under `actor_b` (a different actor) with `status_b`.
+
+    Written only by mapapp.services.fronts (front_segments_rebuild), in the transaction that changes the control
+    periods or the edges it is derived from; fronts on a date are then an indexed range lookup (docs/contract.md,
+    "Derived tables"). Adjacent intervals with the same actors and statuses are one row.
+    """
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="+")
+    edge = models.ForeignKey(ZoneEdge, on_delete=models.CASCADE, related_name="front_segments")
+    actor_a = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+")
+    status_a = models.CharField(max_length=12, choices=ControlStatus.choices)
+    actor_b = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+")
+    status_b = models.CharField(max_length=12, choices=ControlStatus.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("front segment")
+        verbose_name_plural = _("front segments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")), name="front_from_before_to"
+            ),
+            models.UniqueConstraint(fields=["edge", "valid_from"], name="front_one_start_per_edge"),
+        ]
+        indexes = [
+            # fronts on a date: the map's segments in effect (valid_from <= D < valid_to).
+            models.Index(fields=["map", "valid_from", "valid_to"], name="front_map_interval_idx"),
+        ]
+
+
+class PocketPiece(models.Model):
+    """Derived: during [valid_from, valid_to), the zones `place_ids` (sorted) were one connected piece of `actor`'s
+    ground on `map` (held or contested, linked by shared edges), none of them gaining or losing a neighbour of
+    another side, and the actors on its border were `border_actor_ids` (sorted; `border_unknown`: a zone of unknown
+    control borders it too). What does not depend on the day is kept with it: the area in whole m², whether it
+    touches the map's outer edge, and the GeoJSON of the union of its zones as the pockets answer writes it.
+
+    Written only by mapapp.services.fronts (pocket_pieces_rebuild) with the control periods and edges; pockets on
+    a date read these (enclosure and the largest piece judged on the day, with the allies and sieges of then).
+    """
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    place_ids = models.JSONField()
+    # sha1 of place_ids: pieces of the same zones (at other dates) share their geometry when rederived.
+    places_key = models.CharField(max_length=40)
+    area_m2 = models.BigIntegerField()
+    on_outer_edge = models.BooleanField()
+    border_actor_ids = models.JSONField()
+    border_unknown = models.BooleanField()
+    geojson = models.TextField()
+
+    class Meta:
+        verbose_name = _("pocket piece")
+        verbose_name_plural = _("pocket pieces")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")), name="pocket_from_before_to"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["map", "valid_from", "valid_to"], name="pocket_map_interval_idx"),
+            models.Index(fields=["map", "places_key"], name="pocket_map_places_idx"),
+        ]
+
+
+class PocketBacklog(models.Model):
+    """The days [valid_from, valid_to) (None: unbounded) of `map` whose pocket pieces wait to be derived again: a
+    change whose window spans many dates (a back-dated change of a zone that changes hands rarely, new edges) is
+    derived by the worker after its commit, not in the editor's request. Pockets on such a day are worked out
+    from the periods meanwhile (mapapp.analytics.pockets_geojson), so no answer says what the record does not."""
+
+    map = models.ForeignKey(Map, on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pocket backlog")
+        verbose_name_plural = _("pocket backlogs")
+
+
 class ApiToken(models.Model):
     """A token for scripts using the write API. Only its SHA-256 is stored."""
 

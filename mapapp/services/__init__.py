@@ -31,6 +31,7 @@ from mapapp.services.events import (
     events_import,
     events_import_text,
 )
+from mapapp.services.fronts import map_derived_rebuild
 from mapapp.services.jobs import (
     JobCancelled,
     JobError,
@@ -90,6 +91,7 @@ __all__ = [
     "control_change_withdraw",
     "control_change_restore",
     "control_periods_rebuild",
+    "map_derived_rebuild",
     "ground_clean",
     "zones_split",
     "zones_coarsen",

@@ -23,6 +23,7 @@ from mapapp.models import (
     ZoneEdge,
 )
 from mapapp.services._record import require_date
+from mapapp.services.fronts import derived_after_edges
 
 
 @transaction.atomic
@@ -115,6 +116,7 @@ def zone_edges_rebuild(*, map: Map, zones: Sequence[Place] | None = None, footpr
             )
         ZoneEdge.objects.filter(map=map).delete()
         ZoneEdge.objects.bulk_create(rows, batch_size=2000)
+        derived_after_edges(map=map)
         return len(rows)
 
 

@@ -25,6 +25,7 @@ from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
 from mapapp.models import ControlChange, Map, ReviewState, SiegePlace, ZoneEdge
 from mapapp.previews import GroundSplit, ground_split_plan
+from mapapp.services.fronts import derived_after_edges, derived_deferred
 from mapapp.services.maps import zone_edges_rebuild
 from mapapp.services.periods import control_periods_rebuild
 from mapapp.versioning import maps_bump
@@ -83,13 +84,15 @@ def edges_deferred() -> Iterator[None]:
     if _deferred_edges.get() is not None:  # already deferred by an outer block
         yield
         return
-    token = _deferred_edges.set(set())
-    try:
-        yield
-        waiting = _deferred_edges.get()
-    finally:
-        _deferred_edges.reset(token)
-    _edges_catch_up(waiting)
+    # The fronts and pockets wait too, and are derived once after the edges (services.fronts).
+    with derived_deferred():
+        token = _deferred_edges.set(set())
+        try:
+            yield
+            waiting = _deferred_edges.get()
+        finally:
+            _deferred_edges.reset(token)
+        _edges_catch_up(waiting)
 
 
 def _edges_catch_up(map_ids: set[int]) -> None:
@@ -127,6 +130,7 @@ def _edges_replace(*, map: Map, removed_ids: set[int], new_zones: Sequence[Place
             ZoneEdge(map=map, place_a=place_a, place_b=place_b, geom=geo.to_geos(lines), length_km=geo.length_km(lines))
         )
     ZoneEdge.objects.bulk_create(rows, batch_size=2000)
+    derived_after_edges(map=map, place_ids=new_ids)
 
 
 def _replace_zones(*, map: Map, old: Sequence[Place], new: Sequence[Place]) -> None:

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from gazetteer.models import Place
 from mapapp.models import ControlChange, ControlPeriod, DatePrecision, ReviewState
+from mapapp.services.fronts import derived_after_periods
 
 
 def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
@@ -22,8 +23,9 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
     - a back-dated change splits the period it falls into; a withdrawn or draft change counts for nothing;
     - `held_since` is the start of the unbroken run of the same actor and status; `since_before` says that run
       starts with a "before" change (a baseline: held before that date, since when is not known).
-    Returns the number of periods written. Locks the places' rows first so that two transactions deriving
-    the same place run one after the other and the second sees the first's change.
+    The fronts and pockets derived from periods follow (services.fronts.derived_after_periods), for the periods
+    that came or went. Returns the number of periods written. Locks the places' rows first so that two
+    transactions deriving the same place run one after the other and the second sees the first's change.
     """
     with transaction.atomic():
         place_qs = Place.objects.all() if places is None else Place.objects.filter(pk__in=[p.pk for p in places])
@@ -67,6 +69,10 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
                 )
                 periods.append(period)
                 previous = period
+        fields = ("place_id", "actor_id", "status", "valid_from", "valid_to")
+        before = set(ControlPeriod.objects.filter(place_id__in=place_ids).values_list(*fields))
+        after = {tuple(getattr(period, name) for name in fields) for period in periods}
         ControlPeriod.objects.filter(place_id__in=place_ids).delete()
         ControlPeriod.objects.bulk_create(periods, batch_size=2000)
+        derived_after_periods(changed=before ^ after)
         return len(periods)
