@@ -11,11 +11,14 @@ class MapappConfig(AppConfig):
         # Imported here, not at the top: they import models, which Django allows only once the apps are loaded.
         from mapapp import receivers, versioning
         from mapapp.roles import ensure_roles_after_migrate
+        from mapapp.services.fronts import derived_missing_rebuild
 
         # Every write that changes what a map shows bumps its data version (mapapp/versioning.py).
         versioning.connect()
 
         # After every migrate and flush: the Editors and Reviewers groups exist with their permissions.
         post_migrate.connect(ensure_roles_after_migrate, sender=self, dispatch_uid="mapapp-ensure-roles")
+        # A database recorded before the derived tables existed gets its fronts and pockets derived once.
+        post_migrate.connect(derived_missing_rebuild, sender=self, dispatch_uid="mapapp-derive-missing")
         # What the gazetteer announces about places (a new footprint) reaches the maps built on them.
         receivers.connect()

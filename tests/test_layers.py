@@ -19,6 +19,7 @@ FUNCTION_IMPORTS_ALLOWED = {
     # Django loads models only once every app is ready; receivers and roles import models.
     ("mapapp/apps.py", "mapapp"),
     ("mapapp/apps.py", "mapapp.roles"),
+    ("mapapp/apps.py", "mapapp.services.fronts"),
     # Lazy: matplotlib takes about half a second to load and only a drawn picture needs it.
     ("mapapp/mapimage.py", "matplotlib.path"),
     ("mapapp/mapimage.py", "matplotlib.figure"),

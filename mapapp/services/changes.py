@@ -32,6 +32,7 @@ from mapapp.models import (
 )
 from mapapp.previews import ZoneFootprints, change_preview, ground_split_plan
 from mapapp.services._record import stamp
+from mapapp.services.fronts import derived_deferred
 from mapapp.services.parts import zones_coarsen, zones_split
 from mapapp.services.periods import control_periods_rebuild
 
@@ -295,10 +296,11 @@ def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources:
         )
     place_ids = sorted({place.pk for change in changes for place in change.places})
     map_ids: set[int] = set()
-    for start in range(0, len(place_ids), _BULK_PLACES):
-        chunk = place_ids[start : start + _BULK_PLACES]
-        control_periods_rebuild(places=list(Place.objects.filter(pk__in=chunk).only("pk")))
-        map_ids.update(Map.places.through.objects.filter(place_id__in=chunk).values_list("map_id", flat=True))
+    with derived_deferred():  # the maps' fronts and pockets derived once, whole, not once per chunk of places
+        for start in range(0, len(place_ids), _BULK_PLACES):
+            chunk = place_ids[start : start + _BULK_PLACES]
+            control_periods_rebuild(places=list(Place.objects.filter(pk__in=chunk).only("pk")))
+            map_ids.update(Map.places.through.objects.filter(place_id__in=chunk).values_list("map_id", flat=True))
     if map_ids:
         versioning.maps_bump(Q(pk__in=sorted(map_ids)))
     return len(rows)

@@ -89,6 +89,18 @@ def map_derived_rebuild(*, map: Map) -> tuple[int, int]:
         return front_segments_rebuild(map=map), pocket_pieces_rebuild(map=map)
 
 
+def derived_missing_rebuild(**_signal) -> list[str]:
+    """Derive the maps that have a record but no derived rows yet: a database made before the derived tables
+    existed (migration 0012), which would otherwise answer fronts and pockets with nothing. Run after every
+    migrate (MapappConfig.ready): a map already derived costs one query. Returns the slugs derived."""
+    derived = []
+    for map_ in Map.objects.exclude(pk__in=PocketPiece.objects.values("map_id")).filter(edges__isnull=False).distinct():
+        if ControlPeriod.objects.filter(place__maps=map_).exists():
+            map_derived_rebuild(map=map_)
+            derived.append(map_.slug)
+    return derived
+
+
 def derived_after_periods(*, changed: Iterable[Period]) -> None:
     """Called by control_periods_rebuild with the periods that came or went: the fronts of the edges touching
     those places and the pockets between the first and last date they concern, on every map showing them."""

@@ -9,7 +9,7 @@ from mapapp.services import control_periods_rebuild, map_derived_rebuild
 class Command(BaseCommand):
     help = (
         "Derive every control period again from the published control changes, and every map's front segments "
-        "and pocket pieces from the periods and edges (run once after migrating to 0011_derived_fronts_pockets)."
+        "and pocket pieces from the periods and edges (run once after migrating to 0012_derived_fronts_pockets)."
     )
 
     def handle(self, *args, **options):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mapapp', '0010_event_changes'),
+        ('mapapp', '0011_period_daterange_index'),
     ]
 
     operations = [
