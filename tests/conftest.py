@@ -34,6 +34,72 @@ def _transactional(item) -> bool:
     return bool(marker and marker.kwargs.get("transaction")) or "live_server" in names or "transactional_db" in names
 
 
+def _migrated_copy() -> Path | None:
+    """Where a freshly migrated SpatiaLite test database is kept between runs (var/test-cache/), under a digest of
+    the migrations and the pinned requirements; None on PostgreSQL, which migrates as before."""
+    import hashlib
+
+    import django
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "spatialite" not in database["ENGINE"]:
+        return None
+    digest = hashlib.sha256(f"{django.__version__} {database['ENGINE']} {settings.INSTALLED_APPS}".encode())
+    for path in sorted([ROOT / "requirements.txt", *ROOT.glob("*/migrations/*.py"), *ROOT.glob("*/*/migrations/*.py")]):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return ROOT / "var" / "test-cache" / f"migrated-spatialite-{digest.hexdigest()[:20]}.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Migrating the test database takes each worker about ten seconds of CPU: when a copy of one freshly migrated
+    from the same migrations is kept, start from it (Django then finds nothing to apply, and keeps the database,
+    which the next run replaces)."""
+    from django.conf import settings
+
+    copy = _migrated_copy()
+    if copy is None or not copy.exists():
+        return False
+    target = Path(settings.DATABASES["default"]["TEST"]["NAME"])
+    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):  # a kept database's journal too
+        leftover.unlink(missing_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}")
+    partial.write_bytes(copy.read_bytes())
+    partial.replace(target)
+    return True
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    return bool(request.config.getvalue("reuse_db") or django_db_modify_db_settings)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blocker):
+    """After a migration from nothing, keep a copy of the migrated database for the next run."""
+    copy = _migrated_copy()
+    if copy is None or django_db_modify_db_settings or copy.exists():
+        yield
+        return
+    import sqlite3
+
+    from django.db import connection
+
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    partial = copy.with_name(f"{copy.name}.{os.getpid()}")
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+        kept = sqlite3.connect(partial)
+        connection.connection.backup(kept)  # a consistent copy of the open database, its journal included
+        kept.close()
+    partial.replace(copy)  # whole or not at all, whichever worker writes it
+    for old in copy.parent.glob("migrated-spatialite-*.sqlite3"):  # copies of older migrations
+        if old != copy:
+            old.unlink(missing_ok=True)
+    yield
+
+
 def loaded_once_per_module(build):
     """A module-scoped fixture whose record `build()` writes once, inside a transaction rolled back when the
     module ends. Each test that asks for it (through a function fixture that also asks for `db`) runs in its
@@ -53,6 +119,7 @@ def loaded_once_per_module(build):
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
+    fixture._loaded_once_per_module = True  # its tests run after the module's others (pytest_collection_modifyitems)
     return fixture
 
 
@@ -303,14 +370,18 @@ def page(browser, request):
 
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/browser is a browser test (so `-m "not browser"` leaves none behind); within a
-    module, the tests that share the module's demo run after the others, which must not see it."""
+    module, the tests that share the module's demo (or another record loaded_once_per_module) run after the
+    others, which must not see it."""
     browser_dir = Path(__file__).resolve().parent / "browser"
     for item in items:
         if browser_dir in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
 
     def shares_demo(item) -> bool:
-        return "demo" in getattr(item, "fixturenames", ()) and not _transactional(item)
+        if "demo" in getattr(item, "fixturenames", ()) and not _transactional(item):
+            return True
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        return any(getattr(defs[-1].func, "_loaded_once_per_module", False) for defs in definitions.values())
 
     modules: dict[str, list] = {}
     for item in items:
