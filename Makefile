@@ -5,6 +5,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers (one per core), each with its own test database, live server and Chromium. A test file stays on
 # one worker, so a module's demo is loaded once. XDIST= runs in one process (for -x or --pdb).
+# var/test-cache/ keeps a migrated SpatiaLite test database and the country gazetteer's rows between runs, each
+# under a digest of what made it (tests/conftest.py); `make clean` drops them.
 XDIST ?= -n 2 --dist loadfile
 # The settings refuse to start without SECRET_KEY (unless DEBUG): a random key made once in var/ (never committed).
 SECRET_KEY ?= $(shell mkdir -p var && { test -s var/secret_key || (umask 077 && head -c 48 /dev/urandom | base64 > var/secret_key); } && cat var/secret_key)
@@ -78,4 +80,4 @@ messages: setup
 	$(PY) manage.py compilemessages -l ar
 
 clean:
-	rm -rf var/frontline.sqlite3 test-artifacts .pytest_cache
+	rm -rf var/frontline.sqlite3 var/test-cache test-artifacts .pytest_cache

@@ -13,7 +13,8 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,6 +32,72 @@ def _transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     names = getattr(item, "fixturenames", ())
     return bool(marker and marker.kwargs.get("transaction")) or "live_server" in names or "transactional_db" in names
+
+
+def _migrated_copy() -> Path | None:
+    """Where a freshly migrated SpatiaLite test database is kept between runs (var/test-cache/), under a digest of
+    the migrations and the pinned requirements; None on PostgreSQL, which migrates as before."""
+    import hashlib
+
+    import django
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "spatialite" not in database["ENGINE"]:
+        return None
+    digest = hashlib.sha256(f"{django.__version__} {database['ENGINE']} {settings.INSTALLED_APPS}".encode())
+    for path in sorted([ROOT / "requirements.txt", *ROOT.glob("*/migrations/*.py"), *ROOT.glob("*/*/migrations/*.py")]):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return ROOT / "var" / "test-cache" / f"migrated-spatialite-{digest.hexdigest()[:20]}.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Migrating the test database takes each worker about ten seconds of CPU: when a copy of one freshly migrated
+    from the same migrations is kept, start from it (Django then finds nothing to apply, and keeps the database,
+    which the next run replaces)."""
+    from django.conf import settings
+
+    copy = _migrated_copy()
+    if copy is None or not copy.exists():
+        return False
+    target = Path(settings.DATABASES["default"]["TEST"]["NAME"])
+    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):  # a kept database's journal too
+        leftover.unlink(missing_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}")
+    partial.write_bytes(copy.read_bytes())
+    partial.replace(target)
+    return True
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    return bool(request.config.getvalue("reuse_db") or django_db_modify_db_settings)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blocker):
+    """After a migration from nothing, keep a copy of the migrated database for the next run."""
+    copy = _migrated_copy()
+    if copy is None or django_db_modify_db_settings or copy.exists():
+        yield
+        return
+    import sqlite3
+
+    from django.db import connection
+
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    partial = copy.with_name(f"{copy.name}.{os.getpid()}")
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+        kept = sqlite3.connect(partial)
+        connection.connection.backup(kept)  # a consistent copy of the open database, its journal included
+        kept.close()
+    partial.replace(copy)  # whole or not at all, whichever worker writes it
+    for old in copy.parent.glob("migrated-spatialite-*.sqlite3"):  # copies of older migrations
+        if old != copy:
+            old.unlink(missing_ok=True)
+    yield
 
 
 def loaded_once_per_module(build):
@@ -52,60 +119,107 @@ def loaded_once_per_module(build):
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
+    fixture._loaded_once_per_module = True  # its tests run after the module's others (pytest_collection_modifyitems)
     return fixture
 
 
 def _load_demo():
-    from mapapp.demo.loader import load_demo
-
-    return load_demo()
+    # Through the loader the first time in the process, then by plain inserts of the rows it wrote (a fiftieth
+    # of the time): tests/mapapp/test_demo.py checks the loader itself.
+    return _DemoRows.load()
 
 
 _demo_for_module = loaded_once_per_module(_load_demo)
 
 
-class _DemoRows:
-    """The rows the demo writes, read back once after the first load through the services, so that a test
-    that commits (and whose tables are emptied after it) gets the same demo again by plain inserts instead
-    of a second run of the loader's geometry work. Only tables that were empty before the load are kept:
-    what migrations put in (groups, content types) is the test database's own."""
+class RecordRows:
+    """The rows a writer puts in the database, read back once after it ran for real, so that the next module, or
+    a test that commits (and whose tables are emptied after it), gets the same record again by plain inserts
+    instead of a second run of the writer's geometry work. Only tables that were empty before the first run are
+    kept: what migrations put in (groups, content types) is the test database's own.
 
-    tables: dict[str, tuple[list[str], list[tuple]]] | None = None
+    With `keyed_by` (globs under the repository), the rows are also kept on disk in var/test-cache/, under a
+    digest of those files, of the database's vendor and of the migrations and code of both apps: a later run
+    reads them instead of running the writer, and runs it again as soon as any of that changes."""
 
-    @classmethod
-    def load(cls):
+    def __init__(self, build, reread, *, name: str = "", keyed_by: tuple[str, ...] = ()):
+        self.build, self.reread, self.name, self.keyed_by = build, reread, name, keyed_by
+        self.tables: dict[str, tuple[list[str], list[tuple]]] | None = None
+
+    def load(self):
+        from django.db import connection
+
+        if self.tables is None and self.keyed_by:
+            self.tables = self._from_disk()
+        if self.tables is None:
+            # The models' tables only: SpatiaLite's spatial index tables fill themselves from triggers.
+            names = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            with connection.cursor() as cursor:
+                empty = [name for name in names if self._count(cursor, name) == 0]
+            built = self.build()
+            self.tables = self._read(empty)
+            if self.keyed_by:
+                self._to_disk()
+            return built
+        self._write()
+        return self.reread()
+
+    def _read(self, names: list[str]) -> dict[str, tuple[list[str], list[tuple]]]:
+        from django.db import connection
+
+        tables = {}
+        with connection.cursor() as cursor:
+            for name in names:
+                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(name)}")
+                rows = cursor.fetchall()
+                if rows:
+                    tables[name] = ([column[0] for column in cursor.description], rows)
+        return tables
+
+    def _write(self) -> None:
         from django.db import connection, transaction
 
-        from mapapp.demo.loader import load_demo
-        from mapapp.models import Map
-
-        # The models' tables only: SpatiaLite's spatial index tables fill themselves from triggers.
-        names = connection.introspection.django_table_names(only_existing=True, include_views=False)
-        if cls.tables is None:
-            with connection.cursor() as cursor:
-                empty = [name for name in names if cls._count(cursor, name) == 0]
-            map_ = load_demo()
-            tables = {}
-            with connection.cursor() as cursor:
-                for name in empty:
-                    cursor.execute(f"SELECT * FROM {connection.ops.quote_name(name)}")
-                    rows = cursor.fetchall()
-                    if rows:
-                        tables[name] = ([column[0] for column in cursor.description], rows)
-            cls.tables = tables
-            return map_
         quote = connection.ops.quote_name
         with transaction.atomic(), connection.cursor() as cursor:
-            for name, (columns, rows) in cls.tables.items():
+            for name, (columns, rows) in self.tables.items():
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(
                     f"INSERT INTO {quote(name)} ({', '.join(map(quote, columns))}) VALUES ({marks})", rows
                 )
             # Sequences are not moved by inserts that give the id: move them past the ids just written.
-            models = {model._meta.db_table: model for model in _all_models() if model._meta.db_table in cls.tables}
+            models = {model._meta.db_table: model for model in _all_models() if model._meta.db_table in self.tables}
             for sql in connection.ops.sequence_reset_sql(_no_style(), list(models.values())):
                 cursor.execute(sql)
-        return Map.objects.get(slug="deir-ez-zor")
+
+    def _disk_path(self) -> Path:
+        import hashlib
+
+        import django
+        from django.db import connection
+
+        digest = hashlib.sha256(f"{connection.vendor} {django.__version__}".encode())
+        globs = (*self.keyed_by, "gazetteer/**/*.py", "mapapp/**/*.py", "requirements.txt")
+        for path in sorted({path for glob in globs for path in ROOT.glob(glob) if path.is_file()}):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+        return ROOT / "var" / "test-cache" / f"{self.name}-{connection.vendor}-{digest.hexdigest()[:20]}.pickle"
+
+    def _from_disk(self):
+        import pickle
+
+        path = self._disk_path()
+        return pickle.loads(path.read_bytes()) if path.exists() else None
+
+    def _to_disk(self) -> None:
+        import pickle
+
+        path = self._disk_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".pickle.{os.getpid()}")
+        partial.write_bytes(pickle.dumps(self.tables, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(path)  # whole or not at all, whichever worker writes it
+        for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pickle"):  # rows of code since changed
+            if old != path:
+                old.unlink(missing_ok=True)
 
     @staticmethod
     def _count(cursor, name: str) -> int:
@@ -113,6 +227,21 @@ class _DemoRows:
 
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(name)}")
         return cursor.fetchone()[0]
+
+
+def _load_demo_through_the_loader():
+    from mapapp.demo.loader import load_demo
+
+    return load_demo()
+
+
+def _the_demo_map():
+    from mapapp.models import Map
+
+    return Map.objects.get(slug="deir-ez-zor")
+
+
+_DemoRows = RecordRows(_load_demo_through_the_loader, _the_demo_map)
 
 
 def _all_models():
@@ -129,9 +258,9 @@ def _no_style():
 
 @pytest.fixture
 def demo(request):
-    """The Deir ez-Zor demo map, loaded through the services: once per module for tests in a transaction
-    (each test's writes are still rolled back), and for tests that commit (browser, concurrency) the same
-    rows written again before each test (their tables are emptied after each)."""
+    """The Deir ez-Zor demo map, loaded through the services once per process, then its rows written again:
+    once per module for tests in a transaction (each test's writes are still rolled back), and for tests that
+    commit (browser, concurrency) before each test (their tables are emptied after each)."""
     if _transactional(request.node):
         request.getfixturevalue("transactional_db")
         return _DemoRows.load()
@@ -241,14 +370,18 @@ def page(browser, request):
 
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/browser is a browser test (so `-m "not browser"` leaves none behind); within a
-    module, the tests that share the module's demo run after the others, which must not see it."""
+    module, the tests that share the module's demo (or another record loaded_once_per_module) run after the
+    others, which must not see it."""
     browser_dir = Path(__file__).resolve().parent / "browser"
     for item in items:
         if browser_dir in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
 
     def shares_demo(item) -> bool:
-        return "demo" in getattr(item, "fixturenames", ()) and not _transactional(item)
+        if "demo" in getattr(item, "fixturenames", ()) and not _transactional(item):
+            return True
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        return any(getattr(defs[-1].func, "_loaded_once_per_module", False) for defs in definitions.values())
 
     modules: dict[str, list] = {}
     for item in items:

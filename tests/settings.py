@@ -28,3 +28,8 @@ for _database in DATABASES.values():  # noqa: F405
 # Jobs run in this process in the tests (the worker's own code, called by tests/jobs.py or in a thread), so the
 # live progress channel may be this process's memory; with several test processes (xdist) no file is shared.
 CACHES = {**CACHES, "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jobs"}}  # noqa: F405
+
+# Hashing is slow on purpose (a million PBKDF2 rounds a password); the tests log in and fail to log in hundreds of
+# times (the lockout tests, the browser's logins), so they hash with the fast hasher Django's own testing guide
+# suggests. What they check (who may log in, the lockout) does not depend on the hasher.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

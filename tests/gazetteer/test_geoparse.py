@@ -7,12 +7,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from django.db import transaction
 
 from gazetteer.labelled import evaluate, import_country, read_reports
 from gazetteer.models import Place
 from gazetteer.selectors import places_match
 from mapapp.services import map_create
+from tests.conftest import RecordRows, loaded_once_per_module
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "geoparse"
@@ -20,14 +20,16 @@ URL = "/api/v1/places/match"
 FLOOR = 0.95  # the goal of docs/geoparsing.md; the figures are printed by `python -m bench gazetteer`
 
 
-@pytest.fixture(scope="module")
-def country_once(django_db_setup, django_db_blocker):
-    """The whole country, imported once for the module (about half a minute) and rolled back after it."""
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            import_country(LABELLED)
-            yield
-            transaction.set_rollback(True)
+# The whole country, imported once for the module and rolled back after it. import_places takes about half a
+# minute of CPU on it: its rows are kept in var/test-cache/ (tests/conftest.py's RecordRows), so a later run
+# writes them back in a second or two, and imports again when the data, the apps' code or the migrations change.
+_country = RecordRows(
+    lambda: import_country(LABELLED),
+    lambda: None,
+    name="geoparse-country",
+    keyed_by=("tests/data/geoparse/gazetteer/*",),
+)
+country_once = loaded_once_per_module(_country.load)
 
 
 @pytest.fixture

@@ -10,19 +10,29 @@ from django.http import QueryDict
 
 from mapapp import embed, services
 from mapapp.models import Map
+from tests.conftest import World, loaded_once_per_module
 
 D = dt.date.fromisoformat
 
 
-@pytest.fixture
-def small_map(world):
+def _build_small_map():
+    world = World()
     world.actor("gov", "#c62828")
     world.actor("isis", "#3b3b3b")
     for index, slug in enumerate(["north", "middle", "south"]):
         world.place(slug, x=0.0, y=index * 0.01, name_ar=f"حي {index}")
     world.change("2015-01-01", ["north", "middle", "south"], "gov")
     world.change("2016-03-01", ["north"], "isis")
-    return world.map()
+    return world.map().pk
+
+
+# Built once for the module (about a hundred tests read it); each test's writes are still rolled back.
+_small_map_once = loaded_once_per_module(_build_small_map)
+
+
+@pytest.fixture
+def small_map(_small_map_once, db):
+    return Map.objects.get(pk=_small_map_once)  # a fresh instance: a test may change its own
 
 
 @pytest.fixture

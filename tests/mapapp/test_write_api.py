@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
@@ -9,15 +10,17 @@ import orjson
 import pytest
 from django.test import Client
 
+from gazetteer.models import Place
 from mapapp import services
-from mapapp.models import ControlChange, ReviewState, Source
+from mapapp.models import Actor, ControlChange, ReviewState, Source
+from tests.conftest import World, loaded_once_per_module
 
 URL = "/api/v1/maps/test-map/changes"
 
 
-@pytest.fixture
-def grid(world):
+def _build_grid():
     """Three 1 km-ish squares on a map with two actors; gov holds all three from 2015-01-01 (published)."""
+    world = World()
     for index, slug in enumerate(["a", "b", "c"]):
         world.place(slug, x=0.01 * index, y=0.0, name_ar={"a": "ألف", "b": "باء", "c": "جيم"}[slug])
     world.actor("gov", "#cc0000")
@@ -25,6 +28,20 @@ def grid(world):
     world.place("elsewhere", x=1.0, y=1.0)  # a place, but not a zone of the map
     world.map(zones=[world.place(s) for s in "abc"])
     world.change("2015-01-01", ["a", "b", "c"], "gov")
+    return world
+
+
+# Built once for the module (most of its tests write on it); each test's writes are rolled back.
+_grid_once = loaded_once_per_module(_build_grid)
+
+
+@pytest.fixture
+def grid(_grid_once, db):
+    """The module's grid, its rows read again for the test (a test may change its own)."""
+    world = copy.copy(_grid_once)
+    world.source = Source.objects.get(pk=world.source.pk)
+    world.actors = {slug: Actor.objects.get(pk=actor.pk) for slug, actor in world.actors.items()}
+    world.places = {slug: Place.objects.get(pk=place.pk) for slug, place in world.places.items()}
     return world
 
 

@@ -9,7 +9,7 @@ import shapely
 
 from gazetteer.models import Place
 from mapapp.models import ControlChange, Source
-from tests.mapapp.test_write_api import URL, body, grid, login, post, zone  # noqa: F401 (grid is a fixture)
+from tests.mapapp.test_write_api import URL, _grid_once, body, grid, login, post, zone  # noqa: F401 (fixtures)
 
 # The western half of b (b spans x 0.01..0.02, y 0..0.01)
 HALF_B = {"type": "Polygon", "coordinates": [[[0.01, 0.0], [0.015, 0.0], [0.015, 0.01], [0.01, 0.01], [0.01, 0.0]]]}
