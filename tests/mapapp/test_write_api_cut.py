@@ -10,7 +10,7 @@ import shapely
 from gazetteer.models import Place
 from mapapp.lib import geo
 from mapapp.models import ControlChange, Source
-from tests.mapapp.test_write_api import URL, body, grid, login, post, zone  # noqa: F401 (grid is a fixture)
+from tests.mapapp.test_write_api import URL, _grid_once, body, grid, login, post, zone  # noqa: F401 (fixtures)
 
 # The zones a, b, c are squares side by side: a spans x 0..0.01, b 0.01..0.02, c 0.02..0.03; y 0..0.01.
 NORTH_THROUGH_B = {"type": "LineString", "coordinates": [[0.015, -0.002], [0.015, 0.012]]}
