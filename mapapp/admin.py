@@ -325,10 +325,18 @@ class MapAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
 
 
 class NearChoices(forms.ModelMultipleChoiceField):
-    """Records to tick (the events near a change, the changes near an event), each labelled with how near it is
-    (`labels`, by id)."""
+    """Records to tick (the events near a change, the changes near an event), each labelled with how near it is."""
 
     labels: dict[int, str] = {}
+
+    def offer(self, rows: list[dict], key: str, label) -> None:
+        """Offer `row[key]` of each row, nearest first as the rows come (the queryset alone would order them by
+        date), each labelled `label(row)`."""
+        records = [row[key] for row in rows]
+        self.queryset = self.queryset.model.objects.filter(pk__in=[record.pk for record in records])
+        self.labels = {row[key].pk: label(row) for row in rows}
+        order = {record.pk: index for index, record in enumerate(records)}
+        self.choices = sorted(self.choices, key=lambda choice: order.get(getattr(choice[0], "value", choice[0]), 0))
 
     def label_from_instance(self, obj):
         return self.labels.get(obj.pk) or str(obj)
@@ -376,12 +384,7 @@ class ControlChangeForm(forms.ModelForm):
             ground=event_selectors.ground_of(geometry=change.geometry, places=list(change.places.all())),
             include=linked,
         )
-        field = self.fields["linked_events"]
-        field.queryset = Event.objects.filter(pk__in=[row["event"].pk for row in rows])
-        field.labels = {row["event"].pk: near_label(row) for row in rows}
-        order = {row["event"].pk: index for index, row in enumerate(rows)}
-        # Nearest first, as events_near gives them (the queryset alone would order them by date).
-        field.choices = sorted(field.choices, key=lambda choice: order.get(getattr(choice[0], "value", choice[0]), 0))
+        self.fields["linked_events"].offer(rows, "event", near_label)
         self.initial["linked_events"] = linked
 
     def clean(self):

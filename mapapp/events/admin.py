@@ -62,11 +62,7 @@ class EventForm(forms.ModelForm):
             return  # a new event: linked once saved (EventAdmin.get_fields leaves the field out)
         linked = list(event.changes.values_list("pk", flat=True))
         rows = selectors.changes_near(event=event, include=linked)
-        field = self.fields["linked_changes"]
-        field.queryset = ControlChange.objects.filter(pk__in=[row["change"].pk for row in rows])
-        field.labels = {row["change"].pk: change_label(row) for row in rows}
-        order = {row["change"].pk: index for index, row in enumerate(rows)}
-        field.choices = sorted(field.choices, key=lambda choice: order.get(getattr(choice[0], "value", choice[0]), 0))
+        self.fields["linked_changes"].offer(rows, "change", change_label)
         self.initial["linked_changes"] = linked
 
     def clean(self):
