@@ -458,8 +458,8 @@ def _change(change_id: int) -> ControlChange:
 
 @write_view
 def change_detail(request: HttpRequest, user, change_id: int) -> HttpResponse:
-    """GET /api/v1/changes/<id> (editors); PATCH {geometry[, map]} gives a draft new ground (editors); DELETE
-    withdraws it (reviewers)."""
+    """GET /api/v1/changes/<id> (editors); PATCH {geometry and/or cut[, map]} gives a draft new ground (editors),
+    the drawn ground and the cut's side united as when recording; DELETE withdraws it (reviewers)."""
     if request.method == "GET":
         _require(user, "mapapp.view_controlchange", _("see control changes"))
         return http.json_response(change_json(_change(change_id)))
@@ -467,18 +467,25 @@ def change_detail(request: HttpRequest, user, change_id: int) -> HttpResponse:
         _require(user, "mapapp.change_controlchange", _("edit control changes"))
         change = _change(change_id)
         body = _json_body(request)
-        _unknown_keys(body, {"geometry", "map"})
-        if "geometry" not in body:
-            raise http.ApiError(_("say the change's new ground: geometry (GeoJSON, or null to remove it)"), "geometry")
+        _unknown_keys(body, {"geometry", "cut", "map"})
+        if "geometry" not in body and body.get("cut") is None:
+            raise http.ApiError(
+                _("say the change's new ground: geometry (GeoJSON, or null to remove it) or cut (a line and a side)"),
+                "geometry",
+            )
         map_ = None
         if body.get("map") is not None:
             map_ = Map.objects.filter(slug=_string(body, "map")).first()
             if map_ is None:
                 raise http.ApiError(_("no map %(slug)s") % {"slug": repr(body["map"])}, "map")
+        geometry = _geometry(body.get("geometry"))
+        if body.get("cut") is not None:
+            # A cut needs the zones it cuts: the map named here, or the one the change's ground already splits.
+            if (map_ or change.map) is None:
+                raise http.ApiError(_("say the map whose zones the line cuts: map"), "map")
+            geometry = _cut(map_ or change.map, body["cut"], geometry)
         try:
-            change = services.control_change_set_ground(
-                change=change, geometry=_geometry(body["geometry"]), map=map_, by=user
-            )
+            change = services.control_change_set_ground(change=change, geometry=geometry, map=map_, by=user)
         except ValidationError as exc:
             raise _refusal(exc) from None
         payload = change_json(change)

@@ -1270,16 +1270,23 @@ def _add_write_paths(paths: dict) -> None:
         "get": _write("One control change, in any review state (editors).", "", params=[CHANGE_ID]),
         "patch": _write(
             "Give a draft new ground, or take it away (editors).",
-            "Body {`geometry`: GeoJSON Polygon/MultiPolygon in WGS84, or null; `map`: the map whose zones it splits, "
-            "when the change has none}. Only a draft or a rejected change: nothing is split before publishing, so "
-            "only the change is saved (a new version in its history). 400 `review_state` for a published or "
-            "withdrawn change; 400 `geometry` for bad ground, ground covering nothing of the map, or null on a "
-            "change without places; 400 `map` for an unknown map. The answer is the change with its `preview`.",
+            "Body {`geometry`: GeoJSON Polygon/MultiPolygon in WGS84, or null; `cut`: a line and a side, as when "
+            "recording (the pieces on that side of every zone it crosses, united with `geometry` when both are "
+            "given); `map`: the map whose zones it splits, when the change has none}; `geometry` or `cut` is "
+            "needed. Only a draft or a rejected change: nothing is split before publishing, so only the change "
+            "is saved (a new version in its history). 400 `review_state` for a published or withdrawn change; 400 "
+            "`geometry` for bad ground, ground covering nothing of the map, or null on a change without places; "
+            "400 `cut`, `cut.side` or `cut.line` for a bad cut; 400 `map` for an unknown map, or a cut on a change "
+            "with no map and none named. The answer is the change with its `preview`.",
             body=_json_body(
                 {
                     "type": "object",
-                    "properties": {"geometry": {"type": ["object", "null"]}, "map": {"type": "string"}},
-                    "required": ["geometry"],
+                    "properties": {
+                        "geometry": {"type": ["object", "null"]},
+                        "cut": CHANGE_IN["properties"]["cut"],
+                        "map": {"type": "string"},
+                    },
+                    "anyOf": [{"required": ["geometry"]}, {"required": ["cut"]}],
                 },
                 {
                     "geometry": {

@@ -4,6 +4,7 @@ Every bad cut is a 400 naming the field and records nothing."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 import shapely
 
@@ -118,3 +119,79 @@ def test_each_bad_cut_is_a_400_naming_the_field_and_records_nothing(grid, people
     if error:
         assert response.json()["error"] == error
     assert ControlChange.objects.count() == 1 and Source.objects.count() == sources
+
+
+# --- a draft's ground cut again (PATCH) ----------------------------------------------------------------------------
+
+
+def patch(client, change_id: int, payload) -> object:
+    return client.patch(f"/api/v1/changes/{change_id}", data=orjson.dumps(payload), content_type="application/json")
+
+
+def test_a_drafts_ground_is_cut_again_and_publishing_splits_along_the_new_line(grid, people, client):  # noqa: F811 (the imported fixture)
+    editor = login(people.editor)
+    change_id = post(editor, URL, cut_body(NORTH_THROUGH_B, "left")).json()["id"]
+    response = patch(editor, change_id, {"cut": {"line": EAST_THROUGH_ALL, "side": "right"}})  # walking east: south
+    assert response.status_code == 200, response.content
+    edited = response.json()
+    assert shapely.geometry.shape(edited["geometry"]).bounds == pytest.approx((0.0, 0.0, 0.03, 0.004), abs=1e-7)
+    assert sorted(row["zone"] for row in edited["preview"]["ground"]["split"]) == ["a", "b", "c"]
+    change = ControlChange.objects.get(pk=change_id)
+    assert change.history.first().history_change_reason == "edited"
+    assert not Place.objects.filter(kind="part").exists()  # still a draft: nothing split
+
+    assert post(login(people.reviewer), f"/api/v1/changes/{change_id}/publish").status_code == 200
+    parts = Place.objects.filter(kind="part")
+    assert sorted(part.parent.slug for part in parts) == ["a", "a", "b", "b", "c", "c"]
+    for part in parts:
+        south = part.footprint.extent[3] == pytest.approx(0.004, abs=1e-7)
+        assert zone(client, part.slug, "2016-01-16")["actor"] == ("isis" if south else "gov")
+
+
+def test_a_patch_with_a_cut_and_drawn_ground_carries_both(grid, people):  # noqa: F811 (the imported fixture)
+    editor = login(people.editor)
+    change_id = post(editor, URL, cut_body(EAST_THROUGH_ALL, "left")).json()["id"]
+    west_of_a = {"type": "Polygon", "coordinates": [[[0, 0], [0.004, 0], [0.004, 0.01], [0, 0.01], [0, 0]]]}
+    response = patch(editor, change_id, {"geometry": west_of_a, "cut": {"line": NORTH_THROUGH_B, "side": "right"}})
+    assert response.status_code == 200, response.content
+    split = {row["zone"]: row["inside_km2"] for row in response.json()["preview"]["ground"]["split"]}
+    assert set(split) == {"a", "b"}
+    assert split["a"] == pytest.approx(geo.area_km2(Place.objects.get(slug="a").footprint) * 0.4, abs=1e-4)
+    assert split["b"] == pytest.approx(geo.area_km2(Place.objects.get(slug="b").footprint) * 0.5, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"cut": None}, "geometry"),
+        ({"cut": "a line"}, "cut"),
+        ({"cut": {"line": NORTH_THROUGH_B, "side": "up"}}, "cut.side"),
+        ({"cut": {"line": NORTH_THROUGH_B, "side": "left", "width": 2}}, "cut.width"),
+        ({"cut": {"line": {"type": "LineString", "coordinates": [[5, 5], [5.1, 5.1]]}, "side": "left"}}, "cut.line"),
+        ({"cut": {"line": NORTH_THROUGH_B, "side": "left"}, "map": "no-such-map"}, "map"),
+    ],
+)
+def test_a_bad_cut_in_a_patch_is_a_400_naming_the_field_and_changes_nothing(grid, people, payload, field):  # noqa: F811 (the imported fixture)
+    editor = login(people.editor)
+    change_id = post(editor, URL, cut_body(EAST_THROUGH_ALL, "left")).json()["id"]
+    before = ControlChange.objects.get(pk=change_id)
+    response = patch(editor, change_id, payload)
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+    after = ControlChange.objects.get(pk=change_id)
+    assert after.geometry.equals_exact(before.geometry, tolerance=0) and after.history.count() == before.history.count()
+
+
+def test_a_cut_on_a_change_of_places_needs_the_map_named(grid, people):  # noqa: F811 (the imported fixture)
+    editor = login(people.editor)
+    change_id = post(editor, URL, body(places=["a"])).json()["id"]  # places only: the change has no map yet
+    cut = {"line": NORTH_THROUGH_B, "side": "left"}
+    refused = patch(editor, change_id, {"cut": cut})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "say the map whose zones the line cuts: map", "field": "map"}
+    assert ControlChange.objects.get(pk=change_id).geometry is None
+    named = patch(editor, change_id, {"cut": cut, "map": "test-map"})
+    assert named.status_code == 200, named.content
+    change = ControlChange.objects.get(pk=change_id)
+    assert change.map.slug == "test-map" and [p.slug for p in change.places.all()] == ["a"]
+    assert shapely.geometry.shape(named.json()["geometry"]).bounds == pytest.approx((0.01, 0, 0.015, 0.01), abs=1e-7)
