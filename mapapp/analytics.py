@@ -282,23 +282,21 @@ def fronts_geojson(*, map: Map, on: dt.date, stored: bool | None = None) -> byte
         pair = sorted((actor_slugs[actor_a], actor_slugs[actor_b]))
         contested = ControlStatus.CONTESTED in (status_a, status_b)
         groups[(pair[0], pair[1], contested)].append(geometry)
-    features = []
+    fronts = []
     for (actor_a, actor_b, contested), edge_geometries in sorted(groups.items()):
         parts = shapely.get_parts(edge_geometries)
         merged = shapely.line_merge(shapely.MultiLineString(list(parts)))
         lines = sorted(shapely.get_parts(merged), key=lambda line: (-line.length, line.coords[0]))
-        for line in lines:
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": _geojson(line),
-                    "properties": {
-                        "actors": [actor_a, actor_b],
-                        "length_km": round(geo.length_km(line), 4),
-                        "contested": contested,
-                    },
-                }
-            )
+        fronts.extend(((actor_a, actor_b, contested), line) for line in lines)
+    lengths = geo.lengths_km([line for _key, line in fronts])  # every line's in one vectorised call
+    features = [
+        {
+            "type": "Feature",
+            "geometry": _geojson(line),
+            "properties": {"actors": [actor_a, actor_b], "length_km": round(float(length), 4), "contested": contested},
+        }
+        for ((actor_a, actor_b, contested), line), length in zip(fronts, lengths, strict=True)
+    ]
     return _feature_collection(map, on, features)
 
 
