@@ -7,7 +7,10 @@ takes minutes the first time) and each database (BENCH_SCALE_BACKENDS, default "
   served), median over DATES dates spread over the four years;
 - the same SQL (mapapp.selectors.zones_features_sql, the statement the view runs) on the same dates: on PostGIS
   in `psql` as a subprocess (`\\timing`, output to /dev/null, unaligned); on SpatiaLite on a bare sqlite3
-  connection with mod_spatialite (no Django). Target: ours <= 1.2x it;
+  connection with mod_spatialite (no Django). Ours and it take turns date by date (a burst of load on the shared
+  machine falls on both). Target: ours <= 1.2x it, in wall time and in CPU: on PostGIS the CPU of this process
+  and of its backend beside psql's and its backend's (read from /proc, printed as client + server), on
+  SpatiaLite this process's CPU for each;
 - Django's `geojson` serializer over the same zones (geometry and their own fields, no state: less than /zones
   says). Target: ours >= 25x faster;
 - how many control periods the in-effect lookup reads for one date (PostGIS EXPLAIN ANALYZE: rows the period
@@ -98,6 +101,22 @@ def _figures(label: str, measured: dict, built: float | None, zones: int) -> lis
         (f"{label}: /zones?date uncached, median of {DATES} dates", ours, "ms"),
         (f"{label}: the same SQL in {anchor}, median", sql, "ms"),
         (f"{label}: /zones / same SQL (target <= {TARGET_SQL_RATIO})", round(ours / sql, 3), "x"),
+    ]
+    cpu = measured["cpu"]
+    ours_cpu, sql_cpu = cpu["ours_client"] + cpu["ours_server"], cpu["sql_client"] + cpu["sql_server"]
+    where = "process + backend" if measured["postgis"] else "one process"
+    rows += [
+        (
+            f"{label}: CPU per /zones ({where}), mean",
+            round(ours_cpu, 1),
+            f"ms ({cpu['ours_client']} + {cpu['ours_server']})" if measured["postgis"] else "ms",
+        ),
+        (
+            f"{label}: CPU per same SQL ({where}), mean",
+            round(sql_cpu, 1),
+            f"ms ({cpu['sql_client']} + {cpu['sql_server']})" if measured["postgis"] else "ms",
+        ),
+        (f"{label}: CPU /zones / same SQL (target <= {TARGET_SQL_RATIO})", round(ours_cpu / sql_cpu, 3), "x"),
         (f"{label}: Django geojson serializer, same zones (no state)", serializer, "ms"),
         (f"{label}: serializer / /zones (target >= {TARGET_SERIALIZER_RATIO})", round(serializer / ours, 1), "x"),
     ]
@@ -154,40 +173,58 @@ def _median_ms(call, repeat: int = 1) -> float:
     return statistics.median(times)
 
 
-def _psql_ms(url: str, statements: list[str]) -> list[float]:
-    """Each statement's time in psql (\\timing), its output thrown away."""
+def _cpu_ms(stat: str) -> float:
+    """User + system CPU in ms from a /proc/<pid>/stat line (fields 14 and 15)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _psql_ms(url: str, statements: list[str]) -> tuple[list[float], float, float]:
+    """Each statement's time in psql (\\timing), its output thrown away; and the CPU ms the statements took in the
+    server's backend and in psql itself (from /proc, read by psql's shell escape before and after them). The first
+    statement runs once untimed before them: a new backend loads PostGIS and fills its catalogue caches on its first
+    geometry query (10-20 ms), which the view's long-lived connection paid long ago."""
     if not shutil.which("psql"):
         raise RuntimeError("psql is not installed (Debian: postgresql-client)")
-    with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
-        script.write("\\timing on\n" + "".join(f"{statement.strip()};\n" for statement in statements))
-        script.flush()
+    with tempfile.TemporaryDirectory() as folder:
+        before, after, script = (Path(folder) / name for name in ("before", "after", "script.sql"))
+        cpu = "\\! cat /proc/$BENCH_BACKEND/stat /proc/$PPID/stat > {}\n"  # $PPID: psql, the shell's parent
+        script.write_text(
+            "\\timing on\nSELECT pg_backend_pid() AS backend \\gset\n\\setenv BENCH_BACKEND :backend\n"
+            + f"{statements[0].strip()};\n"
+            + cpu.format(before)
+            + "".join(f"{statement.strip()};\n" for statement in statements)
+            + cpu.format(after)
+        )
         output = subprocess.run(
-            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", script.name,
+            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", str(script),
              url.replace("postgis://", "postgresql://", 1)],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
-    times = [float(ms.replace(",", "")) for ms in re.findall(r"^Time: ([\d.,]+) ms", output, re.M)]
+        (backend_0, client_0), (backend_1, client_1) = (
+            [_cpu_ms(line) for line in path.read_text().splitlines()] for path in (before, after)
+        )
+    times = [float(ms.replace(",", "")) for ms in re.findall(r"^Time: ([\d.,]+) ms", output, re.M)][2:]
     if len(times) != len(statements):
         raise RuntimeError(f"psql printed {len(times)} timings for {len(statements)} statements: {output[-500:]}")
-    return times
+    return times, backend_1 - backend_0, client_1 - client_0
 
 
-def _bare_sqlite_ms(path: str, sql: str, params_list: list[dict]) -> list[float]:
-    """The statement on a plain sqlite3 connection with mod_spatialite loaded: SQLite's own cost, no Django."""
+def _bare_sqlite(path: str, sql: str):
+    """A call running the statement on a plain sqlite3 connection with mod_spatialite loaded (SQLite's own cost,
+    no Django), given its parameters."""
     import sqlite3
 
     connection = sqlite3.connect(path)
     connection.enable_load_extension(True)
     connection.load_extension("mod_spatialite")
     named = re.sub(r"%\((\w+)\)s", r":\1", sql)
-    times = []
-    for params in params_list:
+
+    def run(params: dict) -> None:
         bound = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in params.items()}
-        began = time.perf_counter()
         connection.execute(named, bound).fetchone()
-        times.append((time.perf_counter() - began) * 1000)
-    connection.close()
-    return times
+
+    return run
 
 
 def _periods_read(plan: dict, table: str) -> tuple[int, str]:
@@ -244,14 +281,29 @@ def _child(what: str, zones: int) -> dict:
         "bytes": size,
     }
     repeat = 3 if zones <= 10_000 else 1
-    measured["ours"] = round(statistics.median(_median_ms(lambda d=day: ours(d), repeat) for day in dates), 1)
     sql_params = [selectors.zones_features_sql(map=map_, on=day, vendor=connection.vendor) for day in dates]
+    # Ours and the anchor take turns, date by date, so that a burst of load on the shared machine falls on both.
+    # CPU: ours is this process (the view and the driver) plus its PostgreSQL backend; psql's is psql plus its
+    # backend; on SpatiaLite both run inside this process.
+    ours_times, sql_times = [], []
+    cpu = {"ours_client": 0.0, "ours_server": 0.0, "sql_client": 0.0, "sql_server": 0.0}
     if postgis:
         url = settings.DATABASES["default"]
         dsn = f"postgresql://{url['USER']}:{url['PASSWORD']}@{url['HOST']}:{url['PORT'] or 5432}/{url['NAME']}"
         statements = [connection.ops.compose_sql(sql, params) for sql, params in sql_params]
-        _psql_ms(dsn, statements[:1])  # psql's first connection
-        times = _psql_ms(dsn, statements * repeat)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        for _round in range(repeat):
+            for day, statement in zip(dates, statements, strict=True):
+                client, server = time.process_time(), _cpu_ms(backend.read_text())
+                ours_times.append(_median_ms(lambda d=day: ours(d)))
+                cpu["ours_client"] += (time.process_time() - client) * 1000
+                cpu["ours_server"] += _cpu_ms(backend.read_text()) - server
+                (took,), server_ms, client_ms = _psql_ms(dsn, [statement])
+                sql_times.append(took)
+                cpu["sql_server"] += server_ms
+                cpu["sql_client"] += client_ms
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statements[0]}")
             plan = cursor.fetchone()[0]
@@ -259,9 +311,19 @@ def _child(what: str, zones: int) -> dict:
         measured["periods_read"], measured["period_access"] = _periods_read(plan[0]["Plan"], "mapapp_controlperiod")
         measured["periods_in_table"] = ControlPeriod.objects.count()
     else:
-        path = str(settings.DATABASES["default"]["NAME"])
-        times = _bare_sqlite_ms(path, sql_params[0][0], [params for _sql, params in sql_params] * repeat)
-    measured["sql"] = round(statistics.median(times), 1)
+        bare = _bare_sqlite(str(settings.DATABASES["default"]["NAME"]), sql_params[0][0])
+        bare(sql_params[0][1])
+        for _round in range(repeat):
+            for day, (_sql, params) in zip(dates, sql_params, strict=True):
+                client = time.process_time()
+                ours_times.append(_median_ms(lambda d=day: ours(d)))
+                cpu["ours_client"] += (time.process_time() - client) * 1000
+                client = time.process_time()
+                sql_times.append(_median_ms(lambda p=params: bare(p)))
+                cpu["sql_client"] += (time.process_time() - client) * 1000
+    measured["ours"] = round(statistics.median(ours_times), 1)
+    measured["sql"] = round(statistics.median(sql_times), 1)
+    measured["cpu"] = {key: round(total / len(ours_times), 1) for key, total in cpu.items()}
     zones_qs = Place.objects.filter(maps=map_).order_by("slug")
     fields = ("slug", "name_en", "name_ar", "kind", "footprint_approximate", "area_km2")
 

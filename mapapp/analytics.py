@@ -198,8 +198,13 @@ def geojson_text(geometry) -> str:
     return shapely.to_geojson(_rounded(standards.oriented(geometry)))
 
 
-def _geojson(geometry) -> orjson.Fragment:
-    return orjson.Fragment(geojson_text(geometry))
+def geojson_texts(geometries) -> list[str]:
+    """geojson_text of each of many geometries, in one vectorised call per step (orient, round, write) instead
+    of three per geometry: a fronts answer has hundreds of lines."""
+    geometries = np.asarray(geometries, dtype=object)
+    if not len(geometries):
+        return []
+    return shapely.to_geojson(_rounded(standards.oriented(geometries))).tolist()
 
 
 def _feature_collection(map: Map, on: dt.date | None, features: list[dict], **extra) -> bytes:
@@ -221,6 +226,18 @@ def footprints_of(place_ids) -> dict[int, tuple[str, shapely.Geometry]]:
     )
     geometries = shapely.from_wkb([bytes(wkb) for _pk, _slug, wkb in rows]) if rows else []
     return {pk: (slug, geometry) for (pk, slug, _wkb), geometry in zip(rows, geometries, strict=True)}
+
+
+def zone_slugs(map: Map) -> dict[int, str]:
+    """{place_id: slug} of the map's zones. One query, its rows fetched as plain tuples on Django's cursor: for
+    the 5,000 slugs of a pockets answer, a third of the CPU of the same rows through the ORM (3.6 -> 1.1 ms)."""
+    sql = (
+        f"SELECT zone.place_id, place.slug FROM {Map.places.through._meta.db_table} zone"
+        f" JOIN {Place._meta.db_table} place ON place.id = zone.place_id WHERE zone.map_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [map.pk])
+        return dict(cursor.fetchall())
 
 
 # --- front lines ------------------------------------------------------------------------------------------
@@ -282,23 +299,23 @@ def fronts_geojson(*, map: Map, on: dt.date, stored: bool | None = None) -> byte
         pair = sorted((actor_slugs[actor_a], actor_slugs[actor_b]))
         contested = ControlStatus.CONTESTED in (status_a, status_b)
         groups[(pair[0], pair[1], contested)].append(geometry)
-    features = []
+    fronts = []
     for (actor_a, actor_b, contested), edge_geometries in sorted(groups.items()):
         parts = shapely.get_parts(edge_geometries)
         merged = shapely.line_merge(shapely.MultiLineString(list(parts)))
         lines = sorted(shapely.get_parts(merged), key=lambda line: (-line.length, line.coords[0]))
-        for line in lines:
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": _geojson(line),
-                    "properties": {
-                        "actors": [actor_a, actor_b],
-                        "length_km": round(geo.length_km(line), 4),
-                        "contested": contested,
-                    },
-                }
-            )
+        fronts.extend(((actor_a, actor_b, contested), line) for line in lines)
+    lines = [line for _key, line in fronts]
+    # Every line's length and GeoJSON in vectorised calls: per line, pyproj and shapely's overhead was most of it.
+    lengths, texts = geo.lengths_km(lines), geojson_texts(lines)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": orjson.Fragment(text),
+            "properties": {"actors": [actor_a, actor_b], "length_km": round(float(length), 4), "contested": contested},
+        }
+        for ((actor_a, actor_b, contested), _line), length, text in zip(fronts, lengths, texts, strict=True)
+    ]
     return _feature_collection(map, on, features)
 
 
@@ -407,6 +424,19 @@ class _Holder:
     actor_id: int
 
 
+class _Holders:
+    """The zones' states as besieged_place_ids reads them (`states.get(place_id)`), from {place_id: actor_id}: a
+    _Holder made only for the few zones a siege names, not one per zone of the map (at 5,000 zones those objects
+    were 40% of the pockets answer's CPU)."""
+
+    def __init__(self, actor_of: dict[int, int]):
+        self.actor_of = actor_of
+
+    def get(self, place_id: int) -> _Holder | None:
+        actor_id = self.actor_of.get(place_id)
+        return None if actor_id is None else _Holder(actor_id)
+
+
 def stored_pieces_at(*, map: Map, on: dt.date) -> list[tuple[Piece, str]]:
     """pieces_at's answer, each piece with the GeoJSON of its geometry, from the stored pocket pieces in effect on
     `on` (mapapp.services.fronts): the zones, border and shape of each are stored; what may change without a
@@ -422,8 +452,10 @@ def stored_pieces_at(*, map: Map, on: dt.date) -> list[tuple[Piece, str]]:
     if not rows:
         return []
     allies = allies_of()
-    holders = {place_id: _Holder(actor_id) for actor_id, place_ids, *_rest in rows for place_id in place_ids}
-    besieged = besieged_place_ids(map=map, on=on, states=holders)
+    actor_of: dict[int, int] = {}
+    for actor_id, place_ids, *_rest in rows:
+        actor_of.update(dict.fromkeys(place_ids, actor_id))
+    besieged = besieged_place_ids(map=map, on=on, states=_Holders(actor_of))
     found: list[tuple[Piece, str]] = []
     by_actor: dict[int, list[Piece]] = defaultdict(list)
     for actor_id, place_ids, area_m2, on_edge, border_actor_ids, border_unknown, geojson in rows:
@@ -469,7 +501,7 @@ def pockets_geojson(*, map: Map, on: dt.date, enclosed_only: bool = False, store
         stored = not asof.active() and not _backlogged(map, on)
     if stored:
         found = stored_pieces_at(map=map, on=on)
-        slugs = dict(map.places.values_list("pk", "slug")) if found else {}
+        slugs = zone_slugs(map) if found else {}
     else:
         pieces = pieces_at(map=map, on=on)
         footprints = footprints_of({place_id for piece in pieces for place_id in piece.place_ids})

@@ -9,6 +9,7 @@ import datetime as dt
 
 import orjson
 import pytest
+import shapely
 from pyproj import Geod
 
 from mapapp import analytics, services
@@ -437,3 +438,16 @@ def test_the_schema_documents_the_analytics_endpoints(client, db):
         "v",  # the data version: see test_viewer_api
         "as_of",  # the record as once published: see test_asof
     }
+
+
+def test_geojson_of_many_geometries_in_one_call_is_each_geometrys_own():
+    # Lines (fronts) and polygons wound either way (pockets): oriented, rounded and written as one at a time.
+    clockwise = shapely.Polygon([(40, 35), (40, 35.1234567891), (40.1, 35.1), (40, 35)])
+    geometries = [
+        shapely.LineString([(40.123456789, 35.0000001), (40.2, 35.3), (40.3, 35.1)]),
+        clockwise,
+        shapely.MultiPolygon([clockwise, shapely.box(41, 35, 41.5, 35.5)]),
+        shapely.MultiLineString([[(40, 35), (40, 36)], [(41, 35), (41.0000004, 36)]]),
+    ]
+    assert analytics.geojson_texts(geometries) == [analytics.geojson_text(geometry) for geometry in geometries]
+    assert analytics.geojson_texts([]) == []

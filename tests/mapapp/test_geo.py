@@ -1,5 +1,6 @@
 """Areas and lengths are geodesic, not in degrees; invalid geometry is repaired with its reason or refused."""
 
+import numpy as np
 import pytest
 import shapely
 
@@ -20,6 +21,20 @@ def test_area_shrinks_with_latitude_as_it_should():
 
 def test_length_of_a_degree_of_latitude():
     assert geo.length_km(shapely.LineString([(40, 35), (40, 36)])) == pytest.approx(110.95, rel=1e-3)
+
+
+def test_lengths_of_many_lines_in_one_call_equal_each_line_measured_alone():
+    rng = np.random.default_rng(15)
+    lines = [
+        shapely.LineString(np.cumsum(rng.normal(0, 0.01, (int(rng.integers(2, 40)), 2)), axis=0) + (40, 35))
+        for _ in range(300)
+    ]
+    lines += [shapely.LineString([(40, 35), (40, 35)]), shapely.LineString([(40, 35), (40, 36)])]
+    lengths = geo.lengths_km(lines)
+    assert list(lengths) == [geo.length_km(line) for line in lines]  # the same to the last bit, not approximately
+    assert lengths[-2] == 0.0
+    assert lengths[-1] == pytest.approx(110.95, rel=1e-3)
+    assert len(geo.lengths_km([])) == 0
 
 
 def test_a_bow_tie_is_repaired_and_the_reason_kept():
