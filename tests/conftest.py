@@ -124,8 +124,8 @@ def loaded_once_per_module(build):
 
 
 def _load_demo():
-    # Through the loader the first time in the process, then by plain inserts of the rows it wrote (a fiftieth
-    # of the time): tests/mapapp/test_demo.py checks the loader itself.
+    # Through the loader the first time (in the process, or since its code or data changed: var/test-cache/), then
+    # by plain inserts of the rows it wrote (a fiftieth of the time): tests/mapapp/test_demo.py checks the loader.
     return _DemoRows.load()
 
 
@@ -241,7 +241,8 @@ def _the_demo_map():
     return Map.objects.get(slug="deir-ez-zor")
 
 
-_DemoRows = RecordRows(_load_demo_through_the_loader, _the_demo_map)
+# Kept in var/test-cache/ too: the loader's geometry work costs each test process about ten seconds of CPU.
+_DemoRows = RecordRows(_load_demo_through_the_loader, _the_demo_map, name="demo", keyed_by=("mapapp/demo/data/*",))
 
 
 def _all_models():
