@@ -124,8 +124,8 @@ def loaded_once_per_module(build):
 
 
 def _load_demo():
-    # Through the loader the first time in the process, then by plain inserts of the rows it wrote (a fiftieth
-    # of the time): tests/mapapp/test_demo.py checks the loader itself.
+    # Through the loader the first time (in the process, or since its code or data changed: var/test-cache/), then
+    # by plain inserts of the rows it wrote (a fiftieth of the time): tests/mapapp/test_demo.py checks the loader.
     return _DemoRows.load()
 
 
@@ -241,7 +241,8 @@ def _the_demo_map():
     return Map.objects.get(slug="deir-ez-zor")
 
 
-_DemoRows = RecordRows(_load_demo_through_the_loader, _the_demo_map)
+# Kept in var/test-cache/ too: the loader's geometry work costs each test process about ten seconds of CPU.
+_DemoRows = RecordRows(_load_demo_through_the_loader, _the_demo_map, name="demo", keyed_by=("mapapp/demo/data/*",))
 
 
 def _all_models():
@@ -254,6 +255,69 @@ def _no_style():
     from django.core.management.color import no_style
 
     return no_style()
+
+
+def _emit_post_migrate():
+    from django.core.management.sql import emit_post_migrate_signal
+
+    emit_post_migrate_signal(0, False, "default")
+
+
+# What post_migrate writes into an empty database (content types, permissions, the Editors and Reviewers groups
+# with theirs: mapapp.roles), read back after it first ran in this process.
+_PostMigrateRows = RecordRows(_emit_post_migrate, lambda: None)
+
+
+def _post_migrate_rows_again(verbosity, interactive, database, **kwargs):
+    """In place of the post_migrate signal after a test's flush: the first time the signal itself (and its rows
+    kept), then those rows again by plain inserts (a seventh of the CPU: the receivers look up each permission
+    and content type one by one)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    if database != "default":
+        return emit_post_migrate_signal(verbosity, interactive, database, **kwargs)
+    _PostMigrateRows.load()
+    ContentType.objects.clear_cache()  # ids it may have kept from before the flush
+
+
+def _sql_flush_of_the_tables_with_rows(style, connection, reset_sequences=True, allow_cascade=False):
+    """In place of Django's sql_flush after a test: only the tables that have rows, found by one query, are emptied.
+    On PostgreSQL by DELETE (the foreign keys Django makes are checked at commit, when all is gone): TRUNCATE makes
+    new files for each table and its indexes, 2 to 3 s a flush of all the tables here, against a tenth of that."""
+    quote = connection.ops.quote_name
+    names = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {quote(name)})" for name in names)
+        )
+        filled = [name for (name,) in cursor.fetchall()]
+    if connection.vendor == "postgresql":
+        return [f"DELETE FROM {quote(name)}" for name in filled]
+    return connection.ops.sql_flush(style, filled, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_flush_after_each_test():
+    """A test that commits (live server, transaction=True) ends with a flush of the database (Django's
+    TransactionTestCase), after which the post_migrate signal made the content types, permissions and groups again
+    one query at a time. Within that flush only, the tables with rows are emptied
+    (_sql_flush_of_the_tables_with_rows) and the post_migrate rows written back (_post_migrate_rows_again); a flush
+    a test calls itself is Django's own (tests/mapapp/test_editor_admin.py checks that the groups come back)."""
+    from django.core.management.commands import flush
+    from django.test import TransactionTestCase
+
+    fixture_teardown = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(flush, "sql_flush", _sql_flush_of_the_tables_with_rows)
+            patch.setattr(flush, "emit_post_migrate_signal", _post_migrate_rows_again)
+            fixture_teardown(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _fixture_teardown)
+        yield
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from shapely.ops import polylabel
 
 from mapapp.lib import geo
 from mapapp.models import Map
+from tests.conftest import RecordRows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +21,26 @@ SLUG = "arcs-test"
 ZONES = 400
 
 
+def _make_synthetic_map():
+    call_command("make_synthetic_map", "--zones", str(ZONES), "--slug", SLUG, "--years", "1", "--seed", "5")
+    return _the_synthetic_map()
+
+
+def _the_synthetic_map():
+    return Map.objects.get(slug=SLUG)
+
+
+# Made by the command once (its Voronoi tiling, record and derived rows cost seconds of CPU), then written back by
+# plain inserts for each test, whose tables are emptied after it; kept in var/test-cache/ between runs under a
+# digest of the apps' code (tests/conftest.py's RecordRows).
+_SyntheticRows = RecordRows(
+    _make_synthetic_map, _the_synthetic_map, name="arcs-synthetic", keyed_by=("mapapp/synthetic.py",)
+)
+
+
 @pytest.fixture
 def synthetic(db):
-    call_command("make_synthetic_map", "--zones", str(ZONES), "--slug", SLUG, "--years", "1", "--seed", "5")
-    return Map.objects.get(slug=SLUG)
+    return _SyntheticRows.load()
 
 
 def open_map(page, live_server, query=""):
