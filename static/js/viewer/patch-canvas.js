@@ -106,6 +106,43 @@ export const PatchCanvas = L.Canvas.extend({
     this._drawing = false;
     ctx.restore();
   },
+  // A path's outline as a Path2D, built from its projected, clipped points (`_parts`) once and kept until they
+  // are computed again (Leaflet makes a new `_parts` array on every pan end, zoom or new points, never on a
+  // restyle): a step's repaint fills and strokes the kept shapes instead of walking every ring point by point.
+  _updatePoly(layer, closed) {
+    if (!this._drawing) return;
+    const parts = layer._parts;
+    if (!parts.length) return;
+    let path = layer._patchPath;
+    if (!path || layer._patchPathOf !== parts) {
+      path = new Path2D();
+      for (const part of parts) {
+        for (let j = 0; j < part.length; j++) {
+          if (j) path.lineTo(part[j].x, part[j].y);
+          else path.moveTo(part[j].x, part[j].y);
+        }
+        if (closed) path.closePath();
+      }
+      layer._patchPath = path;
+      layer._patchPathOf = parts;
+    }
+    const ctx = this._ctx;
+    const options = layer.options;
+    if (options.fill) {
+      ctx.globalAlpha = options.fillOpacity;
+      ctx.fillStyle = options.fillColor || options.color;
+      ctx.fill(path, options.fillRule || "evenodd");
+    }
+    if (options.stroke && options.weight !== 0) {
+      ctx.setLineDash(options._dashArray || []);
+      ctx.globalAlpha = options.opacity;
+      ctx.lineWidth = options.weight;
+      ctx.strokeStyle = options.color;
+      ctx.lineCap = options.lineCap;
+      ctx.lineJoin = options.lineJoin;
+      ctx.stroke(path);
+    }
+  },
 });
 
 // A renderer on a pane of its own (created once, above the zones, never catching the mouse): a patching canvas
