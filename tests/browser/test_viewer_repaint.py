@@ -1,10 +1,11 @@
 """The canvas viewer's repaint of only what changed (static/js/viewer/patch-canvas.js: the grid cells a step's
-changed paths reach, each path filled from a kept Path2D): after steps back and forth, a zoom and a pan, every
-canvas holds the pixels Leaflet's own full redraw paints (every path walked point by point, no clip).
+changed paths reach, joined into rectangles, each path filled from a kept Path2D): after steps back and forth, a
+pan and a zoom, every canvas holds the pixels Leaflet's own full redraw paints (every path walked point by point,
+no clip).
 
-Not to the last bit: Skia anti-aliases a path drawn inside a clip of several cells slightly otherwise than the
-same path unclipped, so a few pixels on the edges of lines differ (measured: up to 66 of 255 levels on 2 to 14
-pixels of a 190,000-pixel canvas, most below 10 levels). A shape drawn where it no longer is, or not drawn again,
+Not to the last bit: Skia anti-aliases a path drawn inside a clip slightly otherwise than the same path
+unclipped, so a few pixels on the edges of lines differ (measured: up to 66 of 255 levels on 7 to 23 pixels of a
+190,000-pixel canvas, most below 10 levels). A shape drawn where it no longer is, or not drawn again,
 differs by its whole colour over hundreds of pixels (a kept Path2D not rebuilt after the zoom: thousands)."""
 
 import pytest
