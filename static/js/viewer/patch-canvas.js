@@ -161,7 +161,11 @@ export const PatchCanvas = L.Canvas.extend({
   _updatePoly(layer, closed) {
     if (!this._drawing) return;
     const parts = layer._parts;
-    if (!parts.length) return;
+    const options = layer.options;
+    const stroke = options.stroke && options.weight !== 0;
+    // A hidden line (lines.js turns a front or siege line off by its stroke, and keeps it) draws nothing: no
+    // shape is built for it.
+    if (!parts.length || (!options.fill && !stroke)) return;
     let path = layer._patchPath;
     if (!path || layer._patchPathOf !== parts) {
       path = new Path2D();
@@ -176,13 +180,12 @@ export const PatchCanvas = L.Canvas.extend({
       layer._patchPathOf = parts;
     }
     const ctx = this._ctx;
-    const options = layer.options;
     if (options.fill) {
       ctx.globalAlpha = options.fillOpacity;
       ctx.fillStyle = options.fillColor || options.color;
       ctx.fill(path, options.fillRule || "evenodd");
     }
-    if (options.stroke && options.weight !== 0) {
+    if (stroke) {
       ctx.setLineDash(options._dashArray || []);
       ctx.globalAlpha = options.opacity;
       ctx.lineWidth = options.weight;
