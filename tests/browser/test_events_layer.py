@@ -118,8 +118,25 @@ def test_arabic_labels_and_the_control_on_the_left(page, live_server, demo_event
 
 
 def test_maps_without_events_have_no_events_control(page, live_server, demo):
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
     open_map(page, live_server, "?date=2017-06-15")
     assert page.locator("[data-events=control]").count() == 0
+    # nor the layer's clustering plugin and style sheets (37 KB, a tenth of a cold demo's bytes before compression)
+    assert [url for url in fetched if "markercluster" in url.lower() or "events.css" in url] == []
+    assert page.evaluate("typeof L.markerClusterGroup") == "undefined"
+    assert page.js_errors == []
+
+
+def test_maps_with_events_load_the_clustering_plugin_and_the_layers_style(page, live_server, demo_events):
+    fetched = []
+    page.on("response", lambda response: fetched.append((response.url, response.status)))
+    open_map(page, live_server, "?date=2017-06-15")
+    assert page.evaluate("typeof L.markerClusterGroup") == "function"
+    loaded = {url.rsplit("/", 1)[1]: status for url, status in fetched if "/static/" in url}
+    assert loaded["leaflet.markercluster-1.5.3.js"] == loaded["events.css"] == 200
+    assert loaded["MarkerCluster-1.5.3.css"] == loaded["MarkerCluster.Default-1.5.3.css"] == 200
+    assert page.locator("[data-events=control]").count() == 1
     assert page.js_errors == []
 
 
