@@ -55,6 +55,9 @@ a thin piece and collapses it); tried, it made rings of three points and was lef
 30 dates (`python -m bench.bench_precision --child` with DATABASE_URL set, in a worktree of each):
   before: 31.2 s CPU; area 0.013%; 1,299 zones; front median 4.1 m, p95 66.3 m
   after:  47.4 s CPU; area 0.015%; 1,520 zones; front median 2.6 m, p95 34.6 m
+and again both at once (15:48 UTC, load average 20 to 27), the import alone: before 517 s wall, 35.6 s CPU; after
+765 s wall, 48.9 s CPU (1.37 times the CPU: the thin pieces cut off are more parts to make and cut again); the
+other figures the same as above (the bench is deterministic).
 What the far samples (over 25 m) were, on the database of the run before (/tmp scripts, not kept): a quarter lay on
 hairline cracks, rings a few millimetres wide and hundreds of metres long in the measure's union on EDGE_GRID (63
 of them; 685 holes in the exact union of the zones): a cut's corner on an edge is rounded to the split grid, up to
