@@ -58,6 +58,13 @@ a thin piece and collapses it); tried, it made rings of three points and was lef
 and again both at once (15:48 UTC, load average 20 to 27), the import alone: before 517 s wall, 35.6 s CPU; after
 765 s wall, 48.9 s CPU (1.37 times the CPU: the thin pieces cut off are more parts to make and cut again); the
 other figures the same as above (the bench is deterministic).
+120 dates (BENCH_PRECISION_DAYS=120 python -m bench precision; before from 14:55, after from 15:28 UTC, overlapping
+for most of their run, load average 12 to 27):
+  before: 2,921 s wall, 260.5 s CPU (2.17 s a date); area 0.034%; 3,038 zones; front median 14.0 m, p95 257 m
+  after:  2,619 s wall, 376.4 s CPU (3.14 s a date); area 0.025%; 3,948 zones; front median 7.9 m, p95 98.5 m
+The front is much closer but not yet within 25 m, and the zones and the CPU a date grow further from their targets:
+the bands narrower than the tolerance are what is left to solve (not making them, or merging them into a
+neighbour of the same side when a front first leaves one), before the speed.
 What the far samples (over 25 m) were, on the database of the run before (/tmp scripts, not kept): a quarter lay on
 hairline cracks, rings a few millimetres wide and hundreds of metres long in the measure's union on EDGE_GRID (63
 of them; 685 holes in the exact union of the zones): a cut's corner on an edge is rounded to the split grid, up to
