@@ -50,6 +50,32 @@ long) are crossed by a later front at a shallow angle and go whole to one side, 
 millimetres between parts (87 after 30 dates; the measure's union on a 1e-7° grid keeps them as rings). Cutting
 thin parts crosswise needs snapping that moves corners only (GEOS snap inserts the zone's far-side vertices into
 a thin piece and collapses it); tried, it made rings of three points and was left out.
+
+2026-12-04 (load average 8 to 27: CPU times inflated and noisy), the code before (3392001) and after two fixes,
+30 dates (`python -m bench.bench_precision --child` with DATABASE_URL set, in a worktree of each):
+  before: 31.2 s CPU; area 0.013%; 1,299 zones; front median 4.1 m, p95 66.3 m
+  after:  47.4 s CPU; area 0.015%; 1,520 zones; front median 2.6 m, p95 34.6 m
+and again both at once (15:48 UTC, load average 20 to 27), the import alone: before 517 s wall, 35.6 s CPU; after
+765 s wall, 48.9 s CPU (1.37 times the CPU: the thin pieces cut off are more parts to make and cut again); the
+other figures the same as above (the bench is deterministic).
+120 dates (BENCH_PRECISION_DAYS=120 python -m bench precision; before from 14:55, after from 15:28 UTC, overlapping
+for most of their run, load average 12 to 27):
+  before: 2,921 s wall, 260.5 s CPU (2.17 s a date); area 0.034%; 3,038 zones; front median 14.0 m, p95 257 m
+  after:  2,619 s wall, 376.4 s CPU (3.14 s a date); area 0.025%; 3,948 zones; front median 7.9 m, p95 98.5 m
+The front is much closer but not yet within 25 m, and the zones and the CPU a date grow further from their targets:
+the bands narrower than the tolerance are what is left to solve (not making them, or merging them into a
+neighbour of the same side when a front first leaves one), before the speed.
+What the far samples (over 25 m) were, on the database of the run before (/tmp scripts, not kept): a quarter lay on
+hairline cracks, rings a few millimetres wide and hundreds of metres long in the measure's union on EDGE_GRID (63
+of them; 685 holes in the exact union of the zones): a cut's corner on an edge is rounded to the split grid, up to
+1e-9° off the straight edge its neighbour keeps, and the two versions round apart on a coarser grid. The split plan
+now puts such corners into the neighbours' edges (geo.with_corners): after, no hole in the exact union, 3 at
+EDGE_GRID, 4% of the far samples. Most of the rest were thin parts (bands 10 to 20 m wide on average, a few
+hectares, kilometres long) whose piece across a later front lay mostly outside it: import's gained() left such a
+zone out of the ground whole, date after date. Its piece is now ground when it could be a part (the minimum in
+area, somewhere wider than the tolerance). What is left: bands narrower than the tolerance (about 9 to 15 m on
+average) whose wrong piece (about 1 ha) is itself narrower than the tolerance and cannot be cut (two thirds of the
+far samples, on the main front; a third on islands), and more parts (the pieces cut off are parts).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -190,8 +191,11 @@ def places_reshape(*, reshaped: list[tuple[Place, GEOSGeometry]], method: str = 
         places.append(place)
     # One UPDATE a row: Django's bulk_update writes CASE expressions over the geometries, which SpatiaLite ran
     # about ten times slower than the plain updates (bench/bench_precision.py); history rows in bulk.
+    now = timezone.now()
     for place in places:
+        place.updated_at = now
         Place.objects.filter(pk=place.pk).update(
+            updated_at=now,
             footprint=place.footprint,
             area_km2=place.area_km2,
             label_point=place.label_point,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -162,23 +162,28 @@ class GroundSplit:
     ground: shapely.MultiPolygon
     covered: tuple[Place, ...]
     splits: tuple[tuple[Place, shapely.MultiPolygon, shapely.MultiPolygon], ...]
+    # Zones the ground does not cut whose edges gain the corners the cuts made on them (geo.with_corners).
+    noded: tuple[tuple[Place, shapely.MultiPolygon], ...] = ()
+    # The corners the cuts made (a zone of another map showing a cut zone takes those on its edges too).
+    corners: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
 
 class ZoneFootprints:
     """A map's zones with their footprints as shapely geometries, kept between calls: an import asks for them at
     every date, and loading every footprint near a long front again each time (parts multiply along it) was a
-    growing share of its time. Keyed by place and area: a part cut again keeps its id and shrinks, and is read
-    again; a place no longer on the map drops out. Each call asks the database only which places the map shows."""
+    growing share of its time. Keyed by place, area and last update: a part cut again keeps its id and shrinks,
+    a neighbour given the corners of a cut keeps its area, and each is read again; a place no longer on the map
+    drops out. Each call asks the database only which places the map shows."""
 
     def __init__(self, map: Map):
         self.map = map
-        self._kept: dict[tuple[int, float | None], tuple[Place, shapely.Geometry]] = {}
+        self._kept: dict[tuple, tuple[Place, shapely.Geometry]] = {}
 
     def current(self) -> tuple[list[Place], list[shapely.Geometry]]:
-        keys = list(self.map.places.order_by("pk").values_list("pk", "area_km2"))
-        missing = [pk for pk, area in keys if (pk, area) not in self._kept]
+        keys = list(self.map.places.order_by("pk").values_list("pk", "area_km2", "updated_at"))
+        missing = [key[0] for key in keys if key not in self._kept]
         for place in Place.objects.filter(pk__in=missing).select_related("parent"):
-            self._kept[(place.pk, place.area_km2)] = (place, geo.to_shapely(place.footprint))
+            self._kept[(place.pk, place.area_km2, place.updated_at)] = (place, geo.to_shapely(place.footprint))
         wanted = set(keys)
         self._kept = {key: value for key, value in self._kept.items() if key in wanted}
         return [self._kept[key][0] for key in keys], [self._kept[key][1] for key in keys]
@@ -243,7 +248,41 @@ def ground_split_plan(*, map: Map, ground, zones: ZoneFootprints | None = None) 
         else:
             splits.append((places[index], inside_piece, outside_piece))
     covered.sort(key=lambda place: place.pk)
-    return GroundSplit(snapped, tuple(covered), tuple(splits))
+    splits, noded, corners = _noded(places, footprints, nearby, splits)
+    return GroundSplit(snapped, tuple(covered), tuple(splits), tuple(noded), corners)
+
+
+def _noded(places, footprints, nearby, splits):
+    """The splits with every corner a cut made on an edge put into the zones on the other side of that edge too
+    (the other pieces of the cut and the zones left whole): each pair of neighbours then shares its edge corner
+    for corner, as the zones tile the map (geo.with_corners)."""
+    if not splits:
+        return splits, [], np.empty((0, 2))
+    index_of = {place.pk: index for index, place in enumerate(places)}
+    corners = [geo.new_corners(footprints[index_of[zone.pk]], inside, outside) for zone, inside, outside in splits]
+    corners = np.concatenate(corners) if corners else np.empty((0, 2))
+    if not len(corners):
+        return splits, [], corners
+    touched = np.unique(nearby.query(shapely.points(corners), predicate="dwithin", distance=geo.NODE_TOLERANCE)[1])
+    split_at = {zone.pk: k for k, (zone, _inside, _outside) in enumerate(splits)}
+    splits = list(splits)
+    noded = []
+    for index in touched.tolist():
+        place = places[index]
+        if place.pk in split_at:
+            k = split_at[place.pk]
+            zone, inside, outside = splits[k]
+            noded_inside, noded_outside = geo.with_corners(inside, corners), geo.with_corners(outside, corners)
+            splits[k] = (
+                zone,
+                inside if noded_inside is None else noded_inside,
+                outside if noded_outside is None else noded_outside,
+            )
+        else:
+            footprint = geo.with_corners(footprints[index], corners)
+            if footprint is not None:
+                noded.append((place, footprint))
+    return splits, noded, corners
 
 
 def ground_cut(*, map: Map, line: shapely.LineString, side: str) -> shapely.MultiPolygon:

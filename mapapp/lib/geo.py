@@ -344,6 +344,86 @@ def split_footprint(
     return inside, outside
 
 
+# A corner a split makes on a zone's edge is rounded to the split grid, up to a grid cell off the straight edge
+# its neighbour keeps: the two no longer share that edge exactly, and a union on a coarser grid (EDGE_GRID) rounds
+# the two versions apart into hairline cracks (rings a few millimetres wide and hundreds of metres long, hundreds
+# after a few months of daily fronts: bench/bench_precision.py). The corner is put into the neighbour's edge too.
+NODE_TOLERANCE = 10 * SPLIT_GRID
+
+
+def new_corners(before: BaseGeometry, *after: BaseGeometry) -> np.ndarray:
+    """The corners of the `after` pieces that are not corners of `before` (the zone they were cut from)."""
+    old = shapely.get_coordinates(before)
+    new = np.unique(np.concatenate([shapely.get_coordinates(piece) for piece in after if piece is not None]), axis=0)
+    if not len(new):
+        return new
+    known = {tuple(xy) for xy in old.tolist()}
+    return np.asarray([xy for xy in new.tolist() if tuple(xy) not in known], dtype="float64").reshape(-1, 2)
+
+
+def _ring_with(ring: np.ndarray, corners: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """`ring` (closed, as coordinates) with each of `corners` that lies within `tolerance` of one of its segments
+    (and farther than that from its corners) put into that segment; None when none does."""
+    start, end = ring[:-1], ring[1:]
+    span = end - start
+    length2 = (span**2).sum(axis=1)
+    length2[length2 == 0] = np.inf
+    # corners x segments: where along each segment a corner falls, and how far from it
+    offset = corners[:, None, :] - start[None, :, :]
+    t = (offset * span[None, :, :]).sum(axis=2) / length2[None, :]
+    foot = start[None, :, :] + np.clip(t, 0, 1)[:, :, None] * span[None, :, :]
+    distance = np.sqrt(((corners[:, None, :] - foot) ** 2).sum(axis=2))
+    near_corner = np.sqrt(((corners[:, None, :] - ring[None, :-1, :]) ** 2).sum(axis=2)).min(axis=1) <= tolerance
+    inserts: dict[int, list[tuple[float, np.ndarray]]] = {}
+    for k in np.flatnonzero(~near_corner):
+        segment = int(np.argmin(distance[k]))
+        if distance[k, segment] <= tolerance and 0 < t[k, segment] < 1:
+            inserts.setdefault(segment, []).append((float(t[k, segment]), corners[k]))
+    if not inserts:
+        return None
+    out = []
+    for i in range(len(start)):
+        out.append(start[i])
+        out.extend(xy for _t, xy in sorted(inserts.get(i, ()), key=lambda item: item[0]))
+    out.append(ring[-1])
+    return np.asarray(out)
+
+
+def with_corners(footprint: BaseGeometry, corners: np.ndarray, *, tolerance: float = NODE_TOLERANCE):
+    """`footprint` (a (Multi)Polygon) with each of `corners` that lies on one of its edges (within `tolerance`,
+    not at a corner it has) made a corner of that edge, so that it shares the edge exactly with a neighbour cut
+    there; None when no corner lies on its edges (or the result would not be valid)."""
+    if not len(corners):
+        return None
+    west, south, east, north = footprint.bounds
+    corners = corners[
+        (corners[:, 0] >= west - tolerance)
+        & (corners[:, 0] <= east + tolerance)
+        & (corners[:, 1] >= south - tolerance)
+        & (corners[:, 1] <= north + tolerance)
+    ]
+    if not len(corners):
+        return None
+    edge = shapely.boundary(footprint)
+    corners = corners[shapely.dwithin(edge, shapely.points(corners), tolerance)]
+    if not len(corners):
+        return None
+    changed = False
+    polygons = []
+    for polygon in as_multipolygon(footprint).geoms:
+        rings = []
+        for ring in [polygon.exterior, *polygon.interiors]:
+            coordinates = shapely.get_coordinates(ring)
+            noded = _ring_with(coordinates, corners, tolerance)
+            changed |= noded is not None
+            rings.append(coordinates if noded is None else noded)
+        polygons.append(shapely.Polygon(rings[0], rings[1:]))
+    if not changed:
+        return None
+    result = shapely.MultiPolygon(polygons)
+    return result if result.is_valid else None
+
+
 def polygon_from_geojson(value) -> shapely.MultiPolygon:
     """A GeoJSON Polygon or MultiPolygon geometry (a parsed dict, WGS84 lon/lat) as a valid MultiPolygon.
     ValueError says what is wrong: not an object, another type, bad coordinates, off the globe, no area."""

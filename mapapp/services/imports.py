@@ -91,12 +91,18 @@ class _Record:
         shapes = shapes[reaching]
         pieces = shapely.intersection(shapes, target, grid_size=geo.SPLIT_GRID)
         share = shapely.area(pieces) / shapely.area(shapes)
-        small = (2 * shapely.area(shapes) / shapely.length(shapes) < 2 * tolerance_deg) | (
-            np.asarray([others[i][0].area_km2 or 0.0 for i in reaching.tolist()]) < 2 * min_km2
-        )
+        zone_km2 = np.asarray([others[i][0].area_km2 or 0.0 for i in reaching.tolist()])
+        small = (2 * shapely.area(shapes) / shapely.length(shapes) < 2 * tolerance_deg) | (zone_km2 < 2 * min_km2)
         whole = small & (share >= 0.5)
+        # The piece of such a zone that lies in the target is ground still when it could be a part itself (the
+        # minimum part in area, somewhere wider than the tolerance): a band a few metres wide on average that a
+        # later front crosses keeps a wide end on the wrong side otherwise, date after date.
+        cuttable = ~small
+        maybe = np.flatnonzero(small & ~whole & (zone_km2 * share >= min_km2))
+        if len(maybe):
+            cuttable[maybe] = ~shapely.is_empty(shapely.buffer(pieces[maybe], -tolerance_deg / 2))
         zones = [others[i][0] for i in reaching[whole].tolist()]
-        ground = geo.polygonal(shapely.union_all(pieces[~small], grid_size=geo.SPLIT_GRID))
+        ground = geo.polygonal(shapely.union_all(pieces[cuttable], grid_size=geo.SPLIT_GRID))
         return ground, zones
 
 

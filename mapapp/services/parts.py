@@ -217,12 +217,35 @@ def zones_split(
     on_maps: dict[int, list[int]] = defaultdict(list)
     for map_id, place_id in through.objects.filter(place_id__in=list(made)).values_list("map_id", "place_id"):
         on_maps[map_id].append(place_id)
+    noded = _noded_zones(map=map, plan=plan, other_maps=[pk for pk in on_maps if pk != map.pk])
     split_zones = {zone.pk: zone for zone, _inside, _outside in plan.splits}
     for shown in Map.objects.filter(pk__in=list(on_maps)).order_by("pk"):
         old = [split_zones[pk] for pk in on_maps[shown.pk]]
         _replace_zones(map=shown, old=old, new=[piece for zone in old for piece in made[zone.pk]])
-    maps_bump(Q(pk__in=[map.pk, *on_maps]))  # parts and their links are written in bulk, past the signals
+    noded_on = through.objects.filter(place_id__in=[place.pk for place in noded]).values_list("map_id", flat=True)
+    # parts and their links are written in bulk, past the signals
+    maps_bump(Q(pk__in=[map.pk, *on_maps, *noded_on]))
     return covered, [*parts, *kept]
+
+
+def _noded_zones(*, map: Map, plan: GroundSplit, other_maps: list[int]) -> list[Place]:
+    """The zones beside the cuts take the corners the cuts made on their edges (the plan's `noded`, on `map`,
+    and those of the other maps showing a zone that was cut), so that neighbours still share their edges corner
+    for corner: their shape and area change by no more than the split grid. Returns the places reshaped."""
+    reshaped = [(zone, geo.geos_multipolygon(footprint)) for zone, footprint in plan.noded]
+    if other_maps and len(plan.corners):
+        handled = {zone.pk for zone, _inside, _outside in plan.splits} | {zone.pk for zone, _shape in plan.noded}
+        near = shapely.envelope(shapely.multipoints(plan.corners)).buffer(geo.NODE_TOLERANCE)
+        for place in (
+            Place.objects.filter(maps__in=other_maps, footprint__intersects=geo.to_geos(near))
+            .exclude(pk__in=handled)
+            .distinct()
+            .order_by("pk")
+        ):
+            footprint = geo.with_corners(geo.to_shapely(place.footprint), plan.corners)
+            if footprint is not None:
+                reshaped.append((place, geo.geos_multipolygon(footprint)))
+    return gazetteer_services.places_reshape(reshaped=reshaped)
 
 
 def _history_keys(parts: Sequence[Place]) -> dict[int, tuple]:

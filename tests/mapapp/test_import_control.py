@@ -173,3 +173,24 @@ def test_coarsen_zones_command(world, snapshot_map, tmp_path):
     assert out.getvalue().strip() == f"{snapshot_map.slug}: 9 zones -> 9 (0 merged back)"
     with pytest.raises(CommandError):
         call_command("coarsen_zones", "--map", "nope")
+
+
+def test_a_thin_zone_mostly_outside_a_date_still_gives_up_a_piece_that_could_be_a_part(world, snapshot_map, tmp_path):
+    map_ = snapshot_map
+    Map.objects.filter(pk=map_.pk).update(min_part_m2=1000)
+    map_.refresh_from_db()
+    # day 1: the rebels hold the first column and a band 16 m wide along the middle column's west edge: thin parts
+    # (under twice the 10 m tolerance wide on average), one for each zone of the middle column
+    band = shapely.box(0.01, 0.0, 0.01015, 0.03)
+    # day 2: the army takes the band's north, down into the middle of g11's part: 45% of that part, 0.8 ha and
+    # 16 m wide, could be a part itself, though the part lies mostly outside the army's ground
+    day1 = shapely.union(DAY1, band)
+    day2 = shapely.union(DAY1, shapely.box(0.01, 0.0, 0.01015, 0.0155))
+    write(tmp_path / "rebels-2016-01-01.geojson", day1)
+    write(tmp_path / "rebels-2016-02-01.geojson", day2)
+    run(tmp_path, "--map", map_.slug, "--actor", "rebels", "--else", "army", "--publish", "--by", "rafiq")
+    rebels = world.actor("rebels").pk
+    for on, ground in ((dt.date(2016, 1, 1), day1), (dt.date(2016, 2, 1), day2)):
+        assert actor_km2(map_, on, rebels) == pytest.approx(geo.area_km2(ground), abs=1 * M2)
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)

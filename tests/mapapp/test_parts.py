@@ -49,6 +49,24 @@ def assert_tiles(map_):
     for a, b in itertools.combinations(shapes, 2):
         if a.intersects(b):
             assert geo.area_km2(shapely.intersection(a, b)) < 0.01 * M2
+    assert_edges_shared_corner_for_corner(map_)
+
+
+def assert_edges_shared_corner_for_corner(map_):
+    """Neighbours share their edges exactly: a corner of one zone that lies on another's edge (within a
+    millimetre) is a corner of that zone too, so the zones unite on any grid without hairline cracks."""
+    shapes = [geo.to_shapely(place.footprint) for place in zones(Map.objects.get(pk=map_.pk))]
+    for a, b in itertools.permutations(shapes, 2):
+        if not a.intersects(b.buffer(1e-8)):
+            continue
+        # (a corner rounded to the split grid, 1e-18° off the one it was, is the same corner)
+        own = shapely.multipoints(shapely.get_coordinates(b))
+        on_edge = [xy for xy in shapely.get_coordinates(a).tolist() if b.boundary.distance(shapely.Point(xy)) < 1e-8]
+        missing = [xy for xy in on_edge if own.distance(shapely.Point(xy)) > 1e-12]
+        assert not missing, f"corners on a neighbour's edge that are not the neighbour's: {missing}"
+    for grid in (geo.SPLIT_GRID, geo.EDGE_GRID):
+        union = shapely.union_all(shapes, grid_size=grid)
+        assert not [ring for polygon in shapely.get_parts(union) for ring in polygon.interiors]
 
 
 def assert_edges_as_if_rebuilt(map_):
@@ -161,6 +179,34 @@ def test_a_map_setting_lowers_the_minimum(world, held_grid):
     ground_change(world, map_, box(0.0105, 0.0105, 0.01095, 0.01095))
     assert Place.objects.filter(kind="part").count() == 2
     assert_tiles(map_)
+
+
+def test_a_cut_ending_on_a_slanted_edge_gives_its_corner_to_the_zone_across_the_edge(world, held_grid):
+    map_ = held_grid
+
+    # g11 cut along a slanted line: the parts share an edge that no grid line follows
+    def slant(x):
+        return 0.0123 + 0.48 * (x - 0.01)
+
+    first = geo.to_geos(
+        shapely.MultiPolygon([shapely.Polygon([(0.01, 0.01), (0.02, 0.01), (0.02, slant(0.02)), (0.01, slant(0.01))])])
+    )
+    ground_change(world, map_, first)
+    south, north = sorted(Place.objects.filter(kind="part"), key=lambda p: p.footprint.extent[1])
+    # the army takes the west of the southern part only, up to the slanted edge: a new corner on that edge, on
+    # the split grid (a rounding off the straight edge), where the northern part is not cut
+    ground_change(
+        world, map_, box(0.01, 0.01, 0.01373, 0.02).intersection(south.footprint), on="2016-07-01", actor="army"
+    )
+    north.refresh_from_db()
+    assert Place.objects.filter(kind="part").count() == 3 and north in zones(map_)
+    assert geo.area_km2(north.footprint) == pytest.approx(
+        geo.area_km2(geo.to_shapely(world.places["g11"].footprint).difference(geo.to_shapely(first))), abs=1 * M2
+    )
+    assert len(north.footprint.coords[0][0]) == 6  # the corner is the northern part's too
+    assert_tiles(map_)
+    assert_edges_shared_corner_for_corner(map_)
+    assert_edges_as_if_rebuilt(map_)
 
 
 def test_a_boundary_touching_a_vertex_splits_only_the_zone_it_lies_in(world, held_grid):
