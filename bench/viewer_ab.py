@@ -2,11 +2,12 @@
 
     PYTHONPATH=. .venv/bin/python bench/viewer_ab.py OLD_CHECKOUT NEW_CHECKOUT   # e.g. a `git worktree` of main
 
-Each checkout serves the same database (BENCH_VIEWER_URL; build it first with `python -m bench viewer`) from its
-own runserver; ROUNDS rounds (default 3) alternate which goes first. Per round and side: bench_viewer's key press
-to painted frame and trace work per step (ArrowRight and PageDown) on SLUG (default synthetic-10000), and a whole
-redraw of the zones' canvas timed in the page (median of 15). Prints each figure's median over rounds, B/A and the
-per-round values: on a shared machine the ratio of interleaved runs is the figure to read, not the milliseconds.
+Each checkout serves the same database (BENCH_VIEWER_URL; build it first with `python -m bench viewer`) from its own
+runserver; BENCH_VIEWER_AB_ROUNDS rounds (default 3) alternate which goes first. Per round and side: bench_viewer's
+key press to painted frame and trace work per step (ArrowRight and PageDown) on BENCH_VIEWER_AB_SLUG (default
+synthetic-10000), and a whole redraw of the zones' canvas timed in the page (median of 15). Prints each figure's
+median over rounds, B/A and the per-round values: on a shared machine the ratio of interleaved runs is the figure to
+read, not the milliseconds.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def main(old: str, new: str) -> None:
     from playwright.sync_api import sync_playwright
 
     sides = {"A": old, "B": new}
-    rounds = int(os.environ.get("ROUNDS", "3"))
-    slug = os.environ.get("SLUG", "synthetic-10000")
+    rounds = int(os.environ.get("BENCH_VIEWER_AB_ROUNDS", "3"))
+    slug = os.environ.get("BENCH_VIEWER_AB_SLUG", "synthetic-10000")
     url = os.environ.get("BENCH_VIEWER_URL", f"spatialite:///{ROOT / 'var' / 'bench-viewer.sqlite3'}")
     servers, bases, results = {}, {}, {side: {} for side in sides}
     cache = tempfile.mkdtemp(prefix="viewer-ab-")

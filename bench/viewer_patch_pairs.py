@@ -4,10 +4,11 @@
 
 On bench_viewer's database (BENCH_VIEWER_URL; build it with `python -m bench viewer`), the map opened once; 63 steps
 by change (back from the last day) and 63 by day. After each step the repaint still waiting for its frame is done
-synchronously once per cell size in CELLS (default "64,32,24,16"; patch-canvas.js options.cellSize), the same
-changed boxes each time, the order rotated per step, each followed by getImageData of one pixel (which makes the
-canvas rasterize what was recorded), so each figure is script plus raster. Prints per size the median, mean and
-p90 (ms), and the median over steps of its time over the first size's: the pairing cancels the machine's load.
+synchronously once per cell size in BENCH_VIEWER_CELLS (default "64,32,24,16"; patch-canvas.js options.cellSize),
+the same changed boxes each time, the order rotated per step, each followed by getImageData of one pixel (which
+makes the canvas rasterize what was recorded), so each figure is script plus raster. Prints per size the median,
+mean and p90 (ms), and the median over steps of its time over the first size's: the pairing cancels the machine's
+load.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ async ({ mode, steps, sizes }) => {
 def main(slug: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    sizes = [int(n) for n in os.environ.get("CELLS", "64,32,24,16").split(",")]
+    sizes = [int(n) for n in os.environ.get("BENCH_VIEWER_CELLS", "64,32,24,16").split(",")]
     url = os.environ.get("BENCH_VIEWER_URL", f"spatialite:///{ROOT / 'var' / 'bench-viewer.sqlite3'}")
     port = bv.free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "viewer-pairs", "DEBUG": "0",

@@ -8,7 +8,6 @@ whatever the number of zones.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connections, router
 from django.db.models import Count, Q
+from psycopg.adapt import Loader
 
 from gazetteer.models import Place
 from mapapp import standards
@@ -297,7 +297,7 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
         if connection.vendor == "postgresql":
             # Megabytes of JSON the database wrote: kept as the bytes it sent rather than decoded to str by
             # psycopg and encoded again for the answer (a tenth of the request's CPU at 5,000 zones).
-            cursor.cursor.adapters.register_loader("text", raw_text_loader())
+            cursor.cursor.adapters.register_loader("text", RawTextLoader)
         cursor.execute(sql, params)
         (features,) = cursor.fetchone()
     return orjson.dumps(
@@ -310,18 +310,13 @@ def zones_geojson(*, map: Map, on: dt.date) -> bytes:
     )
 
 
-@functools.cache
-def raw_text_loader() -> type:
+class RawTextLoader(Loader):
     """A psycopg loader giving a text column as the UTF-8 bytes PostgreSQL sent (no str made), to register on one
-    cursor's own adapters (`cursor.adapters.register_loader("text", raw_text_loader())`): the connection's other
-    cursors are not touched. Made on first call, so that SpatiaLite deployments do not import psycopg."""
-    from psycopg.adapt import Loader
+    cursor's own adapters (`cursor.adapters.register_loader("text", RawTextLoader)`): the connection's other
+    cursors are not touched."""
 
-    class RawTextLoader(Loader):
-        def load(self, data) -> bytes:
-            return bytes(data)
-
-    return RawTextLoader
+    def load(self, data) -> bytes:
+        return bytes(data)
 
 
 def _holder_on(periods: list[tuple], day: dt.date) -> tuple[int | None, str]:
