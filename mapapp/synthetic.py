@@ -16,24 +16,26 @@ sources say so.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import gzip
 import json
 import random
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import shapely
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from gazetteer.models import Place
 from gazetteer.services import places_bulk_create
-from mapapp import analytics, selectors, services
+from mapapp import analytics, selectors, services, versioning
 from mapapp.lib import geo
 from mapapp.models import Actor, ControlStatus, Map, SupplyMethod
 
@@ -267,10 +269,25 @@ class History:
             day += dt.timedelta(days=self.rng.randint(2, 9))
 
 
-def _record_sieges(*, map_: Map, actors: dict[str, Actor], source, start: dt.date, end: dt.date) -> int:
+class _Phases:
+    """Wall and CPU seconds of each phase of a build, handed to `report(name, wall, cpu)` as each ends."""
+
+    def __init__(self, report: Callable[[str, float, float], None] | None) -> None:
+        self.report = report
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        if self.report is not None:
+            self.report(name, time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def _record_sieges(
+    *, map_: Map, actors: dict[str, Actor], source, start: dt.date, end: dt.date, phase: _Phases | None = None
+) -> int:
     """A siege for every enclosed pocket of three zones or more that lasts from one month's first day to the
     next: from the first month it is seen to the first month it is gone."""
-    by_id = {actor.pk: suffix for suffix, actor in actors.items()}
     graph = analytics.zone_graph(map=map_)
     areas = {pk: analytics.square_metres(a) for pk, a in map_.places.values_list("pk", "area_km2")}
     places = {place.pk: place for place in map_.places.all()}
@@ -296,6 +313,12 @@ def _record_sieges(*, map_: Map, actors: dict[str, Actor], source, start: dt.dat
                 open_sieges[key] = (month, actor_id, {states[n].actor_id for n in border})
         month = (month + dt.timedelta(days=32)).replace(day=1)
     found.extend((since, None, key, actor_id, b) for key, (since, actor_id, b) in open_sieges.items())
+    with phase("sieges: record") if phase is not None else contextlib.nullcontext():
+        return _sieges_write(map_=map_, actors=actors, source=source, found=found, places=places)
+
+
+def _sieges_write(*, map_: Map, actors: dict[str, Actor], source, found: list, places: dict[int, Place]) -> int:
+    by_id = {actor.pk: suffix for suffix, actor in actors.items()}
     count = 0
     for since, until, key, actor_id, besiegers in sorted(found, key=lambda f: (f[0], min(f[2]))):
         if until is not None and until <= since + dt.timedelta(days=31):
@@ -319,47 +342,43 @@ def _record_sieges(*, map_: Map, actors: dict[str, Actor], source, start: dt.dat
     return count
 
 
-@transaction.atomic
+@versioning.bumps_held()  # one transaction; the map's data version moves once, at the end
 def make_synthetic_map(
-    *, zones: int = 5000, slug: str = "syria-synthetic", years: int = 4, seed: int = 1, start=dt.date(2014, 1, 1)
+    *,
+    zones: int = 5000,
+    slug: str = "syria-synthetic",
+    years: int = 4,
+    seed: int = 1,
+    start=dt.date(2014, 1, 1),
+    report: Callable[[str, float, float], None] | None = None,
 ) -> Map:
-    """Create the map `slug` with `zones` Voronoi zones and `years` of invented history from `start`."""
+    """Create the map `slug` with `zones` Voronoi zones and `years` of invented history from `start`. `report`,
+    if given, is called with each phase's name, wall seconds and CPU seconds (of this process) as it ends."""
     if Map.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"a map {slug!r} already exists; delete it first (--replace)"})
     if years < 1:
         raise ValidationError({"years": f"years must be at least 1, got {years}"})
+    phase = _Phases(report)
     rng = random.Random(seed)
-    cells = voronoi_zones(zones, rng)
-    places = places_bulk_create(
-        places=[
-            {
-                "slug": f"{slug}-{index:05d}",
-                "name_en": locality.name or f"Locality {index}",
-                "name_ar": locality.name_ar,
-                "kind": "locality",
-                "label_point": Point(locality.lon, locality.lat, srid=geo.WGS84),
-                "footprint": geo.geos_multipolygon(cell),
-                "footprint_method": "Voronoi cell of the locality point, clipped to the country (synthetic)",
-                "notes": f"synthetic zone; {locality.county}".strip("; "),
-                "source": "Who's On First (point); zone invented for benchmarks",
-            }
-            for index, (locality, cell) in enumerate(cells)
-        ]
-    )
+    with phase("voronoi zones"):
+        cells = voronoi_zones(zones, rng)
+    with phase("places"):
+        places = _places(slug, cells)
     actors = _actors("syn")
     end = dt.date(start.year + years, start.month, start.day) - dt.timedelta(days=1)
-    map_ = services.map_create(
-        slug=slug,
-        title_en=f"Synthetic Syria, {len(places)} zones",
-        title_ar=f"سوريا الافتراضية، {len(places)} منطقة",
-        description_en="Invented control history over Voronoi zones of real localities, for benchmarks.",
-        start=start,
-        end=end,
-        default_date=end,
-        actors=list(actors.values()),
-        zones=places,
-        credit=CREDIT,
-    )
+    with phase("map, zones and edges"):
+        map_ = services.map_create(
+            slug=slug,
+            title_en=f"Synthetic Syria, {len(places)} zones",
+            title_ar=f"سوريا الافتراضية، {len(places)} منطقة",
+            description_en="Invented control history over Voronoi zones of real localities, for benchmarks.",
+            start=start,
+            end=end,
+            default_date=end,
+            actors=list(actors.values()),
+            zones=places,
+            credit=CREDIT,
+        )
     source = services.source_create(
         title="Synthetic record for benchmarks (no real events)", publisher="Frontline Atlas"
     )
@@ -378,11 +397,33 @@ def make_synthetic_map(
         )
 
     by_id = {place.pk: place for place in places}
-    history = History(places=places, graph=analytics.zone_graph(map=map_), actors=actors, rng=rng, record=record)
-    history.run(start, end)
+    with phase("history"):
+        history = History(places=places, graph=analytics.zone_graph(map=map_), actors=actors, rng=rng, record=record)
+        history.run(start, end)
     # The invented war only ever records what alters the record (History.take), so it is published in one go:
     # one change at a time through control_change_record costs minutes at 50,000 zones.
-    services.control_changes_bulk_publish(changes=recorded, sources=[source])
-    _record_sieges(map_=map_, actors=actors, source=source, start=start, end=end)
+    with phase(f"publish {len(recorded)} changes"):
+        services.control_changes_bulk_publish(changes=recorded, sources=[source])
+    with phase("sieges"):
+        _record_sieges(map_=map_, actors=actors, source=source, start=start, end=end, phase=phase)
     map_.refresh_from_db()
     return map_
+
+
+def _places(slug: str, cells) -> list[Place]:
+    return places_bulk_create(
+        places=[
+            {
+                "slug": f"{slug}-{index:05d}",
+                "name_en": locality.name or f"Locality {index}",
+                "name_ar": locality.name_ar,
+                "kind": "locality",
+                "label_point": Point(locality.lon, locality.lat, srid=geo.WGS84),
+                "footprint": geo.geos_multipolygon(cell),
+                "footprint_method": "Voronoi cell of the locality point, clipped to the country (synthetic)",
+                "notes": f"synthetic zone; {locality.county}".strip("; "),
+                "source": "Who's On First (point); zone invented for benchmarks",
+            }
+            for index, (locality, cell) in enumerate(cells)
+        ]
+    )

@@ -226,7 +226,7 @@ class PublishedChange:
 _BULK_PLACES = 5000
 
 
-@transaction.atomic
+@versioning.bumps_held()  # one transaction; the bumps of its writes (the bulk ones' below) made once, at its end
 def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources: Sequence[Source], by=None) -> int:
     """Record and publish many changes of whole places at once, all citing `sources`: the fast path of
     control_change_record(publish=True) for generated records (make_synthetic_map), where one change at a time
