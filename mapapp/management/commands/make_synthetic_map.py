@@ -34,9 +34,10 @@ class Command(BaseCommand):
             self._delete(slug)
         began = time.perf_counter()
 
-        def report(phase: str, wall: float, cpu: float) -> None:
+        def report(phase: str, wall: float, cpu: float, database_cpu: float | None) -> None:
             if options["verbosity"] >= 2:
-                self.stdout.write(f"  {phase}: {wall:.1f} s ({cpu:.1f} s CPU here)")
+                database = "" if database_cpu is None else f", {database_cpu:.1f} s in the database"
+                self.stdout.write(f"  {phase}: {wall:.1f} s wall; CPU {cpu:.1f} s here{database}")
 
         try:
             map_ = make_synthetic_map(zones=zones, slug=slug, years=years, seed=seed, start=start_date, report=report)
