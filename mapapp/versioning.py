@@ -102,6 +102,26 @@ class _Held:
         self.map_ids: set[int] = set()
         self.every_map = False
         self.instances: list[Map] = []
+        # The maps of each place, found once a block: a place that joins a map in the block bumps that map
+        # through the link's own signal, and one that leaves it only makes an answer miss once more.
+        self.maps_of_place: dict[int, set[int]] = {}
+
+    def maps_of(self, place_ids: Iterable[int]) -> set[int]:
+        place_ids = set(place_ids)
+        unknown = place_ids - self.maps_of_place.keys()
+        if unknown:
+            found: dict[int, set[int]] = {place_id: set() for place_id in unknown}
+            through = Map.places.through
+            for place_id, map_id in through.objects.filter(place_id__in=sorted(unknown)).values_list(
+                "place_id", "map_id"
+            ):
+                found[place_id].add(map_id)
+            self.maps_of_place.update(found)
+        return set().union(*(self.maps_of_place[place_id] for place_id in place_ids))
+
+    def covers(self, place_ids: Iterable[int]) -> bool:
+        """Whether every map showing these places will be bumped at the end already (nothing to find out)."""
+        return self.every_map or self.maps_of(place_ids) <= self.map_ids
 
 
 _held: ContextVar[_Held | None] = ContextVar("versioning_held", default=None)
@@ -163,6 +183,10 @@ def _maps_of_places(place_ids: Iterable[int]) -> Q | None:
 
 
 def _bump_places(place_ids: Iterable[int]) -> None:
+    held = _held.get()
+    if held is not None:
+        held.map_ids |= held.maps_of(place_ids)
+        return
     maps = _maps_of_places(place_ids)
     if maps is not None:
         maps_bump(maps)
@@ -179,6 +203,11 @@ def _bump_map(instance: Map) -> None:
     row = Map.objects.filter(pk=instance.pk).values_list("data_version", "updated_at").first()
     if row is not None:
         instance.data_version, instance.updated_at = row
+
+
+def _held_covers(place_ids: Iterable[int]) -> bool:
+    held = _held.get()
+    return held is not None and held.covers(place_ids)
 
 
 def _published(state: str | None) -> bool:
@@ -249,8 +278,11 @@ def _affected(instance, before: dict | None) -> None:
             _bump_places(_siege_places(instance.pk))
     elif isinstance(instance, SiegePlace):
         sieges = {now["siege_id"], *(before and [before["siege_id"]] or [])}
+        places = {now["place_id"], *(before and [before["place_id"]] or [])}
+        if _held_covers(places):
+            return  # a siege's places, saved one by one in a held block: their maps are bumped at its end
         if Siege.objects.filter(pk__in=sieges, review_state=ReviewState.PUBLISHED).exists():
-            _bump_places({now["place_id"], *(before and [before["place_id"]] or [])})
+            _bump_places(places)
     elif isinstance(instance, SiegeSupply):
         sieges = {now["siege_id"], *(before and [before["siege_id"]] or [])}
         for siege_id in Siege.objects.filter(pk__in=sieges, review_state=ReviewState.PUBLISHED).values_list(
