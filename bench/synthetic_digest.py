@@ -12,7 +12,7 @@ import django
 
 
 def digests(slug: str) -> dict[str, str]:
-    from gazetteer.models import Place
+    from gazetteer.models import Place, PlaceName
     from mapapp.models import (
         Actor,
         ControlChange,
@@ -111,6 +111,27 @@ def digests(slug: str) -> dict[str, str]:
                 tuple(sorted((x.method, str(x.start), str(x.end)) for x in s.supplies.all())),
             )
             for s in Siege.objects.filter(siege_places__place_id__in=place_ids).distinct()
+        ],
+        "versions": [
+            *(
+                ("place", v.slug, v.history_type, v.history_change_reason, v.history_user_id, v.footprint.wkb.hex())
+                for v in Place.history.filter(id__in=place_ids)
+            ),
+            *(
+                ("name", slug_of[v.place_id], v.name, v.language, v.kind, v.search_key, v.history_type)
+                for v in PlaceName.history.filter(place_id__in=place_ids)
+            ),
+            *(
+                (
+                    "change",
+                    change_key[v.id],
+                    v.history_type,
+                    v.history_change_reason,
+                    tuple(sorted(slug_of[p] for p in v.places.values_list("place_id", flat=True))),
+                    v.sources.count(),
+                )
+                for v in ControlChange.history.filter(id__in=list(change_key))
+            ),
         ],
     }
     result = {}

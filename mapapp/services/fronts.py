@@ -40,6 +40,7 @@ from django_tasks import task
 
 from mapapp import analytics
 from mapapp.lib import geo
+from mapapp.lib.bulk import bulk_insert
 from mapapp.models import ControlPeriod, FrontSegment, Map, PocketBacklog, PocketPiece, ZoneEdge
 
 # (place_id, actor_id, status, valid_from, valid_to): a period as the derivation reads it.
@@ -257,7 +258,7 @@ def front_segments_rebuild(*, map: Map, place_ids: set[int] | None = None) -> in
             by_place.get(place_a, []), by_place.get(place_b, [])
         )
     ]
-    FrontSegment.objects.bulk_create(rows, batch_size=2000)
+    bulk_insert(FrontSegment, rows)
     return len(rows)
 
 
@@ -503,7 +504,8 @@ def pocket_pieces_rebuild(*, map: Map, start: dt.date | None = None, end: dt.dat
     areas = {pk: analytics.square_metres(area) for pk, area in map.places.values_list("pk", "area_km2")}
     PocketPiece.objects.filter(pk__in=[pk for pk in old if pk not in claimed]).delete()
     PocketPiece.objects.bulk_update(moved, ["valid_from", "valid_to"], batch_size=500)
-    PocketPiece.objects.bulk_create(
+    bulk_insert(
+        PocketPiece,
         [
             PocketPiece(
                 map=map,

@@ -17,6 +17,7 @@ from gazetteer import services as place_services
 from gazetteer.importer import ImportFileError, ImportOptions, places_import
 from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
+from mapapp.lib.bulk import bulk_insert
 from mapapp.models import (
     Actor,
     Map,
@@ -115,7 +116,7 @@ def zone_edges_rebuild(*, map: Map, zones: Sequence[Place] | None = None, footpr
                 )
             )
         ZoneEdge.objects.filter(map=map).delete()
-        ZoneEdge.objects.bulk_create(rows, batch_size=2000)
+        bulk_insert(ZoneEdge, rows)
         derived_after_edges(map=map)
         return len(rows)
 
