@@ -37,9 +37,9 @@ from django.db import connection
 
 from gazetteer.models import Place
 from gazetteer.services import places_bulk_create
-from mapapp import analytics, selectors, services, versioning
+from mapapp import analytics, services, versioning
 from mapapp.lib import geo
-from mapapp.models import Actor, ControlStatus, Map, SupplyMethod
+from mapapp.models import Actor, ControlStatus, Map, PocketPiece, SupplyMethod
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data"
 LOCALITIES = DATA / "syria-localities.csv.gz"
@@ -313,30 +313,37 @@ def _record_sieges(
     *, map_: Map, actors: dict[str, Actor], source, start: dt.date, end: dt.date, phase: _Phases | None = None
 ) -> int:
     """A siege for every enclosed pocket of three zones or more that lasts from one month's first day to the
-    next: from the first month it is seen to the first month it is gone."""
-    graph = analytics.zone_graph(map=map_)
-    areas = {pk: analytics.square_metres(a) for pk, a in map_.places.values_list("pk", "area_km2")}
+    next: from the first month it is seen to the first month it is gone.
+
+    The pockets are read from the map's stored pocket pieces (derived when the changes were published): a piece
+    is enclosed, as analytics.pieces_at judges it with no allies, when it is off the map's outer edge and every
+    zone bordering it is another actor's (none of unknown control), and those actors are its besiegers."""
     places = {place.pk: place for place in map_.places.all()}
+    pieces = [
+        (valid_from, valid_to, frozenset(place_ids), actor_id, set(border_actor_ids))
+        for valid_from, valid_to, place_ids, actor_id, border_actor_ids in PocketPiece.objects.filter(
+            map=map_, on_outer_edge=False, border_unknown=False
+        )
+        .order_by("valid_from", "pk")
+        .values_list("valid_from", "valid_to", "place_ids", "actor_id", "border_actor_ids")
+        if border_actor_ids and len(place_ids) >= 3
+    ]
     open_sieges: dict[frozenset, tuple[dt.date, int, set[int]]] = {}
     found: list[tuple[dt.date, dt.date | None, frozenset, int, set[int]]] = []
     month = dt.date(start.year, start.month, 1)
     while month <= end:
-        states = selectors.zone_states_at(map=map_, on=month)
         pockets = {
-            frozenset(piece.place_ids): piece.actor_id
-            for piece in analytics.pieces_at(
-                map=map_, on=month, states=states, graph=graph, areas=areas, allies={}, besieged={}
-            )
-            if piece.enclosed and len(piece.place_ids) >= 3
+            key: (actor_id, besiegers)
+            for valid_from, valid_to, key, actor_id, besiegers in pieces
+            if valid_from <= month and (valid_to is None or month < valid_to)
         }
         for key, (since, actor_id, besiegers) in list(open_sieges.items()):
             if key not in pockets:
                 found.append((since, month, key, actor_id, besiegers))
                 del open_sieges[key]
-        for key, actor_id in pockets.items():
+        for key, (actor_id, besiegers) in pockets.items():
             if key not in open_sieges:
-                border = {n for place_id in key for n in graph.neighbours.get(place_id, ()) if n not in key}
-                open_sieges[key] = (month, actor_id, {states[n].actor_id for n in border})
+                open_sieges[key] = (month, actor_id, besiegers)
         month = (month + dt.timedelta(days=32)).replace(day=1)
     found.extend((since, None, key, actor_id, b) for key, (since, actor_id, b) in open_sieges.items())
     with phase("sieges: record") if phase is not None else contextlib.nullcontext():
