@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import shapely
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -166,7 +167,16 @@ class History:
         self.pushes = max(1, round(len(places) / 5000))
         self.status: dict[int, str] = {}
         # Every ordered pair of neighbours, sorted once: the fronts are those whose owners differ, in this order.
-        self.pairs = sorted((a, b) for a, neighbours in graph.neighbours.items() for b in neighbours)
+        # Kept as arrays of positions in self.ids, beside an array of owners, so that finding the day's fronts
+        # is one comparison over the pairs (a 50,000-zone map has 300,000 of them, and hundreds of days).
+        pairs = np.array(
+            sorted((a, b) for a, neighbours in graph.neighbours.items() for b in neighbours), dtype=np.int64
+        ).reshape(-1, 2)
+        self.ids = np.array(sorted(self.places), dtype=np.int64)
+        self.pair_ids = pairs
+        self.pair_a, self.pair_b = np.searchsorted(self.ids, pairs[:, 0]), np.searchsorted(self.ids, pairs[:, 1])
+        self.side_of = {suffix: index for index, (suffix, *_rest) in enumerate(SIDES)}
+        self.owner_at = np.full(len(self.ids), -1, dtype=np.int64)
 
     def initial(self, on: dt.date) -> None:
         """Grow each side's territory around its seed zones, breadth first, taking turns."""
@@ -187,6 +197,7 @@ class History:
                     queue.append((neighbour, suffix))
         for place_id in ids:  # islands no front reaches
             self.owner.setdefault(place_id, SIDES[0][0])
+        self.owner_at[:] = [self.side_of[self.owner[place_id]] for place_id in self.ids.tolist()]
         for suffix, *_ in SIDES:
             mine = [place_id for place_id in ids if self.owner[place_id] == suffix]
             if mine:
@@ -195,8 +206,8 @@ class History:
 
     def fronts(self) -> list[tuple[int, int]]:
         """(zone, enemy neighbour) pairs, sorted."""
-        owner = self.owner
-        return [(a, b) for a, b in self.pairs if owner[a] != owner[b]]
+        differ = self.owner_at[self.pair_a] != self.owner_at[self.pair_b]
+        return list(map(tuple, self.pair_ids[differ].tolist()))
 
     def take(self, on: dt.date, place_ids: list[int], suffix: str, status: str, title: str) -> None:
         place_ids = [p for p in place_ids if (self.owner[p], self.status[p]) != (suffix, status)]
@@ -205,6 +216,7 @@ class History:
         for place_id in place_ids:
             self.owner[place_id] = suffix
             self.status[place_id] = status
+        self.owner_at[np.searchsorted(self.ids, place_ids)] = self.side_of[suffix]
         self.record(on, sorted(place_ids), suffix, status, title)
 
     def push(self, on: dt.date, pending: list, fronts: list[tuple[int, int]]) -> None:
