@@ -64,7 +64,7 @@ def bulk_insert_with_history(
     *,
     batch_size: int = 2000,
     default_user=None,
-    default_change_reason: str = "",
+    default_change_reason: str | None = None,
 ) -> list[Model]:
     """simple_history's bulk_create_with_history (one "+" version per object, dated now, by `default_user` or the
     request's user, with `default_change_reason`), by COPY on PostgreSQL."""
