@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import orjson
 from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.geos import GEOSGeometry
 from django.db import connections, router, transaction
 from django.db.models import JSONField, Model
 from django.utils import timezone
@@ -56,6 +57,33 @@ def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def bulk_insert_values(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> int:
+    """Rows of `model` given as values of its fields' `attnames` (geometries as hex EWKB, with their SRID), the ids
+    left to the database: for rows nobody reads back as objects, without building a model instance for each
+    (COPY on PostgreSQL; elsewhere the instances, through bulk_create). Returns the number of rows."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        fields = [model._meta.get_field(name) for name in attnames]
+        loaders = [GEOSGeometry if isinstance(field, GeometryField) else None for field in fields]
+        objs = [
+            model(
+                **{
+                    name: (load(value) if load is not None and value is not None else value)
+                    for name, load, value in zip(attnames, loaders, row, strict=True)
+                }
+            )
+            for row in rows
+        ]
+        return len(model._default_manager.bulk_create(objs, batch_size=2000))
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in attnames)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return len(rows)
 
 
 def bulk_insert_with_history(
