@@ -12,6 +12,9 @@ import os
 import orjson
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from gazetteer.models import Place, PlaceName
 from mapapp import services, versioning
@@ -338,9 +341,6 @@ def map_updates(queries) -> int:
 
 
 def test_edits_in_a_held_block_move_the_version_once_at_its_end(client, squares):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     other = squares.map(slug="other", zones=[squares.place("elsewhere")])
     other_version = other.data_version
     seen = Seen(client)
@@ -383,9 +383,6 @@ def test_an_error_in_a_held_block_writes_nothing_and_keeps_the_caches(client, sq
 
 
 def test_nested_held_blocks_and_map_saves_bump_once_and_never_go_back(client, squares):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     seen = Seen(client)
     map_ = Map.objects.get(slug="squares")
     with CaptureQueriesContext(connection) as captured, versioning.bumps_held():
@@ -407,10 +404,6 @@ def test_nested_held_blocks_and_map_saves_bump_once_and_never_go_back(client, sq
 
 
 def test_publishing_many_changes_through_the_api_bumps_once(client, squares, people):
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     reviewer_client = Client()
     reviewer_client.force_login(people.reviewer)
     drafts = [
