@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from gazetteer import index as name_index
 from gazetteer import signals
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import clean_name, search_key
 from mapapp.lib import geo
+from mapapp.lib.bulk import bulk_insert_with_history
 
 
 def _clean_footprint(footprint: GEOSGeometry | None) -> tuple[GEOSGeometry | None, str]:
@@ -266,7 +266,7 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
         )
         place.clean_fields(exclude=["footprint", "label_point"])
         rows.append(place)
-    created = bulk_create_with_history(rows, Place, batch_size=1000)
+    created = bulk_insert_with_history(Place, rows, batch_size=1000)
     if not all(place.pk for place in created):  # SpatiaLite before Django sets pks on bulk_create: fetch them
         created = list(Place.objects.filter(slug__in=slugs))
     by_slug = {place.slug: place for place in created}
@@ -283,7 +283,7 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
                 names.append(
                     PlaceName(place=place, name=name, language=language, kind=kind, search_key=search_key(name))
                 )
-    bulk_create_with_history(names, PlaceName, batch_size=2000)
+    bulk_insert_with_history(PlaceName, names)
     name_index.invalidate()
     return [by_slug[slug] for slug in slugs]
 

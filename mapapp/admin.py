@@ -34,7 +34,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from gazetteer import index as name_index
 from gazetteer.models import PlaceKind
-from mapapp import admin_views, display, selectors, services
+from mapapp import admin_views, display, selectors, services, versioning
 from mapapp.events import selectors as event_selectors
 from mapapp.events.models import Event, EventState
 from mapapp.lib import geo
@@ -654,12 +654,13 @@ class SiegeAdmin(ServiceHistoryAdmin):
 
     def _set_state(self, request, queryset, state):
         done = 0
-        for siege in queryset:
-            try:
-                services.siege_set_review_state(siege=siege, state=state, by=request.user)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(request, f"{siege.slug}: {exc.messages[0]}", messages.WARNING)
+        with versioning.bumps_held():  # each map's data version moves once for all the selected sieges
+            for siege in queryset:
+                try:
+                    services.siege_set_review_state(siege=siege, state=state, by=request.user)
+                    done += 1
+                except ValidationError as exc:
+                    self.message_user(request, f"{siege.slug}: {exc.messages[0]}", messages.WARNING)
         if done:
             message = _("%(count)s siege(s) now %(state)s") % {"count": done, "state": display.word(state)}
             self.message_user(request, message)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import orjson
+import scipy.sparse
+import scipy.sparse.csgraph
 import shapely
 from django.contrib.gis.db.models import MultiPolygonField, Union
 from django.contrib.gis.db.models.functions import AsWKB
@@ -59,10 +61,24 @@ def km2(square_metres_total: int) -> float:
 
 @dataclass
 class ZoneGraph:
-    """Which zones of a map share a boundary (`neighbours`), and which touch the map's outer edge (`outer`)."""
+    """Which zones of a map share a boundary (`neighbours`), and which touch the map's outer edge (`outer`).
+
+    Filled once, then only read: arrays() keeps the arrays it builds at its first call."""
 
     neighbours: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     outer: set[int] = field(default_factory=set)
+    _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ids, a, b): every zone id in the graph (sorted, int64), and each shared boundary once, as the
+        positions in `ids` of its two zones (a < b)."""
+        if self._arrays is None:
+            ids = np.array(sorted(set(self.neighbours) | self.outer), dtype=np.int64)
+            pairs = np.array(
+                [(a, b) for a, neighbours in self.neighbours.items() for b in neighbours if a < b], dtype=np.int64
+            ).reshape(-1, 2)
+            self._arrays = (ids, np.searchsorted(ids, pairs[:, 0]), np.searchsorted(ids, pairs[:, 1]))
+        return self._arrays
 
 
 def zone_graph(*, map: Map) -> ZoneGraph:
@@ -77,9 +93,51 @@ def zone_graph(*, map: Map) -> ZoneGraph:
     return graph
 
 
+# Below this many zones a walk in Python is quicker than building the sparse matrix scipy needs.
+_SMALL_PARTS = 200
+
+
 def connected_parts(place_ids: set[int], graph: ZoneGraph) -> list[list[int]]:
     """The connected parts of a set of zones, linked by shared boundaries; each part sorted, parts in order of
     their smallest id."""
+    if len(place_ids) < _SMALL_PARTS:
+        return _connected_parts_walked(place_ids, graph)
+    return _connected_parts_sparse(place_ids, graph)
+
+
+def _connected_parts_sparse(place_ids: set[int], graph: ZoneGraph) -> list[list[int]]:
+    """connected_parts by scipy's connected_components over the graph's boundaries within `place_ids`."""
+    ids, a, b = graph.arrays()
+    members = np.array(sorted(place_ids), dtype=np.int64)
+    at = np.searchsorted(ids, members)
+    known = at < len(ids)
+    known[known] = ids[at[known]] == members[known]
+    inside = np.zeros(len(ids), dtype=bool)
+    inside[at[known]] = True
+    linked = inside[a] & inside[b]
+    matrix = scipy.sparse.coo_array(
+        (np.ones(int(linked.sum()), dtype=np.int8), (a[linked], b[linked])), shape=(len(ids), len(ids))
+    ).tocsr()
+    count, labels_of_ids = scipy.sparse.csgraph.connected_components(matrix, directed=False)
+    labels = np.empty(len(members), dtype=np.int64)
+    labels[known] = labels_of_ids[at[known]]
+    labels[~known] = count + np.arange(int((~known).sum()))  # zones without boundaries: parts of their own
+    return [part.tolist() for part in parts_of_labels(members, labels)]
+
+
+def parts_of_labels(members: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+    """`members` (sorted ids) grouped by their `labels`: each group sorted, groups in order of their smallest id."""
+    if not len(members):
+        return []
+    _unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    ranked = rank[inverse]
+    order = np.argsort(ranked, kind="stable")
+    return np.split(members[order], np.flatnonzero(np.diff(ranked[order])) + 1)
+
+
+def _connected_parts_walked(place_ids: set[int], graph: ZoneGraph) -> list[list[int]]:
     parts: list[list[int]] = []
     seen: set[int] = set()
     for start in sorted(place_ids):

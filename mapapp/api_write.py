@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gazetteer.models import Place
-from mapapp import api, services
+from mapapp import api, services, versioning
 from mapapp.answers import kept
 from mapapp.events.models import Event
 from mapapp.lib import geo, http, ratelimit
@@ -636,7 +636,7 @@ def changes_publish(request: HttpRequest, user) -> HttpResponse:
         if change_id not in changes:
             raise http.ApiError(_("no control change %(id)s") % {"id": change_id}, f"ids[{index}]")
     published = []
-    with transaction.atomic():
+    with versioning.bumps_held():  # one transaction, and each map's data version moves once for all of them
         for index, change_id in enumerate(ids):
             try:
                 published.append(services.control_change_publish(change=changes[change_id], by=user))

@@ -16,26 +16,31 @@ sources say so.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import gzip
 import json
+import os
 import random
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import shapely
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection
 
 from gazetteer.models import Place
 from gazetteer.services import places_bulk_create
-from mapapp import analytics, selectors, services
+from mapapp import analytics, services, versioning
 from mapapp.lib import geo
-from mapapp.models import Actor, ControlStatus, Map, SupplyMethod
+from mapapp.models import Actor, ControlStatus, Map, PocketPiece, SupplyMethod
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data"
 LOCALITIES = DATA / "syria-localities.csv.gz"
@@ -162,7 +167,16 @@ class History:
         self.pushes = max(1, round(len(places) / 5000))
         self.status: dict[int, str] = {}
         # Every ordered pair of neighbours, sorted once: the fronts are those whose owners differ, in this order.
-        self.pairs = sorted((a, b) for a, neighbours in graph.neighbours.items() for b in neighbours)
+        # Kept as arrays of positions in self.ids, beside an array of owners, so that finding the day's fronts
+        # is one comparison over the pairs (a 50,000-zone map has 300,000 of them, and hundreds of days).
+        pairs = np.array(
+            sorted((a, b) for a, neighbours in graph.neighbours.items() for b in neighbours), dtype=np.int64
+        ).reshape(-1, 2)
+        self.ids = np.array(sorted(self.places), dtype=np.int64)
+        self.pair_ids = pairs
+        self.pair_a, self.pair_b = np.searchsorted(self.ids, pairs[:, 0]), np.searchsorted(self.ids, pairs[:, 1])
+        self.side_of = {suffix: index for index, (suffix, *_rest) in enumerate(SIDES)}
+        self.owner_at = np.full(len(self.ids), -1, dtype=np.int64)
 
     def initial(self, on: dt.date) -> None:
         """Grow each side's territory around its seed zones, breadth first, taking turns."""
@@ -183,6 +197,7 @@ class History:
                     queue.append((neighbour, suffix))
         for place_id in ids:  # islands no front reaches
             self.owner.setdefault(place_id, SIDES[0][0])
+        self.owner_at[:] = [self.side_of[self.owner[place_id]] for place_id in self.ids.tolist()]
         for suffix, *_ in SIDES:
             mine = [place_id for place_id in ids if self.owner[place_id] == suffix]
             if mine:
@@ -191,8 +206,8 @@ class History:
 
     def fronts(self) -> list[tuple[int, int]]:
         """(zone, enemy neighbour) pairs, sorted."""
-        owner = self.owner
-        return [(a, b) for a, b in self.pairs if owner[a] != owner[b]]
+        differ = self.owner_at[self.pair_a] != self.owner_at[self.pair_b]
+        return list(map(tuple, self.pair_ids[differ].tolist()))
 
     def take(self, on: dt.date, place_ids: list[int], suffix: str, status: str, title: str) -> None:
         place_ids = [p for p in place_ids if (self.owner[p], self.status[p]) != (suffix, status)]
@@ -201,6 +216,7 @@ class History:
         for place_id in place_ids:
             self.owner[place_id] = suffix
             self.status[place_id] = status
+        self.owner_at[np.searchsorted(self.ids, place_ids)] = self.side_of[suffix]
         self.record(on, sorted(place_ids), suffix, status, title)
 
     def push(self, on: dt.date, pending: list, fronts: list[tuple[int, int]]) -> None:
@@ -267,35 +283,87 @@ class History:
             day += dt.timedelta(days=self.rng.randint(2, 9))
 
 
-def _record_sieges(*, map_: Map, actors: dict[str, Actor], source, start: dt.date, end: dt.date) -> int:
+class _Phases:
+    """Wall and CPU seconds of each phase of a build, handed to `report(name, wall, cpu, database_cpu)` as each
+    ends. database_cpu: the seconds the PostgreSQL backend serving this connection spent on the CPU, where it runs
+    on this machine (/proc), else None. On a shared machine the wall time is mostly waiting for a core: the two
+    CPU figures are what the build costs."""
+
+    def __init__(self, report: Callable[[str, float, float, float | None], None] | None) -> None:
+        self.report = report
+        self.backend: Path | None = None
+        if report is not None and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+            self.backend = stat if stat.exists() else None
+
+    def _database_cpu(self) -> float | None:
+        if self.backend is None:
+            return None
+        try:
+            fields = self.backend.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # another machine's backend after all, or gone
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        wall, cpu, database = time.perf_counter(), time.process_time(), self._database_cpu()
+        yield
+        if self.report is not None:
+            after = self._database_cpu()
+            self.report(
+                name,
+                time.perf_counter() - wall,
+                time.process_time() - cpu,
+                None if database is None or after is None else after - database,
+            )
+
+
+def _record_sieges(
+    *, map_: Map, actors: dict[str, Actor], source, start: dt.date, end: dt.date, phase: _Phases | None = None
+) -> int:
     """A siege for every enclosed pocket of three zones or more that lasts from one month's first day to the
-    next: from the first month it is seen to the first month it is gone."""
-    by_id = {actor.pk: suffix for suffix, actor in actors.items()}
-    graph = analytics.zone_graph(map=map_)
-    areas = {pk: analytics.square_metres(a) for pk, a in map_.places.values_list("pk", "area_km2")}
+    next: from the first month it is seen to the first month it is gone.
+
+    The pockets are read from the map's stored pocket pieces (derived when the changes were published): a piece
+    is enclosed, as analytics.pieces_at judges it with no allies, when it is off the map's outer edge and every
+    zone bordering it is another actor's (none of unknown control), and those actors are its besiegers."""
     places = {place.pk: place for place in map_.places.all()}
+    pieces = [
+        (valid_from, valid_to, frozenset(place_ids), actor_id, set(border_actor_ids))
+        for valid_from, valid_to, place_ids, actor_id, border_actor_ids in PocketPiece.objects.filter(
+            map=map_, on_outer_edge=False, border_unknown=False
+        )
+        .order_by("valid_from", "pk")
+        .values_list("valid_from", "valid_to", "place_ids", "actor_id", "border_actor_ids")
+        if border_actor_ids and len(place_ids) >= 3
+    ]
     open_sieges: dict[frozenset, tuple[dt.date, int, set[int]]] = {}
     found: list[tuple[dt.date, dt.date | None, frozenset, int, set[int]]] = []
     month = dt.date(start.year, start.month, 1)
     while month <= end:
-        states = selectors.zone_states_at(map=map_, on=month)
         pockets = {
-            frozenset(piece.place_ids): piece.actor_id
-            for piece in analytics.pieces_at(
-                map=map_, on=month, states=states, graph=graph, areas=areas, allies={}, besieged={}
-            )
-            if piece.enclosed and len(piece.place_ids) >= 3
+            key: (actor_id, besiegers)
+            for valid_from, valid_to, key, actor_id, besiegers in pieces
+            if valid_from <= month and (valid_to is None or month < valid_to)
         }
         for key, (since, actor_id, besiegers) in list(open_sieges.items()):
             if key not in pockets:
                 found.append((since, month, key, actor_id, besiegers))
                 del open_sieges[key]
-        for key, actor_id in pockets.items():
+        for key, (actor_id, besiegers) in pockets.items():
             if key not in open_sieges:
-                border = {n for place_id in key for n in graph.neighbours.get(place_id, ()) if n not in key}
-                open_sieges[key] = (month, actor_id, {states[n].actor_id for n in border})
+                open_sieges[key] = (month, actor_id, besiegers)
         month = (month + dt.timedelta(days=32)).replace(day=1)
     found.extend((since, None, key, actor_id, b) for key, (since, actor_id, b) in open_sieges.items())
+    with phase("sieges: record") if phase is not None else contextlib.nullcontext():
+        return _sieges_write(map_=map_, actors=actors, source=source, found=found, places=places)
+
+
+def _sieges_write(*, map_: Map, actors: dict[str, Actor], source, found: list, places: dict[int, Place]) -> int:
+    by_id = {actor.pk: suffix for suffix, actor in actors.items()}
     count = 0
     for since, until, key, actor_id, besiegers in sorted(found, key=lambda f: (f[0], min(f[2]))):
         if until is not None and until <= since + dt.timedelta(days=31):
@@ -319,47 +387,44 @@ def _record_sieges(*, map_: Map, actors: dict[str, Actor], source, start: dt.dat
     return count
 
 
-@transaction.atomic
+@versioning.bumps_held()  # one transaction; the map's data version moves once, at the end
 def make_synthetic_map(
-    *, zones: int = 5000, slug: str = "syria-synthetic", years: int = 4, seed: int = 1, start=dt.date(2014, 1, 1)
+    *,
+    zones: int = 5000,
+    slug: str = "syria-synthetic",
+    years: int = 4,
+    seed: int = 1,
+    start=dt.date(2014, 1, 1),
+    report: Callable[[str, float, float, float | None], None] | None = None,
 ) -> Map:
-    """Create the map `slug` with `zones` Voronoi zones and `years` of invented history from `start`."""
+    """Create the map `slug` with `zones` Voronoi zones and `years` of invented history from `start`. `report`,
+    if given, is called with each phase's name, wall seconds and CPU seconds (of this process, and of the
+    database's backend where it can be read: _Phases) as it ends."""
     if Map.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"a map {slug!r} already exists; delete it first (--replace)"})
     if years < 1:
         raise ValidationError({"years": f"years must be at least 1, got {years}"})
+    phase = _Phases(report)
     rng = random.Random(seed)
-    cells = voronoi_zones(zones, rng)
-    places = places_bulk_create(
-        places=[
-            {
-                "slug": f"{slug}-{index:05d}",
-                "name_en": locality.name or f"Locality {index}",
-                "name_ar": locality.name_ar,
-                "kind": "locality",
-                "label_point": Point(locality.lon, locality.lat, srid=geo.WGS84),
-                "footprint": geo.geos_multipolygon(cell),
-                "footprint_method": "Voronoi cell of the locality point, clipped to the country (synthetic)",
-                "notes": f"synthetic zone; {locality.county}".strip("; "),
-                "source": "Who's On First (point); zone invented for benchmarks",
-            }
-            for index, (locality, cell) in enumerate(cells)
-        ]
-    )
+    with phase("voronoi zones"):
+        cells = voronoi_zones(zones, rng)
+    with phase("places"):
+        places = _places(slug, cells)
     actors = _actors("syn")
     end = dt.date(start.year + years, start.month, start.day) - dt.timedelta(days=1)
-    map_ = services.map_create(
-        slug=slug,
-        title_en=f"Synthetic Syria, {len(places)} zones",
-        title_ar=f"سوريا الافتراضية، {len(places)} منطقة",
-        description_en="Invented control history over Voronoi zones of real localities, for benchmarks.",
-        start=start,
-        end=end,
-        default_date=end,
-        actors=list(actors.values()),
-        zones=places,
-        credit=CREDIT,
-    )
+    with phase("map, zones and edges"):
+        map_ = services.map_create(
+            slug=slug,
+            title_en=f"Synthetic Syria, {len(places)} zones",
+            title_ar=f"سوريا الافتراضية، {len(places)} منطقة",
+            description_en="Invented control history over Voronoi zones of real localities, for benchmarks.",
+            start=start,
+            end=end,
+            default_date=end,
+            actors=list(actors.values()),
+            zones=places,
+            credit=CREDIT,
+        )
     source = services.source_create(
         title="Synthetic record for benchmarks (no real events)", publisher="Frontline Atlas"
     )
@@ -378,11 +443,33 @@ def make_synthetic_map(
         )
 
     by_id = {place.pk: place for place in places}
-    history = History(places=places, graph=analytics.zone_graph(map=map_), actors=actors, rng=rng, record=record)
-    history.run(start, end)
+    with phase("history"):
+        history = History(places=places, graph=analytics.zone_graph(map=map_), actors=actors, rng=rng, record=record)
+        history.run(start, end)
     # The invented war only ever records what alters the record (History.take), so it is published in one go:
     # one change at a time through control_change_record costs minutes at 50,000 zones.
-    services.control_changes_bulk_publish(changes=recorded, sources=[source])
-    _record_sieges(map_=map_, actors=actors, source=source, start=start, end=end)
+    with phase(f"publish {len(recorded)} changes"):
+        services.control_changes_bulk_publish(changes=recorded, sources=[source])
+    with phase("sieges"):
+        _record_sieges(map_=map_, actors=actors, source=source, start=start, end=end, phase=phase)
     map_.refresh_from_db()
     return map_
+
+
+def _places(slug: str, cells) -> list[Place]:
+    return places_bulk_create(
+        places=[
+            {
+                "slug": f"{slug}-{index:05d}",
+                "name_en": locality.name or f"Locality {index}",
+                "name_ar": locality.name_ar,
+                "kind": "locality",
+                "label_point": Point(locality.lon, locality.lat, srid=geo.WGS84),
+                "footprint": geo.geos_multipolygon(cell),
+                "footprint_method": "Voronoi cell of the locality point, clipped to the country (synthetic)",
+                "notes": f"synthetic zone; {locality.county}".strip("; "),
+                "source": "Who's On First (point); zone invented for benchmarks",
+            }
+            for index, (locality, cell) in enumerate(cells)
+        ]
+    )

@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.utils import timezone
@@ -90,12 +93,86 @@ _BEFORE = "_versioning_before"
 # --- Bumping ---------------------------------------------------------------------------------------------
 
 
+class _Held:
+    """The bumps asked for inside bumps_held(): the maps' ids (found when asked, while the rows that say which maps
+    are affected still exist: a deleted place's links are gone by the end), or every map, and the Map instances
+    to bring up to date at the end."""
+
+    def __init__(self) -> None:
+        self.map_ids: set[int] = set()
+        self.every_map = False
+        self.instances: list[Map] = []
+        # The maps of each place, found once a block: a place that joins a map in the block bumps that map
+        # through the link's own signal, and one that leaves it only makes an answer miss once more.
+        self.maps_of_place: dict[int, set[int]] = {}
+
+    def maps_of(self, place_ids: Iterable[int]) -> set[int]:
+        place_ids = set(place_ids)
+        unknown = place_ids - self.maps_of_place.keys()
+        if unknown:
+            found: dict[int, set[int]] = {place_id: set() for place_id in unknown}
+            through = Map.places.through
+            for place_id, map_id in through.objects.filter(place_id__in=sorted(unknown)).values_list(
+                "place_id", "map_id"
+            ):
+                found[place_id].add(map_id)
+            self.maps_of_place.update(found)
+        return set().union(*(self.maps_of_place[place_id] for place_id in place_ids))
+
+    def covers(self, place_ids: Iterable[int]) -> bool:
+        """Whether every map showing these places will be bumped at the end already (nothing to find out)."""
+        return self.every_map or self.maps_of(place_ids) <= self.map_ids
+
+
+_held: ContextVar[_Held | None] = ContextVar("versioning_held", default=None)
+
+
+@contextmanager
+def bumps_held() -> Iterator[None]:
+    """Inside, bumps are noted instead of written; on leaving without an error, each map asked for moves to a new
+    data version once, in one UPDATE. A bulk write (a synthetic map, a bulk publish, hundreds of siege places) so
+    writes one UPDATE instead of one per row, each of which adds a row version of the map in PostgreSQL.
+
+    The block is one transaction and the bump is its last write: readers see the new record and the new version
+    together when it commits, never one without the other (an error rolls back both). Nested blocks: the outer
+    one bumps."""
+    if _held.get() is not None:
+        yield
+        return
+    held = _Held()
+    token = _held.set(held)
+    try:
+        with transaction.atomic():
+            yield
+            _held.reset(token)
+            token = None
+            if held.every_map:
+                maps_bump()
+            elif held.map_ids:
+                maps_bump(Q(pk__in=sorted(held.map_ids)))
+            for instance in held.instances:
+                row = Map.objects.filter(pk=instance.pk).values_list("data_version", "updated_at").first()
+                if row is not None:
+                    instance.data_version, instance.updated_at = row
+    finally:
+        if token is not None:
+            _held.reset(token)
+
+
 def maps_bump(maps: Q | None = None) -> None:
-    """Add one to the data version of the maps matching `maps` (every map when None), in one UPDATE.
+    """Add one to the data version of the maps matching `maps` (every map when None), in one UPDATE (noted
+    instead inside bumps_held()).
 
     `updated_at` moves with it: (version, updated_at) names one state of a map's record even across a database
     restored from a backup or made again from scratch, where a version number alone may come round twice; the
     file caches key on both (mapapp/answers.py, mapapp/mapimage.py)."""
+    held = _held.get()
+    if held is not None:
+        if maps is None:
+            held.every_map = True
+        elif not held.every_map:
+            held.map_ids.update(Map.objects.filter(maps).values_list("pk", flat=True).distinct())
+        return
     matching = Map.objects.all() if maps is None else Map.objects.filter(pk__in=Map.objects.filter(maps).values("pk"))
     matching.update(data_version=F("data_version") + 1, updated_at=timezone.now())
 
@@ -106,6 +183,10 @@ def _maps_of_places(place_ids: Iterable[int]) -> Q | None:
 
 
 def _bump_places(place_ids: Iterable[int]) -> None:
+    held = _held.get()
+    if held is not None:
+        held.map_ids |= held.maps_of(place_ids)
+        return
     maps = _maps_of_places(place_ids)
     if maps is not None:
         maps_bump(maps)
@@ -113,10 +194,20 @@ def _bump_places(place_ids: Iterable[int]) -> None:
 
 def _bump_map(instance: Map) -> None:
     """Bump one map and keep the instance in step, so a later save() of it cannot write an older version back."""
+    held = _held.get()
+    if held is not None:
+        held.map_ids.add(instance.pk)
+        held.instances.append(instance)
+        return
     Map.objects.filter(pk=instance.pk).update(data_version=F("data_version") + 1, updated_at=timezone.now())
     row = Map.objects.filter(pk=instance.pk).values_list("data_version", "updated_at").first()
     if row is not None:
         instance.data_version, instance.updated_at = row
+
+
+def _held_covers(place_ids: Iterable[int]) -> bool:
+    held = _held.get()
+    return held is not None and held.covers(place_ids)
 
 
 def _published(state: str | None) -> bool:
@@ -187,8 +278,11 @@ def _affected(instance, before: dict | None) -> None:
             _bump_places(_siege_places(instance.pk))
     elif isinstance(instance, SiegePlace):
         sieges = {now["siege_id"], *(before and [before["siege_id"]] or [])}
+        places = {now["place_id"], *(before and [before["place_id"]] or [])}
+        if _held_covers(places):
+            return  # a siege's places, saved one by one in a held block: their maps are bumped at its end
         if Siege.objects.filter(pk__in=sieges, review_state=ReviewState.PUBLISHED).exists():
-            _bump_places({now["place_id"], *(before and [before["place_id"]] or [])})
+            _bump_places(places)
     elif isinstance(instance, SiegeSupply):
         sieges = {now["siege_id"], *(before and [before["siege_id"]] or [])}
         for siege_id in Siege.objects.filter(pk__in=sieges, review_state=ReviewState.PUBLISHED).values_list(

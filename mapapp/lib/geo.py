@@ -28,6 +28,13 @@ def to_geos(geometry: BaseGeometry, srid: int = WGS84) -> GEOSGeometry:
     return GEOSGeometry(memoryview(shapely.to_wkb(geometry, output_dimension=2)), srid=srid)
 
 
+def hex_ewkb(geometries, srid: int = WGS84) -> list[str]:
+    """Hex EWKB (2D, with `srid`) of many shapely geometries in one call: what PostGIS reads, as GEOSGeometry.hexewkb
+    writes it."""
+    array = shapely.set_srid(np.asarray(geometries, dtype=object), srid)
+    return shapely.to_wkb(array, hex=True, output_dimension=2, include_srid=True).tolist()
+
+
 def area_km2(geometry: BaseGeometry | GEOSGeometry | None) -> float:
     """Geodesic area in km² of a lon/lat (WGS84) polygonal geometry; 0 for None or empty."""
     if geometry is None:

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from gazetteer.models import Place, PlaceKind
 from mapapp import versioning
 from mapapp.display import local_name, word
 from mapapp.lib import geo
+from mapapp.lib.bulk import bulk_insert, bulk_insert_with_history
 from mapapp.models import (
     Actor,
     Confidence,
@@ -226,7 +226,7 @@ class PublishedChange:
 _BULK_PLACES = 5000
 
 
-@transaction.atomic
+@versioning.bumps_held()  # one transaction; the bumps of its writes (the bulk ones' below) made once, at its end
 def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources: Sequence[Source], by=None) -> int:
     """Record and publish many changes of whole places at once, all citing `sources`: the fast path of
     control_change_record(publish=True) for generated records (make_synthetic_map), where one change at a time
@@ -263,9 +263,7 @@ def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources:
         )
         for change in changes
     ]
-    rows = bulk_create_with_history(
-        rows, ControlChange, batch_size=2000, default_user=_reviewer(by), default_change_reason="published"
-    )
+    rows = bulk_insert_with_history(ControlChange, rows, default_user=_reviewer(by), default_change_reason="published")
     version_of = dict(ControlChange.history.filter(id__in=[row.pk for row in rows]).values_list("id", "history_id"))
     for field, targets in (
         ("places", lambda index: [place.pk for place in changes[index].places]),
@@ -273,7 +271,8 @@ def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources:
     ):
         through = getattr(ControlChange, field).through
         other = ControlChange._meta.get_field(field).m2m_reverse_field_name()
-        links = through.objects.bulk_create(
+        links = bulk_insert(
+            through,
             [
                 through(controlchange_id=row.pk, **{f"{other}_id": target})
                 for index, row in enumerate(rows)
@@ -282,7 +281,8 @@ def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources:
             batch_size=5000,
         )
         copies = apps.get_model("mapapp", f"{ControlChange.history.model.__name__}_{field}")
-        copies.objects.bulk_create(
+        bulk_insert(
+            copies,
             [
                 copies(
                     id=link.pk,

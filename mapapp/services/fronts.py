@@ -31,12 +31,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
+import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
 from django.db import transaction
 from django.db.models import Q
 from django_tasks import task
 
 from mapapp import analytics
 from mapapp.lib import geo
+from mapapp.lib.bulk import bulk_insert
 from mapapp.models import ControlPeriod, FrontSegment, Map, PocketBacklog, PocketPiece, ZoneEdge
 
 # (place_id, actor_id, status, valid_from, valid_to): a period as the derivation reads it.
@@ -254,7 +258,7 @@ def front_segments_rebuild(*, map: Map, place_ids: set[int] | None = None) -> in
             by_place.get(place_a, []), by_place.get(place_b, [])
         )
     ]
-    FrontSegment.objects.bulk_create(rows, batch_size=2000)
+    bulk_insert(FrontSegment, rows)
     return len(rows)
 
 
@@ -287,9 +291,13 @@ def places_key(place_ids: Iterable[int]) -> str:
 def piece_spans(
     *, periods: list[Period], graph: analytics.ZoneGraph, zones: set[int], start: dt.date | None, end: dt.date | None
 ) -> list[PieceSpan]:
-    """Each actor's connected pieces of ground (analytics.connected_parts over `graph`) on every day of
-    [start, end) (from the first period when start is None; open when end is None), as spans over which neither a
-    piece's zones nor the actors on its border change. `periods`: those of `zones` overlapping the window."""
+    """Each actor's connected pieces of ground (as analytics.connected_parts finds them over `graph`) on every day
+    of [start, end) (from the first period when start is None; open when end is None), as spans over which neither
+    a piece's zones nor the actors on its border change. `periods`: those of `zones` overlapping the window.
+
+    Each day's pieces of every actor come from one scipy connected_components over the boundaries whose two sides
+    the same actor holds, and their borders from the boundaries between pieces, in arrays: at 50,000 zones and
+    hundreds of days, walking the graph in Python was most of a synthetic map's build."""
     events: dict[dt.date, list[tuple[int, int | None]]] = defaultdict(list)
     for place_id, actor_id, _status, valid_from, valid_to in periods:
         if place_id not in zones:
@@ -301,50 +309,112 @@ def piece_spans(
         return []
     first = min(events) if start is None else start
     days = sorted(day for day in events if day > first and (end is None or day < end))
-    state: dict[int, int] = {}
+    ground = _Ground(graph, zones)
+    state: dict[int, int] = {}  # kept beside the arrays for its order: the actors' pieces come in it
     for day in sorted(day for day in events if day <= first):
-        for place_id, actor_id in events[day]:
-            if actor_id is None:
-                state.pop(place_id, None)
-            else:
-                state[place_id] = actor_id
+        ground.apply(state, events[day])
     spans: list[PieceSpan] = []
     open_spans: dict[tuple, PieceSpan] = {}
     for index, day in enumerate([first, *days]):
         if index:
-            for place_id, actor_id in events[day]:
-                if actor_id is None:
-                    state.pop(place_id, None)
-                else:
-                    state[place_id] = actor_id
-        ground: dict[int, set[int]] = defaultdict(set)
-        for place_id, actor_id in state.items():
-            ground[actor_id].add(place_id)
+            ground.apply(state, events[day])
         now: dict[tuple, PieceSpan] = {}
-        for actor_id, places in ground.items():
-            for part in analytics.connected_parts(places, graph):
-                members = set(part)
-                border = {n for place_id in part for n in graph.neighbours.get(place_id, ()) if n not in members}
-                border_actors = {state.get(n) for n in border}
+        for key in ground.pieces(actors=list(dict.fromkeys(state.values()))):
+            span = open_spans.get(key)
+            if span is None:
+                actor_id, place_ids, border_actor_ids, border_unknown, on_outer_edge = key
                 span = PieceSpan(
                     actor_id=actor_id,
-                    place_ids=tuple(part),
-                    border_actor_ids=tuple(sorted(a for a in border_actors if a is not None)),
-                    border_unknown=None in border_actors,
-                    on_outer_edge=any(place_id in graph.outer for place_id in part),
+                    place_ids=place_ids,
+                    border_actor_ids=border_actor_ids,
+                    border_unknown=border_unknown,
+                    on_outer_edge=on_outer_edge,
                     start=day,
                     end=None,
                 )
-                now[span.key] = span
+            now[key] = span
         for key, span in open_spans.items():
             if key not in now:
                 span.end = day
                 spans.append(span)
-        open_spans = {key: open_spans.get(key, span) for key, span in now.items()}
+        open_spans = now
     for span in open_spans.values():
         span.end = end
         spans.append(span)
     return spans
+
+
+class _Ground:
+    """Who holds each zone of a graph, as an array over its zones, and the pieces that makes."""
+
+    def __init__(self, graph: analytics.ZoneGraph, zones: set[int]) -> None:
+        graph_ids, a, b = graph.arrays()
+        self.ids = np.union1d(graph_ids, np.fromiter(zones, dtype=np.int64, count=len(zones)))
+        self.a, self.b = np.searchsorted(self.ids, graph_ids[a]), np.searchsorted(self.ids, graph_ids[b])
+        self.position = dict(zip(self.ids.tolist(), range(len(self.ids)), strict=True))
+        self.outer = np.isin(self.ids, np.fromiter(graph.outer, dtype=np.int64, count=len(graph.outer)))
+        self.owner = np.full(len(self.ids), -1, dtype=np.int64)  # -1: no period (unknown control)
+
+    def apply(self, state: dict[int, int], changes: list[tuple[int, int | None]]) -> None:
+        for place_id, actor_id in changes:
+            if actor_id is None:
+                state.pop(place_id, None)
+                self.owner[self.position[place_id]] = -1
+            else:
+                state[place_id] = actor_id
+                self.owner[self.position[place_id]] = actor_id
+
+    def pieces(self, *, actors: list[int]) -> list[tuple]:
+        """PieceSpan keys of every piece: actors in the order given, each actor's pieces in order of their
+        smallest zone id (analytics.connected_parts' order)."""
+        owner, a, b = self.owner, self.a, self.b
+        count = len(self.ids)
+        same = (owner[a] == owner[b]) & (owner[a] >= 0)
+        matrix = scipy.sparse.coo_array(
+            (np.ones(int(same.sum()), dtype=np.int8), (a[same], b[same])), shape=(count, count)
+        ).tocsr()
+        _count, labels = scipy.sparse.csgraph.connected_components(matrix, directed=False)
+        held = np.flatnonzero(owner >= 0)
+        if not len(held):
+            return []
+        # Pieces ranked by (the actor's place in `actors`, smallest zone id): held is in id order.
+        actor_rank = dict(zip(actors, range(len(actors)), strict=True))
+        unique, first, inverse = np.unique(labels[held], return_index=True, return_inverse=True)
+        ranks = np.array([actor_rank[actor] for actor in owner[held[first]].tolist()], dtype=np.int64)
+        order_of_pieces = np.lexsort((first, ranks))
+        rank = np.empty(len(unique), dtype=np.int64)
+        rank[order_of_pieces] = np.arange(len(unique))
+        piece_of_node = np.full(count, -1, dtype=np.int64)
+        piece_of_node[held] = rank[inverse]
+        order = np.argsort(piece_of_node[held], kind="stable")
+        members = self.ids[held[order]].tolist()
+        bounds = np.searchsorted(piece_of_node[held][order], np.arange(len(unique) + 1)).tolist()
+        on_edge = np.zeros(len(unique), dtype=bool)
+        on_edge[piece_of_node[held[self.outer[held]]]] = True
+        # Borders: each boundary between two pieces (or a piece and unknown ground), seen from both sides.
+        side, other = np.concatenate([a, b]), np.concatenate([b, a])
+        crossing = (piece_of_node[side] >= 0) & (piece_of_node[side] != piece_of_node[other])
+        width = int(owner.max()) + 2
+        pairs = np.unique(piece_of_node[side[crossing]] * width + owner[other[crossing]] + 1)
+        border_piece, border_actor = (pairs // width).tolist(), (pairs % width - 1).tolist()
+        borders: list[list[int]] = [[] for _ in range(len(unique))]
+        for piece, actor in zip(border_piece, border_actor, strict=True):
+            borders[piece].append(actor)  # ascending: -1 (unknown) first
+        actor_of_piece = owner[held[first]][order_of_pieces].tolist()
+        keys = []
+        for piece in range(len(unique)):
+            border = borders[piece]
+            unknown = bool(border) and border[0] == -1
+            keys.append(
+                (
+                    actor_of_piece[piece],
+                    tuple(members[bounds[piece] : bounds[piece + 1]]),
+                    tuple(border[1:] if unknown else border),
+                    unknown,
+                    bool(on_edge[piece]),
+                )
+            )
+        return keys
 
 
 def _overlapping(queryset, start: dt.date | None, end: dt.date | None, *, touching: bool = False):
@@ -434,7 +504,8 @@ def pocket_pieces_rebuild(*, map: Map, start: dt.date | None = None, end: dt.dat
     areas = {pk: analytics.square_metres(area) for pk, area in map.places.values_list("pk", "area_km2")}
     PocketPiece.objects.filter(pk__in=[pk for pk in old if pk not in claimed]).delete()
     PocketPiece.objects.bulk_update(moved, ["valid_from", "valid_to"], batch_size=500)
-    PocketPiece.objects.bulk_create(
+    bulk_insert(
+        PocketPiece,
         [
             PocketPiece(
                 map=map,

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from gazetteer.models import Place
+from mapapp import versioning
 from mapapp.lib import geo
 from mapapp.models import Actor, ControlChange, ControlStatus, DatePrecision, Map, ReviewState
 from mapapp.previews import ZoneFootprints
@@ -141,8 +142,9 @@ def control_import(
     parts_before = Place.objects.filter(kind="part").count()
     with transaction.atomic():
         record = _Record(map)
-        # The map's edges are derived once, after the last date (and before coarsening), not around each split.
-        with edges_deferred():
+        # The map's edges are derived once, after the last date (and before coarsening), not around each split;
+        # its data version moves once, at the end, not once per change (versioning.bumps_held).
+        with versioning.bumps_held(), edges_deferred():
             for index, snapshot in enumerate(snapshots):
                 result.dates += 1
                 label = f"snapshot of {snapshot.on.isoformat()} ({snapshot.label})"

@@ -17,6 +17,7 @@ from gazetteer import services as place_services
 from gazetteer.importer import ImportFileError, ImportOptions, places_import
 from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
+from mapapp.lib.bulk import bulk_insert_values
 from mapapp.models import (
     Actor,
     Map,
@@ -100,22 +101,18 @@ def zone_edges_rebuild(*, map: Map, zones: Sequence[Place] | None = None, footpr
             zones = list(map.places.exclude(footprint__isnull=True).order_by("pk"))
         if footprints is None:
             footprints = [geo.to_shapely(place.footprint) for place in zones]
+        edges = geo.shared_edges(footprints)
+        # Written as values (the lines as EWKB made in one call), not as ZoneEdge objects: a 50,000-zone map has
+        # 150,000 edges, and nothing reads them back here.
+        lines = geo.hex_ewkb([lines for _i, _j, lines in edges])
         rows = []
-        for i, j, lines in geo.shared_edges(footprints):
-            place_a, place_b = zones[i], (zones[j] if j is not None else None)
-            if place_b is not None and place_b.pk < place_a.pk:
+        for (i, j, shape), geom in zip(edges, lines, strict=True):
+            place_a, place_b = zones[i].pk, (zones[j].pk if j is not None else None)
+            if place_b is not None and place_b < place_a:
                 place_a, place_b = place_b, place_a
-            rows.append(
-                ZoneEdge(
-                    map=map,
-                    place_a=place_a,
-                    place_b=place_b,
-                    geom=geo.to_geos(lines),
-                    length_km=geo.length_km(lines),
-                )
-            )
+            rows.append((map.pk, place_a, place_b, geom, geo.length_km(shape)))
         ZoneEdge.objects.filter(map=map).delete()
-        ZoneEdge.objects.bulk_create(rows, batch_size=2000)
+        bulk_insert_values(ZoneEdge, ["map_id", "place_a_id", "place_b_id", "geom", "length_km"], rows)
         derived_after_edges(map=map)
         return len(rows)
 

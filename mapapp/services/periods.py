@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from gazetteer.models import Place
+from mapapp.lib.bulk import bulk_insert
 from mapapp.models import ControlChange, ControlPeriod, DatePrecision, ReviewState
 from mapapp.services.fronts import derived_after_periods
 
@@ -73,6 +74,6 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
         before = set(ControlPeriod.objects.filter(place_id__in=place_ids).values_list(*fields))
         after = {tuple(getattr(period, name) for name in fields) for period in periods}
         ControlPeriod.objects.filter(place_id__in=place_ids).delete()
-        ControlPeriod.objects.bulk_create(periods, batch_size=2000)
+        bulk_insert(ControlPeriod, periods)
         derived_after_periods(changed=before ^ after)
         return len(periods)

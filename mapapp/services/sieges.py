@@ -7,11 +7,14 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gazetteer.models import Place
+from mapapp import versioning
 from mapapp.display import word
+from mapapp.lib.bulk import bulk_insert_with_history
 from mapapp.models import (
     Actor,
     DatePrecision,
@@ -105,12 +108,14 @@ def siege_validate(
 
 
 def _siege_set_places_and_supplies(siege: Siege, places, supplies) -> None:
-    # Row by row, not bulk_create: each save moves the data version of the maps the row shows on (a published
-    # siege's), through the model signals of mapapp/versioning.py. A siege has a handful of rows.
+    # The places in bulk, each with its version (SiegePlace.history, read by mapapp.asof) as a save would write
+    # it; bulk writes send no signals, so the maps showing them move on here when the siege is public, as the
+    # rows' own saves would have moved them (mapapp/versioning.py). The delete sends its signals.
     SiegePlace.objects.filter(siege=siege).delete()
     SiegeSupply.objects.filter(siege=siege).delete()
-    for place, until in places:
-        SiegePlace.objects.create(siege=siege, place=place, until=until)
+    bulk_insert_with_history(SiegePlace, [SiegePlace(siege=siege, place=place, until=until) for place, until in places])
+    if places and siege.review_state == ReviewState.PUBLISHED:
+        versioning.maps_bump(Q(places__in=sorted({place.pk for place, _until in places})))
     # Each save also writes the supply's version (SiegeSupply.history, read by mapapp.asof); the delete above
     # wrote theirs through the post_delete signal.
     for method, s_start, s_end, s_note in supplies:

@@ -12,9 +12,12 @@ import os
 import orjson
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from gazetteer.models import Place, PlaceName
-from mapapp import services
+from mapapp import services, versioning
 from mapapp.models import Actor, ControlChange, Map, Siege, SiegePlace, SiegeSupply, Source
 
 D = dt.date.fromisoformat
@@ -325,4 +328,97 @@ def test_deriving_everything_again_moves_the_version(client, squares, command):
     seen = Seen(client)
     with open(os.devnull, "w") as quiet:
         call_command(command, stdout=quiet)
+    seen.assert_stale()
+
+
+# --- bumps_held: one bump per block -----------------------------------------------------------------------
+
+
+def map_updates(queries) -> int:
+    """The bumps among captured queries: UPDATEs adding one to maps' data versions (a save of a map's form writes
+    its row too, with the version it has)."""
+    return sum(1 for query in queries if '"data_version" = ("mapapp_map"."data_version" + 1)' in query["sql"])
+
+
+def test_edits_in_a_held_block_move_the_version_once_at_its_end(client, squares):
+    other = squares.map(slug="other", zones=[squares.place("elsewhere")])
+    other_version = other.data_version
+    seen = Seen(client)
+    siege = Siege.objects.get(slug="siege-a")
+    with CaptureQueriesContext(connection) as captured, versioning.bumps_held():
+        siege.end = D("2015-12-01")
+        siege.save()
+        SiegePlace.objects.create(siege=siege, place=Place.objects.get(slug="b"))
+        SiegeSupply.objects.create(siege=siege, method="airdrop", start=D("2015-05-01"))
+        siege.besieging_actors.add(squares.actor("isis"))
+        ControlChange.objects.published().get(places__slug="c").places.add(Place.objects.get(slug="b"))
+        assert version() == seen.version  # held: nothing written yet
+        assert map_updates(captured.captured_queries) == 0
+    assert map_updates(captured.captured_queries) == 1
+    assert version() == seen.version + 1
+    seen.assert_stale()  # the answers read before the block are not answered again
+    (before,) = orjson.loads(seen.answers[HISTORY].content)["sieges"]
+    (row,) = history(client)["sieges"]
+    assert row["end"] == before["end"] - 31  # days: 2016-01-01 -> 2015-12-01
+    assert len(row["zones"]) == 2
+    assert Map.objects.get(slug="other").data_version == other_version  # a map nothing touched keeps its caches
+
+
+def test_a_delete_in_a_held_block_bumps_the_maps_it_was_on(client, squares):
+    seen = Seen(client)
+    with versioning.bumps_held():
+        Siege.objects.get(slug="siege-a").delete()  # its places' links are gone by the end of the block
+    seen.assert_stale()
+    assert not history(client)["sieges"]
+
+
+def test_an_error_in_a_held_block_writes_nothing_and_keeps_the_caches(client, squares):
+    seen = Seen(client)
+    with pytest.raises(RuntimeError), versioning.bumps_held():
+        Siege.objects.filter(slug="siege-a").update(end=D("2015-12-01"))
+        Siege.objects.get(slug="siege-a").supplies.create(method="land", start=D("2015-05-01"))
+        raise RuntimeError("refused")
+    seen.assert_fresh()
+    assert Siege.objects.get(slug="siege-a").end == D("2016-01-01")
+
+
+def test_nested_held_blocks_and_map_saves_bump_once_and_never_go_back(client, squares):
+    seen = Seen(client)
+    map_ = Map.objects.get(slug="squares")
+    with CaptureQueriesContext(connection) as captured, versioning.bumps_held():
+        map_.title_en = "Squares, renamed"
+        map_.save()
+        with versioning.bumps_held():
+            Actor.objects.filter(slug="gov").get().save()  # unchanged: no bump
+            actor = Actor.objects.get(slug="rebels")
+            actor.color = "#00ff00"
+            actor.save()  # every map
+        map_.description_en = "and described"
+        map_.save()
+    assert map_updates(captured.captured_queries) == 1
+    assert version() == seen.version + 1
+    assert map_.data_version == version()  # the instance is brought up to date: a later save keeps the version
+    map_.save()
+    assert version() == seen.version + 1
+    seen.assert_stale()
+
+
+def test_publishing_many_changes_through_the_api_bumps_once(client, squares, people):
+    reviewer_client = Client()
+    reviewer_client.force_login(people.reviewer)
+    drafts = [
+        services.control_change_record(
+            on=D(f"2015-{month:02d}-01"), places=[squares.place("b")], actor=squares.actor("rebels"),
+            sources=[squares.source],
+        )
+        for month in (9, 10, 11)
+    ]  # fmt: skip
+    seen = Seen(client)
+    with CaptureQueriesContext(connection) as captured:
+        response = reviewer_client.post(
+            "/api/v1/changes/publish", {"ids": [change.pk for change in drafts]}, content_type="application/json"
+        )
+    assert response.status_code == 200, response.content
+    assert map_updates(captured.captured_queries) == 1
+    assert version() == seen.version + 1
     seen.assert_stale()

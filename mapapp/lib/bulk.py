@@ -1,0 +1,152 @@
+"""Many rows written at once: bulk_create's contract (the objects get their ids, no signals, no save()), by
+PostgreSQL's COPY where the database is PostgreSQL.
+
+Django's bulk_create on PostgreSQL builds one INSERT of thousands of literal values per batch: each value goes
+through the field's preparation, then psycopg quotes it into the statement's text and the server parses it back.
+At 50,000 zones (a million rows of places, edges, periods, links and their history) that was most of a synthetic
+map's build on a shared machine. COPY streams the values as they are; the ids are taken from the table's sequence
+first (one query), so the objects know them, as bulk_create's do.
+
+Only what the callers write is handled (the concrete fields' attribute values, geometries as EWKB, JSON, enums by
+value, auto_now(_add) dates); anything else goes to bulk_create.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+
+import orjson
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connections, router, transaction
+from django.db.models import JSONField, Model
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+_CHUNK = 20_000  # rows a COPY takes at a time (the ids are one query per chunk)
+
+
+def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 2000) -> list[Model]:
+    """model.objects.bulk_create(objs), by COPY on PostgreSQL. Returns the objects, their ids set."""
+    objs = list(objs)
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or not objs:
+        return model._default_manager.bulk_create(objs, batch_size=batch_size)
+    meta = model._meta
+    pk = meta.pk
+    fields = list(meta.concrete_fields)  # the id too: taken from the sequence below where not given
+    convert = [_converter(field) for field in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for start in range(0, len(objs), _CHUNK):
+            chunk = objs[start : start + _CHUNK]
+            missing = [obj for obj in chunk if obj.pk is None]
+            if missing:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, pk.column, len(missing)],
+                )
+                for obj, (new_id,) in zip(missing, cursor.fetchall(), strict=True):
+                    obj.pk = new_id
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for obj in chunk:
+                    copy.write_row([to_db(obj) for to_db in convert])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def bulk_insert_values(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> int:
+    """Rows of `model` given as values of its fields' `attnames` (geometries as hex EWKB, with their SRID), the ids
+    left to the database: for rows nobody reads back as objects, without building a model instance for each
+    (COPY on PostgreSQL; elsewhere the instances, through bulk_create). Returns the number of rows."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        fields = [model._meta.get_field(name) for name in attnames]
+        loaders = [GEOSGeometry if isinstance(field, GeometryField) else None for field in fields]
+        objs = [
+            model(
+                **{
+                    name: (load(value) if load is not None and value is not None else value)
+                    for name, load, value in zip(attnames, loaders, row, strict=True)
+                }
+            )
+            for row in rows
+        ]
+        return len(model._default_manager.bulk_create(objs, batch_size=2000))
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in attnames)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return len(rows)
+
+
+def bulk_insert_with_history(
+    model: type[Model],
+    objs: Sequence[Model],
+    *,
+    batch_size: int = 2000,
+    default_user=None,
+    default_change_reason: str | None = None,
+) -> list[Model]:
+    """simple_history's bulk_create_with_history (one "+" version per object, dated now, by `default_user` or the
+    request's user, with `default_change_reason`), by COPY on PostgreSQL."""
+    objs = list(objs)
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or not objs:
+        return bulk_create_with_history(
+            objs, model, batch_size=batch_size, default_user=default_user, default_change_reason=default_change_reason
+        )
+    history = model.history.model
+    tracked = [field.attname for field in history.tracked_fields]
+    with transaction.atomic(using=connection.alias):
+        bulk_insert(model, objs)
+        versions = []
+        for obj in objs:
+            version = history(
+                history_date=getattr(obj, "_history_date", None) or timezone.now(),
+                history_user=getattr(obj, "_history_user", default_user or history.get_default_history_user(obj)),
+                # None where no reason is given, as simple_history's bulk path stores it
+                history_change_reason=getattr(obj, "_change_reason", None) or default_change_reason or None,
+                history_type="+",
+                **{name: getattr(obj, name) for name in tracked},
+            )
+            if hasattr(history, "history_relation"):
+                version.history_relation_id = obj.pk
+            versions.append(version)
+        bulk_insert(history, versions)
+    return objs
+
+
+def _converter(field) -> Callable[[Model], object]:
+    attname = field.attname
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda obj: field.pre_save(obj, add=True)
+    if isinstance(field, GeometryField):
+        srid = field.srid
+
+        def geometry(obj):
+            value = getattr(obj, attname)
+            if value is None:
+                return None
+            if value.srid is None:
+                value = value.clone()
+                value.srid = srid
+            elif value.srid != srid:
+                value = value.transform(srid, clone=True)
+            return value.hexewkb.decode()
+
+        return geometry
+    if isinstance(field, JSONField):
+        return lambda obj: None if (value := getattr(obj, attname)) is None else orjson.dumps(value).decode()
+
+    def plain(obj):
+        value = getattr(obj, attname)
+        return value.value if isinstance(value, enum.Enum) else value
+
+    return plain
