@@ -586,3 +586,13 @@ def ogc_item_id(path: str, demo) -> int:
             map=demo, on=demo.default_date, event_type="Battles", location=point, notes="<b>text</b>", publish=True
         )
     return event.pk
+
+
+def pytest_collection_finish(session):
+    """What is alive once the tests are collected (Django, GEOS, the plugins, every test module) lives to the
+    end: moved out of the collector's sight, so that the collections the tests' own allocations start no longer
+    walk it each time."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
