@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
+# The workers' share of the suite by what its files cost (tests/balance.py): its hooks, registered here.
+from tests.balance import (  # noqa: F401
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_xdist_make_scheduler,
+)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by tests around it are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
