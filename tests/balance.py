@@ -71,3 +71,37 @@ def pytest_sessionfinish(session):
     partial = DURATIONS.with_name(f"{DURATIONS.name}.{os.getpid()}")
     partial.write_text(json.dumps(durations, sort_keys=True, indent=0), encoding="utf-8")
     partial.replace(DURATIONS)  # whole or not at all, when runs end together
+
+
+def simulate(workers: int = 2) -> None:
+    """Print the busiest worker's share of the last run's times, handed out as xdist's loadfile does (most tests
+    first) and as here (costliest first): `PYTHONPATH=. python -m tests.balance`."""
+    import heapq
+
+    durations = _known()
+    typical = statistics.median(durations.values()) if durations else 1.0
+
+    def units(split) -> dict[str, list[str]]:
+        grouped: dict[str, list[str]] = {}
+        for nodeid in durations:
+            grouped.setdefault(split(nodeid), []).append(nodeid)
+        return grouped
+
+    def busiest(order: list[list[str]]) -> float:
+        loads = [0.0] * workers
+        for unit in order:  # the next unit goes to the worker that finishes first
+            heapq.heapreplace(loads, loads[0] + sum(durations.get(nodeid, typical) for nodeid in unit))
+        return max(loads)
+
+    by_file = units(lambda nodeid: nodeid.split("::", 1)[0])
+    spread = units(lambda nodeid: nodeid if nodeid.split("::", 1)[0] in SPREAD else nodeid.split("::", 1)[0])
+    total = sum(durations.values())
+    most_tests = busiest(sorted(by_file.values(), key=len, reverse=True))
+    costliest = busiest(sorted(spread.values(), key=lambda unit: -sum(durations[n] for n in unit)))
+    print(f"{len(durations)} tests, {total:.0f} s in all, {total / workers:.0f} s a worker at best")
+    print(f"most tests first (xdist loadfile): busiest worker {most_tests:.0f} s")
+    print(f"costliest first (tests/balance.py): busiest worker {costliest:.0f} s")
+
+
+if __name__ == "__main__":
+    simulate()
