@@ -65,7 +65,12 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     if hasattr(session.config, "workerinput") or not _measured:
         return  # a worker: the controller writes what all of them measured
-    kept = {nodeid: seconds for nodeid, seconds in _known().items() if (ROOT / nodeid.split("::", 1)[0]).exists()}
+    run = {nodeid.split("::", 1)[0] for nodeid in _measured}  # files run now: their tests of before are gone
+    kept = {
+        nodeid: seconds
+        for nodeid, seconds in _known().items()
+        if nodeid.split("::", 1)[0] not in run and (ROOT / nodeid.split("::", 1)[0]).exists()
+    }
     durations = {**kept, **{nodeid: round(seconds, 3) for nodeid, seconds in _measured.items()}}
     DURATIONS.parent.mkdir(parents=True, exist_ok=True)
     partial = DURATIONS.with_name(f"{DURATIONS.name}.{os.getpid()}")
