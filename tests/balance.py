@@ -15,6 +15,7 @@ import os
 import statistics
 from pathlib import Path
 
+import pytest
 from xdist.scheduler import LoadFileScheduling
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ class CostFirstScheduling(LoadFileScheduling):
         super()._assign_work_unit(node)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: a run with -p no:xdist has no such hook
 def pytest_xdist_make_scheduler(config, log):
     if config.getoption("dist") == "loadfile":
         return CostFirstScheduling(config, log)
