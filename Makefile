@@ -4,9 +4,11 @@ POSTGIS_URL ?= postgis://frontline:frontline@127.0.0.1:5432/frontline
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers (one per core), each with its own test database, live server and Chromium. A test file stays on
-# one worker, so a module's demo is loaded once. XDIST= runs in one process (for -x or --pdb).
-# var/test-cache/ keeps a migrated SpatiaLite test database and the country gazetteer's rows between runs, each
-# under a digest of what made it (tests/conftest.py); `make clean` drops them.
+# one worker, so a module's demo is loaded once; the costliest files of the last run are handed out first
+# (tests/balance.py). XDIST= runs in one process (for -x or --pdb).
+# var/test-cache/ keeps a migrated SpatiaLite test database, the country gazetteer's rows and the tests' times
+# between runs, each under a digest of what made it (tests/conftest.py); `make clean` drops them. On PostGIS the
+# migrated database is kept on the server as a template, fa_tmpl_<digest> (the newest three are kept).
 XDIST ?= -n 2 --dist loadfile
 # The settings refuse to start without SECRET_KEY (unless DEBUG): a random key made once in var/ (never committed).
 SECRET_KEY ?= $(shell mkdir -p var && { test -s var/secret_key || (umask 077 && head -c 48 /dev/urandom | base64 > var/secret_key); } && cat var/secret_key)

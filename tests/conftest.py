@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
+# The workers' share of the suite by what its files cost (tests/balance.py): its hooks, registered here.
+from tests.balance import (  # noqa: F401
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_xdist_make_scheduler,
+)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by tests around it are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -34,30 +41,133 @@ def _transactional(item) -> bool:
     return bool(marker and marker.kwargs.get("transaction")) or "live_server" in names or "transactional_db" in names
 
 
-def _migrated_copy() -> Path | None:
-    """Where a freshly migrated SpatiaLite test database is kept between runs (var/test-cache/), under a digest of
-    the migrations and the pinned requirements; None on PostgreSQL, which migrates as before."""
+def _migrations_digest() -> str:
+    """A digest of what a migrated test database depends on: Django, the engine, the apps, the migrations and the
+    pinned requirements."""
     import hashlib
 
     import django
     from django.conf import settings
 
-    database = settings.DATABASES["default"]
-    if "spatialite" not in database["ENGINE"]:
-        return None
-    digest = hashlib.sha256(f"{django.__version__} {database['ENGINE']} {settings.INSTALLED_APPS}".encode())
+    digest = hashlib.sha256(
+        f"{django.__version__} {settings.DATABASES['default']['ENGINE']} {settings.INSTALLED_APPS}".encode()
+    )
     for path in sorted([ROOT / "requirements.txt", *ROOT.glob("*/migrations/*.py"), *ROOT.glob("*/*/migrations/*.py")]):
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return ROOT / "var" / "test-cache" / f"migrated-spatialite-{digest.hexdigest()[:20]}.sqlite3"
+    return digest.hexdigest()
+
+
+def _is_postgresql() -> bool:
+    from django.conf import settings
+
+    return "postg" in settings.DATABASES["default"]["ENGINE"]
+
+
+def _migrated_copy() -> Path | None:
+    """Where a freshly migrated SpatiaLite test database is kept between runs (var/test-cache/), under a digest of
+    the migrations and the pinned requirements; None on PostgreSQL, which keeps a template database instead."""
+    from django.conf import settings
+
+    if "spatialite" not in settings.DATABASES["default"]["ENGINE"]:
+        return None
+    return ROOT / "var" / "test-cache" / f"migrated-spatialite-{_migrations_digest()[:20]}.sqlite3"
+
+
+# On PostgreSQL the migrated test database is kept on the server as a database named after the same digest;
+# each worker's test database is then a file-level copy of it (CREATE DATABASE ... TEMPLATE), a second or two
+# instead of a migration from nothing.
+_TEMPLATE_PREFIX = "fa_tmpl_"
+_TEMPLATES_KEPT = 3  # the newest few: helpers and clones on other migrations share the server
+
+
+def _template_name() -> str:
+    return f"{_TEMPLATE_PREFIX}{_migrations_digest()[:12]}"
+
+
+def _test_database_name() -> str:
+    from django.db import connection
+
+    return connection.creation._get_test_db_name()
+
+
+def _server_cursor():
+    """An autocommit cursor on the server's maintenance database (CREATE and DROP DATABASE cannot run in a
+    transaction, nor from a connection to the database they copy)."""
+    import psycopg
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    connection = psycopg.connect(
+        dbname="postgres",
+        user=database["USER"],
+        password=database["PASSWORD"],
+        host=database["HOST"] or None,
+        port=database["PORT"] or None,
+        autocommit=True,
+    )
+    return connection, connection.cursor()
+
+
+def _database_exists(cursor, name: str) -> bool:
+    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+    return cursor.fetchone() is not None
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _test_database_from_template() -> bool:
+    """Make this worker's test database a copy of the kept template, if there is one (then Django finds nothing to
+    migrate and keeps the database, which the next run replaces)."""
+    template, target = _template_name(), _test_database_name()
+    connection, cursor = _server_cursor()
+    with connection:
+        if not _database_exists(cursor, template):
+            return False
+        cursor.execute(f"DROP DATABASE IF EXISTS {_quoted(target)} WITH (FORCE)")  # a kept or interrupted run's
+        cursor.execute(f"CREATE DATABASE {_quoted(target)} TEMPLATE {_quoted(template)}")
+    return True
+
+
+def _template_from_test_database() -> None:
+    """Keep the freshly migrated test database as the template of the next runs: copied under a name of this
+    process, then renamed, so that a worker sees a whole template or none (two workers that migrated at once
+    both copy; the second rename fails and its copy goes). Older templates beyond the newest few are dropped."""
+    from django.db import connections
+
+    template, source = _template_name(), connections["default"].settings_dict["NAME"]  # the test database now
+    partial = f"{template}_{os.getpid()}"
+    connections.close_all()  # a database is copied only when nobody is connected to it
+    connection, cursor = _server_cursor()
+    with connection:
+        if _database_exists(cursor, template):
+            return
+        cursor.execute(f"CREATE DATABASE {_quoted(partial)} TEMPLATE {_quoted(source)}")
+        try:
+            cursor.execute(f"ALTER DATABASE {_quoted(partial)} RENAME TO {_quoted(template)}")
+        except Exception:
+            cursor.execute(f"DROP DATABASE IF EXISTS {_quoted(partial)}")
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s ORDER BY oid DESC",
+            [f"{_TEMPLATE_PREFIX}%", template],
+        )
+        for (old,) in cursor.fetchall()[_TEMPLATES_KEPT - 1 :]:
+            try:
+                cursor.execute(f"DROP DATABASE IF EXISTS {_quoted(old)}")
+            except Exception:  # being copied by another run right now: dropped by a later one
+                pass
 
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Migrating the test database takes each worker about ten seconds of CPU: when a copy of one freshly migrated
-    from the same migrations is kept, start from it (Django then finds nothing to apply, and keeps the database,
-    which the next run replaces)."""
+    from the same migrations is kept (a file on SpatiaLite, a template database on PostgreSQL), start from it
+    (Django then finds nothing to apply, and keeps the database, which the next run replaces)."""
     from django.conf import settings
 
+    if _is_postgresql():
+        return _test_database_from_template()
     copy = _migrated_copy()
     if copy is None or not copy.exists():
         return False
@@ -78,8 +188,16 @@ def django_db_keepdb(request, django_db_modify_db_settings):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blocker):
     """After a migration from nothing, keep a copy of the migrated database for the next run."""
+    if django_db_modify_db_settings:
+        yield
+        return
+    if _is_postgresql():
+        with django_db_blocker.unblock():
+            _template_from_test_database()
+        yield
+        return
     copy = _migrated_copy()
-    if copy is None or django_db_modify_db_settings or copy.exists():
+    if copy is None or copy.exists():
         yield
         return
     import sqlite3
@@ -539,3 +657,13 @@ def ogc_item_id(path: str, demo) -> int:
             map=demo, on=demo.default_date, event_type="Battles", location=point, notes="<b>text</b>", publish=True
         )
     return event.pk
+
+
+def pytest_collection_finish(session):
+    """What is alive once the tests are collected (Django, GEOS, the plugins, every test module) lives to the
+    end: moved out of the collector's sight, so that the collections the tests' own allocations start no longer
+    walk it each time."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

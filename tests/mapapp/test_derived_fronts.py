@@ -6,6 +6,10 @@ unmade. After every step, on every date where something starts or ends (and the 
 pockets answers read from the stored rows are byte for byte those worked out from the control periods alone
 (the per-request computation the rows replace, which as_of reads still use), and the stored rows are those a
 derivation of the whole map from scratch writes. Run it on PostGIS too (DATABASE_URL=postgis://...).
+
+Each run builds its own record, and each is minutes of CPU on PostGIS: the xdist workers take them one by one
+(tests/balance.py's SPREAD), so nothing else belongs in this file; the stored rows' other tests are in
+test_derived_rows.py.
 """
 
 from __future__ import annotations
@@ -13,15 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import orjson
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 
 from mapapp import analytics, services
-from mapapp.models import ControlChange, ControlPeriod, FrontSegment, Map, PocketBacklog, PocketPiece, ReviewState
+from mapapp.models import ControlChange, ControlPeriod, FrontSegment, PocketBacklog, PocketPiece, ReviewState
 from mapapp.services import fronts
-from tests.mapapp.test_asof import corrected  # noqa: F401 (a fixture)
 
 SIZE = 0.01
 COLS, ROWS = 5, 4
@@ -52,14 +54,16 @@ def boundary_dates(map_) -> list[dt.date]:
 def assert_stored_equal_recomputed(map_, step: str) -> int:
     """Returns how many fronts were compared (so the test knows it compared something). Days left in the
     pockets' backlog are read around until the worker's catch-up (run here) derives them."""
-    for day in boundary_dates(map_):
-        assert analytics.pockets_geojson(map=map_, on=day) == analytics.pockets_geojson(
-            map=map_, on=day, stored=False
-        ), (step, day)
+    days = boundary_dates(map_)
+    # The pockets worked out from the periods, once a day: the catch-up below writes stored rows only.
+    recomputed_pockets = {day: analytics.pockets_geojson(map=map_, on=day, stored=False) for day in days}
+    for day in days:
+        assert analytics.pockets_geojson(map=map_, on=day) == recomputed_pockets[day], (step, day)
     fronts.pockets_catch_up(map=map_)
     assert not PocketBacklog.objects.filter(map=map_).exists()
     compared = 0
-    for day in boundary_dates(map_):
+    assert boundary_dates(map_) == days  # the catch-up changed no period
+    for day in days:
         stored = analytics.front_edges(map=map_, on=day, stored=True)
         recomputed = analytics.front_edges(map=map_, on=day, stored=False)
         assert stored == recomputed, (step, day)
@@ -67,9 +71,7 @@ def assert_stored_equal_recomputed(map_, step: str) -> int:
         assert analytics.fronts_geojson(map=map_, on=day, stored=True) == analytics.fronts_geojson(
             map=map_, on=day, stored=False
         ), (step, day)
-        assert analytics.pockets_geojson(map=map_, on=day, stored=True) == analytics.pockets_geojson(
-            map=map_, on=day, stored=False
-        ), (step, day)
+        assert analytics.pockets_geojson(map=map_, on=day, stored=True) == recomputed_pockets[day], (step, day)
     kept = stored_rows(map_)
     services.map_derived_rebuild(map=map_)
     assert stored_rows(map_) == kept, step
@@ -147,41 +149,3 @@ def test_stored_fronts_and_pockets_equal_a_recomputation_after_random_edits(worl
     assert compared > 0
     assert FrontSegment.objects.filter(map=map_).exists()
     assert PocketPiece.objects.filter(map=map_).exists()
-
-
-def test_an_as_of_read_works_from_the_periods_of_then_not_the_stored_rows(client, corrected):  # noqa: F811
-    """The stored rows say what the record says now; the record at a moment has no rows of its own, so its fronts
-    and pockets are worked out from the periods of then (mapapp.asof)."""
-    base, day = "/api/v1/maps/test-map", {"date": "2015-08-01"}
-    then = {**day, "as_of": corrected.before.isoformat()}
-
-    def read(endpoint, params):
-        response = client.get(f"{base}/{endpoint}", params)
-        assert response.status_code == 200, response.content
-        return orjson.loads(response.content)["features"]
-
-    assert [f["properties"]["actors"] for f in read("fronts", day)] == [["gov", "rebels"]]
-    assert read("fronts", then) == []
-    assert [(f["properties"]["actor"], f["properties"]["places"]) for f in read("pockets", day)] == [
-        ("gov", ["a"]),
-        ("rebels", ["b"]),
-    ]
-    assert [(f["properties"]["actor"], f["properties"]["places"]) for f in read("pockets", then)] == [
-        ("gov", ["a", "b"])
-    ]
-
-
-def test_a_database_recorded_before_the_derived_tables_is_derived_after_migrating(demo):
-    """A map with a record but no derived rows (as after migrating a database made before 0012) is derived by
-    the post-migrate hook, and only such a map: one already derived is left alone."""
-    demo = Map.objects.get(pk=demo.pk)
-    kept = stored_rows(demo)
-    assert kept[0] and kept[1]
-    day = dt.date(2017, 3, 1)
-    FrontSegment.objects.filter(map=demo).delete()
-    PocketPiece.objects.filter(map=demo).delete()
-    assert analytics.front_edges(map=demo, on=day, stored=True) == []
-    assert fronts.derived_missing_rebuild() == [demo.slug]
-    assert stored_rows(demo) == kept
-    assert analytics.front_edges(map=demo, on=day, stored=True) == analytics.front_edges(map=demo, on=day, stored=False)
-    assert fronts.derived_missing_rebuild() == []
