@@ -1,5 +1,5 @@
 """Connected parts and pieces of ground found with scipy's connected_components over arrays equal, part for part and
-in the same order, what walking the zone graph in Python finds (the walk is kept below as the reference), on
+in the same order, what walking the zone graph in Python finds (analytics' own walk is the reference), on
 random graphs: grids with boundaries missing, zones off the graph, ground of unknown control, days on which
 nothing and everything changes."""
 
@@ -15,25 +15,8 @@ from mapapp import analytics
 from mapapp.analytics import ZoneGraph
 from mapapp.services.fronts import PieceSpan, piece_spans
 
-
-def connected_parts_walked(place_ids: set[int], graph: ZoneGraph) -> list[list[int]]:
-    """The reference: a depth-first walk from each zone in id order."""
-    parts: list[list[int]] = []
-    seen: set[int] = set()
-    for start in sorted(place_ids):
-        if start in seen:
-            continue
-        seen.add(start)
-        part, stack = [], [start]
-        while stack:
-            place_id = stack.pop()
-            part.append(place_id)
-            for neighbour in graph.neighbours.get(place_id, ()):
-                if neighbour in place_ids and neighbour not in seen:
-                    seen.add(neighbour)
-                    stack.append(neighbour)
-        parts.append(sorted(part))
-    return parts
+# The reference: the depth-first walk from each zone in id order, which analytics keeps for small graphs.
+connected_parts_walked = analytics._connected_parts_walked
 
 
 def piece_spans_walked(*, periods, graph, zones, start, end) -> list[PieceSpan]:
