@@ -151,9 +151,7 @@ def bumps_held() -> Iterator[None]:
             elif held.map_ids:
                 maps_bump(Q(pk__in=sorted(held.map_ids)))
             for instance in held.instances:
-                row = Map.objects.filter(pk=instance.pk).values_list("data_version", "updated_at").first()
-                if row is not None:
-                    instance.data_version, instance.updated_at = row
+                _refresh(instance)
     finally:
         if token is not None:
             _held.reset(token)
@@ -200,6 +198,11 @@ def _bump_map(instance: Map) -> None:
         held.instances.append(instance)
         return
     Map.objects.filter(pk=instance.pk).update(data_version=F("data_version") + 1, updated_at=timezone.now())
+    _refresh(instance)
+
+
+def _refresh(instance: Map) -> None:
+    """The instance's data version and moment read again from its row (if it still has one)."""
     row = Map.objects.filter(pk=instance.pk).values_list("data_version", "updated_at").first()
     if row is not None:
         instance.data_version, instance.updated_at = row

@@ -288,6 +288,19 @@ def places_key(place_ids: Iterable[int]) -> str:
     return hashlib.sha1(",".join(map(str, place_ids)).encode()).hexdigest()
 
 
+def period_events(periods: list[Period], zones: set[int]) -> dict[dt.date, list[tuple[int, int | None]]]:
+    """{day: [(place_id, actor_id, or None where a period ends)]} of the periods of `zones`: what changes hands on
+    each day, an end before a start on the same day."""
+    events: dict[dt.date, list[tuple[int, int | None]]] = defaultdict(list)
+    for place_id, actor_id, _status, valid_from, valid_to in periods:
+        if place_id not in zones:
+            continue
+        events[valid_from].append((place_id, actor_id))
+        if valid_to is not None:
+            events[valid_to].insert(0, (place_id, None))
+    return events
+
+
 def piece_spans(
     *, periods: list[Period], graph: analytics.ZoneGraph, zones: set[int], start: dt.date | None, end: dt.date | None
 ) -> list[PieceSpan]:
@@ -298,13 +311,7 @@ def piece_spans(
     Each day's pieces of every actor come from one scipy connected_components over the boundaries whose two sides
     the same actor holds, and their borders from the boundaries between pieces, in arrays: at 50,000 zones and
     hundreds of days, walking the graph in Python was most of a synthetic map's build."""
-    events: dict[dt.date, list[tuple[int, int | None]]] = defaultdict(list)
-    for place_id, actor_id, _status, valid_from, valid_to in periods:
-        if place_id not in zones:
-            continue
-        events[valid_from].append((place_id, actor_id))
-        if valid_to is not None:
-            events[valid_to].insert(0, (place_id, None))  # an end before a start on the same day
+    events = period_events(periods, zones)
     if not events:
         return []
     first = min(events) if start is None else start

@@ -13,7 +13,7 @@ import pytest
 
 from mapapp import analytics
 from mapapp.analytics import ZoneGraph
-from mapapp.services.fronts import PieceSpan, piece_spans
+from mapapp.services.fronts import PieceSpan, period_events, piece_spans
 
 # The reference: the depth-first walk from each zone in id order, which analytics keeps for small graphs.
 connected_parts_walked = analytics._connected_parts_walked
@@ -21,13 +21,7 @@ connected_parts_walked = analytics._connected_parts_walked
 
 def piece_spans_walked(*, periods, graph, zones, start, end) -> list[PieceSpan]:
     """The reference: each day's pieces by connected_parts_walked per actor, borders zone by zone."""
-    events: dict[dt.date, list[tuple[int, int | None]]] = defaultdict(list)
-    for place_id, actor_id, _status, valid_from, valid_to in periods:
-        if place_id not in zones:
-            continue
-        events[valid_from].append((place_id, actor_id))
-        if valid_to is not None:
-            events[valid_to].insert(0, (place_id, None))
+    events = period_events(periods, zones)
     if not events:
         return []
     first = min(events) if start is None else start
