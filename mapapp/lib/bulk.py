@@ -8,8 +8,8 @@ map's build on a shared machine. COPY streams the values as they are; the ids ar
 first (one query), so the objects know them, as bulk_create's do.
 
 Only what the callers write is converted (the concrete fields' attribute values, geometries as EWKB, JSON, enums by
-value, auto_now(_add) dates): tests/mapapp/test_bulk.py checks the rows equal bulk_create's for each model it is
-used on; a model with other kinds of field needs its converter here first.
+value, auto_now(_add) dates). tests/mapapp/test_bulk.py checks rows of several models against bulk_create's (edges,
+pocket pieces, changes and places with their history); a model with other kinds of field needs a converter here.
 """
 
 from __future__ import annotations
