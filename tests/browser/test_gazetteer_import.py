@@ -16,10 +16,13 @@ from playwright.sync_api import expect
 from gazetteer.models import Place
 from mapapp.models import Job, JobState
 from mapapp.services import jobs
+from tests.browser.clock import until
 from tests.browser.test_csp import assert_clean, watch
 from tests.jobs import worker_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.csp, pytest.mark.django_db(transaction=True)]
+
+POLL_MS = 1000  # the job page asks for its job's status every second (static/js/editor/job-progress.js)
 
 
 def log_in_importer(page, base):
@@ -36,6 +39,7 @@ def log_in_importer(page, base):
 
 def test_an_editor_imports_a_file_from_the_admin_through_the_worker(page, live_server, tmp_path):
     console = watch(page)
+    page.clock.install()
     path = tmp_path / "districts.geojson"
     rows = [
         {"name": "al-Joura", "name_ar": "الجورة", "geometry": shapely.box(40.10, 35.33, 40.11, 35.34)},
@@ -57,8 +61,12 @@ def test_an_editor_imports_a_file_from_the_admin_through_the_worker(page, live_s
     with worker_thread():
         # The page asks the status endpoint and, once the worker is done, shows the report (no reload by hand).
         summary = page.locator("[data-import-summary]")
-        expect(summary).to_have_text(
-            "Would import districts.geojson: created 1, merged 0, repaired 0, skipped 1", timeout=30000
+        until(
+            page,
+            lambda timeout: expect(summary).to_have_text(
+                "Would import districts.geojson: created 1, merged 0, repaired 0, skipped 1", timeout=timeout
+            ),
+            poll_ms=POLL_MS,
         )
         report = page.locator("[data-import-report]").inner_text()
         assert "created al-joura: al-Joura / الجورة" in report
@@ -67,7 +75,11 @@ def test_an_editor_imports_a_file_from_the_admin_through_the_worker(page, live_s
         assert not Place.objects.exists()
 
         page.click("input[name=confirm]")
-        expect(summary).to_contain_text("Imported districts.geojson: created 1", timeout=30000)
+        until(
+            page,
+            lambda timeout: expect(summary).to_contain_text("Imported districts.geojson: created 1", timeout=timeout),
+            poll_ms=POLL_MS,
+        )
     joura = Place.objects.get(slug="al-joura")
     assert (joura.name_ar, joura.kind, joura.footprint_approximate) == ("الجورة", "district", False)
     assert [job.state for job in Job.objects.order_by("pk")] == [JobState.DONE, JobState.DONE]
@@ -94,11 +106,13 @@ def test_a_running_job_shows_its_progress_and_is_cancelled_with_nothing_kept(pag
     monkeypatch.setitem(jobs.JOB_KINDS, "slow", f"{__name__}.slow_run")
     GO_ON.clear()
     console = watch(page)
+    page.clock.install()
     user = log_in_importer(page, live_server.url)
     job = jobs.job_start(kind="slow", user=user, params={})
     with worker_thread():
         page.goto(f"{live_server.url}/admin/jobs/{job.pk}/")
-        expect(page.locator("[data-job-state]")).to_have_text("running", timeout=30000)
+        state = page.locator("[data-job-state]")
+        until(page, lambda timeout: expect(state).to_have_text("running", timeout=timeout), poll_ms=POLL_MS)
         expect(page.locator("[data-job-count]")).to_have_text("1 / 3")
         expect(page.locator("[data-job-message]")).to_have_text("wrote place 1 of 3")
         assert page.locator("[data-job-progress]").evaluate("bar => [bar.value, bar.max]") == [1, 3]
@@ -106,7 +120,7 @@ def test_a_running_job_shows_its_progress_and_is_cancelled_with_nothing_kept(pag
         page.click("[data-job-cancel]")
         expect(page.locator(".messagelist")).to_contain_text("Cancelling: the job stops at its next step")
         GO_ON.set()  # the runner goes on to its next step, where it learns it was cancelled
-        expect(page.locator("[data-job-state]")).to_have_text("cancelled", timeout=30000)
+        until(page, lambda timeout: expect(state).to_have_text("cancelled", timeout=timeout), poll_ms=POLL_MS)
     job.refresh_from_db()
     assert job.state == JobState.CANCELLED and job.report["summary"] == "cancelled: nothing written"
     assert not Place.objects.filter(slug__startswith="slow-").exists()  # rolled back

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from mapapp.models import Job
 from mapapp.services import films
+from tests.browser.clock import until
 from tests.browser.test_csp import assert_clean, watch
 from tests.jobs import worker_thread
 
@@ -24,6 +25,7 @@ def test_a_reader_makes_a_film_from_the_share_dialog(page, live_server, demo, se
     settings.EMBED_IMAGE_CACHE_DIR = tmp_path / "pictures"
     settings.SITE_URL = live_server.url  # the dialog's embed preview frames the site itself
     console = watch(page)
+    page.clock.install()  # the dialog asks for the film's progress every second: moved on instead of waited
     response = page.goto(f"{live_server.url}/maps/deir-ez-zor/?date=2016-06-01")
     page.wait_for_selector("[data-viewer][data-ready=true]")
     page.get_by_role("button", name="Share / Embed").click()
@@ -45,7 +47,12 @@ def test_a_reader_makes_a_film_from_the_share_dialog(page, live_server, demo, se
     assert job is not None, "the dialog showed a queued film, but no film job was recorded"
     assert (job.params["first"], job.params["last"], job.params["step"]) == ("2016-01-01", "2016-06-30", "month")
     with worker_thread():
-        expect(film).to_have_attribute("data-state", "done", timeout=60000)
+        until(
+            page,
+            lambda timeout: expect(film).to_have_attribute("data-state", "done", timeout=timeout),
+            poll_ms=1000,
+            timeout_s=60,
+        )
     download = page.locator("[data-film=download]")
     expect(download).to_be_visible()
     expect(page.locator("[data-film=progress]")).to_be_hidden()

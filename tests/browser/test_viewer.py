@@ -11,6 +11,11 @@ from mapapp.models import Map
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 READY = "[data-viewer][data-ready=true]"
+# The viewer's own delays (static/js/viewer/): a changed zone's flash (layers.js), the rest before the day summary
+# asks the server (summary.js). Tests that would wait them out move the page's clock (Playwright's, installed
+# before the page opens and running with real time otherwise) past them instead.
+FLASH_MS = 900
+SETTLE_MS = 350
 
 
 def open_map(page, live_server, slug="deir-ez-zor", query="", viewport=None):
@@ -219,6 +224,7 @@ def test_front_lines_run_where_different_sides_meet(page, live_server, demo):
 
 
 def test_zones_that_changed_since_the_last_step_are_briefly_highlighted(page, live_server, demo):
+    page.clock.install()  # runs with real time; moved past the flash below instead of waiting it out
     open_map(page, live_server, query="?date=2014-07-13")
     zone = page.locator('path.zone[data-zone="al-hweiqa"]')
     unchanged = page.locator('path.zone[data-zone="al-joura"]')
@@ -226,6 +232,7 @@ def test_zones_that_changed_since_the_last_step_are_briefly_highlighted(page, li
     page.get_by_role("button", name="Next day").click()
     assert zone.get_attribute("stroke") == "#ffd400"
     assert unchanged.get_attribute("stroke") != "#ffd400"
+    page.clock.run_for(FLASH_MS + 100)
     page.wait_for_function(
         "document.querySelector('path.zone[data-zone=\"al-hweiqa\"]').getAttribute('stroke') === '#ffffff'"
     )
@@ -503,7 +510,6 @@ CANVAS_CHECK = """() => {
 }"""
 
 
-FLASH_MS = 900  # static/js/viewer/layers.js
 FLASHING = "window.frontlineViewer.layers.layers.filter((layer) => layer.options.color === '#ffd400')"
 # Leaflet's canvas renderers with a repaint asked for the next frame (L.Canvas._redrawRequest).
 REDRAW_PENDING = """(() => {
@@ -556,8 +562,10 @@ def test_on_this_day_gives_front_length_and_sieges_from_the_analytics_api_once_t
 ):
     import orjson
 
+    page.clock.install()
     open_map(page, live_server, query="?date=2017-03-01")
     summary = page.locator("[data-summary=root]")
+    page.clock.run_for(SETTLE_MS)
     page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-03-01'")
     fronts = orjson.loads(client.get("/api/v1/maps/deir-ez-zor/fronts?date=2017-03-01").content)
     total = sum(f["properties"]["length_km"] for f in fronts["features"])
@@ -573,11 +581,13 @@ def test_on_this_day_gives_front_length_and_sieges_from_the_analytics_api_once_t
     page.get_by_role("slider", name="Date").focus()
     for _ in range(10):
         page.keyboard.press("ArrowRight")
+    page.clock.run_for(SETTLE_MS)
     page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-03-11'")
     assert [url.split("date=")[1] for url in asked] == ["2017-03-11"]
     version = Map.objects.get(slug="deir-ez-zor").data_version  # asked at the data version: cached until a publish
     assert all(f"/fronts?v={version}&" in url for url in asked)
     go_to(page, "2017-10-01")  # the siege is over
+    page.clock.run_for(SETTLE_MS)
     page.wait_for_function("document.querySelector('[data-summary=root]').dataset.date === '2017-10-01'")
     assert summary.locator(".summary-siege").count() == 0
 
