@@ -12,15 +12,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 READY = "[data-viewer][data-ready=true]"
 # The viewer's own delays (static/js/viewer/): a changed zone's flash (layers.js), the rest before the day summary
-# asks the server (summary.js). Tests that would wait them out move the page's clock (Playwright's, installed
-# before the page opens and running with real time otherwise) past them instead.
+# asks the server (summary.js), the rest before the URL is written (viewer.js). Tests that would wait them out
+# move the page's clock (Playwright's, installed before the page opens and running with real time otherwise) past
+# them instead.
 FLASH_MS = 900
 SETTLE_MS = 350
+URL_REST_MS = 300
 
 
-def open_map(page, live_server, slug="deir-ez-zor", query="", viewport=None):
+def open_map(page, live_server, slug="deir-ez-zor", query="", viewport=None, clock=False):
+    """clock: the page runs on Playwright's clock (see FLASH_MS), as url_written needs."""
     if viewport:
         page.set_viewport_size(viewport)
+    if clock:
+        page.clock.install()
+        page.clocked = True
     page.goto(f"{live_server.url}/maps/{slug}/{query}")
     page.wait_for_selector(READY, timeout=15000)
     return page
@@ -35,7 +41,10 @@ def viewer_date(page):
 
 
 def url_written(page):
-    """The viewer writes the URL once a step's frame is painted (or a scrub has rested): wait for that."""
+    """The viewer writes the URL once its steps have rested for URL_REST_MS: the page's clock is moved past that
+    rest (the page opened with open_map(..., clock=True)), then the write is waited for."""
+    assert getattr(page, "clocked", False), "open the map with clock=True"
+    page.clock.run_for(URL_REST_MS)
     page.wait_for_selector("[data-viewer][data-url=written]", timeout=5000)
 
 
@@ -56,7 +65,7 @@ def test_the_map_opens_at_the_date_in_the_url_with_zones_coloured_by_holder(page
 
 
 def test_stepping_the_slider_repaints_without_asking_the_server(page, live_server, demo):
-    open_map(page, live_server, query="?date=2014-07-13")
+    open_map(page, live_server, query="?date=2014-07-13", clock=True)
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     assert zone_fill(page, "al-hweiqa") == "#2e7d32"  # rebels
@@ -261,7 +270,7 @@ def test_the_zone_panel_lists_the_earlier_history_with_sources(page, live_server
 def test_compare_two_dates_gives_the_ground_gained_and_lost_by_each_side(page, live_server, demo, client):
     import orjson
 
-    open_map(page, live_server, query="?date=2017-12-31")
+    open_map(page, live_server, query="?date=2017-12-31", clock=True)
     page.get_by_text("Compare two dates").click()
     page.locator("[data-compare=from]").fill("2016-06-01")
     page.locator("[data-compare=from]").dispatch_event("change")
@@ -328,7 +337,7 @@ def test_arabic_interface_is_right_to_left_with_arabic_names_strings_and_dates(p
 
 
 def test_the_language_switch_keeps_the_date_view_and_comparison(page, live_server, demo):
-    open_map(page, live_server, query="?date=2016-06-01&compare=2015-01-01")
+    open_map(page, live_server, query="?date=2016-06-01&compare=2015-01-01", clock=True)
     page.get_by_role("button", name="Next change").click()
     moved_to = viewer_date(page)
     page.get_by_role("link", name="العربية").click()
@@ -344,7 +353,7 @@ def test_the_language_switch_keeps_the_date_view_and_comparison(page, live_serve
 
 
 def test_a_copied_url_opens_exactly_what_the_reader_saw(page, live_server, demo, browser):
-    open_map(page, live_server, query="?date=2017-02-01")
+    open_map(page, live_server, query="?date=2017-02-01", clock=True)
     page.evaluate("window.frontlineMap.setView([35.30, 40.15], 13.5, {animate: false})")
     page.get_by_text("Compare two dates").click()
     page.locator("[data-compare=from]").fill("2016-01-01")
@@ -381,7 +390,7 @@ def test_bad_values_in_the_url_are_ignored_not_trusted(page, live_server, demo):
 
 
 def test_the_back_button_steps_back_through_dates(page, live_server, demo):
-    open_map(page, live_server, query="?date=2014-07-01")
+    open_map(page, live_server, query="?date=2014-07-01", clock=True)
     page.get_by_role("button", name="Next change").click()
     url_written(page)
     page.get_by_role("button", name="Next change").click()
@@ -399,7 +408,7 @@ def test_the_back_button_steps_back_through_dates(page, live_server, demo):
 
 
 def test_dragging_the_slider_adds_one_history_entry_not_one_per_day(page, live_server, demo):
-    open_map(page, live_server, query="?date=2014-01-01")
+    open_map(page, live_server, query="?date=2014-01-01", clock=True)
     box = page.get_by_role("slider", name="Date").bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + 8, y)
