@@ -41,7 +41,9 @@ class HostSite:
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.url = f"http://{host}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the loop to look at its flag, every poll_interval (0.5 s by default: up to half a
+        # second at the end of each test that had a host page)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def serve(self, path: str, html: str) -> str:
