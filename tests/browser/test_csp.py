@@ -140,6 +140,11 @@ def test_an_inline_script_is_refused(live_server, page, demo):
       holder.innerHTML = '<img src="x" onerror="window.__ran = 1">';
       document.body.append(holder);
     }""")
-    page.wait_for_timeout(300)
+    # The image's load fails, its handler is refused and the violation reported: looked for from here (a polling
+    # wait_for_function would evaluate a string, which the policy forbids), up to 10 s.
+    for _ in range(200):
+        if page.evaluate("window.__csp.length"):
+            break
+        page.wait_for_timeout(50)
     assert page.evaluate("typeof window.__ran") == "undefined"
     assert any(v.startswith("script-src") for v in page.evaluate("window.__csp"))
