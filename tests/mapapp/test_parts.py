@@ -298,6 +298,22 @@ def test_withdrawing_a_ground_change_coarsens_its_splits_away(world, held_grid):
     assert states[world.places["g00"].pk].actor_id == world.actor("army").pk
 
 
+def test_a_zone_restored_by_coarsening_keeps_the_corners_its_neighbour_took_from_the_cut(world, held_grid):
+    map_ = held_grid
+    # a square in g11 touching its edge with g12: the cut's two corners on that edge become g12's corners too
+    change = ground_change(world, map_, box(0.013, 0.012, 0.017, 0.02))
+    g12 = Place.objects.get(pk=world.places["g12"].pk)
+    assert len(g12.footprint.coords[0][0]) == 7
+    services.control_change_withdraw(change=change, reason="wrong")
+    assert not Place.objects.filter(kind="part").exists()
+    # g11 is a zone again, with those corners on its edge (the same shape and area), so the two still share it
+    g11 = Place.objects.get(pk=world.places["g11"].pk)
+    assert len(g11.footprint.coords[0][0]) == 7
+    assert geo.area_km2(g11.footprint) == pytest.approx(geo.area_km2(world.places["g11"].footprint), abs=1 * M2)
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
 def test_coarsening_merges_parts_whose_histories_agree(world, held_grid):
     map_ = held_grid
     ground_change(world, map_, box(0.01, 0.01, 0.015, 0.02))
