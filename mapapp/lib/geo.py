@@ -334,15 +334,15 @@ def split_footprint(
     (None, footprint) when the ground leaves the zone alone, (footprint, None) when it covers all of it, else the
     two sides, which tile the footprint. Pieces of one side that are slivers (nowhere wider than twice the
     tolerance and all within that of the ground's boundary, _slivers) go to the side they share the most boundary
-    with. The minimum is the part's, not each piece's: a front that
-    moves a few tens of metres a day leaves many small but real pieces along it (a piece 30 m wide and 200 m
-    long is 0.6 ha), and dropping each one under a hectare left the map's front 59 m from the snapshots' (p95;
-    bench/bench_precision.py) against 25.
+    with. The minimum is the part's, not each piece's: a front that moves a few tens of metres a day leaves many
+    small but real pieces along it (a piece 30 m wide and 200 m long is 0.6 ha), and dropping each one under a
+    hectare left the map's front 59 m from the snapshots' (p95; bench/bench_precision.py) against 25.
 
     A zone that cannot be cut (a side under `min_area_km2` without its slivers, or only slivers on a side) goes
-    whole to the side that holds more of it. Leaving it alone instead, as this did, kept small or thin parts
-    that were almost all inside the ground on their old side date after date: islands of the other side inside
-    the ground, hundreds of metres from the front (bench/bench_precision.py).
+    whole to the side that holds more of it (a zone of several polygons: each polygon, _whole). Leaving it alone
+    instead, as this did, kept small or thin parts that were almost all inside the ground on their old side date
+    after date: islands of the other side inside the ground, hundreds of metres from the front
+    (bench/bench_precision.py).
     """
     inside = polygonal(shapely.intersection(footprint, ground, grid_size=SPLIT_GRID))
     if inside.is_empty:
@@ -368,7 +368,7 @@ def split_footprint(
         or area_km2(shapely.MultiPolygon(kept[True])) < min_area_km2
         or area_km2(shapely.MultiPolygon(kept[False])) < min_area_km2
     ):
-        return (footprint, None) if area_km2(inside) >= area_km2(outside) else (None, footprint)
+        return _whole(footprint, ground)
     if not slivers:  # each side is the overlay's own result
         return inside, outside
     sides = {side: shapely.union_all(kept[side], grid_size=SPLIT_GRID) for side in (True, False)}
@@ -380,6 +380,21 @@ def split_footprint(
     inside = polygonal(shapely.union_all(kept[True], grid_size=SPLIT_GRID))
     outside = polygonal(shapely.union_all(kept[False], grid_size=SPLIT_GRID))
     return inside, outside
+
+
+def _whole(footprint: BaseGeometry, ground: BaseGeometry) -> tuple:
+    """A zone that cannot be cut goes whole to the side that holds more of it; a zone of several polygons (a part
+    whose pieces a front left apart) goes polygon by polygon, each whole to the side that holds more of it. Its
+    polygons are already there, so that cut makes no boundary and no sliver, whatever their size: going whole as
+    one, pieces hundreds of metres apart went to one side, one of them behind the other side's front."""
+    polygons = np.asarray(shapely.get_parts(footprint), dtype=object)
+    held = shapely.area(shapely.intersection(polygons, ground, grid_size=SPLIT_GRID))
+    inside = held >= shapely.area(polygons) / 2
+    if inside.all():
+        return footprint, None
+    if not inside.any():
+        return None, footprint
+    return shapely.MultiPolygon(polygons[inside].tolist()), shapely.MultiPolygon(polygons[~inside].tolist())
 
 
 # A corner a split makes on a zone's edge is rounded to the split grid, up to a grid cell off the straight edge
