@@ -236,13 +236,13 @@ def polygonal(geometry: BaseGeometry | None) -> shapely.MultiPolygon:
 
 
 def snap_ground(ground: BaseGeometry, references: list[BaseGeometry], *, tolerance_deg: float) -> shapely.MultiPolygon:
-    """`ground` with its vertices and segments snapped to the vertices of the `references` (the zones it lies
-    on) within the tolerance, so a boundary drawn along an edge follows the edge instead of leaving a sliver."""
+    """`ground` with each of its corners moved to the nearest vertex of the `references` (the zones it lies on)
+    within the tolerance, so a boundary drawn along an edge follows the edge instead of leaving a sliver (what a
+    segment passing near a vertex leaves, split_footprint gives to a side as a sliver)."""
     ground = polygonal(shapely.make_valid(shapely.force_2d(ground)))
     if not references or tolerance_deg <= 0:
         return ground
-    # GEOS snaps to the reference's vertices only, and weighs each of them against each of the ground's: the
-    # reference is the zones' vertices within the tolerance of the ground's boundary (uniting the zones'
+    # The reference is the zones' vertices within the tolerance of the ground's boundary (uniting the zones'
     # boundaries and snapping to all their vertices cost a second a date on a long front, for the same result).
     vertices = np.unique(shapely.get_coordinates(np.asarray(references, dtype=object)), axis=0)
     runs = line_chunks(ground)
@@ -333,10 +333,10 @@ def split_footprint(
 
     (None, footprint) when the ground leaves the zone alone, (footprint, None) when it covers all of it, else the
     two sides, which tile the footprint. Pieces of one side that are slivers (nowhere wider than twice the
-    tolerance and all within that of the ground's boundary, _slivers) go to the side they share the most boundary
-    with. The minimum is the part's, not each piece's: a front that moves a few tens of metres a day leaves many
-    small but real pieces along it (a piece 30 m wide and 200 m long is 0.6 ha), and dropping each one under a
-    hectare left the map's front 59 m from the snapshots' (p95; bench/bench_precision.py) against 25.
+    tolerance and all within that of where the two sides meet, _slivers) go to the side they share the most
+    boundary with. The minimum is the part's, not each piece's: a front that moves a few tens of metres a day
+    leaves many small but real pieces along it (a piece 30 m wide and 200 m long is 0.6 ha), and dropping each
+    one under a hectare left the map's front 59 m from the snapshots' (p95; bench/bench_precision.py) against 25.
 
     A zone that cannot be cut (a side under `min_area_km2` without its slivers, or only slivers on a side) goes
     whole to the side that holds more of it (a zone of several polygons: each polygon, _whole). Leaving it alone
