@@ -76,6 +76,38 @@ zone out of the ground whole, date after date. Its piece is now ground when it c
 area, somewhere wider than the tolerance). What is left: bands narrower than the tolerance (about 9 to 15 m on
 average) whose wrong piece (about 1 ha) is itself narrower than the tolerance and cannot be cut (two thirds of the
 far samples, on the main front; a third on islands), and more parts (the pieces cut off are parts).
+
+2026-12-04, branch bands: the bands. On main's database after 30 dates, 288 of the 1,520 zones were under 10 m
+wide on average (area over half the perimeter) and 621 under 15 m; nearly all the far samples (10,620 of 133,453)
+lay on such zones. Three causes, each fixed with a test of its kind (tests/mapapp/test_parts.py,
+test_import_control.py):
+- splits made them: a piece was a sliver only when nowhere wider than the tolerance. It is now one when nowhere
+  wider than twice the tolerance and all within twice the tolerance of where the zone's two sides meet
+  (geo._slivers): no bands along a cut, but a thin zone crossed at a shallow angle is cut crosswise, since its
+  pieces reach far from the cut. (Tried first: "nowhere wider than twice the tolerance" alone, p95 28.5 m, and
+  "under the tolerance wide on average", 31.3 m: both also kept thin zones from being cut crosswise.)
+- thin zones could not be cut crosswise: the import took a thin or small zone whole when half of it lay in a
+  date's ground; it now weighs it as its split would (geo.split_footprint). And GEOS snap put the vertices of a
+  thin zone's far side into the boundary crossing it, pinching its piece away: snapping now moves the ground's
+  corners only (p95 27.0 m -> 25.9 m at 30 dates).
+- parts of several polygons (pieces a front left apart, up to hundreds of metres) went whole to one side when
+  they could not be cut (a side under the minimum): after the two fixes above they carried 60% of the far
+  samples, mostly islands. Such a zone now goes polygon by polygon (geo._whole; no new boundary is drawn): p95
+  25.9 m -> 20.9 m at 30 dates.
+Both at once (`python -m bench precision` in a worktree of main be322fe and in this one, started together at
+18:30 UTC, load average 11 to 23 on the shared 2-core machine, so the wall clock is mostly waiting):
+  main:  1,088 s wall, 49.8 s CPU (import); area 0.015%; 1,520 zones; front median 2.55 m, p95 34.6 m
+  bands: 1,073 s wall, 48.7 s CPU (import); area 0.014%; 1,548 zones; front median 2.69 m, p95 20.9 m
+(/usr/bin/time over the whole bench, child included: 69.9 s and 65.7 s of CPU.) The CPU a date is the same
+(0.98 times main's); 776 dates at 1.6 s a date would still be about 21 minutes of CPU against the 10-minute
+target. A cProfile of 15 dates (wall time under load, so shares only): recording the changes 60% of the import
+(the split plan a sixth, the splits a quarter, creating the parts through places_bulk_create a sixth), and once
+at the end deriving the map's pockets (fronts.pocket_pieces_rebuild: geo.union falls back to union_all on the
+split grid) a sixth.
+What is left at 30 dates (4,471 far samples of 120,216, 3.7%): 85% on the main front, nearly all beside zones under
+30 m wide on average (crosswise cuts and parts taken polygon by polygon still leave thin zones: 189 under 10 m,
+519 under 15 m), 15% on islands. At 120 dates the branch was not measured to the end (the machine's load average
+was 20 to 23; the run had 113 s of CPU after 29 minutes); main's figures there are above (p95 98.5 m).
 """
 
 from __future__ import annotations

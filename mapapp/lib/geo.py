@@ -236,13 +236,13 @@ def polygonal(geometry: BaseGeometry | None) -> shapely.MultiPolygon:
 
 
 def snap_ground(ground: BaseGeometry, references: list[BaseGeometry], *, tolerance_deg: float) -> shapely.MultiPolygon:
-    """`ground` with its vertices and segments snapped to the vertices of the `references` (the zones it lies
-    on) within the tolerance, so a boundary drawn along an edge follows the edge instead of leaving a sliver."""
+    """`ground` with each of its corners moved to the nearest vertex of the `references` (the zones it lies on)
+    within the tolerance, so a boundary drawn along an edge follows the edge instead of leaving a sliver (what a
+    segment passing near a vertex leaves, split_footprint gives to a side as a sliver)."""
     ground = polygonal(shapely.make_valid(shapely.force_2d(ground)))
     if not references or tolerance_deg <= 0:
         return ground
-    # GEOS snaps to the reference's vertices only, and weighs each of them against each of the ground's: the
-    # reference is the zones' vertices within the tolerance of the ground's boundary (uniting the zones'
+    # The reference is the zones' vertices within the tolerance of the ground's boundary (uniting the zones'
     # boundaries and snapping to all their vertices cost a second a date on a long front, for the same result).
     vertices = np.unique(shapely.get_coordinates(np.asarray(references, dtype=object)), axis=0)
     runs = line_chunks(ground)
@@ -251,8 +251,18 @@ def snap_ground(ground: BaseGeometry, references: list[BaseGeometry], *, toleran
         vertices = vertices[np.unique(near)]
     if not len(vertices):
         return ground
-    reference = shapely.multipoints(vertices)
-    snapped = shapely.snap(ground, reference, tolerance_deg)
+    # Corners only: each of the ground's corners moves to the nearest zone vertex within the tolerance. GEOS snap
+    # also put every zone vertex within the tolerance of one of the ground's segments into that segment: where
+    # the ground crossed a zone narrower than the tolerance, it took the vertices of the zone's far side into its
+    # boundary and pinched its piece of the zone to nothing, so a thin zone could never be cut crosswise.
+    coordinates = shapely.get_coordinates(ground)
+    moved, nearest = shapely.STRtree(shapely.points(vertices)).query_nearest(
+        shapely.points(coordinates), max_distance=tolerance_deg, all_matches=False
+    )
+    if not len(moved):
+        return ground
+    coordinates[moved] = vertices[nearest]
+    snapped = shapely.transform(ground, lambda _xy: coordinates)
     if not snapped.is_valid:
         snapped = shapely.make_valid(snapped)
     return polygonal(snapped)
@@ -278,9 +288,25 @@ def _has_area(geometry: BaseGeometry) -> bool:
     return shapely.get_dimensions(geometry) == 2
 
 
-def _narrow(polygon: BaseGeometry, *, tolerance_deg: float) -> bool:
-    """A sliver: nowhere wider than the snapping tolerance (a boundary redrawn within it would make such)."""
-    return tolerance_deg > 0 and shapely.buffer(polygon, -tolerance_deg / 2).is_empty
+def _slivers(pieces: list[BaseGeometry], cut: BaseGeometry, *, tolerance_deg: float) -> np.ndarray:
+    """Which pieces of a cut zone are slivers: nowhere wider than twice the snapping tolerance and all within twice
+    the tolerance of the `cut` (where the zone's two sides meet). A boundary redrawn near an edge, or a
+    front that moved a few metres, makes such a band; made a part, it was too thin to be cut again well, and a
+    later front crossing it at a shallow angle left most of it on the wrong side (bench/bench_precision.py). A
+    piece as thin that reaches far from the cut is no sliver: it is a thin zone cut crosswise, its far end on the
+    other side of the ground from the rest, and left uncut it would be wrong along all its length."""
+    shapes = np.asarray(pieces, dtype=object)
+    found = np.zeros(len(shapes), dtype=bool)
+    if tolerance_deg <= 0 or not len(shapes):
+        return found
+    narrow = np.flatnonzero(shapely.is_empty(shapely.buffer(shapes, -tolerance_deg)))
+    for index in narrow.tolist():
+        # The piece's boundary, with a point at least every tolerance (a long straight edge has no corners between
+        # its ends), as far from the cut as the piece reaches.
+        edge = shapely.segmentize(shapely.boundary(shapes[index]), tolerance_deg)
+        reach = shapely.distance(shapely.points(shapely.get_coordinates(edge)), cut).max()
+        found[index] = reach <= 2 * tolerance_deg
+    return found
 
 
 def clip_around(ground: BaseGeometry, footprint: BaseGeometry, *, margin_deg: float) -> shapely.MultiPolygon:
@@ -306,16 +332,17 @@ def split_footprint(
     """(inside, outside): a zone's footprint cut by a change's ground on the split grid.
 
     (None, footprint) when the ground leaves the zone alone, (footprint, None) when it covers all of it, else the
-    two sides, which tile the footprint. Pieces of one side nowhere wider than the tolerance are slivers and go
-    to the side they share the most boundary with. The minimum is the part's, not each piece's: a front that
-    moves a few tens of metres a day leaves many small but real pieces along it (a piece 30 m wide and 200 m
-    long is 0.6 ha), and dropping each one under a hectare left the map's front 59 m from the snapshots' (p95;
-    bench/bench_precision.py) against 25.
+    two sides, which tile the footprint. Pieces of one side that are slivers (nowhere wider than twice the
+    tolerance and all within that of where the two sides meet, _slivers) go to the side they share the most
+    boundary with. The minimum is the part's, not each piece's: a front that moves a few tens of metres a day
+    leaves many small but real pieces along it (a piece 30 m wide and 200 m long is 0.6 ha), and dropping each
+    one under a hectare left the map's front 59 m from the snapshots' (p95; bench/bench_precision.py) against 25.
 
     A zone that cannot be cut (a side under `min_area_km2` without its slivers, or only slivers on a side) goes
-    whole to the side that holds more of it. Leaving it alone instead, as this did, kept small or thin parts
-    that were almost all inside the ground on their old side date after date: islands of the other side inside
-    the ground, hundreds of metres from the front (bench/bench_precision.py).
+    whole to the side that holds more of it (a zone of several polygons: each polygon, _whole). Leaving it alone
+    instead, as this did, kept small or thin parts that were almost all inside the ground on their old side date
+    after date: islands of the other side inside the ground, hundreds of metres from the front
+    (bench/bench_precision.py).
     """
     inside = polygonal(shapely.intersection(footprint, ground, grid_size=SPLIT_GRID))
     if inside.is_empty:
@@ -326,8 +353,12 @@ def split_footprint(
     pieces = [(piece, True) for piece in inside.geoms] + [(piece, False) for piece in outside.geoms]
     kept = {True: [], False: []}
     slivers = []
-    for piece, side in pieces:
-        if _narrow(piece, tolerance_deg=tolerance_deg):
+    # Where the two sides meet: the ground's boundary through the zone, not where it runs along the zone's edge.
+    cut = shapely.intersection(shapely.boundary(inside), shapely.boundary(outside), grid_size=SPLIT_GRID)
+    for (piece, side), sliver in zip(
+        pieces, _slivers([piece for piece, _side in pieces], cut, tolerance_deg=tolerance_deg), strict=True
+    ):
+        if sliver:
             slivers.append((piece, side))
         else:
             kept[side].append(piece)
@@ -337,7 +368,7 @@ def split_footprint(
         or area_km2(shapely.MultiPolygon(kept[True])) < min_area_km2
         or area_km2(shapely.MultiPolygon(kept[False])) < min_area_km2
     ):
-        return (footprint, None) if area_km2(inside) >= area_km2(outside) else (None, footprint)
+        return _whole(footprint, ground)
     if not slivers:  # each side is the overlay's own result
         return inside, outside
     sides = {side: shapely.union_all(kept[side], grid_size=SPLIT_GRID) for side in (True, False)}
@@ -349,6 +380,21 @@ def split_footprint(
     inside = polygonal(shapely.union_all(kept[True], grid_size=SPLIT_GRID))
     outside = polygonal(shapely.union_all(kept[False], grid_size=SPLIT_GRID))
     return inside, outside
+
+
+def _whole(footprint: BaseGeometry, ground: BaseGeometry) -> tuple:
+    """A zone that cannot be cut goes whole to the side that holds more of it; a zone of several polygons (a part
+    whose pieces a front left apart) goes polygon by polygon, each whole to the side that holds more of it. Its
+    polygons are already there, so that cut makes no boundary and no sliver, whatever their size: going whole as
+    one, pieces hundreds of metres apart went to one side, one of them behind the other side's front."""
+    polygons = np.asarray(shapely.get_parts(footprint), dtype=object)
+    held = shapely.area(shapely.intersection(polygons, ground, grid_size=SPLIT_GRID))
+    inside = held >= shapely.area(polygons) / 2
+    if inside.all():
+        return footprint, None
+    if not inside.any():
+        return None, footprint
+    return shapely.MultiPolygon(polygons[inside].tolist()), shapely.MultiPolygon(polygons[~inside].tolist())
 
 
 # A corner a split makes on a zone's edge is rounded to the split grid, up to a grid cell off the straight edge

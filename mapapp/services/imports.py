@@ -74,10 +74,12 @@ class _Record:
         the front, on most dates; uniting the thousands the actor holds to subtract them was a third of a date).
 
         A zone too thin or too small to be cut well (under twice the tolerance wide on average, or twice the
-        minimum part in area) that lies mostly in the target is taken whole, as a place of the change: as ground
-        it would be about as thin as the tolerance and snap away to nothing, so the zone kept its old side date
-        after date (islands of the other side behind the front, bench/bench_precision.py); taken whole, fewer
-        parts are made (1,299 zones after 30 dates against 1,556) and a date costs half as much."""
+        minimum part in area) is weighed here as its split would weigh it (geo.split_footprint): its piece in the
+        target is ground when the zone can be cut there, and the zone is taken whole, as a place of the change,
+        when it would go whole to the target. As ground such a zone is about as thin as the tolerance, and snapped
+        it could vanish, so the zone kept its old side date after date (islands of the other side behind the
+        front, bench/bench_precision.py); taken whole when it could be cut, a thin band crossed by the front at a
+        shallow angle was wrong along all its length on one side of the crossing."""
         states = zone_states_at(map=self.map, on=on)
         places, footprints = self.zones.current()
         others = [
@@ -91,17 +93,19 @@ class _Record:
         reaching = np.sort(shapely.STRtree(shapes).query(target, predicate="intersects"))
         shapes = shapes[reaching]
         pieces = shapely.intersection(shapes, target, grid_size=geo.SPLIT_GRID)
-        share = shapely.area(pieces) / shapely.area(shapes)
         zone_km2 = np.asarray([others[i][0].area_km2 or 0.0 for i in reaching.tolist()])
         small = (2 * shapely.area(shapes) / shapely.length(shapes) < 2 * tolerance_deg) | (zone_km2 < 2 * min_km2)
-        whole = small & (share >= 0.5)
-        # The piece of such a zone that lies in the target is ground still when it could be a part itself (the
-        # minimum part in area, somewhere wider than the tolerance): a band a few metres wide on average that a
-        # later front crosses keeps a wide end on the wrong side otherwise, date after date.
         cuttable = ~small
-        maybe = np.flatnonzero(small & ~whole & (zone_km2 * share >= min_km2))
-        if len(maybe):
-            cuttable[maybe] = ~shapely.is_empty(shapely.buffer(pieces[maybe], -tolerance_deg / 2))
+        whole = np.zeros(len(shapes), dtype=bool)
+        for index in np.flatnonzero(small).tolist():
+            inside, outside = geo.split_footprint(
+                shapes[index],
+                geo.clip_around(target, shapes[index], margin_deg=2 * tolerance_deg),
+                tolerance_deg=tolerance_deg,
+                min_area_km2=min_km2,
+            )
+            whole[index] = inside is not None and outside is None
+            cuttable[index] = inside is not None and outside is not None
         zones = [others[i][0] for i in reaching[whole].tolist()]
         ground = geo.polygonal(shapely.union_all(pieces[cuttable], grid_size=geo.SPLIT_GRID))
         return ground, zones

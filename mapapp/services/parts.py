@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import numpy as np
 import shapely
 from django.db import transaction
 from django.db.models import Q
@@ -356,7 +357,15 @@ def _restore_whole_parents(*, map: Map, parents: set[int]) -> int:
                 if siege_id not in sieges
             ]
         )
-        # The parent's own footprint (not the part's rounded one) comes back, so the map is as before the split.
+        # The parent's own footprint (not the part's rounded one) comes back, so the map is as before the split,
+        # but with the corners its neighbours took from the cuts on its edges (geo.with_corners): they keep them,
+        # and the two must still share the edge corner for corner.
+        neighbours = map.places.filter(footprint__intersects=part.footprint).exclude(pk=part.pk)
+        corners = [shapely.get_coordinates(geo.to_shapely(place.footprint)) for place in neighbours]
+        if corners:
+            noded = geo.with_corners(geo.to_shapely(parent.footprint), np.concatenate(corners))
+            if noded is not None:
+                (parent,) = gazetteer_services.places_reshape(reshaped=[(parent, geo.geos_multipolygon(noded))])
         _replace_zones(map=map, old=[part], new=[parent])
         control_periods_rebuild(places=[parent])
         restored += 1

@@ -298,6 +298,22 @@ def test_withdrawing_a_ground_change_coarsens_its_splits_away(world, held_grid):
     assert states[world.places["g00"].pk].actor_id == world.actor("army").pk
 
 
+def test_a_zone_restored_by_coarsening_keeps_the_corners_its_neighbour_took_from_the_cut(world, held_grid):
+    map_ = held_grid
+    # a square in g11 touching its edge with g12: the cut's two corners on that edge become g12's corners too
+    change = ground_change(world, map_, box(0.013, 0.012, 0.017, 0.02))
+    g12 = Place.objects.get(pk=world.places["g12"].pk)
+    assert len(g12.footprint.coords[0][0]) == 7
+    services.control_change_withdraw(change=change, reason="wrong")
+    assert not Place.objects.filter(kind="part").exists()
+    # g11 is a zone again, with those corners on its edge (the same shape and area), so the two still share it
+    g11 = Place.objects.get(pk=world.places["g11"].pk)
+    assert len(g11.footprint.coords[0][0]) == 7
+    assert geo.area_km2(g11.footprint) == pytest.approx(geo.area_km2(world.places["g11"].footprint), abs=1 * M2)
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
+
+
 def test_coarsening_merges_parts_whose_histories_agree(world, held_grid):
     map_ = held_grid
     ground_change(world, map_, box(0.01, 0.01, 0.015, 0.02))
@@ -404,3 +420,26 @@ def test_the_minimum_is_the_parts_a_small_but_wide_piece_beside_a_big_one_is_kep
     g00_parts = [p for p in zones(map_) if p.parent_id == world.places["g00"].pk]
     assert all(len(p.footprint) == 1 for p in g00_parts)
     assert_tiles(map_)
+
+
+def test_a_part_of_two_polygons_that_cannot_be_cut_goes_polygon_by_polygon(world, held_grid):
+    map_ = held_grid
+    # a band across g11 (contested) leaves a part of two polygons, its south and its north, 110 m apart
+    ground_change(world, map_, box(0.01, 0.0145, 0.02, 0.0155))
+    (apart,) = [p for p in zones(map_) if p.parent_id == world.places["g11"].pk and len(p.footprint) == 2]
+    Map.objects.filter(pk=map_.pk).update(min_part_m2=600_000)
+    map_.refresh_from_db()
+    # the rebels take its south and the west 40% of its north: the 33 ha left in the north is under the (raised)
+    # minimum, so the part is not cut; it does not go whole to the rebels' held ground either: its north stays
+    # contested
+    ground_change(world, map_, box(0.01, 0.01, 0.02, 0.0145).union(box(0.01, 0.0155, 0.014, 0.02)), on="2016-07-01")
+    parts = [p for p in zones(map_) if p.parent_id == world.places["g11"].pk]
+    assert len(parts) == 3
+    apart.refresh_from_db()
+    assert apart.footprint.extent == pytest.approx((0.01, 0.0155, 0.02, 0.02), abs=1e-9)
+    states = zone_states_at(map=map_, on=dt.date(2016, 7, 2))
+    assert states[apart.pk].status == "contested"
+    (south,) = [p for p in parts if p.footprint.extent[3] == pytest.approx(0.0145, abs=1e-9)]
+    assert (states[south.pk].actor_id, states[south.pk].status) == (world.actor("rebels").pk, "held")
+    assert_tiles(map_)
+    assert_edges_as_if_rebuilt(map_)
