@@ -10,6 +10,10 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
     manifest_strict = False
+    # The viewer is ES modules importing each other by relative name ("./layers.js"): rewritten to the hashed
+    # names, so each is served compressed and cached a year like the page's own <script>, and the page's
+    # modulepreload of viewer.js is the very file map-page.js imports (not fetched again under its plain name).
+    support_js_module_import_aggregation = True
 
     def stored_name(self, name):
         try:
