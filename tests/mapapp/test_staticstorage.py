@@ -1,0 +1,48 @@
+"""STATIC_MANIFEST's storage (mapapp/staticstorage.py) as `make run` collects it: the viewer's ES modules import
+each other under their hashed names, so each is served compressed and cached a year, and map-page.js imports the
+very viewer.js the page preloads (under plain names they came uncompressed, with a minute's max-age, and viewer.js
+twice)."""
+
+import json
+import posixpath
+import re
+import shutil
+from pathlib import Path
+
+from django.core.management import call_command
+from django.templatetags.static import static
+from django.test import override_settings
+
+from mapapp.staticstorage import ManifestStaticFilesStorage
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*)["'](\.{1,2}/[^"']+)["']""")
+
+
+def test_collected_viewer_modules_import_each_other_by_hashed_name(tmp_path, settings):
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "static" / "js", source / "js")  # the modules alone: collecting admin's files is slow
+    collected = tmp_path / "collected"
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "mapapp.staticstorage.ManifestStaticFilesStorage"}}
+    with override_settings(
+        STATIC_ROOT=collected,
+        STATICFILES_DIRS=[source],
+        STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
+        STORAGES=storages,
+    ):
+        call_command("collectstatic", "--noinput", "-v", "0")
+        manifest = json.loads((collected / "staticfiles.json").read_text())["paths"]
+        hashed = set(manifest.values())
+        page = manifest["js/map-page.js"]
+        checked = 0
+        for name in [page] + [manifest[n] for n in manifest if n.startswith("js/viewer/")]:
+            text = (collected / name).read_text()
+            for target in IMPORT.findall(text):
+                assert posixpath.normpath(posixpath.join(posixpath.dirname(name), target)) in hashed, (name, target)
+                checked += 1
+            assert (collected / (name + ".br")).exists() and (collected / (name + ".gz")).exists(), name
+        assert checked > 20  # viewer.js alone imports a dozen
+        # The page preloads the viewer.js that map-page.js imports.
+        assert f'"./viewer/{Path(manifest["js/viewer/viewer.js"]).name}"' in (collected / page).read_text()
+        assert static("js/viewer/viewer.js").endswith(manifest["js/viewer/viewer.js"])
+        assert ManifestStaticFilesStorage.support_js_module_import_aggregation
