@@ -1,7 +1,7 @@
-"""STATIC_MANIFEST's storage (mapapp/staticstorage.py) as `make run` collects it: the viewer's ES modules import
-each other under their hashed names, so each is served compressed and cached a year, and map-page.js imports the
-very viewer.js the page preloads (under plain names they came uncompressed, with a minute's max-age, and viewer.js
-twice)."""
+"""Static files: STATIC_MANIFEST's storage (mapapp/staticstorage.py) as `make run` collects it, where the viewer's
+ES modules import each other under their hashed names, so each is served compressed and cached a year, and
+map-page.js imports the very viewer.js the page preloads (under plain names they came uncompressed, with a minute's
+max-age, and viewer.js twice); and their answers' headers."""
 
 import json
 import posixpath
@@ -46,3 +46,15 @@ def test_collected_viewer_modules_import_each_other_by_hashed_name(tmp_path, set
         assert f'"./viewer/{Path(manifest["js/viewer/viewer.js"]).name}"' in (collected / page).read_text()
         assert static("js/viewer/viewer.js").endswith(manifest["js/viewer/viewer.js"])
         assert ManifestStaticFilesStorage.support_js_module_import_aggregation
+
+
+def test_static_files_carry_no_content_security_policy_and_pages_do(client, demo):
+    """A policy governs documents; on a script or stylesheet it is a third of the answer's headers, never read."""
+    page = client.get("/maps/deir-ez-zor/")
+    assert "default-src 'self'" in page["Content-Security-Policy"]
+    for path in ("/static/js/viewer/viewer.js", "/static/css/site.css"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert "Content-Security-Policy" not in answer, path
+        assert answer["X-Content-Type-Options"] == "nosniff", path  # SecurityMiddleware still wraps them
+        answer.close()
