@@ -9,10 +9,13 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
+from django.template import Context, Template
 from django.templatetags.static import static
 from django.test import override_settings
 
+from mapapp.jsbundle import bundle, bundle_name
 from mapapp.staticstorage import ManifestStaticFilesStorage
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -58,3 +61,52 @@ def test_static_files_carry_no_content_security_policy_and_pages_do(client, demo
         assert "Content-Security-Policy" not in answer, path
         assert answer["X-Content-Type-Options"] == "nosniff", path  # SecurityMiddleware still wraps them
         answer.close()
+
+
+def test_collectstatic_bundles_the_map_page_and_the_embed(tmp_path, settings):
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "static" / "js", source / "js")
+    collected = tmp_path / "collected"
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "mapapp.staticstorage.ManifestStaticFilesStorage"}}
+    assert bundle_name("js/map-page.js") == "js/map-page.js"  # no manifest here: the modules as written
+    with override_settings(
+        STATIC_ROOT=collected,
+        STATICFILES_DIRS=[source],
+        STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
+        STORAGES=storages,
+    ):
+        call_command("collectstatic", "--noinput", "-v", "0")
+        manifest = json.loads((collected / "staticfiles.json").read_text())["paths"]
+        for entry in ("js/map-page.js", "js/embed.js"):
+            name = entry.removesuffix(".js") + ".bundle.js"
+            assert bundle_name(entry) == name
+            text = (collected / manifest[name]).read_text()
+            assert (collected / (manifest[name] + ".br")).exists()
+            assert not re.search(r"^\s*(import|export)\s", text, re.M), entry  # no static import or export left
+            for target in IMPORT.findall(text):  # import("./viewer/events.js"), hashed, beside the bundle
+                assert posixpath.normpath(posixpath.join(posixpath.dirname(name), target)) in manifest.values()
+        assert "import(" in (collected / manifest["js/map-page.bundle.js"]).read_text()
+        # Under the manifest the pages' tag names the bundle.
+        tag = Template("{% load modules static %}{% module_entry 'js/map-page.js' as entry %}{% static entry %}")
+        assert tag.render(Context()) == f"/static/{manifest['js/map-page.bundle.js']}"
+
+
+def test_the_bundler_refuses_what_it_does_not_understand(tmp_path):
+    files = {
+        "js/a.js": 'import { b } from "./b.js";\nexport default b;\n',
+        "js/b.js": "export const b = 1;\n",
+        "js/c.js": 'import { d } from "./d.js";\nexport const c = d;\n',
+        "js/d.js": 'import { c } from "./c.js";\nexport const d = 1;\n',
+        "js/e.js": 'export { b } from "./b.js";\n',
+        "js/f.js": 'import { b as bee, } from "./b.js";\nconsole.log(bee);\n',
+    }
+    read = files.__getitem__
+    with pytest.raises(ValueError, match="js/a.js: an export"):
+        bundle("js/a.js", read)
+    with pytest.raises(ValueError, match="cycle"):
+        bundle("js/c.js", read)
+    with pytest.raises(ValueError, match="js/e.js"):
+        bundle("js/e.js", read)
+    text = bundle("js/f.js", read)
+    assert "const __module0 = (() => {\nconst b = 1;\n\nreturn { b };\n})();" in text
+    assert "const { b: bee } = __module0;\nconsole.log(bee);" in text
