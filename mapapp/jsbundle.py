@@ -23,6 +23,8 @@ import posixpath
 import re
 from collections.abc import Callable
 
+from django.contrib.staticfiles.storage import staticfiles_storage
+
 BUNDLED = ("js/map-page.js", "js/embed.js")
 
 IMPORT = re.compile(r"""^import\s+(?P<what>[^;'"]*?)\s*from\s*["'](?P<url>\.{1,2}/[^"']+)["']\s*;?[ \t]*\n?""", re.M)
@@ -144,8 +146,6 @@ def _relocate_dynamic_imports(body: str, path: str, folder: str) -> str:
 def bundle_name(entry: str) -> str:
     """The bundle's static name for `entry` when the static files' manifest lists it (collectstatic under
     STATIC_MANIFEST made it), else `entry` itself: tests and `make dev` load the modules as written."""
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
     name = entry.removesuffix(".js") + ".bundle.js"
     hashed = getattr(staticfiles_storage, "hashed_files", None)
     return name if hashed and staticfiles_storage.hash_key(name) in hashed else entry
