@@ -5,7 +5,8 @@
 Each checkout serves the same database (BENCH_VIEWER_URL; build it first with `python -m bench viewer`) from its own
 runserver; BENCH_VIEWER_AB_ROUNDS rounds (default 3) alternate which goes first. Per round and side: bench_viewer's
 key press to painted frame and trace work per step (ArrowRight and PageDown) on BENCH_VIEWER_AB_SLUG (default
-synthetic-10000), and a whole redraw of the zones' canvas timed in the page (median of 15). Prints each figure's
+synthetic-10000), and a whole redraw of the zones' canvas (with the fronts and sieges drawn on it, where they are)
+timed in the page with its raster (median of 15). Prints each figure's
 median over rounds, B/A and the per-round values: on a shared machine the ratio of interleaved runs is the figure to
 read, not the milliseconds.
 """
@@ -33,6 +34,7 @@ REDRAW = """
     r._redrawBounds = null;
     r._clear();
     r._draw();
+    r._ctx.getImageData(0, 0, 1, 1);  // rasterized here: Chromium may raster a long recording mid-draw or at the frame
     t.push(performance.now() - t0);
   }
   t.sort((a, b) => a - b);
@@ -75,7 +77,7 @@ def main(old: str, new: str) -> None:
                         key = name.split(", ", 1)[1].split(" (target")[0]
                         results[side].setdefault(key, []).append(value)
                     context, page, _ms = bv.open_viewer(browser, f"{bases[side]}/maps/{slug}/")
-                    results[side].setdefault("whole redraw of the zones' canvas (median of 15)", []).append(
+                    results[side].setdefault("whole redraw and raster of the zones' canvas (median of 15)", []).append(
                         round(page.evaluate(REDRAW), 2)
                     )
                     context.close()

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from mapapp import asof, embed, mapimage, viewer
+from mapapp.jsbundle import bundle_name
 from mapapp.lib import ratelimit
 from mapapp.lib.http import ApiError, conditional, error_response, etag_of, json_response, only
 from mapapp.lib.params import is_whole_number
@@ -106,6 +107,7 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
     )
     version = f"?v={map_.data_version}"
     image_width, image_height = embed.DEFAULT_WIDTH, embed.DEFAULT_HEIGHT
+    entry = bundle_name("js/embed.js")
     return {
         "map": map_,
         "options": options,
@@ -121,7 +123,9 @@ def _embed_context(map_: Map, options: embed.EmbedOptions) -> dict:
             f"{api_root}/maps/{map_.slug}/history{version}",
             *([config["basemap"]] if config["basemap"] else []),
         ],
-        "modules": EMBED_MODULES,
+        # One bundle under `make run` (mapapp/jsbundle.py), else the modules as written.
+        "entry": entry,
+        "modules": EMBED_MODULES if entry == "js/embed.js" else [entry],
         # The same day, view, language and colours as the embed, so the fallback shows what the script would.
         "image_url": reverse("embed-image", args=[map_.slug])
         + "?"

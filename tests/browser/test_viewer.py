@@ -552,7 +552,7 @@ def test_the_canvas_renderer_repaints_changed_zones_as_a_full_redraw_would(page,
         for pane, moved, _total in page.evaluate(CANVAS_CHECK):
             panes.add(pane)
             assert moved < 600, (viewer_date(page), pane, moved)
-    assert {"overlayPane", "viewer-fronts", "viewer-sieges"} <= panes
+    assert "overlayPane" in panes  # the zones' canvas, where the fronts and sieges are drawn too
     assert flashed >= 10  # the steps did flash (a step that changed only a siege has no zone to flash)
     # a contested zone on the canvas is filled with a pattern
     go_to(page, "2014-12-10")

@@ -84,15 +84,27 @@ export function createAreaChart({ root, readout, history, calendar, i18n, onPick
   });
   root.append(chart);
 
+  // The readout lists the sides holding ground that day. Its items are made again only when that list changes;
+  // on other steps only the figures change (a slider step rebuilt four items and their styles: two dozen layout
+  // invalidations a step).
+  let readoutFor = null; // the actors listed, as "0,2,3"
+  let values = []; // actor index -> its figure's element
   function mark(day) {
     cursor.setAttribute("x1", x(day).toFixed(1));
     cursor.setAttribute("x2", x(day).toFixed(1));
     cursor.dataset.day = String(day);
-    if (readout) {
+    if (!readout) return;
+    const holding = [];
+    history.actors.forEach(function (actor, index) {
+      if (series[index][day - start] > 0) holding.push(index);
+    });
+    const key = holding.join(",");
+    if (key !== readoutFor) {
+      readoutFor = key;
+      values = [];
       while (readout.firstChild) readout.removeChild(readout.firstChild);
-      history.actors.forEach(function (actor, index) {
-        const v = series[index][day - start];
-        if (!(v > 0)) return;
+      for (const index of holding) {
+        const actor = history.actors[index];
         const item = document.createElement("li");
         const swatch = document.createElement("span");
         swatch.className = "swatch";
@@ -101,10 +113,14 @@ export function createAreaChart({ root, readout, history, calendar, i18n, onPick
         name.textContent = i18n.name(actor);
         const value = document.createElement("span");
         value.className = "value";
-        value.textContent = i18n.km2(v);
+        values[index] = value;
         item.append(swatch, name, value);
         readout.append(item);
-      });
+      }
+    }
+    for (const index of holding) {
+      const text = i18n.km2(series[index][day - start]);
+      if (values[index].textContent !== text) values[index].textContent = text;
     }
   }
 

@@ -105,7 +105,7 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   }
 
   const edges = Array.isArray(geometry.edges) ? geometry.edges : edgesFromServer(geometry.edges);
-  const lines = createEdgeLines({ map, edges, zoneCount, useCanvas });
+  const lines = createEdgeLines({ map, edges, zoneCount, canvas: useCanvas ? renderer : null });
   const points = labelPoints(features);
   const badges = createSiegeBadges({ map, features, points, edges, history, i18n });
   // The chosen zone's outline sits above the fronts and siege lines, which often run along its edge.

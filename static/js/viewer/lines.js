@@ -1,5 +1,5 @@
-// Fronts and siege perimeters: one line per shared edge (edges.js), each kind on a renderer and pane of its own
-// (sieges above fronts). A front is an edge with different holders either side; a perimeter, an edge with
+// Fronts and siege perimeters: one line per shared edge (edges.js), above the zones, sieges above fronts (on the
+// zones' canvas, or each kind on an SVG pane of its own). A front is an edge with different holders either side; a perimeter, an edge with
 // besieged ground on one side only. A step restyles only the edges of the zones that changed hands or came under
 // or out of siege, so on a canvas only those edges' patches repaint. An edge gets its line the first time it is
 // needed; a line no longer needed is hidden (stroke off), not removed.
@@ -9,16 +9,21 @@ import { paneRenderer } from "./patch-canvas.js";
 const SHOW = { stroke: true };
 const HIDE = { stroke: false };
 
-export function createEdgeLines({ map, edges, zoneCount, useCanvas }) {
+// canvas: the zones' canvas renderer (patch-canvas.js), on which the lines are drawn above the zones (tiers 1
+// and 2), or null: SVG panes of their own. One canvas, not three: Chromium copies every canvas that changed in a
+// frame whole to the compositor, and a step changes the zones and their fronts, often their sieges too.
+export function createEdgeLines({ map, edges, zoneCount, canvas }) {
   const FRONT = {
-    renderer: paneRenderer(map, "viewer-fronts", 450, useCanvas),
+    renderer: canvas || paneRenderer(map, "viewer-fronts", 450, false),
+    patchTier: 1,
     color: COLORS.front,
     weight: 2.6,
     opacity: 1,
     interactive: false,
   };
   const SIEGE = {
-    renderer: paneRenderer(map, "viewer-sieges", 455, useCanvas),
+    renderer: canvas || paneRenderer(map, "viewer-sieges", 455, false),
+    patchTier: 2,
     color: COLORS.siege,
     weight: 3.5,
     opacity: 1,

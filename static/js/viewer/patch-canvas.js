@@ -7,7 +7,8 @@
 // map. A rectangle is a cheap clip; one clip of all the cells (a path of many rectangles) cost more to raster
 // (a step at 10,000 zones, repaint and raster paired in one page: 0.79x the one clip with Leaflet's point walk,
 // where Path2Ds under the one clip gave 0.88x). Used by
-// layers.js for the zones and by lines.js for fronts and sieges, on maps large enough to draw on a canvas.
+// layers.js for the zones, with lines.js's fronts and sieges on the same canvas, on maps large enough to draw on
+// a canvas.
 // Small cells: a step repaints less ground around each changed zone. At 10,000 zones, a step's repaint plus
 // raster paired in one page against 64-pixel cells: 32 px 0.63-0.68x, 24 px 0.55-0.59x, 16 px 0.52-0.56x (60
 // steps each, by change and by day; the grid, 25,000 entries at 24 px, builds in about a millisecond).
@@ -29,6 +30,15 @@ function cellsOf(box, pad, size, visit) {
   for (let x = Math.floor((box.min.x - pad) / size); x <= x1; x++) {
     for (let y = Math.floor((box.min.y - pad) / size); y <= y1; y++) visit(x * KEY + y, x, y);
   }
+}
+
+function addToCells(cells, layer, size) {
+  if (!layer._pxBounds) return;
+  cellsOf(layer._pxBounds, PAD, size, (key) => {
+    const cell = cells.get(key);
+    if (cell) cell.push(layer);
+    else cells.set(key, [layer]);
+  });
 }
 
 // The dirty cells as few rectangles: runs of cells along each row, a run stacked on the same run of the row
@@ -64,6 +74,11 @@ function rectanglesOf(dirty) {
   return done;
 }
 
+// A path's tier (options.patchTier, default 0) orders it on the canvas: a path is drawn above every path of a
+// lower tier, whenever it was added (the fronts and siege lines share the zones' canvas: lines.js).
+const TIER = 2 ** 40;
+const tierOf = (layer) => layer.options.patchTier || 0;
+
 export const PatchCanvas = L.Canvas.extend({
   // After a pan or zoom Leaflet repaints everything; pending patches are then moot, and the paths' boxes moved.
   _updatePaths() {
@@ -71,9 +86,31 @@ export const PatchCanvas = L.Canvas.extend({
     this._grid = null;
     L.Canvas.prototype._updatePaths.call(this);
   },
+  // Leaflet appends a new path to the end of the draw list; here it goes to the end of its tier. With a grid
+  // built, the path joins it in the next repaint (its box is known only once it is projected), not a new grid:
+  // a step shows new front lines, and a whole grid costs a millisecond or more at 10,000 zones.
   _initPath(layer) {
-    this._grid = null;
     L.Canvas.prototype._initPath.call(this, layer);
+    const tier = tierOf(layer);
+    const order = layer._order;
+    let before = order.prev;
+    if (before && tierOf(before.layer) > tier) {
+      while (before && tierOf(before.layer) > tier) before = before.prev;
+      // unlink from the end ...
+      this._drawLast = order.prev;
+      this._drawLast.next = null;
+      // ... and link in after `before` (or first)
+      const after = before ? before.next : this._drawFirst;
+      order.prev = before;
+      order.next = after;
+      after.prev = order;
+      if (before) before.next = order;
+      else this._drawFirst = order;
+    }
+    if (this._grid) {
+      layer._patchOrder = tier * TIER + this._grid.next++;
+      this._grid.added.push(layer);
+    }
   },
   _removePath(layer) {
     this._grid = null;
@@ -92,16 +129,19 @@ export const PatchCanvas = L.Canvas.extend({
     let order = 0;
     for (let link = this._drawFirst; link; link = link.next) {
       const layer = link.layer;
-      layer._patchOrder = order++;
-      if (!layer._pxBounds) continue;
-      cellsOf(layer._pxBounds, PAD, size, (key) => {
-        const cell = cells.get(key);
-        if (cell) cell.push(layer);
-        else cells.set(key, [layer]);
-      });
+      layer._patchOrder = tierOf(layer) * TIER + order++;
+      addToCells(cells, layer, size);
     }
-    this._grid = { cells, size };
+    this._grid = { cells, size, next: order, added: [] };
     return this._grid;
+  },
+  // The grid for this repaint: the one kept, with the paths added since it was built, or a new one.
+  _gridFor(size) {
+    const grid = this._grid;
+    if (!grid || grid.size !== size) return this._buildGrid(size);
+    for (const layer of grid.added) if (layer._order) addToCells(grid.cells, layer, size);
+    grid.added = [];
+    return grid;
   },
   // A changed path: the cells its box (as it is now, before a restyle moves it) reaches repaint.
   _extendRedrawBounds(layer) {
@@ -124,7 +164,7 @@ export const PatchCanvas = L.Canvas.extend({
       this._draw();
       return;
     }
-    const grid = this._grid && this._grid.size === cellSize ? this._grid : this._buildGrid(cellSize);
+    const grid = this._gridFor(cellSize);
     const ctx = this._ctx;
     this._drawing = true;
     for (const [x0, x1, y0, y1] of rectanglesOf(dirty)) {
