@@ -5,6 +5,8 @@ or a file added since) gets its plain name instead of an error: whitenoise serve
 STATIC_ROOT or from static/ (WHITENOISE_USE_FINDERS), with a short max-age instead of a year.
 """
 
+from pathlib import Path
+
 from django.core.files.base import ContentFile
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
@@ -25,22 +27,17 @@ class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
             return name
 
     def post_process(self, paths, dry_run=False, **options):
-        """Before hashing: each entry of mapapp.jsbundle.BUNDLED and its modules written as one file beside it
-        (`<entry>.bundle.js`), then hashed and compressed like the rest."""
+        """Before hashing: each entry of mapapp.jsbundle.BUNDLED and its modules bundled by esbuild into one file
+        beside it (`<entry>.bundle.js`), then hashed and compressed like the rest."""
         if not dry_run:
             paths = dict(paths)
             for entry in BUNDLED:
                 if entry not in paths:
                     continue
-
-                def read(path):
-                    storage, source = paths[path]
-                    with storage.open(source) as file:
-                        return file.read().decode()
-
                 name = entry.removesuffix(".js") + ".bundle.js"
                 if self.exists(name):
                     self.delete(name)
-                self.save(name, ContentFile(bundle(entry, read).encode()))
+                storage, source = paths[entry]
+                self.save(name, ContentFile(bundle(Path(storage.path(source))).encode()))
                 paths[name] = (self, name)
         yield from super().post_process(paths, dry_run, **options)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv
 BASE_PACKAGES=(python3-venv python3-dev build-essential libsqlite3-mod-spatialite gdal-bin libgdal-dev libproj-dev proj-bin libgeos-dev
-  chromium fonts-noto-core fonts-dejavu-core ffmpeg)
+  chromium fonts-noto-core fonts-dejavu-core ffmpeg esbuild)
 POSTGIS_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
 # make cluster: a load balancer and a shared cache beside PostGIS (scripts/cluster.sh); ab to measure it.
 CLUSTER_PACKAGES=(nginx-light redis-server apache2-utils)

@@ -1,6 +1,6 @@
-"""The viewer as one bundle (mapapp/jsbundle.py, made by collectstatic under `make run`): the map page and the
+"""The viewer as one bundle (mapapp/jsbundle.py: esbuild at collectstatic under `make run`): the map page and the
 embed, their entry module answered with the bundle of it and its imports, paint, step and load the events layer
-(a separate module, imported dynamically) with no request for any other of the viewer's modules."""
+(imported dynamically, inside the bundle) with no request for any other of the viewer's modules."""
 
 from io import StringIO
 from pathlib import Path
@@ -23,7 +23,7 @@ def demo_events(demo):
 
 
 def _serve_bundle(page, entry):
-    text = bundle(entry, lambda path: (STATIC / path).read_text())
+    text = bundle(STATIC / entry)
     page.route(f"**/static/{entry}", lambda route: route.fulfill(body=text, content_type="text/javascript"))
     modules = []
     page.on("request", lambda request: modules.append(request.url) if "/static/js/" in request.url else None)
@@ -39,9 +39,9 @@ def test_the_map_page_runs_from_the_bundle(page, live_server, demo_events):
     page.wait_for_function("document.querySelector('[data-viewer]').dataset.date > '2014-07-13'")
     assert page.evaluate("window.frontlineViewer.events !== null")  # events.js, imported by the bundle
     scripts = {url.split("/static/")[1].split("?")[0] for url in modules}
-    # share.js is the page's own classic script; events.js the one module loaded apart, by import(); viewer.js
-    # the page's modulepreload outside `make run` (none of its imports follow it).
-    assert scripts == {"js/map-page.js", "js/share.js", "js/viewer/events.js", "js/viewer/viewer.js"}, scripts
+    # share.js is the page's own classic script; viewer.js the page's modulepreload outside `make run` (none of
+    # its imports follow it); events.js, import()ed, is inside the bundle.
+    assert scripts == {"js/map-page.js", "js/share.js", "js/viewer/viewer.js"}, scripts
     assert page.js_errors == []
 
 
