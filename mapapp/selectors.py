@@ -18,7 +18,7 @@ from django.db import connections, router
 from django.db.models import Count, Q
 from psycopg.adapt import Loader
 
-from gazetteer.models import Place
+from gazetteer.models import FOOTPRINT_GEOJSON_PRECISION, Place
 from mapapp import standards
 from mapapp.models import (
     Actor,
@@ -30,7 +30,7 @@ from mapapp.models import (
     SiegePlace,
 )
 
-GEOJSON_PRECISION = 6  # about 0.1 m: finer than any footprint we hold
+GEOJSON_PRECISION = FOOTPRINT_GEOJSON_PRECISION  # about 0.1 m: what Place.footprint_geojson is stored with
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,10 @@ def actors_by_id() -> dict[int, Actor]:
 
 # --- /zones on a date, written by the database -----------------------------------------------------------------
 #
-# One statement builds the features array of the FeatureCollection as one JSON text, with each zone's GeoJSON from
-# ST_AsGeoJSON: no Python object per zone, and what the request costs is what the same SQL costs in psql
+# One statement builds the features array of the FeatureCollection as one JSON text, with each zone's GeoJSON the
+# text the database stored with its footprint (Place.footprint_geojson, a generated column: ST_AsGeoJSON once per
+# footprint written, not once per zone per request): no Python object per zone, and what the request costs is
+# what the same SQL costs in psql
 # (bench/bench_scale.py). On PostgreSQL each feature is joined as text (string_agg; strings quoted by to_json):
 # a fifth faster than json_build_object, and without the spaces it puts after every colon and comma (a tenth of
 # the bytes); the small arrays (sources, sieges) are json_agg's. On SQLite, json_group_array and json_object.
@@ -164,7 +166,7 @@ zones_sieges AS (
 )
 SELECT '[' || COALESCE(string_agg(
     '{"type":"Feature","id":' || to_json(p.slug)::text
-    || ',"geometry":' || COALESCE(ST_AsGeoJSON(ST_ForcePolygonCCW(p.footprint), %(precision)s, 0), 'null')
+    || ',"geometry":' || COALESCE(p.footprint_geojson, 'null')
     || ',"properties":{"place":' || to_json(p.slug)::text
     || ',"name_en":' || to_json(p.name_en)::text
     || ',"name_ar":' || to_json(p.name_ar)::text
@@ -263,7 +265,7 @@ FROM (
         a.name_ar AS actor_name_ar, a.color, COALESCE(st.status, 'unknown') AS status, st.held_since AS since,
         st.since_before, sg.slugs AS sieges, sg.first AS siege, c.confidence, src.sources,
         p.footprint_approximate AS approximate, round(p.area_km2, 4) AS area_km2,
-        AsGeoJSON(ST_ForcePolygonCCW(p.footprint), %(precision)s, 0) AS geometry
+        p.footprint_geojson AS geometry
     FROM mapapp_map_places mp
     JOIN gazetteer_place p ON p.id = mp.place_id
     LEFT JOIN mapapp_controlperiod st ON st.place_id = p.id
@@ -282,7 +284,7 @@ def zones_features_sql(*, map: Map, on: dt.date, vendor: str) -> tuple[str, dict
     """The statement (and its parameters, pyformat) that writes the features array of /zones on `on`: for
     zones_geojson, and for the bench that runs the same SQL in psql."""
     sql = _ZONES_POSTGRES if vendor == "postgresql" else _ZONES_SQLITE
-    params = {"map": map.pk, "on": on, "published": ReviewState.PUBLISHED, "precision": GEOJSON_PRECISION}
+    params = {"map": map.pk, "on": on, "published": ReviewState.PUBLISHED}
     return sql, params
 
 

@@ -36,7 +36,9 @@ def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
         return model._default_manager.bulk_create(objs, batch_size=batch_size)
     meta = model._meta
     pk = meta.pk
-    fields = list(meta.concrete_fields)  # the id too: taken from the sequence below where not given
+    # The id too (taken from the sequence below where not given); not a generated column, which the database
+    # writes itself and refuses to be given (as bulk_create leaves it out).
+    fields = [field for field in meta.concrete_fields if not field.generated]
     convert = [_converter(field) for field in fields]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
