@@ -1,6 +1,6 @@
 """A/B of the /zones statement, interleaved on one database (not run by `python -m bench`).
 
-    DATABASE_URL=postgis://.../fa_scale3_bench PYTHONPATH=. .venv/bin/python bench/zones_sql_ab.py [ROUNDS]
+    DATABASE_URL=postgis://.../fa_scale3_bench PYTHONPATH=. .venv/bin/python bench/zones_sql_ab.py [ROUNDS [REV]]
 
 Runs zones_geojson (the whole answer: statement, fetch, orjson) on the synthetic map (slug syria-synthetic, built by
 `make_synthetic_map`) with each variant of the statement in turn, date by date over 6 dates spread over the record,
@@ -8,15 +8,18 @@ ROUNDS rounds (default 3), the order of the variants turned each round. Per vari
 ms of this process and of its PostgreSQL backend (from /proc), which load on a shared machine inflates less than
 wall time. Every variant's answer is checked to be the same bytes as the current one's.
 
-Variants: `now` (mapapp.selectors as it is); `per-zone geojson` (each zone's GeoJSON made by ST_AsGeoJSON on the
-request, as before Place.footprint_geojson).
+Variants: `now` (mapapp.selectors as it is); `per-zone geojson` (now, but each zone's GeoJSON made by ST_AsGeoJSON on
+the request, as before Place.footprint_geojson); REV (default main: the statement in that git revision's
+mapapp/selectors.py, run with its parameters, the precision included).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -46,8 +49,25 @@ PER_ZONE = (
 VARIANTS = {"now": NOW, "per-zone geojson": NOW.replace(STORED, PER_ZONE)}
 
 
-def main(rounds: int) -> None:
+def statement_of(rev: str) -> str:
+    """The zones statement for this database in `rev`'s mapapp/selectors.py."""
+    source = subprocess.run(
+        ["git", "show", f"{rev}:mapapp/selectors.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    name = "_ZONES_POSTGRES" if connection.vendor == "postgresql" else "_ZONES_SQLITE"
+    return re.search(rf'^{name} = """(.*?)"""', source, re.S | re.M).group(1)
+
+
+def main(rounds: int, rev: str) -> None:
     assert VARIANTS["per-zone geojson"] != NOW, "the stored column is no longer in the statement"
+    VARIANTS[rev] = statement_of(rev)
+    features_sql = selectors.zones_features_sql
+
+    def with_precision(**kwargs):  # an older statement may ask for it; an unused key is ignored
+        sql, params = features_sql(**kwargs)
+        return sql, {**params, "precision": selectors.GEOJSON_PRECISION}
+
+    selectors.zones_features_sql = with_precision
     map_ = Map.objects.get(slug="syria-synthetic")
     span = (map_.end - map_.start).days
     dates = [map_.start + dt.timedelta(days=int(span * (i + 0.5) / 6)) for i in range(6)]
@@ -82,4 +102,4 @@ def main(rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3, sys.argv[2] if len(sys.argv) > 2 else "main")
