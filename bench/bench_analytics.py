@@ -352,11 +352,11 @@ def _stored(map_, dates) -> dict:
     deriving the map's rows from scratch (rolled back). The two answers are checked to be the same bytes."""
     from django.db import connection, transaction
 
-    from mapapp import analytics, services
+    from mapapp import analytics, frontlines, services
 
     clock = cpu_clock(connection)
     measured = {}
-    for key, function in (("fronts", analytics.fronts_geojson), ("pockets", analytics.pockets_geojson)):
+    for key, function in (("fronts", frontlines.fronts_geojson), ("pockets", analytics.pockets_geojson)):
         for stored in (True, False):
             function(map=map_, on=dates[0], stored=stored)  # warm
             began = clock()

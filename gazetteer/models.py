@@ -1,6 +1,7 @@
 """Places and their names. Writes go through gazetteer.services; nothing else saves these."""
 
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -37,6 +38,30 @@ class CoordBasis(models.TextChoices):
     ESTIMATED = "estimated", "estimated"
 
 
+# Digits of the stored footprint GeoJSON (about 0.1 m: finer than any footprint we hold); the zones answer's.
+FOOTPRINT_GEOJSON_PRECISION = 6
+
+
+class ForcePolygonCCW(GeoFunc):
+    """Exterior rings counter-clockwise and interior rings clockwise (RFC 7946 section 3.1.6): PostGIS and
+    SpatiaLite 5 both have ST_ForcePolygonCCW, deterministic in both, so it may make a generated column."""
+
+    function = "ST_ForcePolygonCCW"
+    geom_param_pos = (0,)
+
+
+class StoredGeoJSON(AsGeoJSON):
+    """AsGeoJSON for a generated column: its arguments joined by a bare comma, because Django's SQLite introspection
+    reads a table's columns by splitting its CREATE TABLE at ", " (a generated expression with that inside broke
+    get_table_description and with it the schema editor's reads of the table)."""
+
+    arg_joiner = ","
+
+    @property
+    def name(self) -> str:  # the database function GeoFunc looks up: AsGeoJSON's own (ST_AsGeoJSON on PostGIS)
+        return "AsGeoJSON"
+
+
 class PlaceQuerySet(models.QuerySet):
     def with_footprint(self):
         return self.exclude(footprint__isnull=True)
@@ -61,8 +86,16 @@ class Place(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The footprint's GeoJSON as the zones answer sends it (RFC 7946 winding, FOOTPRINT_GEOJSON_PRECISION digits),
+    # written by the database whenever the footprint is: the answer concatenates this text instead of asking
+    # ST_AsGeoJSON for every zone on every request. Derived, so not versioned (history leaves it out).
+    footprint_geojson = models.GeneratedField(
+        expression=StoredGeoJSON(ForcePolygonCCW("footprint"), precision=FOOTPRINT_GEOJSON_PRECISION),
+        output_field=models.TextField(null=True),
+        db_persist=True,
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["footprint_geojson"])
     objects = PlaceQuerySet.as_manager()
 
     class Meta:

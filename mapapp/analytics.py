@@ -32,8 +32,6 @@ from mapapp.lib import geo
 from mapapp.models import (
     Actor,
     ControlPeriod,
-    ControlStatus,
-    FrontSegment,
     Map,
     PocketBacklog,
     PocketPiece,
@@ -265,7 +263,8 @@ def geojson_texts(geometries) -> list[str]:
     return shapely.to_geojson(_rounded(standards.oriented(geometries))).tolist()
 
 
-def _feature_collection(map: Map, on: dt.date | None, features: list[dict], **extra) -> bytes:
+def feature_collection(map: Map, on: dt.date | None, features: list[dict], **extra) -> bytes:
+    """A GeoJSON FeatureCollection of the map (and the date, when given) with `extra` members before the features."""
     payload = {"type": "FeatureCollection", "map": map.slug}
     if on is not None:
         payload["date"] = on.isoformat()
@@ -296,85 +295,6 @@ def zone_slugs(map: Map) -> dict[int, str]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [map.pk])
         return dict(cursor.fetchall())
-
-
-# --- front lines ------------------------------------------------------------------------------------------
-
-
-# The shared edges whose two zones have different actors on a date, with those actors: a join of the map's edges
-# with the control period in effect on each side (index period_one_start_per_place finds each side's periods).
-# Plain SQL because the ORM cannot join one table twice on two different conditions without a subquery per row;
-# it runs unchanged on PostGIS and SpatiaLite. What the stored front segments are derived to equal, and what an
-# as_of read asks (the record at a moment has periods, made from history, but no segments).
-_FRONT_EDGES_SQL = """
-SELECT edge.id, side_a.actor_id, side_a.status, side_b.actor_id, side_b.status, ST_AsBinary(edge.geom)
-FROM {edge} edge
-JOIN {period} side_a ON side_a.place_id = edge.place_a_id
-    AND side_a.valid_from <= %(on)s AND (side_a.valid_to IS NULL OR side_a.valid_to > %(on)s)
-JOIN {period} side_b ON side_b.place_id = edge.place_b_id
-    AND side_b.valid_from <= %(on)s AND (side_b.valid_to IS NULL OR side_b.valid_to > %(on)s)
-WHERE edge.map_id = %(map)s AND side_a.actor_id <> side_b.actor_id
-ORDER BY edge.id
-"""
-
-# The same answer from the stored front segments (mapapp.services.fronts): one range lookup on the map's
-# segments (index front_map_interval_idx), each joined to its edge's line.
-_FRONT_SEGMENTS_SQL = """
-SELECT edge.id, segment.actor_a_id, segment.status_a, segment.actor_b_id, segment.status_b, ST_AsBinary(edge.geom)
-FROM {segment} segment
-JOIN {edge} edge ON edge.id = segment.edge_id
-WHERE segment.map_id = %(map)s AND segment.valid_from <= %(on)s
-    AND (segment.valid_to IS NULL OR segment.valid_to > %(on)s)
-ORDER BY edge.id
-"""
-
-
-def front_edges(*, map: Map, on: dt.date, stored: bool | None = None) -> list[tuple[int, int, str, int, str, bytes]]:
-    """[(edge id, actor a, status a, actor b, status b, WKB)] for the map's shared edges that are fronts on
-    `on`. One query, returning only the fronts: over the stored front segments, or (`stored` False, and always
-    inside an as_of read) over the control periods in effect on each side."""
-    if stored is None:
-        stored = not asof.active()
-    sql = (_FRONT_SEGMENTS_SQL if stored else _FRONT_EDGES_SQL).format(
-        edge=ZoneEdge._meta.db_table, period=ControlPeriod._meta.db_table, segment=FrontSegment._meta.db_table
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"on": on, "map": map.pk})
-        return [(*row[:5], bytes(row[5])) for row in cursor.fetchall()]
-
-
-def fronts_geojson(*, map: Map, on: dt.date, stored: bool | None = None) -> bytes:
-    """Where zones of different actors meet on `on`: the map's shared edges (ZoneEdge) whose two zones have
-    different actors (held or contested; zones of unknown control make no front), merged per pair of actors into
-    continuous lines. One feature per continuous line: properties `actors` (the two slugs, sorted),
-    `length_km` (geodesic) and `contested` (a contested zone lies on one side or both; a continuous front
-    changes feature where that changes). Two queries (front_edges: a range lookup); no union of polygons."""
-    rows = front_edges(map=map, on=on, stored=stored)
-    actor_slugs = dict(Actor.objects.values_list("pk", "slug"))
-    geometries = shapely.from_wkb([row[5] for row in rows]) if rows else []
-    groups: dict[tuple[str, str, bool], list] = defaultdict(list)
-    for (_edge_id, actor_a, status_a, actor_b, status_b, _wkb), geometry in zip(rows, geometries, strict=True):
-        pair = sorted((actor_slugs[actor_a], actor_slugs[actor_b]))
-        contested = ControlStatus.CONTESTED in (status_a, status_b)
-        groups[(pair[0], pair[1], contested)].append(geometry)
-    fronts = []
-    for (actor_a, actor_b, contested), edge_geometries in sorted(groups.items()):
-        parts = shapely.get_parts(edge_geometries)
-        merged = shapely.line_merge(shapely.MultiLineString(list(parts)))
-        lines = sorted(shapely.get_parts(merged), key=lambda line: (-line.length, line.coords[0]))
-        fronts.extend(((actor_a, actor_b, contested), line) for line in lines)
-    lines = [line for _key, line in fronts]
-    # Every line's length and GeoJSON in vectorised calls: per line, pyproj and shapely's overhead was most of it.
-    lengths, texts = geo.lengths_km(lines), geojson_texts(lines)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": orjson.Fragment(text),
-            "properties": {"actors": [actor_a, actor_b], "length_km": round(float(length), 4), "contested": contested},
-        }
-        for ((actor_a, actor_b, contested), _line), length, text in zip(fronts, lengths, texts, strict=True)
-    ]
-    return _feature_collection(map, on, features)
 
 
 # --- sieges -----------------------------------------------------------------------------------------------
@@ -411,7 +331,7 @@ def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
     ):
         by_siege[siege_id].append((place_id, slug, square_metres(area)))
     if not by_siege:
-        return _feature_collection(map, on, [])
+        return feature_collection(map, on, [])
     sieges = {
         siege.pk: siege
         for siege in Siege.objects.filter(pk__in=by_siege)
@@ -469,7 +389,7 @@ def sieges_geojson(*, map: Map, on: dt.date) -> bytes:
                 },
             }
         )
-    return _feature_collection(map, on, features)
+    return feature_collection(map, on, features)
 
 
 # --- pockets ----------------------------------------------------------------------------------------------
@@ -591,7 +511,7 @@ def pockets_geojson(*, map: Map, on: dt.date, enclosed_only: bool = False, store
                 },
             }
         )
-    return _feature_collection(map, on, features)
+    return feature_collection(map, on, features)
 
 
 # --- ground held over time --------------------------------------------------------------------------------

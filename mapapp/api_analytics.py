@@ -9,7 +9,7 @@ from __future__ import annotations
 import orjson
 from django.http import HttpRequest, HttpResponse
 
-from mapapp import analytics
+from mapapp import analytics, frontlines
 from mapapp.answers import kept
 from mapapp.api import date_param, get_map, in_map_range, versioned
 from mapapp.lib.http import GEOJSON, ApiError, api_view, only
@@ -28,7 +28,7 @@ def _day(request: HttpRequest, map_):
 def fronts(request: HttpRequest, slug: str) -> HttpResponse:
     map_ = get_map(slug)
     on = _day(request, map_)
-    return versioned(request, map_, lambda: analytics.fronts_geojson(map=map_, on=on), GEOJSON)
+    return versioned(request, map_, lambda: frontlines.fronts_geojson(map=map_, on=on), GEOJSON)
 
 
 @kept

@@ -19,6 +19,7 @@ import orjson
 import pyogrio.raw
 import shapely
 from django.contrib.gis.db.models.functions import AsWKB
+from django.db.models import F
 
 from gazetteer.models import PlaceName
 from mapapp import selectors, standards
@@ -43,9 +44,10 @@ COLUMNS_HISTORY += ["label_lon", "label_lat"]
 
 
 def _zones(map: Map, geometry: str) -> list[dict]:
-    # GeoJSON is written by the database, wound as RFC 7946 says; the tables get WKB, wound and rounded in Python.
+    # GeoJSON is the text stored with the footprint (Place.footprint_geojson: wound as RFC 7946 says, to
+    # GEOJSON_PRECISION digits); the tables get WKB, wound and rounded in Python.
     if geometry == "geojson":
-        function = standards.as_geojson("footprint", precision=selectors.GEOJSON_PRECISION)
+        function = F("footprint_geojson")
     else:
         function = AsWKB(standards.ForcePolygonCCW("footprint"))
     rows = (

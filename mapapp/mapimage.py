@@ -35,7 +35,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from gazetteer.normalize import is_arabic
-from mapapp import analytics, asof, embed, selectors, viewer
+from mapapp import asof, embed, frontlines, selectors, viewer
 from mapapp.lib import geo
 from mapapp.lib.filecache import VersionedFileCache
 from mapapp.models import Map
@@ -140,8 +140,8 @@ def _lines(geometry) -> list:
 
 def _front_lines(map: Map, on) -> list:
     """Where zones held by different actors meet on `on`: the same rule and query as the fronts API
-    (analytics.front_edges, over the map's stored shared edges), as coordinate arrays to draw."""
-    return [line for *_sides, wkb in analytics.front_edges(map=map, on=on) for line in _lines(shapely.from_wkb(wkb))]
+    (frontlines.front_edges, over the map's stored shared edges), as coordinate arrays to draw."""
+    return [line for *_sides, wkb in frontlines.front_edges(map=map, on=on) for line in _lines(shapely.from_wkb(wkb))]
 
 
 def _basemap(map: Map) -> dict | None:

@@ -8,14 +8,11 @@ made in Python, by shapely.
 from __future__ import annotations
 
 import shapely
-from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
+from django.contrib.gis.db.models.functions import AsGeoJSON
 
+from gazetteer.models import ForcePolygonCCW  # also what Place.footprint_geojson is written with
 
-class ForcePolygonCCW(GeoFunc):
-    """Exterior rings counter-clockwise and interior rings clockwise; other geometries pass through unchanged."""
-
-    function = "ST_ForcePolygonCCW"
-    geom_param_pos = (0,)
+__all__ = ["ForcePolygonCCW", "as_geojson", "oriented", "ring_signed_areas"]
 
 
 def as_geojson(field, *, precision: int) -> AsGeoJSON:

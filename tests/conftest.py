@@ -285,13 +285,24 @@ class RecordRows:
     def _read(self, names: list[str]) -> dict[str, tuple[list[str], list[tuple]]]:
         from django.db import connection
 
+        quote = connection.ops.quote_name
+        # Generated columns (Place.footprint_geojson) are the database's to write: an INSERT naming one is refused.
+        generated = {
+            model._meta.db_table: {field.column for field in model._meta.concrete_fields if field.generated}
+            for model in _all_models()
+        }
         tables = {}
         with connection.cursor() as cursor:
             for name in names:
-                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(name)}")
+                cursor.execute(f"SELECT * FROM {quote(name)}")
                 rows = cursor.fetchall()
                 if rows:
-                    tables[name] = ([column[0] for column in cursor.description], rows)
+                    columns = [column[0] for column in cursor.description]
+                    keep = [index for index, column in enumerate(columns) if column not in generated.get(name, ())]
+                    if len(keep) < len(columns):
+                        columns = [columns[index] for index in keep]
+                        rows = [tuple(row[index] for index in keep) for row in rows]
+                    tables[name] = (columns, rows)
         return tables
 
     def _write(self) -> None:

@@ -36,7 +36,9 @@ def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
         return model._default_manager.bulk_create(objs, batch_size=batch_size)
     meta = model._meta
     pk = meta.pk
-    fields = list(meta.concrete_fields)  # the id too: taken from the sequence below where not given
+    # The id too (taken from the sequence below where not given); not a generated column, which the database
+    # writes itself and refuses to be given (as bulk_create leaves it out).
+    fields = [field for field in meta.concrete_fields if not field.generated]
     convert = [_converter(field) for field in fields]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
@@ -66,18 +68,7 @@ def bulk_insert_values(model: type[Model], attnames: Sequence[str], rows: Sequen
     (COPY on PostgreSQL; elsewhere the instances, through bulk_create). Returns the number of rows."""
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
-        fields = [model._meta.get_field(name) for name in attnames]
-        loaders = [GEOSGeometry if isinstance(field, GeometryField) else None for field in fields]
-        objs = [
-            model(
-                **{
-                    name: (load(value) if load is not None and value is not None else value)
-                    for name, load, value in zip(attnames, loaders, row, strict=True)
-                }
-            )
-            for row in rows
-        ]
-        return len(model._default_manager.bulk_create(objs, batch_size=2000))
+        return len(model._default_manager.bulk_create(_instances(model, attnames, rows), batch_size=2000))
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in attnames)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
@@ -85,6 +76,36 @@ def bulk_insert_values(model: type[Model], attnames: Sequence[str], rows: Sequen
             for row in rows:
                 copy.write_row(row)
     return len(rows)
+
+
+def bulk_insert_values_with_ids(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> list[int]:
+    """bulk_insert_values, the rows' new ids returned in their order: for rows whose ids other rows name (a change's
+    place links, copied into its history version), without a model instance per row. On PostgreSQL the ids are taken
+    from the table's sequence first (one query per chunk), then the rows go by COPY with them; elsewhere the
+    instances, through bulk_create, which gives SQLite's ids back (RETURNING)."""
+    connection = connections[router.db_for_write(model)]
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = model._default_manager.bulk_create(_instances(model, attnames, rows), batch_size=2000)
+        return [obj.pk for obj in objs]
+    meta = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in (meta.pk.attname, *attnames))
+    ids: list[int] = []
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(chunk)],
+            )
+            chunk_ids = [new_id for (new_id,) in cursor.fetchall()]
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for new_id, row in zip(chunk_ids, chunk, strict=True):
+                    copy.write_row((new_id, *row))
+            ids.extend(chunk_ids)
+    return ids
 
 
 def bulk_insert_with_history(
@@ -122,6 +143,21 @@ def bulk_insert_with_history(
             versions.append(version)
         bulk_insert(history, versions)
     return objs
+
+
+def _instances(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> list[Model]:
+    """Model instances of value rows (geometries given as hex EWKB loaded as GEOS), for bulk_create."""
+    fields = [model._meta.get_field(name) for name in attnames]
+    loaders = [GEOSGeometry if isinstance(field, GeometryField) else None for field in fields]
+    return [
+        model(
+            **{
+                name: (load(value) if load is not None and value is not None else value)
+                for name, load, value in zip(attnames, loaders, row, strict=True)
+            }
+        )
+        for row in rows
+    ]
 
 
 def _converter(field) -> Callable[[Model], object]:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import orjson
 from django.contrib.gis.geos import Polygon
-from django.db.models import Q
+from django.db.models import F, Q
 
-from mapapp import selectors, standards
+from mapapp import selectors
 from mapapp.events.models import Event
 from mapapp.events.selectors import event_rows
 from mapapp.models import Actor, ControlPeriod, Map
@@ -156,7 +156,7 @@ def event_features(rows) -> list[dict]:
 def features(rows) -> list[dict]:
     """GeoJSON features of control periods (a sliced queryset from periods()). Three queries."""
     rows = list(
-        rows.annotate(geojson=standards.as_geojson("place__footprint", precision=selectors.GEOJSON_PRECISION)).values(
+        rows.annotate(geojson=F("place__footprint_geojson")).values(
             "pk",
             "place__slug",
             "place__name_en",

@@ -19,7 +19,7 @@ from gazetteer.models import Place, PlaceKind
 from mapapp import versioning
 from mapapp.display import local_name, word
 from mapapp.lib import geo
-from mapapp.lib.bulk import bulk_insert, bulk_insert_with_history
+from mapapp.lib.bulk import bulk_insert_values, bulk_insert_values_with_ids, bulk_insert_with_history
 from mapapp.models import (
     Actor,
     Confidence,
@@ -271,28 +271,20 @@ def control_changes_bulk_publish(*, changes: Sequence[PublishedChange], sources:
     ):
         through = getattr(ControlChange, field).through
         other = ControlChange._meta.get_field(field).m2m_reverse_field_name()
-        links = bulk_insert(
-            through,
-            [
-                through(controlchange_id=row.pk, **{f"{other}_id": target})
-                for index, row in enumerate(rows)
-                for target in sorted(set(targets(index)))
-            ],
-            batch_size=5000,
-        )
+        # Links and their copies as values (COPY on PostgreSQL), no model instance per row: tens of thousands of
+        # each at 50,000 zones. A copy keeps its link's id, as simple_history's m2m copies do.
+        links = [
+            (row.pk, target) for index, row in enumerate(rows) for target in sorted(set(targets(index)))
+        ]  # fmt: skip
+        ids = bulk_insert_values_with_ids(through, ["controlchange_id", f"{other}_id"], links)
         copies = apps.get_model("mapapp", f"{ControlChange.history.model.__name__}_{field}")
-        bulk_insert(
+        bulk_insert_values(
             copies,
+            ["id", "controlchange_id", "history_id", f"{other}_id"],
             [
-                copies(
-                    id=link.pk,
-                    controlchange_id=link.controlchange_id,
-                    history_id=version_of[link.controlchange_id],
-                    **{f"{other}_id": getattr(link, f"{other}_id")},
-                )
-                for link in links
+                (link_id, change_id, version_of[change_id], target)
+                for link_id, (change_id, target) in zip(ids, links, strict=True)
             ],
-            batch_size=5000,
         )
     place_ids = sorted({place.pk for change in changes for place in change.places})
     map_ids: set[int] = set()

@@ -34,13 +34,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse
 import scipy.sparse.csgraph
+import shapely
+from django.contrib.gis.db.models.functions import AsWKB
 from django.db import transaction
 from django.db.models import Q
 from django_tasks import task
 
 from mapapp import analytics
 from mapapp.lib import geo
-from mapapp.lib.bulk import bulk_insert
+from mapapp.lib.bulk import bulk_insert, bulk_insert_values
 from mapapp.models import ControlPeriod, FrontSegment, Map, PocketBacklog, PocketPiece, ZoneEdge
 
 # (place_id, actor_id, status, valid_from, valid_to): a period as the derivation reads it.
@@ -228,7 +230,8 @@ def front_intervals(
 
 def front_segments_rebuild(*, map: Map, place_ids: set[int] | None = None) -> int:
     """Derive the front segments of the map's shared edges touching `place_ids` (all its edges when None) from
-    the control periods of their two zones. Returns the number of segments written."""
+    the control periods of their two zones, each with a copy of its edge's line. Returns the number of segments
+    written."""
     edges = ZoneEdge.objects.filter(map=map, place_b__isnull=False)
     periods = ControlPeriod.objects.all()
     if place_ids is not None:
@@ -242,24 +245,35 @@ def front_segments_rebuild(*, map: Map, place_ids: set[int] | None = None) -> in
         FrontSegment.objects.filter(edge_id__in=[pk for pk, _a, _b in edge_rows]).delete()
         periods = periods.filter(place_id__in={pk for _e, a, b in edge_rows for pk in (a, b)})
     by_place = _periods_by_place(periods.values_list("place_id", "actor_id", "status", "valid_from", "valid_to"))
-    rows = [
-        FrontSegment(
-            map=map,
-            edge_id=edge_id,
-            actor_a_id=actor_a,
-            status_a=status_a,
-            actor_b_id=actor_b,
-            status_b=status_b,
-            valid_from=start,
-            valid_to=end,
-        )
+    found = [
+        (edge_id, interval)
         for edge_id, place_a, place_b in edge_rows
-        for actor_a, status_a, actor_b, status_b, start, end in front_intervals(
-            by_place.get(place_a, []), by_place.get(place_b, [])
-        )
+        for interval in front_intervals(by_place.get(place_a, []), by_place.get(place_b, []))
     ]
-    bulk_insert(FrontSegment, rows)
+    # The lines of the edges that are fronts at some time, as the database sends them (WKB), made EWKB in one call:
+    # written as values (COPY on PostgreSQL), no FrontSegment object or GEOS geometry per row.
+    fronts = sorted({edge_id for edge_id, _interval in found})
+    lines: dict[int, str] = {}
+    for start in range(0, len(fronts), _EDGES_PER_QUERY):
+        chunk = list(
+            ZoneEdge.objects.filter(pk__in=fronts[start : start + _EDGES_PER_QUERY])
+            .annotate(wkb=AsWKB("geom"))
+            .values_list("pk", "wkb")
+        )
+        texts = geo.hex_ewkb(shapely.from_wkb([bytes(wkb) for _pk, wkb in chunk])) if chunk else []
+        lines.update(zip((pk for pk, _wkb in chunk), texts, strict=True))
+    rows = [
+        (map.pk, edge_id, actor_a, status_a, actor_b, status_b, start, end, lines[edge_id])
+        for edge_id, (actor_a, status_a, actor_b, status_b, start, end) in found
+    ]
+    bulk_insert_values(FrontSegment, _SEGMENT_COLUMNS, rows)
     return len(rows)
+
+
+_SEGMENT_COLUMNS = (
+    "map_id", "edge_id", "actor_a_id", "status_a", "actor_b_id", "status_b", "valid_from", "valid_to", "geom",
+)  # fmt: skip
+_EDGES_PER_QUERY = 20_000  # ids in one IN list (SQLite's limit on parameters is 32,766)
 
 
 # --- pocket pieces ----------------------------------------------------------------------------------------

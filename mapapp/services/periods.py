@@ -9,9 +9,13 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from gazetteer.models import Place
-from mapapp.lib.bulk import bulk_insert
+from mapapp.lib.bulk import bulk_insert_values
 from mapapp.models import ControlChange, ControlPeriod, DatePrecision, ReviewState
 from mapapp.services.fronts import derived_after_periods
+
+_PERIOD_COLUMNS = (
+    "place_id", "actor_id", "status", "valid_from", "valid_to", "held_since", "since_before", "change_id",
+)  # fmt: skip
 
 
 def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
@@ -50,30 +54,31 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
         for place_id, change_id, date, actor_id, status, precision in rows:
             last_of_day[place_id][date] = (change_id, actor_id, status, precision)  # ordered by id: the last one wins
 
-        periods: list[ControlPeriod] = []
+        # Rows as values (COPY on PostgreSQL), in the columns of _PERIOD_COLUMNS, no ControlPeriod object per row.
+        periods: list[tuple] = []
         for place_id, by_day in last_of_day.items():
             days = sorted(by_day)
-            previous: ControlPeriod | None = None
+            previous: tuple | None = None
             for index, day in enumerate(days):
                 change_id, actor_id, status, precision = by_day[day]
                 valid_to = days[index + 1] if index + 1 < len(days) else None
-                same_run = previous is not None and previous.actor_id == actor_id and previous.status == status
-                period = ControlPeriod(
-                    place_id=place_id,
-                    actor_id=actor_id,
-                    status=status,
-                    valid_from=day,
-                    valid_to=valid_to,
-                    held_since=previous.held_since if same_run else day,
-                    since_before=previous.since_before if same_run else precision == DatePrecision.BEFORE,
-                    change_id=change_id,
+                same_run = previous is not None and previous[1] == actor_id and previous[2] == status
+                period = (
+                    place_id,
+                    actor_id,
+                    status,
+                    day,
+                    valid_to,
+                    previous[5] if same_run else day,  # held_since
+                    previous[6] if same_run else precision == DatePrecision.BEFORE,  # since_before
+                    change_id,
                 )
                 periods.append(period)
                 previous = period
         fields = ("place_id", "actor_id", "status", "valid_from", "valid_to")
         before = set(ControlPeriod.objects.filter(place_id__in=place_ids).values_list(*fields))
-        after = {tuple(getattr(period, name) for name in fields) for period in periods}
+        after = {period[:5] for period in periods}
         ControlPeriod.objects.filter(place_id__in=place_ids).delete()
-        bulk_insert(ControlPeriod, periods)
+        bulk_insert_values(ControlPeriod, _PERIOD_COLUMNS, periods)
         derived_after_periods(changed=before ^ after)
         return len(periods)

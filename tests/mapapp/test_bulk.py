@@ -10,7 +10,7 @@ from django.contrib.gis.geos import LineString, MultiLineString, Point
 from simple_history.utils import bulk_create_with_history
 
 from gazetteer.models import Place
-from mapapp.lib.bulk import bulk_insert, bulk_insert_with_history
+from mapapp.lib.bulk import bulk_insert, bulk_insert_values_with_ids, bulk_insert_with_history
 from mapapp.models import ControlChange, ControlStatus, PocketPiece, ZoneEdge
 
 
@@ -46,6 +46,19 @@ def test_rows_and_ids_as_bulk_create_writes_them(world):
     )  # fmt: skip
     (written,) = bulk_insert(PocketPiece, [piece])
     assert PocketPiece.objects.filter(pk=written.pk).values_list("place_ids", "valid_to").get() == ([a.pk, b.pk], None)
+
+
+def test_values_with_ids_are_the_rows_bulk_create_writes_and_their_ids_in_order(world):
+    places = [world.place(f"p{index}", 0.01 * index, 0.0) for index in range(4)]
+    change = world.change("2015-01-01", [places[0]], "gov")
+    through = ControlChange.places.through
+    (theirs,) = through.objects.bulk_create([through(controlchange_id=change.pk, place_id=places[1].pk)])
+    rows = [(change.pk, place.pk) for place in places[2:]]
+    ids = bulk_insert_values_with_ids(through, ["controlchange_id", "place_id"], rows)
+    assert len(set(ids)) == 2 and min(ids) > theirs.pk  # new ids, after those the table has given
+    written = dict(through.objects.filter(pk__in=ids).values_list("pk", "place_id"))
+    assert written == {ids[0]: places[2].pk, ids[1]: places[3].pk}
+    assert bulk_insert_values_with_ids(through, ["controlchange_id", "place_id"], []) == []
 
 
 def test_versions_as_bulk_create_with_history_writes_them(world, people):

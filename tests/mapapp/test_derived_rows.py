@@ -8,7 +8,7 @@ import datetime as dt
 
 import orjson
 
-from mapapp import analytics
+from mapapp import frontlines
 from mapapp.models import FrontSegment, Map, PocketPiece
 from mapapp.services import fronts
 from tests.mapapp.test_asof import corrected  # noqa: F401 (a fixture)
@@ -46,8 +46,10 @@ def test_a_database_recorded_before_the_derived_tables_is_derived_after_migratin
     day = dt.date(2017, 3, 1)
     FrontSegment.objects.filter(map=demo).delete()
     PocketPiece.objects.filter(map=demo).delete()
-    assert analytics.front_edges(map=demo, on=day, stored=True) == []
+    assert frontlines.front_edges(map=demo, on=day, stored=True) == []
     assert fronts.derived_missing_rebuild() == [demo.slug]
     assert stored_rows(demo) == kept
-    assert analytics.front_edges(map=demo, on=day, stored=True) == analytics.front_edges(map=demo, on=day, stored=False)
+    assert frontlines.front_edges(map=demo, on=day, stored=True) == frontlines.front_edges(
+        map=demo, on=day, stored=False
+    )
     assert fronts.derived_missing_rebuild() == []
