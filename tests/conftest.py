@@ -224,7 +224,6 @@ def loaded_once_per_module(build):
     own savepoint inside that transaction, so what a test writes is rolled back before the next one; the tests
     that do not ask for it run first (see pytest_collection_modifyitems), so they never see it."""
 
-    @pytest.fixture(scope="module")
     def fixture(django_db_setup, django_db_blocker):
         from django.db import transaction
 
@@ -237,8 +236,10 @@ def loaded_once_per_module(build):
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
-    fixture._loaded_once_per_module = True  # its tests run after the module's others (pytest_collection_modifyitems)
-    return fixture
+    # Its tests run after the module's others (pytest_collection_modifyitems). Marked on the function itself, which
+    # is what the hook sees (FixtureDef.func): pytest 8.4 and later wrap a decorated fixture in an object of theirs.
+    fixture._loaded_once_per_module = True
+    return pytest.fixture(scope="module")(fixture)
 
 
 def _load_demo():
@@ -562,7 +563,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
     def shares_demo(item) -> bool:
-        if "demo" in getattr(item, "fixturenames", ()) and not _transactional(item):
+        return "demo" in getattr(item, "fixturenames", ()) and not _transactional(item)
+
+    def shares_a_module_record(item) -> bool:
+        if shares_demo(item):
             return True
         definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         return any(getattr(defs[-1].func, "_loaded_once_per_module", False) for defs in definitions.values())
@@ -570,7 +574,7 @@ def pytest_collection_modifyitems(config, items):
     modules: dict[str, list] = {}
     for item in items:
         modules.setdefault(str(item.fspath), []).append(item)
-    items[:] = [item for module in modules.values() for item in sorted(module, key=shares_demo)]
+    items[:] = [item for module in modules.values() for item in sorted(module, key=shares_a_module_record)]
     # The module's transaction opens before the test's own (a fixture such as `people` may ask for `db`
     # before `demo` does); otherwise the test's transaction would hold the module's demo.
     for item in items:
