@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from pathlib import Path
@@ -218,13 +219,12 @@ def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blo
     yield
 
 
-def loaded_once_per_module(build):
+def loaded_once_per_module(build, *, name: str | None = None):
     """A module-scoped fixture whose record `build()` writes once, inside a transaction rolled back when the
     module ends. Each test that asks for it (through a function fixture that also asks for `db`) runs in its
     own savepoint inside that transaction, so what a test writes is rolled back before the next one; the tests
     that do not ask for it run first (see pytest_collection_modifyitems), so they never see it."""
 
-    @pytest.fixture(scope="module")
     def fixture(django_db_setup, django_db_blocker):
         from django.db import transaction
 
@@ -237,8 +237,10 @@ def loaded_once_per_module(build):
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
-    fixture._loaded_once_per_module = True  # its tests run after the module's others (pytest_collection_modifyitems)
-    return fixture
+    # Its tests run after the module's others (pytest_collection_modifyitems). Marked on the function itself, which
+    # is what the hook sees (FixtureDef.func): pytest 8.4 and later wrap a decorated fixture in an object of theirs.
+    fixture._loaded_once_per_module = True
+    return pytest.fixture(scope="module", name=name)(fixture)
 
 
 def _load_demo():
@@ -530,6 +532,81 @@ def world(db):
     return World()
 
 
+def fresh(thing):
+    """The same record read again from the database: a model instance by its key, and each one inside a list, a
+    tuple or a dict (other values as they are). A test that changes an object of a module's record in memory must
+    not hand the change to the next test, whose database rolled it back."""
+    from django.db.models import Model
+
+    if isinstance(thing, Model):
+        return type(thing)._default_manager.get(pk=thing.pk)
+    if isinstance(thing, (list, tuple)):
+        return type(thing)(fresh(item) for item in thing)
+    if isinstance(thing, dict):
+        return {key: fresh(value) for key, value in thing.items()}
+    return thing
+
+
+def _again(world: World) -> World:
+    again = copy.copy(world)
+    again.__dict__.update({name: fresh(value) for name, value in vars(world).items()})
+    return again
+
+
+World.again = _again
+World.again.__doc__ = "This world with each of its objects (source, actors, places, what its builder kept) read again."
+
+
+def _forget_kept_answers() -> None:
+    """The answers and pictures kept by earlier tests: a module's record gives each test the same map, version and
+    moment of its last bump, which an earlier test's rolled-back edits may have answered under."""
+    import shutil
+
+    from django.conf import settings
+
+    from mapapp import answers
+
+    with answers._MEMORY_LOCK:
+        answers._MEMORY.clear()
+        answers._memory_bytes = 0
+    for folder in (settings.ANSWER_CACHE_DIR, settings.EMBED_IMAGE_CACHE_DIR):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def world_once_per_module(build):
+    """A small World whose record `build(world)` writes once for the module, for tests that only need each test's
+    writes rolled back: returns (the module fixture, the test fixture), to be named in the module:
+
+        _squares_once, world = world_once_per_module(_squares)
+
+    The record is written inside a transaction held for the module (loaded_once_per_module) and each test runs in
+    a savepoint of its own, rolled back after it, so tests never see each other's writes; the test fixture gives
+    the World read again (World.again), what `build` returned as `world.built`. A test that commits (live server,
+    transaction=True) gets a world built for it alone, as `demo` does."""
+    once_name = f"_{build.__name__.strip('_')}_once"
+
+    def _build():
+        world = World()
+        world.built = build(world)
+        return world
+
+    once = loaded_once_per_module(_build, name=once_name)
+
+    def fixture(request):
+        if _transactional(request.node):
+            request.getfixturevalue("transactional_db")
+            world = World()
+            world.built = build(world)
+            return world
+        built = request.getfixturevalue(once_name)
+        request.getfixturevalue("db")
+        _forget_kept_answers()
+        return built.again()
+
+    fixture._module_record = once_name  # opened before the test's transaction (pytest_collection_modifyitems)
+    return once, pytest.fixture(fixture)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -573,7 +650,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
     def shares_demo(item) -> bool:
-        if "demo" in getattr(item, "fixturenames", ()) and not _transactional(item):
+        return "demo" in getattr(item, "fixturenames", ()) and not _transactional(item)
+
+    def module_worlds(item) -> list[str]:
+        """The module fixtures of the world_once_per_module fixtures the test asks for (unless it commits)."""
+        if _transactional(item):
+            return []
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        functions = [defs[-1].func for defs in definitions.values()]
+        return [function._module_record for function in functions if hasattr(function, "_module_record")]
+
+    def shares_a_module_record(item) -> bool:
+        if shares_demo(item) or module_worlds(item):
             return True
         definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         return any(getattr(defs[-1].func, "_loaded_once_per_module", False) for defs in definitions.values())
@@ -581,12 +669,17 @@ def pytest_collection_modifyitems(config, items):
     modules: dict[str, list] = {}
     for item in items:
         modules.setdefault(str(item.fspath), []).append(item)
-    items[:] = [item for module in modules.values() for item in sorted(module, key=shares_demo)]
+    items[:] = [item for module in modules.values() for item in sorted(module, key=shares_a_module_record)]
     # The module's transaction opens before the test's own (a fixture such as `people` may ask for `db`
     # before `demo` does); otherwise the test's transaction would hold the module's demo.
     for item in items:
         if shares_demo(item) and "_demo_for_module" not in item.fixturenames:
             item.fixturenames.insert(0, "_demo_for_module")
+        for name in module_worlds(item):
+            if name not in item.fixturenames:
+                item.fixturenames.insert(0, name)
+            if "db" not in item.fixturenames:  # as for `demo` below: a test database is made only for names seen
+                item.fixturenames.append("db")
         # `demo` asks for `db` or `transactional_db` only when it runs; pytest-django decides which test databases
         # to make from the names it sees at collection, so a run whose only database tests use `demo` would
         # otherwise load it into the development database.

@@ -33,3 +33,8 @@ CACHES = {**CACHES, "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMe
 # times (the lockout tests, the browser's logins), so they hash with the fast hasher Django's own testing guide
 # suggests. What they check (who may log in, the lockout) does not depend on the hasher.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Whitenoise reads every static file's details (about 220 of them, the admin's included) each time its middleware
+# is made, and the test client makes the middleware again for each test's first request: 11 ms a test. Looked up
+# when asked for instead (as under DEBUG), a static answer carries the same headers.
+WHITENOISE_AUTOREFRESH = True

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from mapapp import services
 from mapapp.models import ZoneEdge
+from tests.conftest import world_once_per_module
 
 SIZE = 0.01
 
@@ -18,8 +19,7 @@ def staff_client(client, db):
     return client
 
 
-@pytest.fixture
-def ringed(world):
+def _ringed(world):
     """3 × 3: red around, blue in the centre, no siege recorded."""
     for col in range(3):
         for row in range(3):
@@ -29,7 +29,16 @@ def ringed(world):
     world.actor("blue")
     world.change("2015-01-01", [slug for slug in world.places if slug != "g11"], "red")
     world.change("2015-01-01", ["g11"], "blue")
-    return world, world.map()
+    return world.map()
+
+
+# Written once for the module; each test's writes are rolled back before the next.
+_ringed_once, world = world_once_per_module(_ringed)
+
+
+@pytest.fixture
+def ringed(world):
+    return world, world.built
 
 
 def test_an_enclosed_pocket_without_a_siege_is_listed_for_staff(staff_client, ringed):

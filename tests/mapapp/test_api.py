@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 
 from mapapp.models import Map
+from tests.conftest import World, world_once_per_module
 
 D = dt.date.fromisoformat
 
 
-@pytest.fixture
-def small_map(world):
+def _small_map(world):
     world.actor("gov", "#c62828")
     world.actor("isis", "#3b3b3b")
     for index, slug in enumerate(["north", "middle", "south"]):
@@ -19,6 +19,15 @@ def small_map(world):
     world.change("2016-03-01", ["north"], "isis", title="ISIS takes the north")
     world.change("2016-06-01", ["middle"], "isis", status="contested")
     return world.map()
+
+
+# Written once for the module; each test's writes are rolled back before the next.
+_small_map_once, world = world_once_per_module(_small_map)
+
+
+@pytest.fixture
+def small_map(world):
+    return world.built
 
 
 def features_by_id(response):
@@ -62,7 +71,8 @@ def test_zone_state_changes_exactly_on_the_change_date(client, small_map):
     assert on["north"]["properties"]["actor"] == "isis"
 
 
-def test_zones_before_any_change_are_unknown(client, world):
+def test_zones_before_any_change_are_unknown(client, db):
+    world = World()  # a world of its own, without the module's map
     world.place("a")
     world.actor("gov")
     world.change("2016-01-01", ["a"], "gov")
@@ -72,7 +82,8 @@ def test_zones_before_any_change_are_unknown(client, world):
     assert feature["properties"]["actor"] is None
 
 
-def test_zones_answer_in_a_fixed_number_of_queries_whatever_the_zone_count(client, world, django_assert_num_queries):
+def test_zones_answer_in_a_fixed_number_of_queries_whatever_the_zone_count(client, db, django_assert_num_queries):
+    world = World()  # a world of its own, without the module's map
     world.actor("gov")
     for index in range(3):
         world.place(f"z{index}", x=index * 0.01)

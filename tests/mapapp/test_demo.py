@@ -3,12 +3,15 @@
 import datetime as dt
 import itertools
 
+import feedparser
+import orjson
 import pytest
 import shapely
 from shapely.geometry import shape
 
 from mapapp.lib import geo
 from mapapp.models import ControlChange, Siege
+from tests.mapapp.test_viewer_api import get_json, zone_state_from_history
 
 D = dt.date.fromisoformat
 
@@ -114,3 +117,31 @@ def test_load_demo_is_idempotent_and_resettable(demo):
     assert ControlChange.objects.filter(title__startswith="ISIS cuts the city-airport road").count() == 1
     call_command("load_demo", "--reset", verbosity=0)
     assert ControlChange.objects.filter(title__startswith="ISIS cuts the city-airport road").count() == 1
+
+
+def test_the_demos_airdrop_correction_is_in_the_feed_and_the_log(client, demo, settings):
+    settings.SITE_URL = "http://testserver"
+    feed = feedparser.parse(client.get("/maps/deir-ez-zor/feed.atom").content)
+    assert not feed.bozo, feed.bozo_exception
+    corrections = [entry for entry in feed.entries if entry.title == "Corrected: Siege of Deir ez-Zor"]
+    assert len(corrections) == 1
+    assert "WFP airdrops resumed on 29 January 2017 (Reuters, 31 January 2017)" in corrections[0].summary
+    assert feed.entries[0] == corrections[0]  # the newest: made after the record was loaded
+    items = orjson.loads(client.get("/maps/deir-ez-zor/feed.json").content)["items"]
+    assert items[0]["_frontline"]["siege"] == "deir-ez-zor-2015" and items[0]["_frontline"]["kind"] == "corrected"
+    log = client.get("/maps/deir-ez-zor/changes/").content.decode()
+    assert 'data-siege="deir-ez-zor-2015"' in log and "WFP airdrops resumed on 29 January 2017" in log
+
+
+def test_history_gives_the_same_state_as_zones_on_every_change_day_of_the_demo(client, demo):
+    _, geometry = get_json(client, "/api/v1/maps/deir-ez-zor/geometry")
+    _, history = get_json(client, "/api/v1/maps/deir-ez-zor/history")
+    epoch = D(history["epoch"])
+    days = sorted({d for d in history["changes"]["day"] if d >= 0} | {0, history["end"]})
+    assert len(days) > 10
+    slugs = [f["id"] for f in geometry["features"]]
+    for day in days:
+        _, zones = get_json(client, f"/api/v1/maps/deir-ez-zor/zones?date={(epoch + dt.timedelta(days=day))}")
+        expected = {f["id"]: (f["properties"]["actor"], f["properties"]["status"]) for f in zones["features"]}
+        derived = {slug: zone_state_from_history(history, i, day) for i, slug in enumerate(slugs)}
+        assert derived == expected, day

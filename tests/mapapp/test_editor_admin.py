@@ -16,6 +16,7 @@ from gazetteer.models import Place
 from mapapp.models import ControlChange, ControlPeriod, ReviewState, Siege
 from mapapp.roles import EDITORS, REVIEWERS
 from mapapp.services import api_token_user
+from tests.conftest import world_once_per_module
 
 MARK = "/admin/mapapp/controlchange/mark/"
 QUEUE = "/admin/mapapp/controlchange/review/"
@@ -31,14 +32,21 @@ def codenames(group_name: str) -> set[str]:
     return set(Group.objects.get(name=group_name).permissions.values_list("codename", flat=True))
 
 
-@pytest.fixture
-def grid(world):
+def _grid(world):
     for index, slug in enumerate(["a", "b", "c"]):
         world.place(slug, x=0.01 * index, y=0.0)
     world.actor("gov", "#cc0000")
     world.actor("isis", "#333333")
     world.map(zones=[world.place(s) for s in "abc"])
     world.change("2015-01-01", ["a", "b", "c"], "gov")
+
+
+# Written once for the module; each test's writes are rolled back before the next.
+_grid_once, world = world_once_per_module(_grid)
+
+
+@pytest.fixture
+def grid(world):
     return world
 
 

@@ -14,17 +14,15 @@ from mapapp import services
 from mapapp.events import selectors
 from mapapp.events.models import Event, EventState
 from mapapp.models import ControlChange, Map
+from tests.conftest import world_once_per_module
 
 D = dt.date.fromisoformat
 KM_PER_DEGREE = 111.32  # of longitude at the equator, where these squares lie
 
 
-@pytest.fixture
-def linked_world(world, settings):
+def _linked(world):
     """Zone a (0..0.01) changes hands on 2016-03-10; zone wide (0.01..0.31, 33 km) beside it holds the events.
     A second map elsewhere has its own event."""
-    settings.EVENT_LINK_KM = 10
-    settings.EVENT_LINK_DAYS = 3
     world.place("a", x=0.0)
     world.place("wide", x=0.01, size=0.3)
     world.actor("gov", "#cc0000")
@@ -46,8 +44,21 @@ def linked_world(world, settings):
     other_map = world.map(slug="other-map", zones=[world.place("elsewhere")])
     foreign = services.event_create(map=other_map, on=D("2016-03-10"), event_type="Battles",
                                     location=Point(5.005, 0.005, srid=4326))  # fmt: skip
-    return world, map_, change, {"near": near, "inside": inside, "far": far, "late": late, "draft": draft,
-                                 "foreign": foreign}  # fmt: skip
+    return map_, change, {"near": near, "inside": inside, "far": far, "late": late, "draft": draft,
+                          "foreign": foreign}  # fmt: skip
+
+
+# Written once for the module; each test's writes are rolled back before the next.
+_linked_once, world = world_once_per_module(_linked)
+
+
+@pytest.fixture
+def linked_world(world, settings):
+    """The world, its map, the change of 2016-03-10 and the events by name, with links suggested within 10 km and
+    3 days."""
+    settings.EVENT_LINK_KM = 10
+    settings.EVENT_LINK_DAYS = 3
+    return (world, *world.built)
 
 
 def login(person) -> Client:

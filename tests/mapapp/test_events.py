@@ -13,19 +13,28 @@ from mapapp import services
 from mapapp.events.models import Event, EventState
 from mapapp.models import Map
 from mapapp.roles import EDITORS, REVIEWERS
+from tests.conftest import world_once_per_module
 
 D = dt.date.fromisoformat
 
 
-@pytest.fixture
-def small(world):
+def _small(world):
     """Two squares of 0.01 degrees from (0, 0) to (0.02, 0.01), a map over 2015-2017 with two sides."""
     world.place("a", x=0.0)
     world.place("b", x=0.01)
     world.actor("gov", "#cc0000")
     world.actor("isis", "#333333")
     world.change("2015-01-01", ["a", "b"], "gov")
-    return world, world.map(zones=[world.place("a"), world.place("b")])
+    return world.map(zones=[world.place("a"), world.place("b")])
+
+
+# Written once for the module; each test's writes are rolled back before the next.
+_small_once, world = world_once_per_module(_small)
+
+
+@pytest.fixture
+def small(world):
+    return world, world.built
 
 
 def create(map_, **extra):

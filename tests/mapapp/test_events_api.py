@@ -8,12 +8,12 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from mapapp import services
+from tests.conftest import world_once_per_module
 
 D = dt.date.fromisoformat
 
 
-@pytest.fixture
-def events_world(world):
+def _events(world):
     """Squares a (0..0.01) and b (0.01..0.02) on a 2015-2017 map; five events, one a draft."""
     world.place("a", x=0.0)
     world.place("b", x=0.01)
@@ -32,7 +32,16 @@ def events_world(world):
     add("2016-03-07", "Air strike", 0.015, date_end=D("2016-03-08"), date_precision="week")
     add("2016-04-01", "Battles", 0.012)
     add("2016-03-02", "Battles", 0.006, publish=False)  # a draft: never public
-    return world, map_
+    return map_
+
+
+# Written once for the module; each test's writes are rolled back before the next.
+_events_once, world = world_once_per_module(_events)
+
+
+@pytest.fixture
+def events_world(world):
+    return world, world.built
 
 
 def get(client, map_, **query):

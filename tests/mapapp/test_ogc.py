@@ -9,12 +9,12 @@ import pytest
 
 from mapapp.models import ControlPeriod
 from mapapp.standards import ring_signed_areas
+from tests.conftest import world_once_per_module
 
 ITEMS = "/ogc/collections/test-map/items"
 
 
-@pytest.fixture
-def grid(world):
+def _grid(world):
     """Four zones in a row; gov takes them all, rebels take two, gov takes one back."""
     for index, slug in enumerate(["a", "b", "c", "d"]):
         world.place(slug, x=0.01 * index, y=0.0)
@@ -25,6 +25,15 @@ def grid(world):
     world.change("2016-03-01", ["a", "b"], "rebels")
     world.change("2016-09-01", ["b"], "gov", status="contested")
     return map_
+
+
+# Written once for the module (for each test that commits, before it); each test's writes are rolled back.
+_grid_once, world = world_once_per_module(_grid)
+
+
+@pytest.fixture
+def grid(world):
+    return world.built
 
 
 def get(client, url, **params):

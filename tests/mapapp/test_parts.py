@@ -16,6 +16,7 @@ from mapapp.models import ControlChange, DatePrecision, Map, ZoneEdge
 from mapapp.previews import ground_split_plan
 from mapapp.selectors import zone_states_at
 from mapapp.services.parts import edges_deferred
+from tests.conftest import world_once_per_module
 
 SIZE = 0.01  # degrees, about 1.1 km
 M2 = 1e-6  # one square metre in km²
@@ -99,12 +100,20 @@ def ground_change(world, map_, geometry, on="2016-06-01", actor="rebels", publis
     )
 
 
-@pytest.fixture
-def held_grid(world):
+def _held_grid(world):
     map_ = grid(world)
     world.change("2015-01-10", list(world.places), "army")
     world.change("2015-06-01", ["g11"], "rebels", status="contested")
     return map_
+
+
+# Written once for the module; each test's cuts are rolled back before the next.
+_held_grid_once, world = world_once_per_module(_held_grid)
+
+
+@pytest.fixture
+def held_grid(world):
+    return world.built
 
 
 def test_a_boundary_through_a_zone_splits_it_into_two_parts_that_inherit_its_history(world, held_grid):

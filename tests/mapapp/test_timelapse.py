@@ -13,12 +13,12 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from mapapp import mapimage, timelapse
+from tests.conftest import world_once_per_module
 
 D = dt.date.fromisoformat
 
 
-@pytest.fixture
-def two_squares(world):
+def _two_squares(world):
     """a and b held by gov from 2015; b taken by isis on 2016-06-01; a contested by isis on 2016-06-04."""
     world.place("a", x=0.0)
     world.place("b", x=0.01)
@@ -28,6 +28,15 @@ def two_squares(world):
     world.change("2016-06-01", ["b"], "isis")
     world.change("2016-06-04", ["a"], "isis", status="contested")
     return world.map(zones=[world.place("a"), world.place("b")])
+
+
+# Written once for the module; the films only read it.
+_two_squares_once, world = world_once_per_module(_two_squares)
+
+
+@pytest.fixture
+def two_squares(world):
+    return world.built
 
 
 def test_frame_dates_by_day_week_and_month():

@@ -19,14 +19,14 @@ from django.test.utils import CaptureQueriesContext
 from gazetteer.models import Place, PlaceName
 from mapapp import services, versioning
 from mapapp.models import Actor, ControlChange, Map, Siege, SiegePlace, SiegeSupply, Source
+from tests.conftest import world_once_per_module
 
 D = dt.date.fromisoformat
 GEOMETRY = "/api/v1/maps/squares/geometry"
 HISTORY = "/api/v1/maps/squares/history"
 
 
-@pytest.fixture
-def squares(world):
+def _squares(world):
     world.place("a", 0.0, 0.0, name_ar="أ")
     world.place("b", 0.01, 0.0)
     world.place("c", 0.02, 0.0)
@@ -47,6 +47,14 @@ def squares(world):
         sources=[world.source],
         publish=True,
     )
+
+
+# Written once for the module; each test's edits are rolled back before the next.
+_squares_once, world = world_once_per_module(_squares)
+
+
+@pytest.fixture
+def squares(world):
     return world
 
 
