@@ -112,6 +112,7 @@ was 20 to 23; the run had 113 s of CPU after 29 minutes); main's figures there a
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
 import json
 import os
@@ -128,6 +129,8 @@ VERTICES = int(os.environ.get("BENCH_PRECISION_VERTICES", "600"))
 WEST, SOUTH, EAST, NORTH = 38.0, 35.0, 38.8, 35.7
 START = dt.date(2022, 6, 1)
 DB = ROOT / "var" / "bench-precision.sqlite3"
+# A file to write the import's cProfile to (pstats format): where the time goes, at any scale.
+PROFILE = os.environ.get("BENCH_PRECISION_PROFILE", "")
 
 
 def fronts(days: int, vertices: int, seed: int = 12):
@@ -176,6 +179,8 @@ def child() -> None:
     from mapapp.models import Map
     from mapapp.selectors import zone_states_at
 
+    from . import synthetic_digest
+
     call_command("migrate", verbosity=0)
     army = services.actor_create(slug="army", name_en="Army", color="#aa0000")
     rebels = services.actor_create(slug="rebels", name_en="Rebels", color="#00aa00")
@@ -212,15 +217,23 @@ def child() -> None:
             Path(folder, f"front-{day.isoformat()}.geojson").write_text(
                 json.dumps({"type": "FeatureCollection", "features": [feature]})
             )
-        began, cpu_began = time.perf_counter(), time.process_time()
-        call_command(
+        arguments = [
             "import_control", folder, "--map", map_.slug, "--actor", "rebels", "--else", "army",
-            "--publish", "--by", "bench-reviewer", stdout=StringIO(), stderr=StringIO(),
-        )  # fmt: skip
+            "--publish", "--by", "bench-reviewer",
+        ]  # fmt: skip
+        profile = cProfile.Profile() if PROFILE else None
+        began, cpu_began = time.perf_counter(), time.process_time()
+        if profile is not None:
+            profile.enable()
+        call_command(*arguments, stdout=StringIO(), stderr=StringIO())
+        if profile is not None:
+            profile.disable()
         seconds = time.perf_counter() - began
         # CPU time of this process (SpatiaLite runs in it): the figure to compare on a shared machine, where the
         # wall clock waits for other jobs.
         cpu_seconds = time.process_time() - cpu_began
+    if profile is not None:
+        profile.dump_stats(PROFILE)
     map_ = Map.objects.get(pk=map_.pk)
     footprints = {p.pk: geo.to_shapely(p.footprint) for p in map_.places.all()}
     worst_area = 0.0
@@ -249,6 +262,9 @@ def child() -> None:
         "median_m": float(np.median(distances)),
         "p95_m": float(np.percentile(distances, 95)),
         "army_unused": army.pk,
+        # What the import recorded (zones to the exact footprint, edges, changes, periods, fronts, pockets,
+        # history), by slugs and values: a change meant to make the import faster must leave it as it was.
+        "digest": synthetic_digest.digests(map_.slug),
     }
     print("RESULT " + json.dumps(result))
 
@@ -275,6 +291,7 @@ def run() -> list[tuple[str, float, str]]:
         ("zones after coarsening (target < 2,500)", figures["zones_after"], "zones"),
         ("front to snapshot line, median", figures["median_m"], "m"),
         ("front to snapshot line, p95 (target < 25)", figures["p95_m"], "m"),
+        (f"digest of what was recorded: {figures['digest']['all']}", figures["zones_after"], "zones"),
     ]
 
 
