@@ -17,7 +17,7 @@ from gazetteer import signals
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import clean_name, search_key
 from mapapp.lib import geo
-from mapapp.lib.bulk import bulk_insert_with_history
+from mapapp.lib.bulk import bulk_insert_with_history, bulk_update_each
 
 
 def _clean_footprint(footprint: GEOSGeometry | None) -> tuple[GEOSGeometry | None, str]:
@@ -189,18 +189,12 @@ def places_reshape(*, reshaped: list[tuple[Place, GEOSGeometry]], method: str = 
         if method or reason:
             place.footprint_method = f"{method} (repaired: {reason})".strip() if reason else method
         places.append(place)
-    # One UPDATE a row: Django's bulk_update writes CASE expressions over the geometries, which SpatiaLite ran
-    # about ten times slower than the plain updates (bench/bench_precision.py); history rows in bulk.
+    # One UPDATE a row, compiled once (bulk_update_each: Django's bulk_update writes CASE expressions over the
+    # geometries, which SpatiaLite ran about ten times slower); history rows in bulk.
     now = timezone.now()
     for place in places:
         place.updated_at = now
-        Place.objects.filter(pk=place.pk).update(
-            updated_at=now,
-            footprint=place.footprint,
-            area_km2=place.area_km2,
-            label_point=place.label_point,
-            footprint_method=place.footprint_method,
-        )
+    bulk_update_each(Place, places, ["updated_at", "footprint", "area_km2", "label_point", "footprint_method"])
     Place.history.bulk_history_create(places, update=True)
     return places
 
