@@ -226,6 +226,12 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
     if len(set(slugs)) != len(slugs):
         raise ValidationError({"slug": "the same slug appears twice in one bulk create"})
     taken = set(Place.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    # The parents are checked once, in one query: clean_fields asked the database once a row (an import's parts
+    # name a few hundred parents for thousands of rows; bench/bench_precision.py).
+    parent_ids = {parent.pk for row in places if (parent := row.get("parent")) is not None and parent.pk is not None}
+    missing = parent_ids - set(Place.objects.filter(pk__in=parent_ids).values_list("pk", flat=True))
+    if missing:
+        raise ValidationError({"parent": f"no place with id {sorted(missing)[0]} (a parent)"})
     rows: list[Place] = []
     for index, row in enumerate(places):
         unknown = set(row) - allowed
@@ -258,7 +264,7 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
             source=row.get("source", ""),
             notes=row.get("notes", ""),
         )
-        place.clean_fields(exclude=["footprint", "label_point"])
+        place.clean_fields(exclude=["footprint", "label_point", "parent"])
         rows.append(place)
     created = bulk_insert_with_history(Place, rows, batch_size=1000)
     if not all(place.pk for place in created):  # SpatiaLite before Django sets pks on bulk_create: fetch them

@@ -434,7 +434,7 @@ def _publish(*, change: ControlChange, by, plan, zones: ZoneFootprints | None = 
             zones=zones,
         )
         change.places.add(*covered)
-    _rebuild_and_touch([*change.places.all(), *parts])
+    _rebuild_and_touch([*change.places.only("pk"), *parts])  # only their ids are needed, not their footprints
     return change
 
 

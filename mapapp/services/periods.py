@@ -70,10 +70,20 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
                 )
                 periods.append(period)
                 previous = period
+        # Only the rows that differ are deleted and written: a publish derives the periods of every part it made,
+        # each with the whole history it inherited, nearly all of them as they were (an import's dates multiply
+        # them: bench/bench_precision.py).
         fields = ("place_id", "actor_id", "status", "valid_from", "valid_to")
-        before = set(ControlPeriod.objects.filter(place_id__in=place_ids).values_list(*fields))
-        after = {tuple(getattr(period, name) for name in fields) for period in periods}
-        ControlPeriod.objects.filter(place_id__in=place_ids).delete()
-        bulk_insert(ControlPeriod, periods)
+        whole = (*fields, "held_since", "since_before", "change_id")
+        existing = {
+            row[1:]: row[0] for row in ControlPeriod.objects.filter(place_id__in=place_ids).values_list("pk", *whole)
+        }
+        wanted = {tuple(getattr(period, name) for name in whole): period for period in periods}
+        gone = [pk for key, pk in existing.items() if key not in wanted]
+        for start in range(0, len(gone), 5000):  # SQLite's limit on a statement's parameters
+            ControlPeriod.objects.filter(pk__in=gone[start : start + 5000]).delete()
+        bulk_insert(ControlPeriod, [period for key, period in wanted.items() if key not in existing])
+        before = {key[: len(fields)] for key in existing}
+        after = {key[: len(fields)] for key in wanted}
         derived_after_periods(changed=before ^ after)
         return len(periods)
