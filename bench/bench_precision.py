@@ -108,6 +108,25 @@ What is left at 30 dates (4,471 far samples of 120,216, 3.7%): 85% on the main f
 30 m wide on average (crosswise cuts and parts taken polygon by polygon still leave thin zones: 189 under 10 m,
 519 under 15 m), 15% on islands. At 120 dates the branch was not measured to the end (the machine's load average
 was 20 to 23; the run had 113 s of CPU after 29 minutes); main's figures there are above (p95 98.5 m).
+
+2026-12-05, branch import3: the import made faster without changing what it records. The child prints a digest of
+the record (bench/synthetic_digest.py: zones to the exact footprint, edges, changes, periods, fronts, pockets,
+history); it is the same before and after at 15 and 60 dates on SpatiaLite and at 15 on PostGIS (same digest on
+both databases). Both at once, 60 dates (`SECRET_KEY=x PYTHONPATH=. BENCH_PRECISION_DAYS=60
+DATABASE_URL=spatialite:///var/s60.sqlite3 python -m bench.bench_precision --child`, in a copy of main e82102e
+with this bench file and in this worktree, started together at 10:07 UTC, load average 1 to 5):
+  before: 250 s wall, 106.6 s CPU (1.78 s a date); after: 233 s wall, 100.7 s CPU (1.68 s a date): 0.94 times.
+Same figures in both: area 0.018%; 2,586 zones after coarsening; front median 4.2 m, p95 33.5 m.
+PostGIS, 15 dates, both at once: 12.8 s -> 11.9 s CPU of the importing process.
+cProfile of 60 dates before (BENCH_PRECISION_PROFILE=FILE, 139 s under the profiler): deriving the pockets once at
+the end 41 s (30%: geo.union's coverage union fails on the parts, "incorrectly noded", and the fallback
+union_all on SPLIT_GRID takes about 0.2 s for each of the 192 pieces of ~1,700 zones), gained() 35 s (its
+split_footprint of the small zones 21 s), the split plans 19 s, zones_split 15 s, periods 8 s, coarsening 7 s,
+edges 5 s. The pieces grow with the dates (about 4 a date), so at 776 dates the pockets alone would be minutes.
+Tried and not kept, on that database: coverage_union_all of the parts set to SPLIT_GRID (4x faster) keeps hairline
+cracks as holes (only 4 of 227 pieces equal); a union cached per parent zone then united (42 s -> 30 s) is equal
+to the flat union only after shapely.normalize, so its GeoJSON bytes differ from the per-request answer's
+(analytics.pieces_at), which the contract says they must equal.
 """
 
 from __future__ import annotations
