@@ -108,10 +108,30 @@ What is left at 30 dates (4,471 far samples of 120,216, 3.7%): 85% on the main f
 30 m wide on average (crosswise cuts and parts taken polygon by polygon still leave thin zones: 189 under 10 m,
 519 under 15 m), 15% on islands. At 120 dates the branch was not measured to the end (the machine's load average
 was 20 to 23; the run had 113 s of CPU after 29 minutes); main's figures there are above (p95 98.5 m).
+
+2026-12-05, branch import3: the import made faster without changing what it records. The child prints a digest of
+the record (bench/synthetic_digest.py: zones to the exact footprint, edges, changes, periods, fronts, pockets,
+history); it is the same before and after at 15 and 60 dates on SpatiaLite and at 15 on PostGIS (same digest on
+both databases). Both at once, 60 dates (`SECRET_KEY=x PYTHONPATH=. BENCH_PRECISION_DAYS=60
+DATABASE_URL=spatialite:///var/s60.sqlite3 python -m bench.bench_precision --child`, in a copy of main e82102e
+with this bench file and in this worktree, started together at 10:07 UTC, load average 1 to 5):
+  before: 250 s wall, 106.6 s CPU (1.78 s a date); after: 233 s wall, 100.7 s CPU (1.68 s a date): 0.94 times.
+Same figures in both: area 0.018%; 2,586 zones after coarsening; front median 4.2 m, p95 33.5 m.
+PostGIS, 15 dates, both at once: 12.8 s -> 11.9 s CPU of the importing process.
+cProfile of 60 dates before (BENCH_PRECISION_PROFILE=FILE, 139 s under the profiler): deriving the pockets once at
+the end 41 s (30%: geo.union's coverage union fails on the parts, "incorrectly noded", and the fallback
+union_all on SPLIT_GRID takes about 0.2 s for each of the 192 pieces of ~1,700 zones), gained() 35 s (its
+split_footprint of the small zones 21 s), the split plans 19 s, zones_split 15 s, periods 8 s, coarsening 7 s,
+edges 5 s. The pieces grow with the dates (about 4 a date), so at 776 dates the pockets alone would be minutes.
+Tried and not kept, on that database: coverage_union_all of the parts set to SPLIT_GRID (4x faster) keeps hairline
+cracks as holes (only 4 of 227 pieces equal); a union cached per parent zone then united (42 s -> 30 s) is equal
+to the flat union only after shapely.normalize, so its GeoJSON bytes differ from the per-request answer's
+(analytics.pieces_at), which the contract says they must equal.
 """
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
 import json
 import os
@@ -128,6 +148,8 @@ VERTICES = int(os.environ.get("BENCH_PRECISION_VERTICES", "600"))
 WEST, SOUTH, EAST, NORTH = 38.0, 35.0, 38.8, 35.7
 START = dt.date(2022, 6, 1)
 DB = ROOT / "var" / "bench-precision.sqlite3"
+# A file to write the import's cProfile to (pstats format): where the time goes, at any scale.
+PROFILE = os.environ.get("BENCH_PRECISION_PROFILE", "")
 
 
 def fronts(days: int, vertices: int, seed: int = 12):
@@ -176,6 +198,8 @@ def child() -> None:
     from mapapp.models import Map
     from mapapp.selectors import zone_states_at
 
+    from . import synthetic_digest
+
     call_command("migrate", verbosity=0)
     army = services.actor_create(slug="army", name_en="Army", color="#aa0000")
     rebels = services.actor_create(slug="rebels", name_en="Rebels", color="#00aa00")
@@ -212,15 +236,23 @@ def child() -> None:
             Path(folder, f"front-{day.isoformat()}.geojson").write_text(
                 json.dumps({"type": "FeatureCollection", "features": [feature]})
             )
-        began, cpu_began = time.perf_counter(), time.process_time()
-        call_command(
+        arguments = [
             "import_control", folder, "--map", map_.slug, "--actor", "rebels", "--else", "army",
-            "--publish", "--by", "bench-reviewer", stdout=StringIO(), stderr=StringIO(),
-        )  # fmt: skip
+            "--publish", "--by", "bench-reviewer",
+        ]  # fmt: skip
+        profile = cProfile.Profile() if PROFILE else None
+        began, cpu_began = time.perf_counter(), time.process_time()
+        if profile is not None:
+            profile.enable()
+        call_command(*arguments, stdout=StringIO(), stderr=StringIO())
+        if profile is not None:
+            profile.disable()
         seconds = time.perf_counter() - began
         # CPU time of this process (SpatiaLite runs in it): the figure to compare on a shared machine, where the
         # wall clock waits for other jobs.
         cpu_seconds = time.process_time() - cpu_began
+    if profile is not None:
+        profile.dump_stats(PROFILE)
     map_ = Map.objects.get(pk=map_.pk)
     footprints = {p.pk: geo.to_shapely(p.footprint) for p in map_.places.all()}
     worst_area = 0.0
@@ -249,6 +281,9 @@ def child() -> None:
         "median_m": float(np.median(distances)),
         "p95_m": float(np.percentile(distances, 95)),
         "army_unused": army.pk,
+        # What the import recorded (zones to the exact footprint, edges, changes, periods, fronts, pockets,
+        # history), by slugs and values: a change meant to make the import faster must leave it as it was.
+        "digest": synthetic_digest.digests(map_.slug),
     }
     print("RESULT " + json.dumps(result))
 
@@ -275,6 +310,7 @@ def run() -> list[tuple[str, float, str]]:
         ("zones after coarsening (target < 2,500)", figures["zones_after"], "zones"),
         ("front to snapshot line, median", figures["median_m"], "m"),
         ("front to snapshot line, p95 (target < 25)", figures["p95_m"], "m"),
+        (f"digest of what was recorded: {figures['digest']['all']}", figures["zones_after"], "zones"),
     ]
 
 

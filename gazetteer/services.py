@@ -17,7 +17,7 @@ from gazetteer import signals
 from gazetteer.models import NameKind, Place, PlaceKind, PlaceName
 from gazetteer.normalize import clean_name, search_key
 from mapapp.lib import geo
-from mapapp.lib.bulk import bulk_insert_with_history
+from mapapp.lib.bulk import bulk_insert_with_history, bulk_update_each
 
 
 def _clean_footprint(footprint: GEOSGeometry | None) -> tuple[GEOSGeometry | None, str]:
@@ -189,18 +189,12 @@ def places_reshape(*, reshaped: list[tuple[Place, GEOSGeometry]], method: str = 
         if method or reason:
             place.footprint_method = f"{method} (repaired: {reason})".strip() if reason else method
         places.append(place)
-    # One UPDATE a row: Django's bulk_update writes CASE expressions over the geometries, which SpatiaLite ran
-    # about ten times slower than the plain updates (bench/bench_precision.py); history rows in bulk.
+    # One UPDATE a row, compiled once (bulk_update_each: Django's bulk_update writes CASE expressions over the
+    # geometries, which SpatiaLite ran about ten times slower); history rows in bulk.
     now = timezone.now()
     for place in places:
         place.updated_at = now
-        Place.objects.filter(pk=place.pk).update(
-            updated_at=now,
-            footprint=place.footprint,
-            area_km2=place.area_km2,
-            label_point=place.label_point,
-            footprint_method=place.footprint_method,
-        )
+    bulk_update_each(Place, places, ["updated_at", "footprint", "area_km2", "label_point", "footprint_method"])
     Place.history.bulk_history_create(places, update=True)
     return places
 
@@ -232,6 +226,12 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
     if len(set(slugs)) != len(slugs):
         raise ValidationError({"slug": "the same slug appears twice in one bulk create"})
     taken = set(Place.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    # The parents are checked once, in one query: clean_fields asked the database once a row (an import's parts
+    # name a few hundred parents for thousands of rows; bench/bench_precision.py).
+    parent_ids = {parent.pk for row in places if (parent := row.get("parent")) is not None and parent.pk is not None}
+    missing = parent_ids - set(Place.objects.filter(pk__in=parent_ids).values_list("pk", flat=True))
+    if missing:
+        raise ValidationError({"parent": f"no place with id {sorted(missing)[0]} (a parent)"})
     rows: list[Place] = []
     for index, row in enumerate(places):
         unknown = set(row) - allowed
@@ -264,7 +264,7 @@ def places_bulk_create(*, places: list[dict]) -> list[Place]:
             source=row.get("source", ""),
             notes=row.get("notes", ""),
         )
-        place.clean_fields(exclude=["footprint", "label_point"])
+        place.clean_fields(exclude=["footprint", "label_point", "parent"])
         rows.append(place)
     created = bulk_insert_with_history(Place, rows, batch_size=1000)
     if not all(place.pk for place in created):  # SpatiaLite before Django sets pks on bulk_create: fetch them

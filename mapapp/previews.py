@@ -188,6 +188,13 @@ class ZoneFootprints:
         self._kept = {key: value for key, value in self._kept.items() if key in wanted}
         return [self._kept[key][0] for key in keys], [self._kept[key][1] for key in keys]
 
+    def remember(self, places: list[Place]) -> None:
+        """Places just written (parts made, footprints reshaped), kept as written: read again at the next call
+        they were a growing share of an import's time. Each is keyed as the database has it (its area and
+        last update), so the next call still drops or reads again whatever changed after this."""
+        for place in places:
+            self._kept[(place.pk, place.area_km2, place.updated_at)] = (place, geo.to_shapely(place.footprint))
+
 
 def ground_split_plan(*, map: Map, ground, zones: ZoneFootprints | None = None) -> GroundSplit:
     """How `ground` (a shapely (Multi)Polygon in WGS84) would split the map's zones, saving nothing (the

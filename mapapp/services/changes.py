@@ -204,7 +204,8 @@ def control_change_record(
     change.places.set(places)
     change.sources.set(sources)
     if publish:
-        _publish(change=change, by=by, plan=plan)  # the ground's plan, worked out above, is still the map's
+        # the ground's plan, worked out above, is still the map's
+        _publish(change=change, by=by, plan=plan, zones=zones)
     return change
 
 
@@ -404,7 +405,7 @@ def control_change_publish(*, change: ControlChange, by=None) -> ControlChange:
     return _publish(change=change, by=by, plan=None)
 
 
-def _publish(*, change: ControlChange, by, plan) -> ControlChange:
+def _publish(*, change: ControlChange, by, plan, zones: ZoneFootprints | None = None) -> ControlChange:
     change = _locked(change)
     if change.review_state == ReviewState.PUBLISHED:
         raise ValidationError({"review_state": _("this change is already published")})
@@ -418,10 +419,14 @@ def _publish(*, change: ControlChange, by, plan) -> ControlChange:
     parts: list[Place] = []
     if change.geometry is not None:
         covered, parts = zones_split(
-            plan=plan, map=change.map, ground=geo.to_shapely(change.geometry), note=f"(change {change.pk})"
+            plan=plan,
+            map=change.map,
+            ground=geo.to_shapely(change.geometry),
+            note=f"(change {change.pk})",
+            zones=zones,
         )
         change.places.add(*covered)
-    _rebuild_and_touch([*change.places.all(), *parts])
+    _rebuild_and_touch([*change.places.only("pk"), *parts])  # only their ids are needed, not their footprints
     return change
 
 

@@ -25,7 +25,7 @@ from gazetteer import services as gazetteer_services
 from gazetteer.models import Place, PlaceKind
 from mapapp.lib import geo
 from mapapp.models import ControlChange, Map, ReviewState, SiegePlace, ZoneEdge
-from mapapp.previews import GroundSplit, ground_split_plan
+from mapapp.previews import GroundSplit, ZoneFootprints, ground_split_plan
 from mapapp.services.fronts import derived_after_edges, derived_deferred
 from mapapp.services.maps import zone_edges_rebuild
 from mapapp.services.periods import control_periods_rebuild
@@ -158,12 +158,20 @@ def _replace_zones(*, map: Map, old: Sequence[Place], new: Sequence[Place]) -> N
 
 @transaction.atomic
 def zones_split(
-    *, map: Map, ground, name_en: str = "", name_ar: str = "", note: str = "", plan: GroundSplit | None = None
+    *,
+    map: Map,
+    ground,
+    name_en: str = "",
+    name_ar: str = "",
+    note: str = "",
+    plan: GroundSplit | None = None,
+    zones: ZoneFootprints | None = None,
 ) -> tuple[list, list]:
     """Split the map's zones along `ground` (a shapely (Multi)Polygon, WGS84). Returns (covered, parts): the
     zones and new parts now wholly inside the ground, and every part made or reshaped. Snapping and the minimum
     part follow the map's settings (ground_split_plan); `plan` is that plan when the caller has just worked it
-    out.
+    out, with `zones` the footprints it was worked out from (an import's, kept between dates), which learn the
+    places made and reshaped here as they are written.
 
     A zone becomes two new parts (the zone stays in the gazetteer as their parent). A part cut again keeps the
     piece outside the ground itself (its footprint shrinks; it already has its history) and only the inside is
@@ -219,6 +227,8 @@ def zones_split(
     for map_id, place_id in through.objects.filter(place_id__in=list(made)).values_list("map_id", "place_id"):
         on_maps[map_id].append(place_id)
     noded = _noded_zones(map=map, plan=plan, other_maps=[pk for pk in on_maps if pk != map.pk])
+    if zones is not None:
+        zones.remember([*parts, *kept, *noded])
     split_zones = {zone.pk: zone for zone, _inside, _outside in plan.splits}
     for shown in Map.objects.filter(pk__in=list(on_maps)).order_by("pk"):
         old = [split_zones[pk] for pk in on_maps[shown.pk]]
