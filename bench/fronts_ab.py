@@ -14,15 +14,12 @@ import statistics
 import time
 from collections import defaultdict
 
-import orjson
 import shapely
 from django.db import connection
 
 from bench.bench_analytics import cpu_clock
-from mapapp import analytics, frontlines
-from mapapp.analytics import geojson_texts
+from mapapp import frontlines
 from mapapp.frontlines import front_edges
-from mapapp.lib import geo
 from mapapp.models import Actor, ControlStatus, Map
 
 OLD_SQL = """
@@ -56,17 +53,7 @@ def old(*, map, on, stored=None):
         merged = shapely.line_merge(shapely.MultiLineString(list(parts)))
         lines = sorted(shapely.get_parts(merged), key=lambda line: (-line.length, line.coords[0]))
         fronts.extend(((actor_a, actor_b, contested), line) for line in lines)
-    lines = [line for _key, line in fronts]
-    lengths, texts = geo.lengths_km(lines), geojson_texts(lines)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": orjson.Fragment(text),
-            "properties": {"actors": [actor_a, actor_b], "length_km": round(float(length), 4), "contested": contested},
-        }
-        for ((actor_a, actor_b, contested), _line), length, text in zip(fronts, lengths, texts, strict=True)
-    ]
-    return analytics.feature_collection(map, on, features)
+    return frontlines.front_collection(map, on, fronts)
 
 
 m = Map.objects.get(slug="syria-synthetic")

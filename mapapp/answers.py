@@ -88,6 +88,15 @@ _MEMORY_LOCK = threading.Lock()
 _memory_bytes = 0
 
 
+def forget_memory() -> None:
+    """Drop the answers this process holds in memory (the files stay): for tests whose rolled-back record gives a
+    later test the same map, version and moment, and so the same paths."""
+    global _memory_bytes
+    with _MEMORY_LOCK:
+        _MEMORY.clear()
+        _memory_bytes = 0
+
+
 def _read(cache: VersionedFileCache, path: str) -> bytes | None:
     global _memory_bytes
     with _MEMORY_LOCK:

@@ -160,6 +160,11 @@ def fronts_geojson(*, map: Map, on: dt.date, stored: bool | None = None, by_edge
         # longest first, then by the first point (x, then y)
         ranked = np.lexsort((first[:, 1], first[:, 0], -shapely.length(merged)))
         fronts.extend((key, line) for line in merged[ranked])
+    return front_collection(map, on, fronts)
+
+
+def front_collection(map: Map, on: dt.date, fronts: list[tuple[tuple[str, str, bool], shapely.Geometry]]) -> bytes:
+    """The answer of fronts_geojson from its lines in order: [((actor slug, actor slug, contested), line)]."""
     lines = [line for _key, line in fronts]
     # Every line's length and GeoJSON in vectorised calls: per line, pyproj and shapely's overhead was most of it.
     lengths, texts = geo.lengths_km(lines), geojson_texts(lines)

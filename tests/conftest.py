@@ -566,9 +566,7 @@ def _forget_kept_answers() -> None:
 
     from mapapp import answers
 
-    with answers._MEMORY_LOCK:
-        answers._MEMORY.clear()
-        answers._memory_bytes = 0
+    answers.forget_memory()
     for folder in (settings.ANSWER_CACHE_DIR, settings.EMBED_IMAGE_CACHE_DIR):
         shutil.rmtree(folder, ignore_errors=True)
 
