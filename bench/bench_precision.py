@@ -127,6 +127,24 @@ Tried and not kept, on that database: coverage_union_all of the parts set to SPL
 cracks as holes (only 4 of 227 pieces equal); a union cached per parent zone then united (42 s -> 30 s) is equal
 to the flat union only after shapely.normalize, so its GeoJSON bytes differ from the per-request answer's
 (analytics.pieces_at), which the contract says they must equal.
+
+2026-12-05, branch import4: the import hands its pockets to the worker. Over more than fronts.INLINE_DATES dates
+the pocket pieces of the whole record are left as a PocketBacklog for the worker (as a back-dated change's are;
+the pockets answer works them out from the periods until then) and the import's transaction derives the fronts
+only; the child runs the worker after the import (`db_worker --batch`, in this process) and times it on its own,
+before measuring and digesting. Periods are rewritten only where they differ (re-applied on the value rows).
+Three at once (main 60687b5 in a copy, this branch, this branch with a shortcut in gained() described below),
+60 dates, `SECRET_KEY=x PYTHONPATH=. BENCH_PRECISION_DAYS=60 DATABASE_URL=spatialite:///$PWD/var/s60.sqlite3
+python -m bench.bench_precision --child`, started together at 15:03 UTC (load average 0 to 17: other jobs came):
+  main:   import 95.6 s CPU (1.59 s a date), pockets inside it
+  import4: import 63.0 s CPU (1.05 s a date), then the worker 32.1 s CPU (the pockets)
+Digest the same in all (b704d42ae127c01b): area 0.018%; 2,586 zones; front median 4.2 m, p95 33.5 m. The CPU of
+the whole child (/usr/bin/time, measuring included) is the same, 139 s and 138 s: the work moved, it did not
+shrink. At 776 dates the import at 1.05 s a date would be about 13.6 minutes of CPU, if the time a date stayed
+flat; it does not (below). The periods rewritten only where they differ did not show in the CPU (the two changes
+together are 63.0 + 32.1 = 95.1 s against 95.6 s).
+Tried and not kept: in gained(), a small zone the target contains properly taken whole without split_footprint
+(what split_footprint returns for it): digest the same, 63.6 s CPU against 63.0 s, no gain.
 """
 
 from __future__ import annotations
