@@ -19,8 +19,8 @@ from gazetteer.models import Place
 from mapapp import analytics, services
 from mapapp.lib import geo
 from mapapp.models import ControlChange, DatePrecision, FrontSegment, Map, PocketBacklog, PocketPiece
-from mapapp.services import fronts
 from mapapp.selectors import zone_states_at
+from mapapp.services import fronts
 from mapapp.snapshots import read_snapshots
 from tests.jobs import run_jobs
 from tests.mapapp.test_derived_fronts import stored_rows
