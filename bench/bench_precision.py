@@ -127,6 +127,30 @@ Tried and not kept, on that database: coverage_union_all of the parts set to SPL
 cracks as holes (only 4 of 227 pieces equal); a union cached per parent zone then united (42 s -> 30 s) is equal
 to the flat union only after shapely.normalize, so its GeoJSON bytes differ from the per-request answer's
 (analytics.pieces_at), which the contract says they must equal.
+
+2026-12-05, branch import4: the import hands its pockets to the worker. Over more than fronts.INLINE_DATES dates
+the pocket pieces of the whole record are left as a PocketBacklog for the worker (as a back-dated change's are;
+the pockets answer works them out from the periods until then) and the import's transaction derives the fronts
+only; the child runs the worker after the import (`db_worker --batch`, in this process) and times it on its own,
+before measuring and digesting. Periods are rewritten only where they differ (re-applied on the value rows).
+Three at once (main 60687b5 in a copy, this branch, this branch with a shortcut in gained() described below),
+60 dates, `SECRET_KEY=x PYTHONPATH=. BENCH_PRECISION_DAYS=60 DATABASE_URL=spatialite:///$PWD/var/s60.sqlite3
+python -m bench.bench_precision --child`, started together at 15:03 UTC (load average 0 to 17: other jobs came):
+  main:   import 95.6 s CPU (1.59 s a date), pockets inside it
+  import4: import 63.0 s CPU (1.05 s a date), then the worker 32.1 s CPU (the pockets)
+Digest the same in all (b704d42ae127c01b): area 0.018%; 2,586 zones; front median 4.2 m, p95 33.5 m. The CPU of
+the whole child (/usr/bin/time, measuring included) is the same, 139 s and 138 s: the work moved, it did not
+shrink. At 776 dates the import at 1.05 s a date would be about 13.6 minutes of CPU, if the time a date stayed
+flat; it does not (below). The periods rewritten only where they differ did not show in the CPU (the two changes
+together are 63.0 + 32.1 = 95.1 s against 95.6 s).
+120 dates, this branch (with the gained() shortcut below, no other difference; started 15:11 UTC, load average 10 to
+17): import 136.6 s CPU (1.14 s a date), worker 135.0 s CPU; area 0.018%; 4,694 zones after coarsening; front
+median 5.4 m, p95 52.3 m. The import's CPU a date grows with the dates: 1.05 s over the first 60, 1.23 s over the
+next 60 (136.6 - 63.0 s). 776 dates at 1.14 s a date would be 885 s (14.7 minutes); growing as from 60 to 120
+dates (about 0.96 + 0.003 s x the date's number), about 1,650 s (27 minutes). The worker's pockets grow faster:
+32 s at 60 dates, 135 s at 120 (more pieces, each a union of more zones), some 90 minutes at 776 at that rate.
+Tried and not kept: in gained(), a small zone the target contains properly taken whole without split_footprint
+(what split_footprint returns for it): digest the same, 63.6 s CPU against 63.0 s, no gain.
 """
 
 from __future__ import annotations
@@ -253,6 +277,12 @@ def child() -> None:
         cpu_seconds = time.process_time() - cpu_began
     if profile is not None:
         profile.dump_stats(PROFILE)
+    # The pockets of a record of many dates are the worker's, after the import's commit (mapapp.services.fronts):
+    # its run is timed on its own, here in this process too (`db_worker --batch` takes the queued tasks and stops),
+    # before anything is measured or digested.
+    began, cpu_began = time.perf_counter(), time.process_time()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=StringIO(), stderr=StringIO())
+    worker_seconds, worker_cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     map_ = Map.objects.get(pk=map_.pk)
     footprints = {p.pk: geo.to_shapely(p.footprint) for p in map_.places.all()}
     worst_area = 0.0
@@ -276,6 +306,8 @@ def child() -> None:
         "zones_start": GRID * GRID,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
+        "worker_seconds": worker_seconds,
+        "worker_cpu_seconds": worker_cpu_seconds,
         "worst_area": worst_area,
         "zones_after": map_.places.count(),
         "median_m": float(np.median(distances)),
@@ -306,6 +338,8 @@ def run() -> list[tuple[str, float, str]]:
         ("import, CPU time of the importing process", figures["cpu_seconds"], "s"),
         ("import, CPU per date", figures["cpu_seconds"] / days, "s"),
         ("projected for 776 dates (target < 600)", figures["seconds"] / days * 776, "s"),
+        ("worker after the import (the pockets), wall", figures["worker_seconds"], "s"),
+        ("worker after the import, CPU", figures["worker_cpu_seconds"], "s"),
         ("worst area error on any date (target < 0.1%)", figures["worst_area"] * 100, "%"),
         ("zones after coarsening (target < 2,500)", figures["zones_after"], "zones"),
         ("front to snapshot line, median", figures["median_m"], "m"),

@@ -18,7 +18,10 @@ swept in the editor's transaction: it is written down as a PocketBacklog, which 
 commit (pockets_catch_up_task), and pockets on its days are worked out from the periods until then.
 
 Within derived_deferred() the work is left until the block ends and done once per map, whole: an import splits
-zones and derives periods at hundreds of dates (mapapp.services.parts.edges_deferred enters it).
+zones and derives periods at hundreds of dates (mapapp.services.parts.edges_deferred enters it). With
+`pockets_later` (the import) the whole map's pockets follow the rule above like any other window: over more than
+INLINE_DATES dates they go to the worker, and the block's own transaction derives the fronts only (uniting the
+zones of every piece of a record of hundreds of dates was a third of an import's time, bench/bench_precision.py).
 """
 
 from __future__ import annotations
@@ -54,9 +57,11 @@ _deferred: ContextVar[set[int] | None] = ContextVar("derived_deferred", default=
 
 
 @contextmanager
-def derived_deferred() -> Iterator[None]:
+def derived_deferred(*, pockets_later: bool = False) -> Iterator[None]:
     """Inside, changes to periods and edges only note their maps; on leaving (without an error) each noted map's
-    fronts and pockets are derived once, whole."""
+    fronts and pockets are derived once, whole. With `pockets_later`, a map whose record has more than
+    INLINE_DATES dates leaves its pockets to the worker (a PocketBacklog of its whole record, read around until
+    the worker derives it), as a change's window of that many dates does. An inner block follows the outer one."""
     if _deferred.get() is not None:  # an outer block does it
         yield
         return
@@ -67,7 +72,7 @@ def derived_deferred() -> Iterator[None]:
     finally:
         _deferred.reset(token)
     for map_ in Map.objects.filter(pk__in=waiting).order_by("pk"):
-        map_derived_rebuild(map=map_)
+        map_derived_rebuild(map=map_, pockets_later=pockets_later)
 
 
 def _locked(maps) -> list[Map]:
@@ -85,14 +90,24 @@ def _deferring(map_id: int) -> bool:
     return True
 
 
-def map_derived_rebuild(*, map: Map) -> tuple[int, int]:
-    """The map's front segments and pocket pieces derived again from scratch. Returns (segments, pieces)."""
+def map_derived_rebuild(*, map: Map, pockets_later: bool = False) -> tuple[int, int]:
+    """The map's front segments and pocket pieces derived again from scratch. Returns (segments, pieces).
+
+    `pockets_later`: the pockets of a record of more than INLINE_DATES dates go to the worker instead
+    (_pockets_now_or_later over the whole record); the pieces are then 0, and the map's old pieces are gone (they
+    were derived from zones and edges that may be no more)."""
     if _deferring(map.pk):
         return 0, 0
     with transaction.atomic():
         _locked(Map.objects.filter(pk=map.pk))
         PocketBacklog.objects.filter(map=map).delete()
-        return front_segments_rebuild(map=map), pocket_pieces_rebuild(map=map)
+        segments = front_segments_rebuild(map=map)
+        if not pockets_later:
+            return segments, pocket_pieces_rebuild(map=map)
+        pieces = _pockets_now_or_later(map=map, start=None, end=None)
+        if pieces is None:
+            PocketPiece.objects.filter(map=map).delete()
+        return segments, pieces or 0
 
 
 def derived_missing_rebuild(**_signal) -> list[str]:
@@ -137,9 +152,9 @@ def derived_after_edges(*, map: Map, place_ids: Iterable[int] | None = None) -> 
     _pockets_now_or_later(map=map, start=None, end=None)
 
 
-def _pockets_now_or_later(*, map: Map, start: dt.date | None, end: dt.date | None) -> None:
-    """The pocket pieces of [start, end) derived now, or, over more than INLINE_DATES dates, left to the worker
-    (a PocketBacklog, read around meanwhile)."""
+def _pockets_now_or_later(*, map: Map, start: dt.date | None, end: dt.date | None) -> int | None:
+    """The pocket pieces of [start, end) derived now (returns pocket_pieces_rebuild's count), or, over more than
+    INLINE_DATES dates, left to the worker (a PocketBacklog, read around meanwhile; returns None)."""
     days = set()
     for valid_from, valid_to in _overlapping(ControlPeriod.objects.filter(place__maps=map), start, end).values_list(
         "valid_from", "valid_to"
@@ -147,11 +162,11 @@ def _pockets_now_or_later(*, map: Map, start: dt.date | None, end: dt.date | Non
         days.update(day for day in (valid_from, valid_to) if day is not None)
     inside = [day for day in days if (start is None or day >= start) and (end is None or day < end)]
     if len(inside) <= INLINE_DATES:
-        pocket_pieces_rebuild(map=map, start=start, end=end)
-        return
+        return pocket_pieces_rebuild(map=map, start=start, end=end)
     PocketBacklog.objects.create(map=map, valid_from=start, valid_to=end)
     # A row of the database's task queue, written in this transaction: the worker sees it once this commits.
     pockets_catch_up_task.enqueue(map.pk)
+    return None
 
 
 def pockets_catch_up(*, map: Map) -> int:

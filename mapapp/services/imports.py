@@ -153,8 +153,11 @@ def control_import(
     with transaction.atomic():
         record = _Record(map)
         # The map's edges are derived once, after the last date (and before coarsening), not around each split;
-        # its data version moves once, at the end, not once per change (versioning.bumps_held).
-        with versioning.bumps_held(), edges_deferred():
+        # its data version moves once, at the end, not once per change (versioning.bumps_held). Its fronts follow
+        # in this transaction, and its pockets too on a record of a few dates; over more (fronts.INLINE_DATES)
+        # the worker derives them after the commit, the pockets answer working them out from the periods until
+        # then (docs/contract.md, "Derived tables").
+        with versioning.bumps_held(), edges_deferred(pockets_later=True):
             for index, snapshot in enumerate(snapshots):
                 result.dates += 1
                 label = f"snapshot of {snapshot.on.isoformat()} ({snapshot.label})"

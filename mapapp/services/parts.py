@@ -77,16 +77,17 @@ _deferred_edges: ContextVar[set[int] | None] = ContextVar("deferred_edges", defa
 
 
 @contextmanager
-def edges_deferred() -> Iterator[None]:
+def edges_deferred(*, pockets_later: bool = False) -> Iterator[None]:
     """Splits and merges inside leave the ZoneEdges of the maps they change for later; on leaving (without an
     error) each such map's edges are derived once, whole. An import of hundreds of dates splits zones at every
     date, and rebuilding the edges around each split cost more than the splits (docs/contract.md, import_control).
-    Nothing inside reads the edges of a map it changed, except coarsening, which derives them first."""
+    Nothing inside reads the edges of a map it changed, except coarsening, which derives them first.
+    `pockets_later`: see services.fronts.derived_deferred."""
     if _deferred_edges.get() is not None:  # already deferred by an outer block
         yield
         return
     # The fronts and pockets wait too, and are derived once after the edges (services.fronts).
-    with derived_deferred():
+    with derived_deferred(pockets_later=pockets_later):
         token = _deferred_edges.set(set())
         try:
             yield

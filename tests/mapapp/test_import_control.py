@@ -16,10 +16,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from gazetteer.models import Place
+from mapapp import analytics, services
 from mapapp.lib import geo
-from mapapp.models import ControlChange, DatePrecision, Map
+from mapapp.models import ControlChange, DatePrecision, FrontSegment, Map, PocketBacklog, PocketPiece
 from mapapp.selectors import zone_states_at
+from mapapp.services import fronts
 from mapapp.snapshots import read_snapshots
+from tests.jobs import run_jobs
+from tests.mapapp.test_derived_fronts import stored_rows
 from tests.mapapp.test_parts import assert_edges_as_if_rebuilt, assert_tiles, grid
 
 M2 = 1e-6
@@ -104,6 +108,33 @@ def test_snapshots_become_the_record_and_a_second_import_records_nothing(world, 
     again = run(*args)
     assert "0 changes" in again and "3 dates already recorded" in again
     assert ControlChange.objects.count() == 4
+
+
+def test_the_pockets_of_an_import_of_many_dates_are_the_workers(world, snapshot_map, tmp_path, monkeypatch):
+    """Over more than fronts.INLINE_DATES dates (2 here, for three snapshots) the import derives the fronts and
+    leaves the pockets of its whole record to the worker: the pockets answer works them out from the periods
+    until the worker's run, which stores the rows a derivation from scratch stores."""
+    monkeypatch.setattr(fronts, "INLINE_DATES", 2)
+    map_ = snapshot_map
+    for name, ground in (("2016-01-01", DAY1), ("2016-02-01", DAY2), ("2016-03-01", DAY3)):
+        write(tmp_path / f"rebels-{name}.geojson", ground)
+    days = [dt.date(2015, 12, 31), dt.date(2016, 1, 1), dt.date(2016, 2, 1), dt.date(2016, 3, 1)]
+    run(tmp_path, "--map", map_.slug, "--actor", "rebels", "--else", "army", "--publish", "--by", "rafiq")
+    map_ = Map.objects.get(pk=map_.pk)
+    assert list(PocketBacklog.objects.filter(map=map_).values_list("valid_from", "valid_to")) == [(None, None)]
+    assert not PocketPiece.objects.filter(map=map_).exists()
+    assert FrontSegment.objects.filter(map=map_).exists()  # the fronts are the import's own
+    recomputed = {day: analytics.pockets_geojson(map=map_, on=day, stored=False) for day in days}
+    assert b'"actor":"rebels"' in recomputed[dt.date(2016, 2, 1)]
+    for day in days:
+        assert analytics.pockets_geojson(map=map_, on=day) == recomputed[day], day
+    assert run_jobs() == 1  # the worker's pockets_catch_up_task
+    assert not PocketBacklog.objects.filter(map=map_).exists()
+    for day in days:
+        assert analytics.pockets_geojson(map=map_, on=day, stored=True) == recomputed[day], day
+    kept = stored_rows(map_)
+    services.map_derived_rebuild(map=map_)
+    assert stored_rows(map_) == kept
 
 
 def test_drafts_by_default_and_a_dry_run_records_nothing(world, snapshot_map, tmp_path):
