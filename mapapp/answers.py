@@ -22,6 +22,11 @@ the public sees there moves with the clock, mapapp/asof.py), `?as_of=`, a Range 
 the identity body), a `?v=` other than the current version (the view redirects), a read the replica cannot yet
 answer (mapapp/routers.py), and every answer but a 200.
 
+Built ahead: a bump of a map's version asks, once it commits, for a background task (build_ahead_task, run by
+`manage.py db_worker`) that builds the reads the viewer makes as it opens the map (first_reads), through the same
+views and the same keeping; the map page preloads the ones it waits for. So the first reader after a publish is
+served stored bytes instead of waiting for them to be built (see the end of this module).
+
 A view takes part by carrying the `kept` decorator. The middleware sits late in settings.MIDDLEWARE (its hook
 runs after URL resolution), so the headers the outer middleware adds (CORS, CSP, Vary: Accept-Language) are the
 same on both paths; it sets Vary: Accept-Encoding itself and gives a compressed body its headers and weak
