@@ -45,6 +45,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django_tasks import task
 
@@ -284,8 +285,6 @@ def first_reads(map_: Map) -> list[str]:
     writes them (static/js/viewer/api.js; its `?v=` first): the zones as arcs, the history and the timeline, which
     the page waits for, then the day summary's fronts and sieges at the day it opens on (summary.js). The events
     layer starts switched off and asks for nothing until the reader turns it on."""
-    from django.urls import reverse  # the URLconf imports this module's views
-
     version = f"?v={map_.data_version}"
     day = min(max(map_.default_date, map_.start), map_.end).isoformat()
     path = lambda name: reverse(name, kwargs={"slug": map_.slug})  # noqa: E731
@@ -309,8 +308,6 @@ def build_ahead(map_ids: list[int] | None = None) -> int:
 
 
 def _build_map_ahead(map_: Map) -> int:
-    from django.urls import resolve
-
     built = 0
     row = _map_row(map_.slug)
     if row is None or row.delay or row.data_version != map_.data_version:
