@@ -8,8 +8,11 @@ Deir ez-Zor demo and synthetic maps of BENCH_VIEWER_ZONES zones (default "5000,1
   headers, as Chromium received them from this server, which compresses the API's answers; static files as
   `runserver` sends them) beside the 0.1 / 1 / 4 MB targets of issue #15; and the same from a server set up as
   `make run` sets it up (collectstatic into a temporary STATIC_ROOT, STATIC_MANIFEST=true: hashed names, brotli
-  copies, the viewer's modules as one bundle; gunicorn with deploy/gunicorn.conf.py), the figure the targets
-  are read against;
+  copies, the viewer's modules as one bundle; gunicorn with deploy/gunicorn.conf.py, and the background worker
+  beside it), the figure the targets are read against. There the load is the realistic first reader: the map
+  was just published (its data version bumped), the worker built its first reads (mapapp/answers.py,
+  build_ahead; the time it took is printed), then a cold browser opens the map. On runserver (no worker) the
+  cold load is a reader who asks first and waits for every answer to be built;
 - key press to painted frame: the slider focused, 50 presses of ArrowRight and 30 of PageDown (the change
   before), each timed in the page from the keydown event's timestamp to the first task after the next animation
   frame (the frame that shows the new day: style, layout, paint and the canvas commit done). Median and p95;
@@ -18,6 +21,10 @@ Deir ez-Zor demo and synthetic maps of BENCH_VIEWER_ZONES zones (default "5000,1
   tasks: input, script, style, layout, paint) between each keydown and that frame, not counting the wait for
   the screen's refresh. Target (issue #15) <= 8 ms on the demo, <= 16 ms at 10k, <= 33 ms at 50k;
 - the step alone (window.frontlineViewer.setDay timed with performance.now(), as before): script only.
+
+BENCH_VIEWER_PARTS limits the figures (default "load,keys,colours"), BENCH_VIEWER_ZONES the synthetic maps:
+`BENCH_VIEWER_ZONES=10000 BENCH_VIEWER_PARTS=load python -m bench viewer` gives the cold loads of the demo and
+10k alone.
 
 The viewer's colours against /zones on sampled dates are checked in tests/browser/test_viewer_arcs.py (a smaller
 map); here the same check runs on each synthetic map (zones whose fill differs, of all).
@@ -262,8 +269,39 @@ ANSWERS_IN = """
 """
 
 
+# A publish as the worker sees it, in the make-run server's environment: the map's data version bumped (what every
+# publish, withdrawal and map edit does, mapapp/versioning.py), which asks the worker (started beside gunicorn) to
+# build the map's first reads (mapapp/answers.py, build_ahead); then wait for the queue to be empty. Prints the
+# seconds from the task's enqueueing to its end, as the worker recorded them.
+PUBLISH = """
+import time
+from django.db.models import Q
+from django_tasks.backends.database.models import DBTaskResult
+from mapapp import versioning
+versioning.maps_bump(Q(slug=%r))
+tasks = DBTaskResult.objects.filter(task_path__endswith="build_ahead_task").order_by("-enqueued_at")
+task = tasks.first()
+began = time.monotonic()
+while task is None or task.status in ("READY", "RUNNING"):
+    if time.monotonic() - began > 600:
+        raise SystemExit("the worker did not build the first reads in 10 minutes")
+    time.sleep(0.05)
+    task = tasks.first()
+assert task.status == "SUCCEEDED", (task.status, task.traceback)
+print((task.finished_at - task.enqueued_at).total_seconds(), task.return_value)
+"""
+
+
+def publish_and_build(env: dict, slug: str, label: str) -> list[tuple]:
+    seconds, built = manage(env, "shell", "-c", PUBLISH % slug).splitlines()[-1].split()
+    return [(f"{label}: publish to first reads built by the worker ({built} answers)", round(float(seconds) * 1000),
+             "ms")]  # fmt: skip
+
+
 def wire_weight(browser, base: str, slug: str, label: str, target_mb: float, server: str = "runserver") -> list[tuple]:
-    """A cold load's bytes on the wire (encoded bodies and headers as received) and its time to ready."""
+    """A cold load's bytes on the wire (encoded bodies and headers as received) and its time to ready. On the
+    make-run server the map was just published and its first reads built by the worker (publish_and_build): a
+    reader with a cold browser, the realistic first one; on runserver (no worker) the first reader builds them."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     requests = []
@@ -287,8 +325,9 @@ def wire_weight(browser, base: str, slug: str, label: str, target_mb: float, ser
             else:
                 deployed += wire
         total = sum(size for _url, size in rows)
+        how = "published, first reads built by the worker" if server == "make run" else "first reader builds"
         results = [
-            (f"{label}: map ready, cold ({server}, loopback)", round(ready), "ms"),
+            (f"{label}: map ready, cold ({server}, loopback; {how})", round(ready), "ms"),
             (f"{label}: ... of which until the last answer asked for had come", round(answers_in), "ms"),
         ]
         if server == "make run":  # the next reader: a browser as cold, the answers already built by the first
@@ -298,7 +337,7 @@ def wire_weight(browser, base: str, slug: str, label: str, target_mb: float, ser
                 began = time.perf_counter()
                 second.goto(f"{base}/maps/{slug}/")
                 second.wait_for_selector("[data-viewer][data-ready=true]", timeout=180000)
-                results.append((f"{label}: ... the next reader (cold browser, answers built)",
+                results.append((f"{label}: ... the next reader (cold browser, answers read once)",
                                 round((time.perf_counter() - began) * 1000), "ms"))  # fmt: skip
             finally:
                 again.close()
@@ -371,6 +410,9 @@ def run() -> list[tuple]:
     }
     env.pop("MAP_TILES_URL", None)
     _database(env)
+    # BENCH_VIEWER_PARTS: which figures (default all): load (cold loads and bytes), keys (key press to frame, work
+    # per step), colours (the viewer's fills against /zones).
+    parts = set(os.environ.get("BENCH_VIEWER_PARTS", "load,keys,colours").split(","))
     results: list[tuple] = []
     maps = [("deir-ez-zor", "demo", TARGETS["demo"])] + [
         (f"synthetic-{n}", f"{n // 1000}k", TARGETS.get(n, TARGETS[10000] if n <= 10000 else TARGETS[50000]))
@@ -400,6 +442,13 @@ def run() -> list[tuple]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        worker = subprocess.Popen(  # as `make run` starts it beside gunicorn
+            [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "0.1"],
+            cwd=ROOT,
+            env=run_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(f"{base}/api/v1/maps/")
             wait_for(f"{run_base}/api/v1/maps/")
@@ -411,10 +460,13 @@ def run() -> list[tuple]:
                     load = os.getloadavg()[0]
                     results.append(("machine load average (1 min) at start; high means noisy timings", load, ""))
                     for slug, label, target in maps:
-                        results += wire_weight(browser, run_base, slug, label, target[2], "make run")
-                        results += wire_weight(browser, base, slug, label, target[2])
-                        results += measure_keys(browser, base, slug, label, target)
-                        if label != "demo":
+                        if "load" in parts:
+                            results += publish_and_build(run_env, slug, label)
+                            results += wire_weight(browser, run_base, slug, label, target[2], "make run")
+                            results += wire_weight(browser, base, slug, label, target[2])
+                        if "keys" in parts:
+                            results += measure_keys(browser, base, slug, label, target)
+                        if label != "demo" and "colours" in parts:
                             results += colours(browser, base, slug, label)
                         if os.environ.get("BENCH_VIEWER_SETDAY"):
                             results += measure_steps(browser, base, slug, label)
@@ -425,4 +477,6 @@ def run() -> list[tuple]:
             server.wait(timeout=10)
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
+            worker.terminate()
+            worker.wait(timeout=30)
     return results

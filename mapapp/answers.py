@@ -22,6 +22,11 @@ the public sees there moves with the clock, mapapp/asof.py), `?as_of=`, a Range 
 the identity body), a `?v=` other than the current version (the view redirects), a read the replica cannot yet
 answer (mapapp/routers.py), and every answer but a 200.
 
+Built ahead: a bump of a map's version asks, once it commits, for a background task (build_ahead_task, run by
+`manage.py db_worker`) that builds the reads the viewer makes as it opens the map (first_reads), through the same
+views and the same keeping; the map page preloads the ones it waits for. So the first reader after a publish is
+served stored bytes instead of waiting for them to be built (see the end of this module).
+
 A view takes part by carrying the `kept` decorator. The middleware sits late in settings.MIDDLEWARE (its hook
 runs after URL resolution), so the headers the outer middleware adds (CORS, CSP, Vary: Accept-Language) are the
 same on both paths; it sets Vary: Accept-Encoding itself and gives a compressed body its headers and weak
@@ -31,15 +36,18 @@ ETag through mapapp/compression.py's `encoded`, as that middleware does for answ
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connections
-from django.http import HttpRequest, HttpResponse
+from django.db import connections, transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import resolve, reverse
 from django.utils.cache import patch_vary_headers
+from django_tasks import task
 
 from mapapp import routers, versioning
 from mapapp.compression import MIN_LENGTH, choose_coding, compress, encoded
@@ -232,17 +240,141 @@ class KeptAnswersMiddleware:
         """Write the identity answer and its brotli and gzip copies (each only where it is smaller), and send the
         client the one it prefers, compressed once here rather than again by the compression middleware."""
         row, body = pending["row"], response.content
-        content_type = response["Content-Type"]
-        cache, base = _cache(), _base(row, request.get_full_path())
-        cache.write(Path(base + _SUFFIX[None]), _pack(content_type, body))
         chosen = choose_coding(request.headers.get("Accept-Encoding", ""))
-        send = None
-        if len(body) >= MIN_LENGTH:
-            for coding in ("br", "gzip"):
-                packed = compress(body, coding)
-                if len(packed) < len(body):
-                    cache.write(Path(base + _SUFFIX[coding]), _pack(content_type, packed))
-                    if coding == chosen:
-                        send = packed
+        written = _keep_bytes(row, request.get_full_path(), response["Content-Type"], body)
         patch_vary_headers(response, ("Accept-Encoding",))
+        send = written.get(chosen) if chosen and written else None
         return encoded(response, send, chosen) if send is not None else response
+
+
+def _keep_bytes(row: MapRow, full_path: str, content_type: str, body: bytes) -> dict[str, bytes] | None:
+    """Keep `body`, made for `row`'s version, as the answer to `full_path`: identity, and brotli and gzip where
+    they are smaller. Returns the compressed bodies kept, by coding (None when nothing was kept).
+
+    Kept only if the map's row still says what it said before the answer was built (the same version and moment):
+    an edit committed while the body was being read could have given it some of the new record, which must never
+    be filed under the old version. The bump is written in the edit's own transaction, so a row unchanged after
+    the build means every read of the build saw the record of that version and no later one."""
+    if _map_row(row.slug) != row:
+        return None
+    cache, base = _cache(), _base(row, full_path)
+    cache.write(Path(base + _SUFFIX[None]), _pack(content_type, body))
+    written = {}
+    if len(body) >= MIN_LENGTH:
+        for coding in ("br", "gzip"):
+            packed = compress(body, coding)
+            if len(packed) < len(body):
+                cache.write(Path(base + _SUFFIX[coding]), _pack(content_type, packed))
+                written[coding] = packed
+    return written
+
+
+# --- Built ahead: the answers a viewer asks for first, made by the worker when the version moves --------------
+#
+# A kept answer is built by the first request for it; on a big map that first reader waited seconds for
+# /topology, /history and the rest to be built (issue #15: 7.6 s of a 9.6 s cold page at 10,000 zones). Every bump
+# of a map's data version (mapapp/versioning.py) therefore asks, once its transaction commits, for a task that
+# builds the reads a viewer makes as it opens the map, through the same views and the same keeping as a request,
+# so the first reader after a publish is served stored bytes. The task is idempotent (an answer already kept is
+# left alone) and reads the map's row afresh: a task left behind by a later bump builds the latest version, and
+# the tasks after it find their work done.
+
+
+def first_reads(map_: Map) -> list[str]:
+    """The kept reads the map page and the embed make as they open `map_` at its current version, as the browser
+    writes them (static/js/viewer/api.js; its `?v=` first): the zones as arcs, the history and the timeline, which
+    the page waits for, then the day summary's fronts and sieges at the day it opens on (summary.js). The events
+    layer starts switched off and asks for nothing until the reader turns it on."""
+    version = f"?v={map_.data_version}"
+    day = min(max(map_.default_date, map_.start), map_.end).isoformat()
+    path = lambda name: reverse(name, kwargs={"slug": map_.slug})  # noqa: E731
+    return [
+        path("api-topology") + version,
+        path("api-history") + version,
+        path("api-timeline") + version,
+        path("api-fronts") + version + f"&date={day}",
+        path("api-sieges") + version + f"&date={day}",
+    ]
+
+
+def build_ahead(map_ids: list[int] | None = None) -> int:
+    """Build and keep the first reads (first_reads) of the public maps `map_ids` (every public map when None) at
+    their current versions, each unless it is kept already. Maps with a publication delay are skipped: their
+    answers are never kept. Returns the number of answers built."""
+    maps = Map.objects.public().filter(publish_delay_hours=0).defer("area").order_by("pk")
+    if map_ids is not None:
+        maps = maps.filter(pk__in=list(map_ids))
+    return sum(_build_map_ahead(map_) for map_ in maps)
+
+
+def _build_map_ahead(map_: Map) -> int:
+    built = 0
+    row = _map_row(map_.slug)
+    if row is None or row.delay or row.data_version != map_.data_version:
+        return 0  # changed since it was read: the task its bump asked for builds that version
+    for full_path in first_reads(map_):
+        base = _base(row, full_path)
+        if os.path.exists(base + _SUFFIX[None]):
+            continue  # kept already (by a reader, or an earlier task)
+        path, _mark, query = full_path.partition("?")
+        request = HttpRequest()
+        request.method = "GET"
+        request.path = request.path_info = path
+        request.META = {"REQUEST_METHOD": "GET", "QUERY_STRING": query, "SERVER_NAME": "build-ahead"}
+        request.GET = QueryDict(query)
+        match = resolve(path)
+        response = match.func(request, *match.args, **match.kwargs)
+        if response.status_code != 200 or response.get("ETag") != versioning.etag(row, full_path):
+            continue  # not an answer the kept path would keep (the map changed under it: a later task's)
+        if _keep_bytes(row, full_path, response["Content-Type"], response.content) is None:
+            break  # the version moved while building: the task its bump asked for builds the new one
+        built += 1
+    return built
+
+
+@task()
+def build_ahead_task(map_ids: list[int] | None) -> int:
+    """The worker's side of build_ahead, enqueued after a bump commits (mapapp/versioning.py)."""
+    return build_ahead(map_ids)
+
+
+class _AheadOnCommit:
+    """The maps bumped in one transaction, asked for in one task when it commits."""
+
+    def __init__(self) -> None:
+        self.map_ids: set[int] = set()
+        self.every_map = False
+        self.asked = False  # once run, bumps join no more (a test's captured callbacks stay in the list)
+
+    def __call__(self) -> None:
+        self.asked = True
+        build_ahead_task.enqueue(None if self.every_map else sorted(self.map_ids))
+
+
+def build_ahead_after_commit(map_ids: list[int] | None) -> None:
+    """Ask for the first reads of `map_ids` (every map when None) to be built once the current transaction commits
+    (at once outside one): never inside the writer's transaction, whose record the worker cannot see yet, and
+    never for a bump that is rolled back. The bumps made at one level of savepoints share one task: a callback
+    registered under the same savepoints is run or dropped with this bump, whatever happens to them."""
+    connection = transaction.get_connection()
+    pending = None
+    if connection.in_atomic_block:
+        level = set(connection.savepoint_ids)
+        pending = next(
+            (
+                func
+                for sids, func, _robust in connection.run_on_commit
+                if isinstance(func, _AheadOnCommit) and not func.asked and sids == level
+            ),
+            None,
+        )
+    ask = pending is None
+    if ask:
+        pending = _AheadOnCommit()
+    if map_ids is None:
+        pending.every_map = True
+    else:
+        pending.map_ids.update(map_ids)
+    if ask:
+        # robust: the write has committed; a queue that cannot take the task only means the first reader builds
+        transaction.on_commit(pending, robust=True)

@@ -171,8 +171,22 @@ def maps_bump(maps: Q | None = None) -> None:
         elif not held.every_map:
             held.map_ids.update(Map.objects.filter(maps).values_list("pk", flat=True).distinct())
         return
-    matching = Map.objects.all() if maps is None else Map.objects.filter(pk__in=Map.objects.filter(maps).values("pk"))
-    matching.update(data_version=F("data_version") + 1, updated_at=timezone.now())
+    if maps is None:
+        Map.objects.update(data_version=F("data_version") + 1, updated_at=timezone.now())
+        _build_ahead(None)
+        return
+    map_ids = list(Map.objects.filter(maps).values_list("pk", flat=True).distinct())
+    if map_ids:
+        Map.objects.filter(pk__in=map_ids).update(data_version=F("data_version") + 1, updated_at=timezone.now())
+        _build_ahead(map_ids)
+
+
+def _build_ahead(map_ids: list[int] | None) -> None:
+    """A bump's maps have a new version that no kept answer holds yet: once the bump commits, the worker builds
+    what a viewer asks for first, so the first reader is not the one who waits (mapapp/answers.py)."""
+    from mapapp import answers  # it imports this module
+
+    answers.build_ahead_after_commit(map_ids)
 
 
 def _maps_of_places(place_ids: Iterable[int]) -> Q | None:
@@ -198,6 +212,7 @@ def _bump_map(instance: Map) -> None:
         held.instances.append(instance)
         return
     Map.objects.filter(pk=instance.pk).update(data_version=F("data_version") + 1, updated_at=timezone.now())
+    _build_ahead([instance.pk])
     _refresh(instance)
 
 

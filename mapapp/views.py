@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from mapapp import viewer
+from mapapp import answers, viewer
 from mapapp.events import selectors as event_selectors
 from mapapp.lib.params import parse_date
 from mapapp.models import Map
@@ -89,5 +89,8 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
         "language_links": language_links(request),
         "as_of": getattr(request, "as_of", None),
         "as_of_problem": getattr(request, "as_of_problem", None),
+        # Asked for by the browser while the scripts load (the viewer's own URLs, so its fetch() finds them): the
+        # zones, history and timeline the map waits for. Not for ?as_of= (other URLs) nor a delayed map.
+        "preload": [] if map_config["asOf"] else answers.first_reads(map_)[:3],
     }
     return render(request, "mapapp/map.html", context)

@@ -645,3 +645,25 @@ def test_the_panel_names_every_siege_a_zone_is_inside(page, live_server, world):
     page.locator('path.zone[data-zone="city"]').click()
     assert besieged_rows() == ["Rebel siege · since 1 June 2015"]
     assert page.js_errors == []
+
+
+def test_after_a_publish_the_worker_builds_what_the_opening_page_asks_for(page, live_server, demo, settings, tmp_path):
+    """A bump asks the worker for the map's first reads (mapapp/answers.py): a reader arriving next finds every
+    answer the opening page asks for kept already (the page keeps nothing new), and the three it waits for,
+    preloaded by the page's head, are fetched once each."""
+    from mapapp import answers, versioning
+    from tests.jobs import run_jobs
+
+    settings.ANSWER_CACHE_DIR = tmp_path / "answers"
+    versioning.maps_bump()  # committed (a transactional test): its on_commit asks at once
+    assert run_jobs() >= 1  # with the tasks the demo's loading asked for
+    kept = sorted(p for p in settings.ANSWER_CACHE_DIR.rglob("*") if p.is_file())
+    assert len(kept) >= len(answers.first_reads(Map.objects.get(pk=demo.pk)))
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url) if "/api/" in request.url else None)
+    open_map(page, live_server, clock=True)
+    page.clock.run_for(SETTLE_MS + 50)  # the day summary asks for its fronts and sieges
+    page.wait_for_selector('[data-summary="root"][data-loading=false]', timeout=5000)
+    assert sorted(p for p in settings.ANSWER_CACHE_DIR.rglob("*") if p.is_file()) == kept
+    for url in answers.first_reads(Map.objects.get(pk=demo.pk)):
+        assert sum(name.endswith(url) for name in fetched) == 1, (url, fetched)

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
 from gazetteer.models import Place
@@ -202,3 +203,155 @@ def test_the_map_row_reads_the_same_through_the_driver_as_through_django(demo):
     assert fast.stamp and answers._map_row("no-such-map") is None
     Map.objects.filter(pk=demo.pk).update(is_public=False)
     assert answers._map_row(demo.slug) is None
+
+
+# --- Built ahead by the worker after a bump (answers.build_ahead) ----------------------------------------------
+
+
+def publish_joura(demo, on: dt.date, client=None, reviewer=None):
+    """A published change of al-Joura's holder on `on`: through the publish API when a reviewer is given (as the
+    review page publishes), else through the services."""
+    place = demo.places.get(slug="al-joura")
+    actor = demo.actors.exclude(slug=Map.objects.get(pk=demo.pk).actors.first().slug).first()
+    source = services.source_create(title="Report", publisher="Wire", url=f"https://example.org/{on}")
+    change = services.control_change_record(
+        on=on, places=[place], actor=actor, status="held", sources=[source], publish=reviewer is None
+    )
+    if reviewer is not None:
+        client.force_login(reviewer)
+        response = client.post("/api/v1/changes/publish", {"ids": [change.pk]}, content_type="application/json")
+        assert response.status_code == 200, response.content
+        client.logout()
+    return change
+
+
+def served_from_kept_bytes(client, url: str, accept: str = "br"):
+    """The answer to `url`, asserting it came from kept bytes: one query (the map's row), nothing built."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_ACCEPT_ENCODING=accept)
+    assert response.status_code == 200, (url, response.status_code)
+    assert len(queries) == 1, (url, [q["sql"] for q in queries])
+    return response
+
+
+def test_first_reads_are_what_the_viewer_asks_for(demo):
+    map_ = Map.objects.get(pk=demo.pk)
+    v = map_.data_version
+    assert answers.first_reads(map_) == [
+        f"{MAP}/topology?v={v}",
+        f"{MAP}/history?v={v}",
+        f"{MAP}/timeline?v={v}",
+        f"{MAP}/fronts?v={v}&date={map_.default_date}",
+        f"{MAP}/sieges?v={v}&date={map_.default_date}",
+    ]
+
+
+def test_a_publish_builds_the_first_reads_in_the_worker_before_any_request(
+    client, demo, answers_dir, people, django_capture_on_commit_callbacks
+):
+    from django_tasks.backends.database.models import DBTaskResult
+
+    from tests.jobs import run_jobs
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        publish_joura(demo, dt.date(2017, 5, 1), client=client, reviewer=people.reviewer)
+    # The request asked for the work and did none of it: one task waits in the queue, nothing is kept yet.
+    assert len([c for c in callbacks if isinstance(c, answers._AheadOnCommit)]) == 1, callbacks
+    assert DBTaskResult.objects.ready().count() == 1
+    assert kept_files() == []
+    assert run_jobs() == 1
+    map_ = Map.objects.get(pk=demo.pk)
+    reads = answers.first_reads(map_)
+    folders = {p.parent.name for p in kept_files()}
+    assert folders and all(folder.startswith(f"v{map_.data_version}-") for folder in folders), folders
+    kept = {url: decoded(served_from_kept_bytes(client, url)) for url in reads}
+    # The same bytes as the views make them: built again from scratch, with nothing kept.
+    answers.forget_memory()
+    for path in list(answers_dir.rglob("*")):
+        if path.is_file():
+            path.unlink()
+    for url in reads:
+        assert decoded(client.get(url, HTTP_ACCEPT_ENCODING="br")) == kept[url], url
+    history = orjson.loads(kept[reads[1]])
+    assert "2017-05-01" in orjson.dumps(history).decode()  # the publish is in the answer built for it
+
+
+def test_a_second_publish_builds_new_answers_and_the_old_version_is_not_served(
+    client, demo, answers_dir, django_capture_on_commit_callbacks
+):
+    from tests.jobs import run_jobs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_joura(demo, dt.date(2017, 5, 1))
+    run_jobs()
+    first = Map.objects.get(pk=demo.pk)
+    old_reads = answers.first_reads(first)
+    old_history = decoded(served_from_kept_bytes(client, old_reads[1]))
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_joura(demo, dt.date(2017, 8, 1))
+    second = Map.objects.get(pk=demo.pk)
+    assert second.data_version > first.data_version
+    # Before the worker runs: the old version's URLs are sent to the new version, which is not kept yet (built
+    # by this request, as before the worker existed), never the old bytes.
+    for url in old_reads:
+        assert client.get(url).status_code == 302
+    assert run_jobs() == 1
+    folders = {p.parent.name for p in kept_files()}
+    assert all(folder.startswith(f"v{second.data_version}-") for folder in folders), folders
+    new_history = decoded(served_from_kept_bytes(client, answers.first_reads(second)[1]))
+    assert new_history != old_history and "2017-08-01" in new_history.decode()
+    assert "2017-08-01" not in old_history.decode()
+
+
+def test_building_ahead_is_idempotent_and_skips_delayed_and_private_maps(demo, answers_dir):
+    assert answers.build_ahead([demo.pk]) == len(answers.first_reads(Map.objects.get(pk=demo.pk)))
+    files = kept_files()
+    assert answers.build_ahead([demo.pk]) == 0 and answers.build_ahead() == 0
+    assert kept_files() == files
+    for change in ({"publish_delay_hours": 24}, {"is_public": False}):
+        Map.objects.filter(pk=demo.pk).update(data_version=F("data_version") + 1, **change)
+        assert answers.build_ahead([demo.pk]) == 0
+        Map.objects.filter(pk=demo.pk).update(publish_delay_hours=0, is_public=True)
+
+
+def test_an_answer_built_while_the_version_moved_is_not_kept(client, demo, answers_dir):
+    """The row is read again after the build: an edit committed meanwhile may be in the body, which must never be
+    filed under the version read before it."""
+    connection.ensure_connection()
+    row = answers._map_row(demo.slug)
+    Map.objects.filter(pk=demo.pk).update(data_version=F("data_version") + 1, updated_at=dt.datetime(2031, 1, 1))
+    assert answers._keep_bytes(row, f"{MAP}/timeline?v={row.data_version}", "application/json", b"[]") is None
+    assert kept_files() == []
+
+
+def test_a_rolled_back_bump_asks_for_nothing_and_bumps_of_one_transaction_ask_once(
+    demo, answers_dir, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from mapapp import versioning
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                versioning.maps_bump()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        versioning.maps_bump(Q(pk=demo.pk))
+        map_ = Map.objects.get(pk=demo.pk)
+        map_.title_en = "Renamed"
+        map_.save()
+    assert len(callbacks) == 1 and callbacks[0].map_ids == {demo.pk} and not callbacks[0].every_map
+
+
+def test_the_immediate_backend_builds_the_first_reads_on_commit(
+    client, demo, answers_dir, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_joura(demo, dt.date(2017, 5, 1))
+    for url in answers.first_reads(Map.objects.get(pk=demo.pk)):
+        served_from_kept_bytes(client, url)

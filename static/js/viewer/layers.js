@@ -19,7 +19,9 @@ const FLASH_MS = 900;
 const CANVAS_ABOVE = 1500; // zones; above this the canvas renderer is faster than thousands of SVG paths
 let instances = 0;
 
-export function createZoneLayers({ map, geometry, history, i18n, onSelect, preferCanvas }) {
+// fit(bounds), optional: sets the map's view from the zones' bounds before they go on the map, so they are projected
+// and drawn once, at that view (fitting after would project and clip every zone again).
+export function createZoneLayers({ map, geometry, history, i18n, onSelect, preferCanvas, fit }) {
   const features = geometry.features;
   const zoneCount = features.length;
   const actors = history.actors;
@@ -93,6 +95,8 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
   zones.on("click", function (event) {
     if (event.layer && event.layer.zoneIndex !== undefined) onSelect(event.layer.zoneIndex);
   });
+  const bounds = zones.getBounds();
+  if (fit) fit(bounds);
   zones.addTo(map);
   // SVG paths carry the zone's slug so a zone can be found on the page (tests, tools, styling).
   if (!useCanvas) {
@@ -199,7 +203,6 @@ export function createZoneLayers({ map, geometry, history, i18n, onSelect, prefe
     for (const z of compareSet) if (!before.has(z)) layers[z].setStyle(styleOf(z));
   }
 
-  const bounds = zones.getBounds();
   return {
     renderer: useCanvas ? "canvas" : "svg",
     bounds,

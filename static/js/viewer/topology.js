@@ -69,8 +69,10 @@ export function decodeTopology(answer) {
   // later point from the point before.
   let [x0, y0] = answer.translate;
   const junctions = new Map();
+  // Keyed by a number where the quantized point fits in one exactly (a string key costs an allocation per arc end).
+  const FIT = 2 ** 26;
   const junction = (x, y, latlng) => {
-    const key = x + "," + y;
+    const key = Math.abs(x) < FIT && Math.abs(y) < FIT ? x * (2 * FIT) + y : x + "," + y;
     const found = junctions.get(key);
     if (found) return found;
     junctions.set(key, latlng);

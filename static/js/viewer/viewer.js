@@ -17,6 +17,9 @@ import { createTimeControls } from "./slider.js";
 import { createDaySummary } from "./summary.js";
 import { createUrlState, withLanguage } from "./urlstate.js";
 
+// The phases of opening a map, as User Timing marks ("viewer:answers", ...): bench/bench_viewer.py reads them.
+const mark = (name) => performance.mark("viewer:" + name);
+
 export async function createViewer(config) {
   const { map, root } = config;
   const find = (selector) => root.querySelector(selector);
@@ -38,17 +41,20 @@ export async function createViewer(config) {
   if (initialUrl && initialUrl.view) map.setView([initialUrl.view.lat, initialUrl.view.lng], initialUrl.view.zoom, { animate: false });
 
   const basemap = config.basemap ? api.basemap(config.basemap).catch(() => null) : Promise.resolve(null);
+  mark("asked");
   const [geometry, raw, timeline, basemapData] = await Promise.all([
     api.zones(),
     api.history(),
     api.timeline().catch(() => ({ events: [] })),
     basemap,
   ]);
+  mark("answers");
   if (basemapData) addBasemap(map, basemapData);
 
   const zoneAreas = geometry.features.map((f) => f.properties.area_km2 || 0);
   const history = buildHistory(raw, zoneAreas);
   const state = history.newState();
+  mark("history");
   let day = Math.min(history.end, Math.max(history.start, calendar.dayOf(config.date)));
   let compareFrom = null;
   let lastRepaintMs = 0;
@@ -61,8 +67,11 @@ export async function createViewer(config) {
     i18n,
     preferCanvas: config.preferCanvas === null ? undefined : config.preferCanvas,
     onSelect: (z) => selectZone(z),
+    fit: (bounds) => {
+      if (!(initialUrl && initialUrl.view) && bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8], animate: false });
+    },
   });
-  if (!(initialUrl && initialUrl.view) && layers.bounds.isValid()) map.fitBounds(layers.bounds, { padding: [8, 8], animate: false });
+  mark("layers");
 
   let events = null; // the events layer (below), on maps with events
   const panelRoot = find('[data-panel="root"]');
@@ -247,8 +256,10 @@ export async function createViewer(config) {
     if (fromUrl.view) map.setView([fromUrl.view.lat, fromUrl.view.lng], fromUrl.view.zoom, { animate: false });
   }
 
+  mark("controls");
   controls.show(day);
   setDay(day, "none");
+  mark("painted");
   if (config.urlState) {
     url = createUrlState({ onRestore: restore });
     if (initialUrl.compare) setCompare(Math.min(history.end, Math.max(history.start, calendar.dayOf(initialUrl.compare))));
@@ -263,6 +274,7 @@ export async function createViewer(config) {
   layers.refreshLabels();
   root.dataset.ready = "true";
   root.dataset.renderer = layers.renderer;
+  mark("ready");
 
   const viewer = {
     map,
