@@ -356,5 +356,9 @@ def test_the_immediate_backend_builds_the_first_reads_on_commit(
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         publish_joura(demo, dt.date(2017, 5, 1))
-    for url in answers.first_reads(Map.objects.get(pk=demo.pk)):
-        served_from_kept_bytes(client, url)
+    # Built when the publish committed, with no worker run and no request: every first read is kept, of this version.
+    map_ = Map.objects.get(pk=demo.pk)
+    folders = {p.parent.name for p in kept_files()}
+    assert folders and all(folder.startswith(f"v{map_.data_version}-") for folder in folders), folders
+    for url in answers.first_reads(map_):
+        assert served_from_kept_bytes(client, url).status_code == 200
