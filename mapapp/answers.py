@@ -378,3 +378,8 @@ def build_ahead_after_commit(map_ids: list[int] | None) -> None:
     if ask:
         # robust: the write has committed; a queue that cannot take the task only means the first reader builds
         transaction.on_commit(pending, robust=True)
+
+
+def build_ahead_on_bump(sender, map_ids: list[int] | None, **kwargs) -> None:
+    """versioning.data_version_bumped's receiver (connected in MapappConfig.ready)."""
+    build_ahead_after_commit(map_ids)

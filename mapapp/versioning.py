@@ -31,6 +31,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+from django.dispatch import Signal
 from django.utils import timezone
 
 from gazetteer.models import Place, PlaceName
@@ -181,12 +182,14 @@ def maps_bump(maps: Q | None = None) -> None:
         _build_ahead(map_ids)
 
 
-def _build_ahead(map_ids: list[int] | None) -> None:
-    """A bump's maps have a new version that no kept answer holds yet: once the bump commits, the worker builds
-    what a viewer asks for first, so the first reader is not the one who waits (mapapp/answers.py)."""
-    from mapapp import answers  # it imports this module
+# Sent after every bump with the maps' ids (None: every map): they have a new version that no kept answer holds
+# yet. mapapp.answers listens (connected in MapappConfig.ready) and has the worker build what a viewer asks for
+# first once the bump commits; a signal, because answers imports this module for its ETags.
+data_version_bumped = Signal()
 
-    answers.build_ahead_after_commit(map_ids)
+
+def _build_ahead(map_ids: list[int] | None) -> None:
+    data_version_bumped.send(sender=Map, map_ids=map_ids)
 
 
 def _maps_of_places(place_ids: Iterable[int]) -> Q | None:

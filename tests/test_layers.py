@@ -29,8 +29,6 @@ FUNCTION_IMPORTS_ALLOWED = {
     ("mapapp/events/export.py", "geopandas"),
     # Lazy, as in mapimage: the timelapse finds its font through matplotlib only when it draws.
     ("mapapp/timelapse.py", "matplotlib"),
-    # A bump asks mapapp.answers (which imports versioning for its ETags) to build the map's first reads.
-    ("mapapp/versioning.py", "mapapp"),
 }
 
 
