@@ -26,6 +26,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 _CHUNK = 20_000  # rows a COPY takes at a time (the ids are one query per chunk)
+# Ids in one `IN` list: well under SQLite's limit on a statement's parameters (32,766).
+IDS_PER_QUERY = 20_000
 
 
 def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 2000) -> list[Model]:

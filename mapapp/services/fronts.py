@@ -45,7 +45,7 @@ from django_tasks import task
 
 from mapapp import analytics
 from mapapp.lib import geo
-from mapapp.lib.bulk import bulk_insert, bulk_insert_values
+from mapapp.lib.bulk import IDS_PER_QUERY, bulk_insert, bulk_insert_values
 from mapapp.models import ControlPeriod, FrontSegment, Map, PocketBacklog, PocketPiece, ZoneEdge
 
 # (place_id, actor_id, status, valid_from, valid_to): a period as the derivation reads it.
@@ -269,9 +269,9 @@ def front_segments_rebuild(*, map: Map, place_ids: set[int] | None = None) -> in
     # written as values (COPY on PostgreSQL), no FrontSegment object or GEOS geometry per row.
     fronts = sorted({edge_id for edge_id, _interval in found})
     lines: dict[int, str] = {}
-    for start in range(0, len(fronts), _EDGES_PER_QUERY):
+    for start in range(0, len(fronts), IDS_PER_QUERY):
         chunk = list(
-            ZoneEdge.objects.filter(pk__in=fronts[start : start + _EDGES_PER_QUERY])
+            ZoneEdge.objects.filter(pk__in=fronts[start : start + IDS_PER_QUERY])
             .annotate(wkb=AsWKB("geom"))
             .values_list("pk", "wkb")
         )
@@ -288,7 +288,6 @@ def front_segments_rebuild(*, map: Map, place_ids: set[int] | None = None) -> in
 _SEGMENT_COLUMNS = (
     "map_id", "edge_id", "actor_a_id", "status_a", "actor_b_id", "status_b", "valid_from", "valid_to", "geom",
 )  # fmt: skip
-_EDGES_PER_QUERY = 20_000  # ids in one IN list (SQLite's limit on parameters is 32,766)
 
 
 # --- pocket pieces ----------------------------------------------------------------------------------------

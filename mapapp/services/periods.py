@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from gazetteer.models import Place
-from mapapp.lib.bulk import bulk_insert_values
+from mapapp.lib.bulk import IDS_PER_QUERY, bulk_insert_values
 from mapapp.models import ControlChange, ControlPeriod, DatePrecision, ReviewState
 from mapapp.services.fronts import derived_after_periods
 
@@ -84,13 +84,11 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
         }
         wanted = set(periods)
         gone = [pk for key, pk in existing.items() if key not in wanted]
-        for start in range(0, len(gone), _IDS_PER_QUERY):
-            ControlPeriod.objects.filter(pk__in=gone[start : start + _IDS_PER_QUERY]).delete()
+        for start in range(0, len(gone), IDS_PER_QUERY):
+            ControlPeriod.objects.filter(pk__in=gone[start : start + IDS_PER_QUERY]).delete()
         bulk_insert_values(ControlPeriod, _PERIOD_COLUMNS, [period for period in periods if period not in existing])
         before = {key[:5] for key in existing}
         after = {period[:5] for period in periods}
         derived_after_periods(changed=before ^ after)
         return len(periods)
 
-
-_IDS_PER_QUERY = 5000  # ids in one IN list (SQLite's limit on a statement's parameters is 32,766)
