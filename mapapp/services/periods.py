@@ -91,4 +91,3 @@ def control_periods_rebuild(*, places: Iterable[Place] | None = None) -> int:
         after = {period[:5] for period in periods}
         derived_after_periods(changed=before ^ after)
         return len(periods)
-
